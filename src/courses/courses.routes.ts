@@ -1,0 +1,65 @@
+import { Router } from "express";
+import { requireUser } from "../platform/http.js";
+import { loadCourse, loadStudent, requireStaff } from "./courses.loaders.js";
+import type { CoursesService } from "./courses.service.js";
+import { CourseRole } from "../platform/db/prisma.js";
+
+const ROLE_LABEL: Record<CourseRole, string> = { STUDENT: "Student", INSTRUCTOR: "Instructor", GRADER: "Grader" };
+
+export function coursesRoutes({ courses }: { courses: CoursesService }) {
+  const router = Router();
+
+  router.get("/", requireUser, async (_req, res) => {
+    const list = await courses.coursesFor(res.locals.user!);
+    if (list.length === 1) return res.redirect(303, `/courses/${list[0]!.slug}`);
+    res.render("home", { title: "Your courses", courses: list.map((c) => ({ ...c, roleLabel: ROLE_LABEL[c.role] })) });
+  });
+
+  const course = Router({ mergeParams: true });
+  router.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
+
+  course.get("/", async (_req, res) => {
+    const c = res.locals.course!;
+    const me = res.locals.user!;
+    const team = await courses.teamOf(c.id, me.id);
+    res.render("course", {
+      title: c.title,
+      course: c,
+      roleLabel: ROLE_LABEL[c.role],
+      isStaff: c.role !== CourseRole.STUDENT,
+      isStudent: c.role === CourseRole.STUDENT,
+      team: team && { name: team.name, members: team.members.map((m) => ({ name: m.name, isMe: m.id === me.id })) },
+      myPage: `/courses/${c.slug}/students/${me.id}`,
+    });
+  });
+
+  course.get("/people", requireStaff, async (_req, res) => {
+    const c = res.locals.course!;
+    const roster = await courses.roster(c.id);
+    res.render("people", {
+      title: `People — ${c.title}`,
+      course: c,
+      members: roster.members.map((m) => ({ ...m, roleLabel: ROLE_LABEL[m.role], isStudent: m.role === CourseRole.STUDENT })),
+      teams: roster.teams,
+      counts: {
+        students: roster.members.filter((m) => m.role === CourseRole.STUDENT).length,
+        staff: roster.members.filter((m) => m.role !== CourseRole.STUDENT).length,
+      },
+    });
+  });
+
+  course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
+    const c = res.locals.course!;
+    const s = res.locals.student!;
+    const team = await courses.teamOf(c.id, s.id);
+    res.render("student", {
+      title: `${s.name} — ${c.title}`,
+      course: c,
+      student: s,
+      team,
+      isStaff: c.role !== CourseRole.STUDENT,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,71 @@
+import type { SessionUser } from "../auth/auth.service.js";
+import type { Db } from "../platform/db/prisma.js";
+import { CourseRole } from "../platform/db/prisma.js";
+
+export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
+
+export const STAFF_ROLES: readonly CourseRole[] = [CourseRole.INSTRUCTOR, CourseRole.GRADER];
+
+export class CoursesService {
+  constructor(private readonly deps: { db: Db }) {}
+
+  /** Courses the user belongs to (all courses for an admin), with their role. */
+  async coursesFor(user: SessionUser): Promise<LoadedCourse[]> {
+    const { db } = this.deps;
+    if (user.isAdmin) {
+      const courses = await db.course.findMany({ orderBy: { title: "asc" } });
+      const mine = new Map((await db.membership.findMany({ where: { userId: user.id } })).map((m) => [m.courseId, m.role]));
+      return courses.map((c) => ({ ...pick(c), role: mine.get(c.id) ?? CourseRole.INSTRUCTOR }));
+    }
+    const memberships = await db.membership.findMany({ where: { userId: user.id }, include: { course: true }, orderBy: { course: { title: "asc" } } });
+    return memberships.map((m) => ({ ...pick(m.course), role: m.role }));
+  }
+
+  /** The course with the caller's role in it, or null when it does not exist or the caller is not in it. */
+  async courseFor(user: SessionUser, slug: string): Promise<{ course: LoadedCourse | null; exists: boolean }> {
+    const { db } = this.deps;
+    const course = await db.course.findUnique({ where: { slug } });
+    if (!course) return { course: null, exists: false };
+    const m = await db.membership.findUnique({ where: { userId_courseId: { userId: user.id, courseId: course.id } } });
+    const role = m?.role ?? (user.isAdmin ? CourseRole.INSTRUCTOR : null);
+    return { course: role ? { ...pick(course), role } : null, exists: true };
+  }
+
+  async teamOf(courseId: string, userId: string) {
+    const tm = await this.deps.db.teamMember.findUnique({
+      where: { courseId_userId: { courseId, userId } },
+      include: { team: { include: { members: { include: { user: { select: { id: true, name: true, email: true } } } } } } },
+    });
+    if (!tm) return null;
+    return { id: tm.team.id, name: tm.team.name, members: tm.team.members.map((m) => m.user).sort((a, b) => a.name.localeCompare(b.name)) };
+  }
+
+  async member(courseId: string, userId: string) {
+    return this.deps.db.membership.findUnique({
+      where: { userId_courseId: { userId, courseId } },
+      include: { user: { select: { id: true, name: true, email: true, lastSeenAt: true } } },
+    });
+  }
+
+  async roster(courseId: string) {
+    const [members, teams] = await Promise.all([
+      this.deps.db.membership.findMany({
+        where: { courseId },
+        include: { user: { select: { id: true, name: true, email: true, lastSeenAt: true, teamMembers: { where: { courseId }, include: { team: true } } } } },
+        orderBy: [{ role: "asc" }, { user: { name: "asc" } }],
+      }),
+      this.deps.db.team.findMany({ where: { courseId }, include: { _count: { select: { members: true } } }, orderBy: { name: "asc" } }),
+    ]);
+    return {
+      members: members.map((m) => ({
+        id: m.user.id, name: m.user.name, email: m.user.email, role: m.role, lastSeenAt: m.user.lastSeenAt,
+        team: m.user.teamMembers[0]?.team.name ?? null,
+      })),
+      teams: teams.map((t) => ({ id: t.id, name: t.name, size: t._count.members })),
+    };
+  }
+}
+
+function pick(c: { id: string; slug: string; title: string; timeZone: string }) {
+  return { id: c.id, slug: c.slug, title: c.title, timeZone: c.timeZone };
+}

@@ -1,0 +1,56 @@
+// The demo course, seeded once into a new database so `npm start` shows a working platform.
+import type { Logger } from "pino";
+import { hashPassword } from "../auth/password.js";
+import type { Db } from "../platform/db/prisma.js";
+import { CourseRole } from "../platform/db/prisma.js";
+
+export const DEMO_COURSE = { slug: "cnn", title: "Convolutional Neural Networks", timeZone: "America/Denver" };
+
+export const DEMO_PASSWORDS = { instructor: "instructor-demo", grader: "grader-demo", student: "student-demo" } as const;
+
+export const DEMO_PEOPLE: { email: string; name: string; role: CourseRole; team?: string; password: string }[] = [
+  { email: "instructor@example.edu", name: "Irene Instructor", role: CourseRole.INSTRUCTOR, password: DEMO_PASSWORDS.instructor },
+  { email: "grader@example.edu", name: "Gus Grader", role: CourseRole.GRADER, password: DEMO_PASSWORDS.grader },
+  { email: "alice@example.edu", name: "Alice Nguyen", role: CourseRole.STUDENT, team: "Stop Signs", password: DEMO_PASSWORDS.student },
+  { email: "ben@example.edu", name: "Ben Okafor", role: CourseRole.STUDENT, team: "Stop Signs", password: DEMO_PASSWORDS.student },
+  { email: "chloe@example.edu", name: "Chloé Martin", role: CourseRole.STUDENT, team: "Stop Signs", password: DEMO_PASSWORDS.student },
+  { email: "dev@example.edu", name: "Dev Patel", role: CourseRole.STUDENT, team: "Yield Ahead", password: DEMO_PASSWORDS.student },
+  { email: "emma@example.edu", name: "Emma Schultz", role: CourseRole.STUDENT, team: "Yield Ahead", password: DEMO_PASSWORDS.student },
+  { email: "felix@example.edu", name: "Felix Romero", role: CourseRole.STUDENT, password: DEMO_PASSWORDS.student },
+];
+
+/** Creates the demo course and its people unless the course already exists. Returns whether it seeded. */
+export async function seedDemo(db: Db, logger: Logger): Promise<boolean> {
+  if (await db.course.findUnique({ where: { slug: DEMO_COURSE.slug } })) return false;
+  const hashes = new Map<string, string>();
+  for (const pw of new Set(DEMO_PEOPLE.map((p) => p.password))) hashes.set(pw, await hashPassword(pw));
+  try {
+    await db.$transaction(async (tx) => {
+      const course = await tx.course.create({ data: DEMO_COURSE });
+      const teams = new Map<string, string>();
+      for (const name of new Set(DEMO_PEOPLE.flatMap((p) => (p.team ? [p.team] : [])))) {
+        teams.set(name, (await tx.team.create({ data: { courseId: course.id, name } })).id);
+      }
+      for (const p of DEMO_PEOPLE) {
+        const user = await tx.user.upsert({
+          where: { email: p.email },
+          update: {},
+          create: { email: p.email, name: p.name, passwordHash: hashes.get(p.password)! },
+        });
+        await tx.membership.create({ data: { userId: user.id, courseId: course.id, role: p.role } });
+        if (p.team) await tx.teamMember.create({ data: { teamId: teams.get(p.team)!, userId: user.id, courseId: course.id } });
+      }
+    });
+  } catch (e) {
+    // Two processes starting at once: the other one seeded first.
+    if ((e as { code?: string }).code === "P2002") return false;
+    throw e;
+  }
+  logger.info("demo course seeded");
+  return true;
+}
+
+export function demoLoginsTable(): string {
+  const rows = DEMO_PEOPLE.map((p) => `  ${p.role.toLowerCase().padEnd(10)} ${p.email.padEnd(24)} ${p.password}`);
+  return ["Demo sign-ins (role, email, password):", ...rows].join("\n");
+}

@@ -1,0 +1,52 @@
+// Configuration from the environment, validated once at start-up. Each bad value
+// is reported by name with what was expected, and the process exits non-zero.
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const port = z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be 1–65535").max(65535, "must be 1–65535");
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"], { message: "must be development, production or test" }).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.url({ message: "must be a full URL such as https://course.example.edu" }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  PG_PORT: port.default(55433),
+  DB_WAIT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0).max(600).default(10),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters (use a long random string)").optional(),
+  SESSION_MAX_AGE_HOURS: z.coerce.number({ message: "must be a number" }).positive().max(24 * 30).default(12),
+  COOKIE_SECURE: bool.optional(),
+  TRUST_PROXY: z.string().default("loopback"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SEED_DEMO: bool.optional(),
+  LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}=${JSON.stringify(env[String(i.path[0])] ?? "")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee the configuration table in README.md.`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === "production" && !c.SESSION_SECRET) {
+    throw new ConfigError("Invalid configuration:\n  SESSION_SECRET is required when NODE_ENV=production (at least 32 random characters).");
+  }
+  return {
+    ...c,
+    cookieSecure: c.COOKIE_SECURE ?? c.NODE_ENV === "production",
+    seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
+  };
+}

@@ -1,0 +1,131 @@
+// Cross-cutting HTTP middleware: security headers, sessions in PostgreSQL, CSRF,
+// the signed-in user, flash messages. No domain rules here.
+import connectPgSimple from "connect-pg-simple";
+import { csrfSync } from "csrf-sync";
+import type { RequestHandler } from "express";
+import session from "express-session";
+import helmet from "helmet";
+import type pg from "pg";
+import type { AuthService, SessionUser } from "../auth/auth.service.js";
+import type { Config } from "./config.js";
+import { CsrfRejected, Unauthorized } from "./errors.js";
+
+declare module "express-session" {
+  interface SessionData {
+    userId?: string;
+    flash?: Flash[];
+    returnTo?: string;
+  }
+}
+
+export interface Flash { kind: "success" | "error" | "info"; text: string }
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      user?: SessionUser;
+      csrfToken: string;
+      flash: Flash[];
+    }
+  }
+}
+
+export const SESSION_COOKIE = "cnn.sid";
+
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "frame-src": ["https://www.youtube-nocookie.com"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+      },
+    },
+    referrerPolicy: { policy: "strict-origin-when-cross-origin" },
+  });
+}
+
+export function sessions(config: Config, pool: pg.Pool, secret: string): RequestHandler {
+  const PgStore = connectPgSimple(session);
+  return session({
+    name: SESSION_COOKIE,
+    secret,
+    store: new PgStore({ pool, tableName: "session", createTableIfMissing: false, pruneSessionInterval: config.NODE_ENV === "test" ? false : 15 * 60 }),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: undefined, // follows app "trust proxy"
+    cookie: {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: config.cookieSecure,
+      maxAge: config.SESSION_MAX_AGE_HOURS * 3600 * 1000,
+    },
+  });
+}
+
+const csrf = csrfSync({
+  getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get("x-csrf-token"),
+  errorConfig: { statusCode: 403, code: "EBADCSRFTOKEN", message: "csrf" },
+});
+
+/** True when the browser sent a session cookie that the server no longer knows (expired or signed out elsewhere). */
+export function sessionExpired(req: Parameters<RequestHandler>[0]): boolean {
+  return Boolean(req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) && !req.session.userId;
+}
+
+/** Every state-changing request must carry the session's token, in a form field `_csrf` or an `X-CSRF-Token` header. */
+export const csrfProtection: RequestHandler = (req, res, next) => {
+  csrf.csrfSynchronisedProtection(req, res, (err?: unknown) => {
+    if (!err) return next();
+    if (sessionExpired(req)) return next(new Unauthorized("Your session has expired. Sign in again, then repeat what you were doing."));
+    next(new CsrfRejected());
+  });
+};
+
+/** Puts the user, the CSRF token and flash messages on res.locals for views and loaders. */
+export function currentUser(auth: AuthService): RequestHandler {
+  return async (req, res, next) => {
+    res.locals.flash = req.session.flash ?? [];
+    if (req.session.flash) delete req.session.flash;
+    if (req.session.userId) {
+      const user = await auth.findUser(req.session.userId);
+      if (user) res.locals.user = user;
+      else delete req.session.userId; // the account was deleted
+    }
+    // Lazily create the token only for pages that render a form, so anonymous GETs create no session rows.
+    Object.defineProperty(res.locals, "csrfToken", { get: () => csrf.generateToken(req), enumerable: true, configurable: true });
+    next();
+  };
+}
+
+export function flash(req: Parameters<RequestHandler>[0], kind: Flash["kind"], text: string) {
+  (req.session.flash ??= []).push({ kind, text });
+}
+
+export function regenerateSession(req: Parameters<RequestHandler>[0]): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
+}
+
+export function destroySession(req: Parameters<RequestHandler>[0]): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
+}
+
+export const requireUser: RequestHandler = (req, res, next) => {
+  if (res.locals.user) return next();
+  if (req.method === "GET" && !req.path.startsWith("/api/")) {
+    req.session.returnTo = req.originalUrl;
+    return res.redirect(303, `/login${sessionExpired(req) ? "?expired=1" : ""}`);
+  }
+  throw new Unauthorized(sessionExpired(req) ? "Your session has expired. Sign in again, then repeat what you were doing." : "Please sign in to continue.");
+};

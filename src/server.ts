@@ -1,0 +1,50 @@
+// `npm start`: config → database (embedded unless DATABASE_URL) → migrations → demo seed → HTTP.
+import type { Server } from "node:http";
+import { createApp } from "./app.js";
+import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
+import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
+
+const t0 = Date.now();
+const rt = await startRuntime("web");
+const { config, logger } = rt;
+
+if (config.seedDemo && (await seedDemo(rt.db, logger))) {
+  process.stdout.write(`\n${demoLoginsTable()}\n\n`);
+}
+
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config) });
+
+const server = await new Promise<Server>((resolve, reject) => {
+  const s = app.listen(config.PORT, config.HOST);
+  s.once("listening", () => resolve(s));
+  s.once("error", reject);
+}).catch(async (err: NodeJS.ErrnoException) => {
+  await rt.close();
+  if (err.code === "EADDRINUSE") {
+    failStartup(new StartupError(`Port ${config.PORT} is already in use (another copy of the platform, or another program). Stop it, or start on another port: PORT=3001 npm start`));
+  }
+  failStartup(err, logger);
+});
+server.keepAliveTimeout = 5000;
+logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
+  const force = setTimeout(() => {
+    logger.warn("requests still running after 10s; closing their connections");
+    server.closeAllConnections();
+  }, 10_000).unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(force);
+  await rt.close();
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
