@@ -79,9 +79,10 @@ const csrf = csrfSync({
   errorConfig: { statusCode: 403, code: "EBADCSRFTOKEN", message: "csrf" },
 });
 
-/** True when the browser sent a session cookie that the server no longer knows (expired or signed out elsewhere). */
+/** True when the browser sent a session cookie that the server no longer knows (expired or signed out elsewhere):
+ *  every session the server keeps holds a user or a CSRF token, so an empty one was just made anew. */
 export function sessionExpired(req: Parameters<RequestHandler>[0]): boolean {
-  return Boolean(req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) && !req.session.userId;
+  return Boolean(req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) && !req.session.userId && !req.session.csrfToken;
 }
 
 /** Every state-changing request must carry the session's token, in a form field `_csrf` or an `X-CSRF-Token` header. */
@@ -96,15 +97,27 @@ export const csrfProtection: RequestHandler = (req, res, next) => {
 /** Puts the user, the CSRF token and flash messages on res.locals for views and loaders. */
 export function currentUser(auth: AuthService): RequestHandler {
   return async (req, res, next) => {
-    res.locals.flash = req.session.flash ?? [];
-    if (req.session.flash) delete req.session.flash;
+    // Flash messages are taken from the session only by a page that shows them, so they survive redirects.
+    Object.defineProperty(res.locals, "flash", {
+      get: () => {
+        const messages = req.session.flash ?? [];
+        delete req.session.flash;
+        return messages;
+      },
+      enumerable: true,
+      configurable: true,
+    });
     if (req.session.userId) {
       const user = await auth.findUser(req.session.userId);
       if (user) res.locals.user = user;
       else delete req.session.userId; // the account was deleted
     }
-    // Lazily create the token only for pages that render a form, so anonymous GETs create no session rows.
-    Object.defineProperty(res.locals, "csrfToken", { get: () => csrf.generateToken(req), enumerable: true, configurable: true });
+    if (res.locals.user) {
+      res.locals.csrfToken = csrf.generateToken(req); // the layout's sign-out form needs it on every page
+    } else {
+      // Anonymous visitors get a token (and so a session row) only from a page that asks for it, like the sign-in form.
+      Object.defineProperty(res.locals, "csrfToken", { get: () => csrf.generateToken(req), enumerable: false, configurable: true });
+    }
     next();
   };
 }

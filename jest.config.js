@@ -1,0 +1,14 @@
+/** Jest runs the TypeScript sources as ES modules (swc strips types; `npm run typecheck` checks them). */
+export default {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }],
+  },
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  testMatch: ["<rootDir>/tests/**/*.test.ts", "<rootDir>/src/**/*.test.ts"],
+  globalSetup: "<rootDir>/tests/helpers/global-setup.mjs",
+  globalTeardown: "<rootDir>/tests/helpers/global-teardown.mjs",
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,50 @@
+// The real app over HTTP against a real database, plus a browser-like agent
+// that keeps cookies and sends the CSRF token from the page it last loaded.
+import * as cheerio from "cheerio";
+import pg from "pg";
+import request from "supertest";
+import type TestAgent from "supertest/lib/agent.js";
+import { createApp } from "../../src/app.js";
+import { seedDemo } from "../../src/demo/demo.seed.js";
+import { loadConfig } from "../../src/platform/config.js";
+import { createLogger } from "../../src/platform/logger.js";
+import { createTestDb, type TestDb } from "./db.js";
+
+export interface TestApp extends TestDb {
+  app: ReturnType<typeof createApp>;
+  agent(): TestAgent;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const tdb = await createTestDb();
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", ...env });
+  const logger = createLogger(config.LOG_LEVEL);
+  await seedDemo(tdb.db, logger);
+  const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123" });
+  return {
+    ...tdb,
+    app,
+    agent: () => request.agent(app),
+    async close() {
+      await pool.end();
+      await tdb.drop();
+    },
+  };
+}
+
+export function csrfFrom(html: string): string {
+  const token = cheerio.load(html)('input[name="_csrf"]').first().val();
+  if (typeof token !== "string" || !token) throw new Error("no CSRF token on the page");
+  return token;
+}
+
+export async function signIn(agent: TestAgent, email: string, password: string) {
+  const page = await agent.get("/login");
+  return agent.post("/login").type("form").send({ _csrf: csrfFrom(page.text), email, password });
+}
+
+export function $(html: string) {
+  return cheerio.load(html);
+}

@@ -1,0 +1,27 @@
+// A real browser: Debian's Chromium driven by playwright-core (no browser download).
+import type { AddressInfo } from "node:net";
+import { chromium, type Browser } from "playwright-core";
+import type { TestApp } from "./app.js";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Serves the test app on a free loopback port; returns its base URL and how to stop it. */
+export async function listen(t: TestApp): Promise<{ base: string; close(): Promise<void> }> {
+  const server = t.app.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+import express from "express";
+import { pinoHttp } from "pino-http";
+import request from "supertest";
+import { NotFound } from "../../src/platform/errors.js";
+import { errorHandler } from "../../src/platform/errors.middleware.js";
+import { createLogger } from "../../src/platform/logger.js";
+import { setupViews } from "../../src/platform/views.js";
+import { $, csrfFrom, startTestApp, type TestApp } from "../helpers/app.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+test("an unknown page is a 404 page for people and JSON for API callers", async () => {
+  const html = await t.agent().get("/no/such/page");
+  expect(html.status).toBe(404);
+  expect(html.headers["content-type"]).toMatch(/text\/html/);
+  expect($(html.text)("h1").text()).toBe("Not found");
+  const json = await t.agent().get("/api/nothing");
+  expect(json.status).toBe(404);
+  expect(json.body).toEqual({ error: { code: "not_found", message: expect.stringContaining("There is nothing at this address") } });
+});
+
+test("an oversized body is refused with 413 and a plain message", async () => {
+  const agent = t.agent();
+  const token = csrfFrom((await agent.get("/login")).text);
+  const res = await agent.post("/login").type("form").send({ _csrf: token, email: "a@b.c", password: "x".repeat(200_000) });
+  expect(res.status).toBe(413);
+  expect($(res.text)(".error-message").text()).toBe("What you sent is too large. Send less at a time, or a smaller file.");
+});
+
+test("malformed JSON gets a JSON 400 that says so", async () => {
+  const res = await t.agent().post("/login").set("Content-Type", "application/json").set("Accept", "application/json").send('{"email": "x",');
+  expect(res.status).toBe(400);
+  expect(res.body.error).toEqual({ code: "entity.parse.failed", message: "The request body is not valid JSON." });
+});
+
+test("security headers are set, with a CSP that allows no inline script", async () => {
+  const res = await t.agent().get("/login");
+  const csp = res.headers["content-security-policy"];
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(csp).toContain("frame-ancestors 'self'");
+  expect(res.headers["x-content-type-options"]).toBe("nosniff");
+  expect(res.headers["x-powered-by"]).toBeUndefined();
+  expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+describe("the error middleware on its own", () => {
+  const app = express();
+  setupViews(app);
+  app.use(pinoHttp({ logger: createLogger("silent") }));
+  app.get("/boom", () => {
+    throw new Error("secret internals: password=hunter2 at /srv/app.ts:42");
+  });
+  app.get("/typed", () => {
+    throw new NotFound("That quiz does not exist.");
+  });
+  app.use(errorHandler);
+
+  test("an unexpected error shows no internals to people, with a reference to the log", async () => {
+    const res = await request(app).get("/boom");
+    expect(res.status).toBe(500);
+    expect(res.text).not.toContain("hunter2");
+    expect(res.text).not.toContain("app.ts");
+    const message = $(res.text)(".error-message").text();
+    expect(message).toMatch(/Something went wrong on our side.*reference [0-9a-f-]+/);
+  });
+
+  test("an unexpected error shows no internals to API callers either", async () => {
+    const res = await request(app).get("/boom").set("Accept", "application/json");
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe("internal_error");
+    expect(JSON.stringify(res.body)).not.toContain("hunter2");
+  });
+
+  test("a typed error shows its own message and status", async () => {
+    const res = await request(app).get("/typed").set("Accept", "application/json");
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe("That quiz does not exist.");
+  });
+});
