@@ -6,15 +6,21 @@ import path from "node:path";
 import type pg from "pg";
 import { authRoutes } from "./auth/auth.routes.js";
 import { AuthService } from "./auth/auth.service.js";
-import { coursesRoutes } from "./courses/courses.routes.js";
+import { ChecklistService, type Clock } from "./checklist/checklist.service.js";
+import { checklistRoutes } from "./checklist/checklist.routes.js";
+import { loadCourse } from "./courses/courses.loaders.js";
+import { coursePages, homeRoutes } from "./courses/courses.routes.js";
 import { CoursesService } from "./courses/courses.service.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
 import { healthRoutes } from "./platform/health.routes.js";
-import { currentUser, securityHeaders, sessions } from "./platform/http.js";
+import { currentUser, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import type { Logger } from "./platform/logger.js";
-import { setupViews, VIEWS_DIR } from "./platform/views.js";
+import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
+import { contentAssets } from "./readings/content.assets.js";
+import { readingsRoutes } from "./readings/readings.routes.js";
+import { ReadingsService } from "./readings/readings.service.js";
 
 export interface AppDeps {
   config: Config;
@@ -23,12 +29,17 @@ export interface AppDeps {
   pool: pg.Pool;
   logger: Logger;
   sessionSecret: string;
+  /** Where module readings live (content/). */
+  contentDir: string;
+  clock?: Clock;
 }
 
 export function createApp(deps: AppDeps) {
   const { config, db, pool, logger } = deps;
   const auth = new AuthService({ db });
   const courses = new CoursesService({ db });
+  const readings = new ReadingsService({ db });
+  const checklist = new ChecklistService({ db, clock: deps.clock ?? (() => new Date()) });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -47,7 +58,10 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(securityHeaders());
-  app.use("/assets", express.static(path.join(VIEWS_DIR, "assets"), { maxAge: config.NODE_ENV === "production" ? "1d" : 0 }));
+  const maxAge = config.NODE_ENV === "production" ? "1d" : 0;
+  app.use("/assets", express.static(path.join(VIEWS_DIR, "assets"), { maxAge }));
+  app.use("/assets/vendor/hljs", express.static(path.join(ROOT, "node_modules/highlight.js/styles"), { maxAge }));
+  app.use("/content", contentAssets(deps.contentDir));
   app.use(healthRoutes({ db }));
 
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
@@ -56,7 +70,12 @@ export function createApp(deps: AppDeps) {
   app.use(currentUser(auth));
 
   app.use(authRoutes({ auth, config }));
-  app.use(coursesRoutes({ courses }));
+  app.use(homeRoutes({ courses }));
+  const course = express.Router({ mergeParams: true });
+  course.use(coursePages({ courses, readings }));
+  course.use(readingsRoutes({ readings, checklist }));
+  course.use(checklistRoutes({ readings, checklist }));
+  app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
+import { syncContent, watchContent } from "./readings/readings.sync.js";
 
 const t0 = Date.now();
 const rt = await startRuntime("web");
@@ -12,7 +13,11 @@ if (config.seedDemo && (await seedDemo(rt.db, logger))) {
   process.stdout.write(`\n${demoLoginsTable()}\n\n`);
 }
 
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config) });
+const contentDir = config.CONTENT_DIR;
+await syncContent({ db: rt.db, contentDir, logger });
+const stopWatching = config.watchContent ? watchContent({ db: rt.db, contentDir, logger }) : () => {};
+
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);
@@ -32,6 +37,7 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  stopWatching();
   logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
   const force = setTimeout(() => {
     logger.warn("requests still running after 10s; closing their connections");

@@ -14,9 +14,9 @@ declare global {
   }
 }
 
-export function loadCourse(courses: CoursesService): RequestHandler<{ courseSlug: string }> {
+export function loadCourse(courses: CoursesService): RequestHandler {
   return async (req, res, next) => {
-    const { course, exists } = await courses.courseFor(res.locals.user!, req.params.courseSlug);
+    const { course, exists } = await courses.courseFor(res.locals.user!, String(req.params.courseSlug));
     if (!exists) throw new NotFound("There is no course at this address. Check the link, or pick a course from your home page.");
     if (!course) throw new Forbidden("You are not enrolled in this course. If you should be, ask your instructor to add you.");
     res.locals.course = course;
@@ -37,14 +37,15 @@ export const requireStaff = requireCourseRole(CourseRole.INSTRUCTOR, CourseRole.
 export const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 
 /** A student page: visible to that student and to course staff, never to another student. */
-export function loadStudent(courses: CoursesService): RequestHandler<{ userId: string }> {
+export function loadStudent(courses: CoursesService): RequestHandler {
   return async (req, res, next) => {
     const course = res.locals.course!;
     const me = res.locals.user!;
-    if (course.role === CourseRole.STUDENT && req.params.userId !== me.id) {
+    const userId = String(req.params.userId);
+    if (course.role === CourseRole.STUDENT && userId !== me.id) {
       throw new Forbidden("You can only see your own pages.");
     }
-    const member = /^[0-9a-f-]{36}$/i.test(req.params.userId) ? await courses.member(course.id, req.params.userId) : null;
+    const member = /^[0-9a-f-]{36}$/i.test(userId) ? await courses.member(course.id, userId) : null;
     if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("There is no such student in this course.");
     res.locals.student = { id: member.user.id, name: member.user.name, email: member.user.email, lastSeenAt: member.user.lastSeenAt };
     next();

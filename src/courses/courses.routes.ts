@@ -1,12 +1,14 @@
 import { Router } from "express";
 import { requireUser } from "../platform/http.js";
-import { loadCourse, loadStudent, requireStaff } from "./courses.loaders.js";
+import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
 const ROLE_LABEL: Record<CourseRole, string> = { STUDENT: "Student", INSTRUCTOR: "Instructor", GRADER: "Grader" };
 
-export function coursesRoutes({ courses }: { courses: CoursesService }) {
+/** GET /: the signed-in user's courses. */
+export function homeRoutes({ courses }: { courses: CoursesService }) {
   const router = Router();
 
   router.get("/", requireUser, async (_req, res) => {
@@ -15,13 +17,17 @@ export function coursesRoutes({ courses }: { courses: CoursesService }) {
     res.render("home", { title: "Your courses", courses: list.map((c) => ({ ...c, roleLabel: ROLE_LABEL[c.role] })) });
   });
 
+  return router;
+}
+
+/** Pages under /courses/:courseSlug (course already loaded and authorised). */
+export function coursePages({ courses, readings }: { courses: CoursesService; readings: ReadingsService }) {
   const course = Router({ mergeParams: true });
-  router.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 
   course.get("/", async (_req, res) => {
     const c = res.locals.course!;
     const me = res.locals.user!;
-    const team = await courses.teamOf(c.id, me.id);
+    const [team, modules] = await Promise.all([courses.teamOf(c.id, me.id), readings.modules(c.id)]);
     res.render("course", {
       title: c.title,
       course: c,
@@ -30,6 +36,12 @@ export function coursesRoutes({ courses }: { courses: CoursesService }) {
       isStudent: c.role === CourseRole.STUDENT,
       team: team && { name: team.name, members: team.members.map((m) => ({ name: m.name, isMe: m.id === me.id })) },
       myPage: `/courses/${c.slug}/students/${me.id}`,
+      modules: modules.map((m) => ({
+        title: m.title,
+        href: `/courses/${c.slug}/modules/${m.slug}`,
+        readings: m.readings.length,
+        minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
+      })),
     });
   });
 
@@ -61,5 +73,5 @@ export function coursesRoutes({ courses }: { courses: CoursesService }) {
     });
   });
 
-  return router;
+  return course;
 }

@@ -18,6 +18,8 @@ export const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
     .optional(),
   DATA_DIR: z.string().min(1).default(".data"),
+  CONTENT_DIR: z.string().min(1).default("content"),
+  WATCH_CONTENT: bool.optional(),
   PG_PORT: port.default(55433),
   DB_WAIT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0).max(600).default(10),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters (use a long random string)").optional(),
@@ -29,7 +31,7 @@ export const ConfigSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean };
+export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean; watchContent: boolean };
 
 export class ConfigError extends Error {}
 
@@ -48,5 +50,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     cookieSecure: c.COOKIE_SECURE ?? c.NODE_ENV === "production",
     seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
+    watchContent: c.WATCH_CONTENT ?? c.NODE_ENV === "development",
   };
 }

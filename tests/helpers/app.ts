@@ -4,7 +4,10 @@ import * as cheerio from "cheerio";
 import pg from "pg";
 import request from "supertest";
 import type TestAgent from "supertest/lib/agent.js";
+import { fileURLToPath } from "node:url";
 import { createApp } from "../../src/app.js";
+import type { Clock } from "../../src/checklist/checklist.service.js";
+import { syncContent } from "../../src/readings/readings.sync.js";
 import { seedDemo } from "../../src/demo/demo.seed.js";
 import { loadConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
@@ -16,13 +19,23 @@ export interface TestApp extends TestDb {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export const CONTENT_DIR = fileURLToPath(new URL("../../content", import.meta.url));
+
+export interface TestAppOptions {
+  /** A content folder to sync (default: the repo's content/). */
+  contentDir?: string;
+  clock?: Clock;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const tdb = await createTestDb();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", ...env });
   const logger = createLogger(config.LOG_LEVEL);
   await seedDemo(tdb.db, logger);
+  const contentDir = opts.contentDir ?? CONTENT_DIR;
+  await syncContent({ db: tdb.db, contentDir, logger });
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
-  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123" });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock });
   return {
     ...tdb,
     app,

@@ -23,7 +23,7 @@ test("/readyz is 503 while the database is unreachable, /healthz stays up", asyn
   const url = "postgresql://postgres:password@127.0.0.1:9/none"; // port 9: nothing listens
   const db = createPrisma(url);
   const pool = new pg.Pool({ connectionString: url });
-  const app = createApp({ config: loadConfig({ NODE_ENV: "test", DATABASE_URL: url }), db, pool, logger: createLogger("silent"), sessionSecret: "x".repeat(40) });
+  const app = createApp({ config: loadConfig({ NODE_ENV: "test", DATABASE_URL: url }), db, pool, logger: createLogger("silent"), sessionSecret: "x".repeat(40), contentDir: "content" });
   expect((await request(app).get("/healthz")).status).toBe(200);
   const ready = await request(app).get("/readyz");
   expect(ready.status).toBe(503);

@@ -3,11 +3,53 @@
 document.addEventListener("submit", (event) => {
   // Guard against double submits (double click, impatient Enter); the server is idempotent anyway.
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || form.dataset.allowResubmit !== undefined) return;
+  if (!(form instanceof HTMLFormElement) || form.dataset.allowResubmit !== undefined || form.hasAttribute("data-tick")) return;
   if (form.dataset.submitting === "1") {
     event.preventDefault();
     return;
   }
   form.dataset.submitting = "1";
   setTimeout(() => delete form.dataset.submitting, 5000);
+});
+
+// Checklist ticks update in place; without JavaScript the same form posts and redirects back.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-tick")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  const body = new URLSearchParams(new FormData(form));
+  button.disabled = true;
+  try {
+    const res = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!res.ok) {
+      const problem = await res.json().catch(() => null);
+      window.alert((problem && problem.error && problem.error.message) || "Could not save. Reload the page and try again.");
+      return;
+    }
+    const data = await res.json();
+    document.querySelectorAll(`[data-item="${data.itemId}"]`).forEach((el) => {
+      el.classList.toggle("is-done", data.done);
+      const f = el.querySelector("form[data-tick]");
+      f.querySelector('input[name="done"]').value = data.done ? "0" : "1";
+      const b = f.querySelector("button");
+      const title = el.querySelector(".item-text a").textContent;
+      b.setAttribute("aria-pressed", String(data.done));
+      b.setAttribute("aria-label", data.done ? `Done: ${title}. Mark as not done` : `Mark as done: ${title}`);
+      const meta = el.querySelector(".item-meta");
+      if (meta) meta.textContent = data.done ? "done just now" : "";
+    });
+    for (const p of data.progress) {
+      document.querySelectorAll(`[data-progress] [data-section="${p.section}"]`).forEach((row) => {
+        row.querySelector("[data-count]").textContent = `${p.done} of ${p.total}`;
+        const bar = row.querySelector("progress");
+        bar.value = p.percent;
+        bar.setAttribute("aria-label", `${row.querySelector(".progress-label").textContent}: ${p.done} of ${p.total} done`);
+      });
+    }
+  } catch {
+    window.alert("Could not reach the server. Check your connection; your tick was not saved.");
+  } finally {
+    button.disabled = false;
+  }
 });

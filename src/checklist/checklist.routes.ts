@@ -1,0 +1,38 @@
+import { Router } from "express";
+import { z } from "zod";
+import { safeReturnTo } from "../auth/auth.routes.js";
+import { CourseRole } from "../platform/db/prisma.js";
+import { Forbidden, NotFound } from "../platform/errors.js";
+import { wantsJson } from "../platform/errors.middleware.js";
+import { csrfProtection } from "../platform/http.js";
+import { loadModule } from "../readings/readings.loaders.js";
+import type { ReadingsService } from "../readings/readings.service.js";
+import type { ChecklistService } from "./checklist.service.js";
+
+const TickBody = z.object({
+  done: z.enum(["1", "0", "true", "false"], { message: "must be 1 (done) or 0 (not done)" }).transform((v) => v === "1" || v === "true"),
+  returnTo: z.string().optional(),
+});
+
+export function checklistRoutes({ readings, checklist }: { readings: ReadingsService; checklist: ChecklistService }) {
+  const router = Router({ mergeParams: true });
+
+  router.post("/modules/:moduleSlug/checklist/:itemId", csrfProtection, loadModule(readings), async (req, res) => {
+    const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
+    if (course.role !== CourseRole.STUDENT) throw new Forbidden("Only students keep a checklist. Staff see everyone's progress on the dashboard.");
+    const itemId = String(req.params.itemId);
+    const item = /^[0-9a-f-]{36}$/i.test(itemId) ? await readings.item(mod.id, itemId) : null;
+    if (!item) throw new NotFound("That checklist item no longer exists; the reading may have changed. Reload the page.");
+    const body = TickBody.parse(req.body ?? {});
+    await checklist.setDone(item.id, user.id, body.done);
+    if (wantsJson(req)) {
+      const items = await checklist.items(mod, user.id);
+      const progress = checklist.progress(mod, items);
+      res.json({ itemId: item.id, done: body.done, progress: progress.map(({ section, done, total, percent }) => ({ section, done, total, percent })) });
+      return;
+    }
+    res.redirect(303, `${safeReturnTo(body.returnTo)}#${item.anchor}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,166 @@
+// Reads a content folder (content/<module>/module.yaml + *.md) into validated,
+// rendered modules, without touching the database: used by the sync at start-up
+// and by `npm run content:check`. Every problem is reported for its own file and
+// line; one bad file never stops the others.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { DateTime } from "luxon";
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { z } from "zod";
+import { renderReading, type ContentIssue, type RenderedReading } from "./dialect.js";
+
+/** Bump when rendering changes, so cached HTML is rebuilt. */
+export const RENDERER_VERSION = "1";
+
+const localDateTime = z
+  .string({ message: "must be a date and time such as 2026-11-27T09:00" })
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "must be a local date and time such as 2026-11-27T09:00 (no time zone; set timeZone)");
+
+export const ModuleSettings = z
+  .object({
+    course: z.string({ message: "must name the course by its slug, e.g. cnn" }).regex(/^[a-z0-9-]+$/, "must be a course slug (lowercase letters, digits, dashes)"),
+    title: z.string({ message: "is required" }).min(1, "must not be empty"),
+    position: z.number().int().default(0),
+    timeZone: z.string().refine((tz) => DateTime.now().setZone(tz).isValid, "is not a time zone; use an IANA name such as America/Denver").optional(),
+    theoryDue: localDateTime.describe("when Theory is due: the Friday preparation quiz"),
+    practicalDue: localDateTime.describe("when Practical is due: the Monday case-study start"),
+    urlRoot: z.string().regex(/^(\/|https:\/\/)/, "must start with / or https://").optional(),
+    readings: z.array(z.string().regex(/^[\w-]+$/, "must be a reading's file name without .md")).optional(),
+  })
+  .strict();
+export type ModuleSettings = z.infer<typeof ModuleSettings>;
+
+export interface FileIssue extends ContentIssue {
+  path: string;
+}
+
+export interface LoadedReading {
+  slug: string;
+  path: string;
+  position: number;
+  hash: string;
+  rendered: RenderedReading;
+  /** True when the file has errors and must not replace what students see. */
+  broken: boolean;
+}
+
+export interface LoadedModule {
+  slug: string;
+  dir: string;
+  settings: ModuleSettings;
+  timeZone: string;
+  urlRoot: string;
+  theoryDueAt: Date;
+  practicalDueAt: Date;
+  readings: LoadedReading[];
+}
+
+export interface LoadedContent {
+  modules: LoadedModule[];
+  issues: FileIssue[];
+}
+
+export function readingBase(courseSlug: string, moduleSlug: string) {
+  return `/courses/${courseSlug}/modules/${moduleSlug}/readings`;
+}
+
+function lineOf(doc: Document, lc: LineCounter, pathParts: (string | number)[]): number {
+  for (let n = pathParts.length; n > 0; n--) {
+    const node = doc.getIn(pathParts.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return lc.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+function keyLine(doc: Document, lc: LineCounter, key: string): number {
+  if (!isMap(doc.contents)) return 1;
+  const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+  return range ? lc.linePos(range[0]).line : 1;
+}
+
+export function parseModuleSettings(text: string, file: string): { settings?: ModuleSettings; issues: FileIssue[]; lineOf: (p: (string | number)[]) => number } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const lineAt = (p: (string | number)[]) => lineOf(doc, lc, p);
+  if (doc.errors.length) {
+    return { lineOf: lineAt, issues: doc.errors.map((e) => ({ path: file, line: lc.linePos(e.pos[0]).line, severity: "error", message: `Not valid YAML: ${e.message.split("\n")[0]}` })) };
+  }
+  const parsed = ModuleSettings.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return { settings: parsed.data, issues: [], lineOf: lineAt };
+  return {
+    lineOf: lineAt,
+    issues: parsed.error.issues.flatMap((i): FileIssue[] => {
+      if (i.code === "unrecognized_keys") {
+        return i.keys.map((k) => ({ path: file, line: keyLine(doc, lc, k), severity: "error", message: `Unknown setting "${k}". Known settings: ${Object.keys(ModuleSettings.shape).join(", ")}.` }));
+      }
+      const key = i.path.join(".");
+      return [{ path: file, line: lineOf(doc, lc, i.path as (string | number)[]), severity: "error", message: `${key || "module.yaml"}: ${i.message}` }];
+    }),
+  };
+}
+
+/**
+ * Loads every module under `contentDir`. `courseTimeZone` supplies a module's time
+ * zone when its module.yaml does not name one.
+ */
+export function loadContent(contentDir: string, courseTimeZone: (courseSlug: string) => string = () => "UTC"): LoadedContent {
+  const issues: FileIssue[] = [];
+  const modules: LoadedModule[] = [];
+  const rel = (p: string) => path.relative(path.dirname(path.resolve(contentDir)), p);
+  if (!fs.existsSync(contentDir)) return { modules, issues: [{ path: contentDir, severity: "error", message: "The content folder does not exist." }] };
+
+  for (const entry of fs.readdirSync(contentDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const dir = path.join(contentDir, entry.name);
+    const settingsFile = path.join(dir, "module.yaml");
+    const mdFiles = fs.readdirSync(dir).filter((f) => f.endsWith(".md")).sort();
+    if (!fs.existsSync(settingsFile)) {
+      if (mdFiles.length) issues.push({ path: rel(dir), severity: "error", message: "This folder has readings but no module.yaml, so none of them is shown. Add module.yaml (see README)." });
+      continue;
+    }
+    if (!/^[a-z0-9-]+$/.test(entry.name)) {
+      issues.push({ path: rel(dir), severity: "error", message: "A module folder's name must be lowercase letters, digits and dashes (it becomes the address)." });
+      continue;
+    }
+    const { settings, issues: settingIssues, lineOf: settingsLine } = parseModuleSettings(fs.readFileSync(settingsFile, "utf8"), rel(settingsFile));
+    issues.push(...settingIssues);
+    if (!settings) continue;
+
+    const timeZone = settings.timeZone ?? courseTimeZone(settings.course);
+    const due = (s: string) => DateTime.fromISO(s, { zone: timeZone }).toJSDate();
+    const urlRoot = settings.urlRoot ?? `/content/${entry.name}`;
+    const slugs = mdFiles.map((f) => f.slice(0, -3));
+    const known = new Set(slugs);
+    for (const [i, name] of (settings.readings ?? []).entries()) {
+      if (!known.has(name)) issues.push({ path: rel(settingsFile), line: settingsLine(["readings", i]), severity: "warning", message: `readings: "${name}" has no file ${name}.md in this folder.` });
+    }
+    const order = (slug: string) => {
+      const i = settings.readings?.indexOf(slug) ?? -1;
+      return i >= 0 ? i : (settings.readings?.length ?? 0) + slugs.indexOf(slug);
+    };
+    const readings: LoadedReading[] = [];
+    for (const slug of slugs) {
+      if (!/^[\w-]+$/.test(slug)) {
+        issues.push({ path: rel(path.join(dir, `${slug}.md`)), severity: "error", message: "A reading's file name may only have letters, digits, dashes and underscores (it becomes the address)." });
+        continue;
+      }
+      const file = path.join(dir, `${slug}.md`);
+      const source = fs.readFileSync(file, "utf8");
+      const opts = { urlRoot, readingBase: readingBase(settings.course, entry.name), knownReadings: known };
+      const rendered = renderReading(source, opts);
+      const fileIssues = rendered.issues.map((i) => ({ ...i, path: rel(file) }));
+      issues.push(...fileIssues);
+      const hash = crypto.createHash("sha256").update(JSON.stringify([RENDERER_VERSION, source, opts.urlRoot, opts.readingBase, [...known].sort()])).digest("hex");
+      readings.push({ slug, path: rel(file), position: order(slug), hash, rendered, broken: fileIssues.some((i) => i.severity === "error") });
+    }
+    readings.sort((a, b) => a.position - b.position);
+    modules.push({ slug: entry.name, dir, settings, timeZone, urlRoot, theoryDueAt: due(settings.theoryDue), practicalDueAt: due(settings.practicalDue), readings });
+  }
+  return { modules, issues };
+}
+
+export function formatIssues(issues: FileIssue[]): string {
+  return issues.map((i) => `${i.path}${i.line ? `:${i.line}` : ""}: ${i.severity}: ${i.message}`).join("\n");
+}
