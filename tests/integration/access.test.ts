@@ -34,9 +34,9 @@ test("a student sees the course, their team, and their own page", async () => {
   const course = await alice.get("/courses/cnn");
   expect(course.status).toBe(200);
   const page = $(course.text);
-  expect(page("h2").first().text()).toBe("Your team");
-  expect(page(".card").text()).toContain("Stop Signs");
-  expect(page(".card li").map((_i, el) => page(el).text()).get()).toEqual(["Alice Nguyen (you)", "Ben Okafor", "Chloé Martin"]);
+  expect(page(".team-card h2").text()).toBe("Your team");
+  expect(page(".team-card").text()).toContain("Stop Signs");
+  expect(page(".team-card li").map((_i, el) => page(el).text()).get()).toEqual(["Alice Nguyen (you)", "Ben Okafor", "Chloé Martin"]);
   expect(page('a[href="/courses/cnn/people"]').length).toBe(0);
   const own = await alice.get(`/courses/cnn/students/${ids.alice}`);
   expect(own.status).toBe(200);
