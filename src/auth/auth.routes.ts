@@ -3,7 +3,7 @@ import { rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { TooManyRequests } from "../platform/errors.js";
-import { csrfProtection, destroySession, flash, regenerateSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
+import { csrfProtection, destroySession, flash, regenerateSession, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
 import type { AuthService } from "./auth.service.js";
 
 const LoginBody = z.object({
@@ -53,6 +53,7 @@ export function authRoutes({ auth, config }: { auth: AuthService; config: Config
     await regenerateSession(req); // a new session id on sign-in defeats session fixation
     req.session.userId = user.id;
     flash(req, "success", `Signed in as ${user.name}.`);
+    await saveSession(req);
     res.redirect(303, returnTo);
   });
 

@@ -130,6 +130,12 @@ export function regenerateSession(req: Parameters<RequestHandler>[0]): Promise<v
   return new Promise((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
 }
 
+/** express-session saves after it starts writing a redirect, so a fast browser can follow the redirect
+ *  before the new session exists (expressjs/session#360). Save first wherever the next request needs it. */
+export function saveSession(req: Parameters<RequestHandler>[0]): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
+}
+
 export function destroySession(req: Parameters<RequestHandler>[0]): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((e) => (e ? reject(e) : resolve())));
 }

@@ -126,7 +126,15 @@ export function loadContent(contentDir: string, courseTimeZone: (courseSlug: str
     }
     const { settings, issues: settingIssues, lineOf: settingsLine } = parseModuleSettings(fs.readFileSync(settingsFile, "utf8"), rel(settingsFile));
     issues.push(...settingIssues);
-    if (!settings) continue;
+    if (!settings) {
+      // The module cannot load, but its readings are still checked so authors see every problem at once.
+      for (const f of mdFiles) {
+        const file = path.join(dir, f);
+        const rendered = renderReading(fs.readFileSync(file, "utf8"), { urlRoot: `/content/${entry.name}`, readingBase: readingBase("course", entry.name), knownReadings: new Set(mdFiles.map((m) => m.slice(0, -3))) });
+        issues.push(...rendered.issues.map((i) => ({ ...i, path: rel(file) })));
+      }
+      continue;
+    }
 
     const timeZone = settings.timeZone ?? courseTimeZone(settings.course);
     const due = (s: string) => DateTime.fromISO(s, { zone: timeZone }).toJSDate();

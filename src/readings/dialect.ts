@@ -427,7 +427,7 @@ export function renderReading(source: string, opts: RenderOptions): RenderedRead
 
   const h1 = tokens.findIndex((t) => t.type === "heading_open" && t.tag === "h1");
   const title = typeof front.title === "string" && front.title.trim() ? front.title.trim() : h1 >= 0 ? inlineText(tokens[h1 + 1]) : "";
-  if (!title) issues.push({ line: 1, severity: "error", message: "The reading has no title: add front matter `title: …` or a `# Heading` at the top." });
+  if (!title && !issues.some((i) => i.severity === "error" && i.message.startsWith("Front matter"))) issues.push({ line: 1, severity: "error", message: "The reading has no title: add front matter `title: …` or a `# Heading` at the top." });
 
   const items = checklistCandidates(tokens, lineOffset);
   const tocHtml = tableOfContents(tokens);

@@ -1,0 +1,45 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { copyContent } from "../helpers/content.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const run = (script: string, ...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: "utf8" });
+
+test("content:check passes on the repo's content", () => {
+  const r = run("content-check");
+  expect(r.stdout).toContain("1 module(s), 3 reading(s): 0 error(s), 0 warning(s)");
+  expect(r.status).toBe(0);
+});
+
+test("content:check prints each problem with file and line, and exits 1 on errors", () => {
+  const c = copyContent();
+  c.write("cnn/broken.md", "---\ntitle: Broken\n---\n# Broken\n\nSee [x](./missing.html) and {{WHO}}.\n");
+  c.write("cnn/module.yaml", c.file("cnn/module.yaml").replace("theoryDue: 2026-11-27T09:00", "theoryDue: tomorrow"));
+  const r = run("content-check", c.dir);
+  const name = path.basename(c.dir);
+  expect(r.stdout).toContain(`${name}/cnn/broken.md:6: error: Unknown placeholder {{WHO}}.`);
+  expect(r.stdout).toContain(`${name}/cnn/broken.md:6: warning: The link to ./missing.html points to a reading that does not exist in this module.`);
+  expect(r.stdout).toContain(`${name}/cnn/module.yaml:7: error: theoryDue: must be a local date and time`);
+  expect(r.status).toBe(1);
+  c.remove();
+});
+
+test("render prints the page as the server renders it; problems go to stderr", () => {
+  const ok = run("render", "../shared/fixtures/readings/module-06-cnn.seed.md");
+  expect(ok.status).toBe(0);
+  expect(ok.stdout).toContain("<h1>Module 06 — Convolutional Neural Networks</h1>");
+  expect(ok.stdout).toContain('src="https://www.youtube-nocookie.com/embed/iaSUYvmCekI"');
+  expect(ok.stderr).toContain("module-06-cnn.seed.md:47: warning: The link to ./keras-cnn.html");
+
+  const c = copyContent();
+  c.write("cnn/bad.md", "No title {{X}}");
+  const bad = run("render", path.join(c.dir, "cnn/bad.md"));
+  expect(bad.status).toBe(1);
+  expect(bad.stderr).toMatch(/bad\.md:1: error: Unknown placeholder \{\{X\}\}/);
+  c.remove();
+
+  const missing = run("render", "nope.md");
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toContain("No such file: nope.md");
+});
