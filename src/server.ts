@@ -48,6 +48,8 @@ async function shutdown(signal: string) {
     server.closeIdleConnections();
   });
   clearTimeout(force);
+  // express-session writes session touches just after a response ends; let those land before closing the pool.
+  await new Promise((r) => setTimeout(r, 250));
   await rt.close();
   logger.info("stopped");
   process.exit(0);

@@ -100,7 +100,9 @@ export class ChecklistService {
   async setDone(itemId: string, userId: string, done: boolean): Promise<void> {
     const { db } = this.deps;
     if (done) {
-      await db.checklistTick.upsert({ where: { itemId_userId: { itemId, userId } }, create: { itemId, userId, completedAt: this.deps.clock() }, update: {} });
+      // One INSERT … ON CONFLICT DO NOTHING: safe when two tabs or a double click tick at once
+      // (an upsert's read-then-write fails under that race).
+      await db.checklistTick.createMany({ data: [{ itemId, userId, completedAt: this.deps.clock() }], skipDuplicates: true });
     } else {
       await db.checklistTick.deleteMany({ where: { itemId, userId } });
     }

@@ -35,12 +35,14 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const contentDir = opts.contentDir ?? CONTENT_DIR;
   await syncContent({ db: tdb.db, contentDir, logger });
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
+  pool.on("error", () => {}); // connections cut by the database's drop at teardown
   const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock });
   return {
     ...tdb,
     app,
     agent: () => request.agent(app),
     async close() {
+      await new Promise((r) => setTimeout(r, 200)); // express-session's post-response touches
       await pool.end();
       await tdb.drop();
     },

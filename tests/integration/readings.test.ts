@@ -207,3 +207,16 @@ test("a bad module.yaml is reported with its line and does not take the site dow
   content.write("cnn/module.yaml", original);
   await resync();
 });
+
+test("ticking the same item many times at once (two tabs, double clicks) saves exactly one tick and fails none", async () => {
+  const agent = await student("emma@example.edu");
+  const page = await agent.get(MODULE);
+  const action = $(page.text)(".tick-form").last().attr("action")!;
+  const token = csrfFrom(page.text);
+  const results = await Promise.all(
+    Array.from({ length: 12 }, () => agent.post(action).set("Accept", "application/json").type("form").send({ _csrf: token, done: "1" })),
+  );
+  expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+  const emma = await t.db.user.findUniqueOrThrow({ where: { email: "emma@example.edu" } });
+  expect(await t.db.checklistTick.count({ where: { userId: emma.id, itemId: action.split("/").pop()! } })).toBe(1);
+});
