@@ -1,29 +1,22 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
 import { createLogger } from "../../src/platform/logger.js";
-import { startTestApp, type TestApp } from "../helpers/app.js";
-import { launchBrowser, listen } from "../helpers/browser.js";
+import { startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { copyContent } from "../helpers/content.js";
 
 const content = copyContent();
-let t: TestApp;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof listen>>;
+let b: BrowserApp;
 beforeAll(async () => {
-  t = await startTestApp({}, { contentDir: content.dir, clock: () => new Date("2026-11-25T19:00:00Z") });
-  server = await listen(t);
-  browser = await launchBrowser();
+  b = await startBrowserApp({}, { contentDir: content.dir, clock: () => new Date("2026-11-25T19:00:00Z") });
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
+  await b?.close();
   content.remove();
 });
 
 async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${server.base}/login`);
+  await page.goto(`${b.base}/login`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -33,7 +26,7 @@ async function signIn(page: Page, email: string, password: string) {
 const counts = (page: Page) => page.locator("[data-progress] [data-count]").allTextContents();
 
 test("a student reads, ticks items in place, signs out and back in, and finds the same progress", async () => {
-  const context = await browser.newContext();
+  const context = await b.browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await signIn(page, "alice@example.edu", DEMO_PASSWORDS.student);
@@ -65,18 +58,18 @@ test("a student reads, ticks items in place, signs out and back in, and finds th
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(/\/login/);
   await signIn(page, "alice@example.edu", DEMO_PASSWORDS.student);
-  await page.goto(`${server.base}/courses/cnn/modules/cnn`);
+  await page.goto(`${b.base}/courses/cnn/modules/cnn`);
   expect(await counts(page)).toEqual(["1 of 3", "0 of 3"]);
   await expect(page.locator(".next-due a").textContent()).resolves.toBe("Layers of a CNN");
   await context.close();
 });
 
 test("ticking works without JavaScript too", async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await b.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await signIn(page, "ben@example.edu", DEMO_PASSWORDS.student);
-  await page.goto(`${server.base}/courses/cnn/modules/cnn`);
+  await page.goto(`${b.base}/courses/cnn/modules/cnn`);
   await page.getByRole("button", { name: "Mark as done: Layers of a CNN" }).click();
   await page.waitForURL(/\/modules\/cnn#layers-of-a-cnn$/);
   expect(await counts(page)).toEqual(["1 of 3", "0 of 3"]);
@@ -85,16 +78,16 @@ test("ticking works without JavaScript too", async () => {
 
 test("an instructor sees a broken content file's error while the site stays up", async () => {
   content.write("cnn/keras-cnn.md", "---\ntitle: [oops\n---\nbody");
-  await syncContent({ db: t.db, contentDir: content.dir, logger: createLogger("silent") });
-  const context = await browser.newContext();
+  await syncContent({ db: b.t.db, contentDir: content.dir, logger: createLogger("silent") });
+  const context = await b.browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await signIn(page, "instructor@example.edu", DEMO_PASSWORDS.instructor);
-  await page.goto(`${server.base}/courses/cnn`);
+  await page.goto(`${b.base}/courses/cnn`);
   await page.getByRole("link", { name: "Content status" }).click();
   const row = page.locator("tr.content-error", { hasText: "keras-cnn.md" });
   await expect(row.textContent()).resolves.toMatch(/cnn\/keras-cnn\.md\s*2\s*Front matter is not valid YAML/);
-  await page.goto(`${server.base}/courses/cnn/modules/cnn/readings/keras-cnn`);
+  await page.goto(`${b.base}/courses/cnn/modules/cnn/readings/keras-cnn`);
   await expect(page.locator("h1").textContent()).resolves.toBe("A first CNN in Keras"); // the last good version
   await page.screenshot({ path: "/tmp/e2e-content-status.png" }).catch(() => {});
   await context.close();

@@ -1,27 +1,17 @@
-import type { Browser } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { startTestApp, type TestApp } from "../helpers/app.js";
-import { launchBrowser, listen } from "../helpers/browser.js";
+import { startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 
-let t: TestApp;
-let browser: Browser;
-let server: Awaited<ReturnType<typeof listen>>;
+let b: BrowserApp;
 beforeAll(async () => {
-  t = await startTestApp();
-  server = await listen(t);
-  browser = await launchBrowser();
+  b = await startBrowserApp();
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
+afterAll(() => b?.close());
 
 test("a student signs in with a typo, then correctly, sees the course, and signs out", async () => {
-  const page = await browser.newPage();
+  const page = await b.browser.newPage();
   const errors: string[] = [];
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(`${server.base}/courses/cnn`);
+  await page.goto(`${b.base}/courses/cnn`);
   await page.waitForURL(/\/login$/);
 
   await page.getByLabel("Email").fill("alice@example.edu");
@@ -38,15 +28,15 @@ test("a student signs in with a typo, then correctly, sees the course, and signs
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL(/\/login\?signedOut=1$/);
-  await page.goto(`${server.base}/courses/cnn`);
+  await page.goto(`${b.base}/courses/cnn`);
   await page.waitForURL(/\/login$/);
   // No CSP violations, script errors or missing assets; the one 401 is the wrong password's answer.
   expect(errors).toEqual(["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]);
 });
 
 test("the sign-in page fits a phone screen without sideways scrolling", async () => {
-  const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-  await page.goto(`${server.base}/login`);
+  const page = await b.browser.newPage({ viewport: { width: 360, height: 740 } });
+  await page.goto(`${b.base}/login`);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBe(0);
 });

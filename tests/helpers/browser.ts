@@ -1,7 +1,7 @@
 // A real browser: Debian's Chromium driven by playwright-core (no browser download).
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
-import type { TestApp } from "./app.js";
+import { startTestApp, type TestApp } from "./app.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -24,5 +24,29 @@ export async function listen(t: TestApp): Promise<{ base: string; close(): Promi
       server.close(() => resolve());
       server.closeAllConnections();
     }),
+  };
+}
+
+export interface BrowserApp {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The test app served on loopback plus a browser, for a browser test file's beforeAll/afterAll. */
+export async function startBrowserApp(...args: Parameters<typeof startTestApp>): Promise<BrowserApp> {
+  const t = await startTestApp(...args);
+  const server = await listen(t);
+  const browser = await launchBrowser();
+  return {
+    t,
+    base: server.base,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      await t.close();
+    },
   };
 }
