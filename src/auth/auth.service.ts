@@ -1,6 +1,5 @@
 import type { Db } from "../platform/db/prisma.js";
-import { CourseRole } from "../platform/db/prisma.js";
-import { dummyHash, hashPassword, verifyPassword } from "./password.js";
+import { dummyHash, verifyPassword } from "./password.js";
 
 export interface SessionUser {
   id: string;
@@ -26,23 +25,5 @@ export class AuthService {
 
   async findUser(id: string): Promise<SessionUser | null> {
     return this.deps.db.user.findUnique({ where: { id }, select: { id: true, email: true, name: true, isAdmin: true } });
-  }
-
-  async createUser(input: { email: string; name: string; password?: string; isAdmin?: boolean }) {
-    return this.deps.db.user.create({
-      data: {
-        email: input.email.trim().toLowerCase(),
-        name: input.name,
-        isAdmin: input.isAdmin ?? false,
-        passwordHash: input.password ? await hashPassword(input.password) : null,
-      },
-    });
-  }
-
-  /** The caller's role in a course; admins act as instructors everywhere. */
-  async roleIn(user: SessionUser, courseId: string): Promise<CourseRole | null> {
-    const m = await this.deps.db.membership.findUnique({ where: { userId_courseId: { userId: user.id, courseId } } });
-    if (m) return m.role;
-    return user.isAdmin ? CourseRole.INSTRUCTOR : null;
   }
 }

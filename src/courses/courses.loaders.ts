@@ -34,7 +34,6 @@ export function requireCourseRole(...roles: CourseRole[]): RequestHandler {
 }
 
 export const requireStaff = requireCourseRole(CourseRole.INSTRUCTOR, CourseRole.GRADER);
-export const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 
 /** A student page: visible to that student and to course staff, never to another student. */
 export function loadStudent(courses: CoursesService): RequestHandler {

@@ -4,8 +4,6 @@ import { CourseRole } from "../platform/db/prisma.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
 
-export const STAFF_ROLES: readonly CourseRole[] = [CourseRole.INSTRUCTOR, CourseRole.GRADER];
-
 export class CoursesService {
   constructor(private readonly deps: { db: Db }) {}
 

@@ -22,7 +22,6 @@ export function setupViews(app: Express) {
           const zone = typeof tz === "string" ? tz : "UTC";
           return new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(d));
         },
-        isoDate: (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : ""),
       },
     }),
   );
