@@ -126,27 +126,19 @@ export function loadContent(contentDir: string, courseTimeZone: (courseSlug: str
     }
     const { settings, issues: settingIssues, lineOf: settingsLine } = parseModuleSettings(fs.readFileSync(settingsFile, "utf8"), rel(settingsFile));
     issues.push(...settingIssues);
-    if (!settings) {
-      // The module cannot load, but its readings are still checked so authors see every problem at once.
-      for (const f of mdFiles) {
-        const file = path.join(dir, f);
-        const rendered = renderReading(fs.readFileSync(file, "utf8"), { urlRoot: `/content/${entry.name}`, readingBase: readingBase("course", entry.name), knownReadings: new Set(mdFiles.map((m) => m.slice(0, -3))) });
-        issues.push(...rendered.issues.map((i) => ({ ...i, path: rel(file) })));
-      }
-      continue;
-    }
-
-    const timeZone = settings.timeZone ?? courseTimeZone(settings.course);
-    const due = (s: string) => DateTime.fromISO(s, { zone: timeZone }).toJSDate();
-    const urlRoot = settings.urlRoot ?? `/content/${entry.name}`;
+    // A module whose settings are invalid cannot load, but its readings are still checked
+    // (with the default addresses) so authors see every problem at once.
+    const urlRoot = settings?.urlRoot ?? `/content/${entry.name}`;
+    const base = readingBase(settings?.course ?? "course", entry.name);
     const slugs = mdFiles.map((f) => f.slice(0, -3));
     const known = new Set(slugs);
-    for (const [i, name] of (settings.readings ?? []).entries()) {
+    const listed = settings?.readings ?? [];
+    for (const [i, name] of listed.entries()) {
       if (!known.has(name)) issues.push({ path: rel(settingsFile), line: settingsLine(["readings", i]), severity: "warning", message: `readings: "${name}" has no file ${name}.md in this folder.` });
     }
     const order = (slug: string) => {
-      const i = settings.readings?.indexOf(slug) ?? -1;
-      return i >= 0 ? i : (settings.readings?.length ?? 0) + slugs.indexOf(slug);
+      const i = listed.indexOf(slug);
+      return i >= 0 ? i : listed.length + slugs.indexOf(slug);
     };
     const readings: LoadedReading[] = [];
     for (const slug of slugs) {
@@ -156,14 +148,16 @@ export function loadContent(contentDir: string, courseTimeZone: (courseSlug: str
       }
       const file = path.join(dir, `${slug}.md`);
       const source = fs.readFileSync(file, "utf8");
-      const opts = { urlRoot, readingBase: readingBase(settings.course, entry.name), knownReadings: known };
-      const rendered = renderReading(source, opts);
+      const rendered = renderReading(source, { urlRoot, readingBase: base, knownReadings: known });
       const fileIssues = rendered.issues.map((i) => ({ ...i, path: rel(file) }));
       issues.push(...fileIssues);
-      const hash = crypto.createHash("sha256").update(JSON.stringify([RENDERER_VERSION, source, opts.urlRoot, opts.readingBase, [...known].sort()])).digest("hex");
+      const hash = crypto.createHash("sha256").update(JSON.stringify([RENDERER_VERSION, source, urlRoot, base, [...known].sort()])).digest("hex");
       readings.push({ slug, path: rel(file), position: order(slug), hash, rendered, broken: fileIssues.some((i) => i.severity === "error") });
     }
+    if (!settings) continue;
     readings.sort((a, b) => a.position - b.position);
+    const timeZone = settings.timeZone ?? courseTimeZone(settings.course);
+    const due = (s: string) => DateTime.fromISO(s, { zone: timeZone }).toJSDate();
     modules.push({ slug: entry.name, dir, settings, timeZone, urlRoot, theoryDueAt: due(settings.theoryDue), practicalDueAt: due(settings.practicalDue), readings });
   }
   return { modules, issues };
