@@ -19,6 +19,8 @@ import { currentUser, requireUser, securityHeaders, sessions } from "./platform/
 import type { Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./readings/content.assets.js";
+import { quizRoutes } from "./quiz/quiz.routes.js";
+import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
 import { ReadingsService } from "./readings/readings.service.js";
 
@@ -39,7 +41,9 @@ export function createApp(deps: AppDeps) {
   const auth = new AuthService({ db });
   const courses = new CoursesService({ db });
   const readings = new ReadingsService({ db });
-  const checklist = new ChecklistService({ db, clock: deps.clock ?? (() => new Date()) });
+  const clock = deps.clock ?? (() => new Date());
+  const checklist = new ChecklistService({ db, clock });
+  const quizzes = new QuizService({ db, clock });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -72,9 +76,10 @@ export function createApp(deps: AppDeps) {
   app.use(authRoutes({ auth, config }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
-  course.use(coursePages({ courses, readings }));
+  course.use(coursePages({ courses, readings, quizzes }));
   course.use(readingsRoutes({ readings, checklist }));
   course.use(checklistRoutes({ readings, checklist }));
+  course.use(quizRoutes({ quizzes, courses }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 
   app.use(notFoundHandler);

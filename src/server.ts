@@ -14,8 +14,9 @@ if (config.seedDemo && (await seedDemo(rt.db, logger))) {
 }
 
 const contentDir = config.CONTENT_DIR;
-await syncContent({ db: rt.db, contentDir, logger });
-const stopWatching = config.watchContent ? watchContent({ db: rt.db, contentDir, logger }) : () => {};
+const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, logger };
+await syncContent(sync);
+const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 
 const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir });
 

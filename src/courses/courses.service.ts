@@ -45,6 +45,15 @@ export class CoursesService {
     });
   }
 
+  async students(courseId: string) {
+    const rows = await this.deps.db.membership.findMany({
+      where: { courseId, role: CourseRole.STUDENT },
+      include: { user: { select: { id: true, name: true, email: true } } },
+      orderBy: { user: { name: "asc" } },
+    });
+    return rows.map((m) => m.user);
+  }
+
   async roster(courseId: string) {
     const [members, teams] = await Promise.all([
       this.deps.db.membership.findMany({

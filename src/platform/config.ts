@@ -19,6 +19,7 @@ export const ConfigSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   CONTENT_DIR: z.string().min(1).default("content"),
+  QUIZ_DIR: z.string().min(1).default("quizzes"),
   WATCH_CONTENT: bool.optional(),
   PG_PORT: port.default(55433),
   DB_WAIT_SECONDS: z.coerce.number({ message: "must be a number" }).min(0).max(600).default(10),

@@ -6,9 +6,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { DateTime } from "luxon";
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
-import { renderReading, type ContentIssue, type RenderedReading } from "./dialect.js";
+import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
+import { renderReading, type RenderedReading } from "./dialect.js";
 
 /** Bump when rendering changes, so cached HTML is rebuilt. */
 export const RENDERER_VERSION = "1";
@@ -31,9 +31,7 @@ export const ModuleSettings = z
   .strict();
 export type ModuleSettings = z.infer<typeof ModuleSettings>;
 
-export interface FileIssue extends ContentIssue {
-  path: string;
-}
+export type { FileIssue };
 
 export interface LoadedReading {
   slug: string;
@@ -65,40 +63,9 @@ export function readingBase(courseSlug: string, moduleSlug: string) {
   return `/courses/${courseSlug}/modules/${moduleSlug}/readings`;
 }
 
-function lineOf(doc: Document, lc: LineCounter, pathParts: (string | number)[]): number {
-  for (let n = pathParts.length; n > 0; n--) {
-    const node = doc.getIn(pathParts.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return lc.linePos(node.range[0]).line;
-  }
-  return 1;
-}
-
-function keyLine(doc: Document, lc: LineCounter, key: string): number {
-  if (!isMap(doc.contents)) return 1;
-  const pair = doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key);
-  const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-  return range ? lc.linePos(range[0]).line : 1;
-}
-
-export function parseModuleSettings(text: string, file: string): { settings?: ModuleSettings; issues: FileIssue[]; lineOf: (p: (string | number)[]) => number } {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const lineAt = (p: (string | number)[]) => lineOf(doc, lc, p);
-  if (doc.errors.length) {
-    return { lineOf: lineAt, issues: doc.errors.map((e) => ({ path: file, line: lc.linePos(e.pos[0]).line, severity: "error", message: `Not valid YAML: ${e.message.split("\n")[0]}` })) };
-  }
-  const parsed = ModuleSettings.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return { settings: parsed.data, issues: [], lineOf: lineAt };
-  return {
-    lineOf: lineAt,
-    issues: parsed.error.issues.flatMap((i): FileIssue[] => {
-      if (i.code === "unrecognized_keys") {
-        return i.keys.map((k) => ({ path: file, line: keyLine(doc, lc, k), severity: "error", message: `Unknown setting "${k}". Known settings: ${Object.keys(ModuleSettings.shape).join(", ")}.` }));
-      }
-      const key = i.path.join(".");
-      return [{ path: file, line: lineOf(doc, lc, i.path as (string | number)[]), severity: "error", message: `${key || "module.yaml"}: ${i.message}` }];
-    }),
-  };
+export function parseModuleSettings(text: string, file: string): { settings?: ModuleSettings; issues: FileIssue[]; lineOf: (p: PropertyKey[]) => number } {
+  const { data, issues, lineOf } = parseYamlFile(ModuleSettings, text, file, { knownKeys: () => Object.keys(ModuleSettings.shape) });
+  return { settings: data, issues, lineOf };
 }
 
 /**

@@ -455,3 +455,12 @@ function checkMath(latex: string, display: boolean, line: number | undefined, is
     issues.push({ line, severity: "warning", message: `Math that does not render: ${(e as Error).message.replace(/^KaTeX parse error: /, "")}` });
   }
 }
+
+/**
+ * A short piece of the dialect (a quiz question, a choice, feedback): the same
+ * Markdown and math, sanitised the same way. `inline` renders without a paragraph.
+ */
+export function renderFragment(source: string, { inline = false } = {}): string {
+  const html = inline ? md.renderInline(source) : md.render(source);
+  return sanitizeHtml(html, SANITIZE);
+}

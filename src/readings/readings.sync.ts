@@ -4,15 +4,26 @@
 import fs from "node:fs";
 import type { Logger } from "pino";
 import type { Db } from "../platform/db/prisma.js";
+import { syncQuizzes } from "../quiz/quiz.sync.js";
 import { loadContent, type FileIssue } from "./content.js";
 
 export interface SyncResult {
   modules: number;
   readings: number;
+  quizzes: number;
   issues: FileIssue[];
 }
 
-export async function syncContent({ db, contentDir, logger }: { db: Db; contentDir: string; logger: Logger }): Promise<SyncResult> {
+export interface SyncOptions {
+  db: Db;
+  contentDir: string;
+  /** Quiz files (quizzes/); synced after the modules they may belong to. */
+  quizDir?: string;
+  logger: Logger;
+}
+
+/** Syncs the course content: modules and readings, then quizzes; every problem lands on the Content status page. */
+export async function syncContent({ db, contentDir, quizDir, logger }: SyncOptions): Promise<SyncResult> {
   const courses = new Map((await db.course.findMany()).map((c) => [c.slug, c]));
   const { modules, issues } = loadContent(contentDir, (slug) => courses.get(slug)?.timeZone ?? "UTC");
   let readingCount = 0;
@@ -77,27 +88,35 @@ export async function syncContent({ db, contentDir, logger }: { db: Db; contentD
     });
   }
 
+  let quizzes = 0;
+  if (quizDir) {
+    const q = await syncQuizzes({ db, quizDir, logger });
+    quizzes = q.quizzes;
+    issues.push(...q.issues);
+  }
+
   await db.$transaction([
     db.contentIssue.deleteMany({}),
     db.contentIssue.createMany({ data: issues.map((i) => ({ path: i.path, line: i.line ?? null, severity: i.severity, message: i.message })) }),
   ]);
   for (const i of issues) logger[i.severity === "error" ? "error" : "warn"]({ file: i.path, line: i.line }, `content: ${i.message}`);
   logger.info({ modules: modules.length, readings: readingCount, problems: issues.length }, "content synced");
-  return { modules: modules.length, readings: readingCount, issues };
+  return { modules: modules.length, readings: readingCount, quizzes, issues };
 }
 
-/** Re-syncs shortly after any change under `contentDir` (development). Returns a function that stops watching. */
-export function watchContent(opts: { db: Db; contentDir: string; logger: Logger }): () => void {
+/** Re-syncs shortly after any change under the content or quiz folder (development). Returns a function that stops watching. */
+export function watchContent(opts: SyncOptions): () => void {
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const watcher = fs.watch(opts.contentDir, { recursive: true }, () => {
+  const onChange = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running.then(() => syncContent(opts).then(() => undefined, (err) => opts.logger.error({ err }, "content sync failed")));
     }, 200);
-  });
+  };
+  const watchers = [opts.contentDir, opts.quizDir].filter((d): d is string => !!d && fs.existsSync(d)).map((d) => fs.watch(d, { recursive: true }, onChange));
   return () => {
     clearTimeout(timer);
-    watcher.close();
+    for (const w of watchers) w.close();
   };
 }

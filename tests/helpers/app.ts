@@ -20,10 +20,13 @@ export interface TestApp extends TestDb {
 }
 
 export const CONTENT_DIR = fileURLToPath(new URL("../../content", import.meta.url));
+export const QUIZ_DIR = fileURLToPath(new URL("../../quizzes", import.meta.url));
 
 export interface TestAppOptions {
   /** A content folder to sync (default: the repo's content/). */
   contentDir?: string;
+  /** A quiz folder to sync (default: the repo's quizzes/). */
+  quizDir?: string;
   clock?: Clock;
 }
 
@@ -33,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const logger = createLogger(config.LOG_LEVEL);
   await seedDemo(tdb.db, logger);
   const contentDir = opts.contentDir ?? CONTENT_DIR;
-  await syncContent({ db: tdb.db, contentDir, logger });
+  await syncContent({ db: tdb.db, contentDir, quizDir: opts.quizDir ?? QUIZ_DIR, logger });
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
   const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock });

@@ -199,7 +199,7 @@ test("a bad module.yaml is reported with its line and does not take the site dow
   expect(result.issues.map((i) => [i.path.split("/").slice(-2).join("/"), i.line, i.message])).toEqual(
     expect.arrayContaining([
       ["cnn/module.yaml", 8, "theoryDue: must be a local date and time such as 2026-11-27T09:00 (no time zone; set timeZone)"],
-      ["cnn/module.yaml", 5, expect.stringContaining('Unknown setting "colour"')],
+      ["cnn/module.yaml", 5, expect.stringContaining('Unknown field "colour"')],
     ]),
   );
   const agent = await student();

@@ -1,0 +1,47 @@
+import type { RequestHandler } from "express";
+import { CourseRole } from "../platform/db/prisma.js";
+import { Forbidden, NotFound } from "../platform/errors.js";
+import type { AttemptRow, QuizRow, QuizService } from "./quiz.service.js";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      quiz?: QuizRow;
+      attempt?: AttemptRow;
+      /** True when the attempt belongs to the signed-in user (staff may read others' attempts, never write). */
+      ownAttempt?: boolean;
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function loadQuiz(quizzes: QuizService): RequestHandler {
+  return async (req, res, next) => {
+    const quiz = await quizzes.quiz(res.locals.course!.id, String(req.params.quizSlug));
+    if (!quiz) throw new NotFound("There is no such quiz in this course. Pick one from the course page.");
+    res.locals.quiz = quiz;
+    next();
+  };
+}
+
+/** An attempt of the loaded quiz: its student may use it; course staff may read it; nobody else. */
+export function loadAttempt(quizzes: QuizService): RequestHandler {
+  return async (req, res, next) => {
+    const id = String(req.params.attemptId);
+    const attempt = UUID.test(id) ? await quizzes.attempt(id) : null;
+    if (!attempt || attempt.quizId !== res.locals.quiz!.id) throw new NotFound("There is no such attempt. Open the quiz page to see your attempts.");
+    const own = attempt.userId === res.locals.user!.id;
+    if (!own && res.locals.course!.role === CourseRole.STUDENT) throw new Forbidden("This attempt is another student's. You can only open your own attempts.");
+    res.locals.attempt = attempt;
+    res.locals.ownAttempt = own;
+    next();
+  };
+}
+
+/** Only the attempt's own student may change it. */
+export const requireOwnAttempt: RequestHandler = (_req, res, next) => {
+  if (!res.locals.ownAttempt) throw new Forbidden("Only the student taking this attempt can change it. Staff see it read-only.");
+  next();
+};

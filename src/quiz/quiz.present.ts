@@ -1,0 +1,112 @@
+// What the attempt and review pages show of each slot. The attempt view is built
+// from an allow-list of fields, so right answers and feedback cannot leak into it;
+// the review adds only what the quiz's review rules allow at that moment.
+import sanitizeHtml from "sanitize-html";
+import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
+import type { ReviewItem } from "./quiz.definition.js";
+import { formatNumber } from "./variants.js";
+
+export interface SlotRow {
+  slot: number;
+  question: unknown;
+  response: unknown;
+  checkedAt: Date | null;
+  score: number | null;
+  state: string | null;
+}
+
+const TYPE_LABEL: Record<SlotQuestion["type"], string> = {
+  single: "Choose one", multiple: "Choose all that apply", truefalse: "True or false", numeric: "Number", short: "Short answer", matching: "Matching", ordering: "Ordering",
+};
+const STATE_LABEL: Record<string, string> = { correct: "Correct", partial: "Partly correct", wrong: "Incorrect", unanswered: "Not answered" };
+
+/** Text for places that cannot hold markup (select options). */
+const plain = (html: string) => sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} }).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+
+/** The fields a student needs to answer: text, options in their order, their saved response. */
+export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewItem>) {
+  const q = row.question as SlotQuestion;
+  const r = (row.response ?? {}) as Record<string, unknown>;
+  const name = `s${row.slot}`;
+  const locked = !!row.checkedAt;
+  const picked = new Set<string>("choice" in r ? [r.choice as string] : "choices" in r ? (r.choices as string[]) : []);
+  const matches = ("matches" in r ? r.matches : {}) as Record<string, string>;
+  const positions = ("positions" in r ? r.positions : {}) as Record<string, number>;
+  return {
+    n: index + 1,
+    slot: row.slot,
+    name,
+    typeLabel: TYPE_LABEL[q.type],
+    points: formatNumber(q.points),
+    textHtml: q.textHtml,
+    ruleText: q.ruleText,
+    answered: isAnswered(row.response as Response),
+    locked,
+    isSingle: q.type === "single", isMultiple: q.type === "multiple", isTrueFalse: q.type === "truefalse",
+    isNumeric: q.type === "numeric", isShort: q.type === "short", isMatching: q.type === "matching", isOrdering: q.type === "ordering",
+    choices: q.choices?.map((c) => ({ key: c.key, html: c.html, checked: picked.has(c.key) })),
+    tf: q.type === "truefalse" ? { isTrue: "value" in r && r.value === true, isFalse: "value" in r && r.value === false } : undefined,
+    text: "text" in r ? String(r.text) : "",
+    unit: q.numeric?.unit,
+    lefts: q.lefts?.map((l) => ({
+      key: l.key, html: l.html, field: `${name}.${l.key}`,
+      options: q.rights!.map((o) => ({ key: o.key, label: plain(o.html), selected: matches[l.key] === o.key })),
+    })),
+    items: q.items?.map((it) => ({
+      key: it.key, html: it.html, field: `${name}.${it.key}`,
+      positions: q.items!.map((_x, i) => ({ value: i + 1, selected: positions[it.key] === i + 1 })),
+    })),
+    checkable: during.size > 0 && !locked,
+    checked: locked ? reviewSlotView(row, index, during) : undefined,
+  };
+}
+
+/** The student's own answer, in words. */
+function answerHtml(q: SlotQuestion, r: Response | null): string {
+  if (!isAnswered(r)) return "";
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const x = r as Record<string, unknown>;
+  switch (q.type) {
+    case "single":
+      return q.choices!.find((c) => c.key === x.choice)?.html ?? "";
+    case "multiple":
+      return q.choices!.filter((c) => (x.choices as string[]).includes(c.key)).map((c) => c.html).join("; ");
+    case "truefalse":
+      return x.value ? "True" : "False";
+    case "numeric":
+    case "short":
+      return `<code>${esc(String(x.text))}</code>${q.numeric?.unit ? ` ${esc(q.numeric.unit)}` : ""}`;
+    case "matching": {
+      const m = x.matches as Record<string, string>;
+      return q.lefts!.map((l) => `${l.html} → ${q.rights!.find((o) => o.key === m[l.key])?.html ?? "—"}`).join("; ");
+    }
+    case "ordering": {
+      const p = x.positions as Record<string, number>;
+      return [...q.items!].sort((a, b) => (p[a.key] ?? 99) - (p[b.key] ?? 99)).map((i) => `${p[i.key] ?? "?"}. ${i.html}`).join(" ");
+    }
+  }
+}
+
+/** One slot of a finished (or checked) attempt, showing only the allowed items. */
+export function reviewSlotView(row: SlotRow, index: number, show: Set<ReviewItem>) {
+  const q = row.question as SlotQuestion;
+  const r = row.response as Response | null;
+  const g: Graded = row.state ? { fraction: q.points ? (row.score ?? 0) / q.points : 0, state: row.state as Graded["state"] } : grade(q, r);
+  return {
+    n: index + 1,
+    typeLabel: TYPE_LABEL[q.type],
+    textHtml: q.textHtml,
+    points: formatNumber(q.points),
+    variant: q.variant,
+    showAnswer: show.has("answers"),
+    answerHtml: answerHtml(q, r) || "<em>Not answered</em>",
+    showMarks: show.has("marks"),
+    score: formatNumber(Math.round(g.fraction * q.points * 100) / 100),
+    showCorrectness: show.has("correctness"),
+    state: g.state,
+    stateLabel: STATE_LABEL[g.state],
+    feedback: show.has("feedback") ? feedbackHtml(q, r) : [],
+    explanationHtml: show.has("explanation") ? q.explanationHtml : undefined,
+    rightAnswerHtml: show.has("rightAnswer") ? rightAnswerHtml(q) : undefined,
+  };
+}

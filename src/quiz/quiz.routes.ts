@@ -1,0 +1,254 @@
+import { Router, type Request } from "express";
+import { DateTime } from "luxon";
+import { z } from "zod";
+import { requireCourseRole } from "../courses/courses.loaders.js";
+import type { CoursesService } from "../courses/courses.service.js";
+import { AttemptStatus, CourseRole } from "../platform/db/prisma.js";
+import { BadRequest, Conflict, Forbidden, NotFound } from "../platform/errors.js";
+import { wantsJson } from "../platform/errors.middleware.js";
+import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { renderFragment } from "../readings/dialect.js";
+import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
+import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
+import { attemptSlotView, reviewSlotView } from "./quiz.present.js";
+import { definitionOf, percentOf, policyFor, reviewItems, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
+import { formatNumber } from "./variants.js";
+
+const GRADING_LABEL = { highest: "your highest score counts", latest: "your latest attempt counts", average: "the average of your attempts counts", first: "your first attempt counts" };
+
+const AutosaveBody = z.object({
+  slot: z.number().int().min(0),
+  rev: z.number().int().min(0),
+  fields: z.record(z.string(), z.union([z.string().max(1000), z.array(z.string().max(1000)).max(50)])),
+});
+
+const FormAction = z.union([z.literal("save"), z.literal("submit"), z.string().regex(/^check:\d+$/)], { message: "unknown action" });
+
+const OverrideBody = z.object({
+  userId: z.uuid({ message: "Pick a student." }),
+  extraMinutes: z.coerce.number().int().min(0, "Extra time cannot be negative.").max(10_000).default(0),
+  extraAttempts: z.coerce.number().int().min(0, "Extra attempts cannot be negative.").max(100).default(0),
+  closes: z.string().trim().optional(),
+  note: z.string().trim().max(500).optional(),
+});
+
+function fmtDuration(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 1) return "under a minute";
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+function percentLabel(p: number): string {
+  return `${formatNumber(Math.round(p * 10) / 10)}%`;
+}
+
+export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses: CoursesService }) {
+  const router = Router({ mergeParams: true });
+  const base = (req: Request, quiz: QuizRow) => `/courses/${String(req.params.courseSlug)}/quizzes/${quiz.slug}`;
+
+  function policyView(policy: Policy, tz: string, usedAttempts: number) {
+    return {
+      opens: policy.opensAt, closes: policy.closesAt, timeZone: tz,
+      timeLimit: policy.timeLimitMinutes ? `${formatNumber(policy.timeLimitMinutes)} minutes` : null,
+      attempts: policy.attemptsAllowed === null ? "unlimited" : `${policy.attemptsAllowed} (${Math.max(0, policy.attemptsAllowed - usedAttempts)} left)`,
+      grading: GRADING_LABEL[policy.grading],
+      passPercent: formatNumber(policy.passPercent),
+      override: policy.override,
+    };
+  }
+
+  router.get("/quizzes/:quizSlug", loadQuiz(quizzes), async (req, res) => {
+    const { course, quiz, user } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "user">>;
+    const def = definitionOf(quiz);
+    const isStudent = course.role === CourseRole.STUDENT;
+    const common = { title: quiz.title, course, quiz, base: base(req, quiz), isStaff: !isStudent, isStudent, descriptionHtml: def.description ? renderFragment(def.description) : "" };
+    if (!isStudent) {
+      await quizzes.finishOverdue({ quizId: quiz.id });
+      const [summary, overrides] = await Promise.all([quizzes.staffSummary(quiz), quizzes.overrides(quiz.id)]);
+      res.render("quiz-staff", {
+        ...common, policy: policyView(policyFor(quiz, null), course.timeZone, 0), summary, overrides: overrides.length,
+        isInstructor: course.role === CourseRole.INSTRUCTOR,
+      });
+      return;
+    }
+    await quizzes.finishOverdue({ quizId: quiz.id, userId: user.id });
+    const policy = await quizzes.policy(quiz, user.id);
+    const [attempts, grade] = await Promise.all([quizzes.attemptsOf(quiz.id, user.id), quizzes.grade(quiz.id, user.id)]);
+    const now = quizzes.now();
+    const show = reviewItems(policy, now);
+    const submitted = attempts.filter((a) => a.status === AttemptStatus.SUBMITTED);
+    const open = attempts.find((a) => a.status === AttemptStatus.IN_PROGRESS);
+    const reason = open ? null : await quizzes.cannotStart(quiz, user.id, policy);
+    res.render("quiz", {
+      ...common,
+      policy: policyView(policy, course.timeZone, submitted.length),
+      questionCount: quizzes.questionCount(quiz),
+      grade: grade && show.has("score") ? { percent: percentLabel(grade.percent), passed: grade.passed } : null,
+      gradeHidden: !!grade && !show.has("score"),
+      attempts: attempts.map((a) => ({
+        number: a.number,
+        startedAt: a.startedAt,
+        inProgress: a.status === AttemptStatus.IN_PROGRESS,
+        submittedAt: a.submittedAt,
+        autoSubmitted: a.autoSubmitted,
+        took: a.submittedAt ? fmtDuration(a.submittedAt.getTime() - a.startedAt.getTime()) : null,
+        score: a.status === AttemptStatus.SUBMITTED && show.has("score") ? `${formatNumber(Math.round((a.score ?? 0) * 100) / 100)} / ${formatNumber(a.maxScore)} (${percentLabel(percentOf(a))})` : null,
+        href: `${base(req, quiz)}/attempts/${a.id}`,
+      })),
+      open: open && { href: `${base(req, quiz)}/attempts/${open.id}`, secondsLeft: quizzes.secondsLeft(open) },
+      canStart: !reason,
+      reason,
+      startLabel: submitted.length ? "Start a new attempt" : "Start the quiz",
+    });
+  });
+
+  router.post("/quizzes/:quizSlug/attempts", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.STUDENT), async (req, res) => {
+    const { quiz, user } = res.locals as Required<Pick<typeof res.locals, "quiz" | "user">>;
+    const attempt = await quizzes.start(quiz, user.id);
+    res.redirect(303, `${base(req, quiz)}/attempts/${attempt.id}`);
+  });
+
+  function attemptPage(req: Request, quiz: QuizRow, attempt: AttemptRow, policy: Policy, slots: Awaited<ReturnType<QuizService["slots"]>>) {
+    const during = new Set<ReviewItem>(policy.review.during);
+    const secondsLeft = quizzes.secondsLeft(attempt);
+    return {
+      title: `${quiz.title} — attempt ${attempt.number}`,
+      quiz,
+      quizBase: base(req, quiz),
+      attempt,
+      action: `${base(req, quiz)}/attempts/${attempt.id}`,
+      slots: slots.map((s, i) => attemptSlotView(s, i, during)),
+      secondsLeft: secondsLeft === null ? null : Math.max(0, secondsLeft),
+      deadlineAt: attempt.deadlineAt,
+      scripts: ["/assets/js/quiz.js"],
+    };
+  }
+
+  router.get("/quizzes/:quizSlug/attempts/:attemptId", loadQuiz(quizzes), loadAttempt(quizzes), async (req, res) => {
+    const { course, quiz, ownAttempt } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "ownAttempt">>;
+    let attempt = res.locals.attempt!;
+    if (attempt.status === AttemptStatus.IN_PROGRESS && quizzes.expired(attempt)) {
+      attempt = await quizzes.submit(attempt, { auto: true });
+      if (ownAttempt) flash(req, "info", "Time ran out, so this attempt was submitted with the answers you had saved.");
+    }
+    const slots = await quizzes.slots(attempt.id);
+    const policy = await quizzes.policy(quiz, attempt.userId);
+    if (attempt.status === AttemptStatus.IN_PROGRESS && ownAttempt) {
+      res.render("attempt", { ...attemptPage(req, quiz, attempt, policy, slots), course, timeZone: course.timeZone });
+      return;
+    }
+    // The review: staff see everything; the student what the review rules allow now.
+    const show = ownAttempt ? reviewItems(policy, quizzes.now()) : new Set<ReviewItem>(REVIEW_ITEMS);
+    const student = ownAttempt ? null : await courses.member(course.id, attempt.userId);
+    res.render("attempt-review", {
+      title: `${quiz.title} — attempt ${attempt.number}`,
+      course, quiz, quizBase: base(req, quiz), isStaff: !ownAttempt,
+      student: student && { name: student.user.name, href: `/courses/${course.slug}/students/${student.user.id}` },
+      attempt: {
+        ...attempt, inProgress: attempt.status === AttemptStatus.IN_PROGRESS,
+        took: attempt.submittedAt ? fmtDuration(attempt.submittedAt.getTime() - attempt.startedAt.getTime()) : null,
+      },
+      showScore: show.has("score"),
+      score: `${formatNumber(Math.round((attempt.score ?? 0) * 100) / 100)} / ${formatNumber(attempt.maxScore)}`,
+      percent: percentLabel(percentOf(attempt)),
+      passed: percentOf(attempt) >= policy.passPercent - 1e-9,
+      passPercent: formatNumber(policy.passPercent),
+      slots: show.size > (show.has("score") ? 1 : 0) ? slots.map((s, i) => reviewSlotView(s, i, show)) : [],
+      nothingYet: show.size === 0,
+      laterNote: ownAttempt && policy.closesAt && quizzes.now() < policy.closesAt && policy.review.afterClose.length > policy.review.afterSubmit.length
+        ? { closes: policy.closesAt } : null,
+    });
+  });
+
+  // Plain form post: save every answer, then save / submit / check as the button said.
+  router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
+    const { quiz } = res.locals as Required<Pick<typeof res.locals, "quiz">>;
+    const attempt = res.locals.attempt!;
+    const action = FormAction.parse((req.body as { action?: unknown }).action ?? "save");
+    const url = `${base(req, quiz)}/attempts/${attempt.id}`;
+    if (attempt.status !== AttemptStatus.IN_PROGRESS) {
+      flash(req, "info", "This attempt had already been submitted; nothing was changed.");
+      await saveSession(req);
+      return res.redirect(303, url);
+    }
+    try {
+      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, Date.now());
+    } catch (e) {
+      if (!(e instanceof Conflict)) throw e;
+      flash(req, "info", e.message);
+      await saveSession(req);
+      return res.redirect(303, url);
+    }
+    if (action === "submit") {
+      await quizzes.submit(attempt);
+      flash(req, "success", "Your attempt was submitted.");
+    } else if (action.startsWith("check:")) {
+      const slotNo = Number(action.slice(6));
+      if (definitionOf(quiz).review.during.length === 0) throw new Forbidden("This quiz does not let you check answers during the attempt.");
+      await quizzes.check(attempt, slotNo);
+      await saveSession(req);
+      return res.redirect(303, `${url}#q-${slotNo}`);
+    } else {
+      flash(req, "success", "Your answers are saved. You can come back to this attempt until time runs out.");
+    }
+    await saveSession(req);
+    res.redirect(303, url);
+  });
+
+  // Autosave of one question (JSON), as the student types or clicks.
+  router.post("/quizzes/:quizSlug/attempts/:attemptId/autosave", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
+    const parsed = AutosaveBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequest("The answer could not be read. Reload the page; your other answers are saved.");
+    const attempt = res.locals.attempt!;
+    if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
+    const out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
+    res.json({ ...out, savedAt: quizzes.now().toISOString(), secondsLeft: quizzes.secondsLeft(attempt) });
+  });
+
+  router.post("/quizzes/:quizSlug/attempts/:attemptId/submit", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
+    const { quiz } = res.locals as Required<Pick<typeof res.locals, "quiz">>;
+    const done = await quizzes.submit(res.locals.attempt!);
+    if (wantsJson(req)) return res.json({ status: done.status, href: `${base(req, quiz)}/attempts/${done.id}` });
+    res.redirect(303, `${base(req, quiz)}/attempts/${done.id}`);
+  });
+
+  // Per-student exceptions (instructors).
+  router.get("/quizzes/:quizSlug/overrides", loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
+    const { course, quiz } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz">>;
+    const [overrides, students] = await Promise.all([quizzes.overrides(quiz.id), courses.students(course.id)]);
+    res.render("quiz-overrides", {
+      title: `Exceptions — ${quiz.title}`, course, quiz, base: base(req, quiz), isStaff: true,
+      overrides: overrides.map((o) => ({ ...o, closesLocal: o.closesAt ? DateTime.fromJSDate(o.closesAt, { zone: course.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm") : "" })),
+      students: students.map((s) => ({ id: s.id, label: `${s.name} (${s.email})` })),
+      timeZone: course.timeZone,
+    });
+  });
+
+  router.post("/quizzes/:quizSlug/overrides", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
+    const { course, quiz, user } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "user">>;
+    const url = `${base(req, quiz)}/overrides`;
+    const parsed = OverrideBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join(" "));
+    const body = parsed.data;
+    const member = await courses.member(course.id, body.userId);
+    if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("That student is not in this course.");
+    if ((req.body as { remove?: string }).remove) {
+      await quizzes.removeOverride(quiz, body.userId);
+      flash(req, "success", `Removed the exceptions for ${member.user.name}.`);
+    } else {
+      let closesAt: Date | null = null;
+      if (body.closes) {
+        const dt = DateTime.fromISO(body.closes, { zone: course.timeZone });
+        if (!dt.isValid) throw new BadRequest("The later close must be a date and time such as 2026-11-28T09:00.");
+        closesAt = dt.toJSDate();
+      }
+      await quizzes.setOverride(quiz, body.userId, user.id, { extraMinutes: body.extraMinutes, extraAttempts: body.extraAttempts, closesAt, note: body.note || null });
+      flash(req, "success", `Saved the exceptions for ${member.user.name}.`);
+    }
+    await saveSession(req);
+    res.redirect(303, url);
+  });
+
+  return router;
+}

@@ -1,0 +1,330 @@
+// Attempts: start (questions, order and variants fixed), autosave, check, submit
+// (graded once, however many times it is asked), time kept by the server, grades by
+// the quiz's method, review rules, per-student overrides.
+import type { Clock } from "../checklist/checklist.service.js";
+import { AttemptStatus, type Db } from "../platform/db/prisma.js";
+import { Conflict, Forbidden } from "../platform/errors.js";
+import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
+import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
+import { SeededRandom } from "./variants.js";
+
+export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
+export type AttemptRow = NonNullable<Awaited<ReturnType<Db["quizAttempt"]["findFirst"]>>>;
+export type OverrideRow = NonNullable<Awaited<ReturnType<Db["quizOverride"]["findFirst"]>>>;
+
+/** The quiz's rules for one student, overrides applied. */
+export interface Policy {
+  opensAt: Date | null;
+  closesAt: Date | null;
+  timeLimitMinutes: number | null;
+  graceMinutes: number;
+  attemptsAllowed: number | null;
+  grading: QuizFile["grading"];
+  passPercent: number;
+  review: QuizFile["review"];
+  override: OverrideRow | null;
+}
+
+export function definitionOf(quiz: QuizRow): QuizFile {
+  return quiz.definition as unknown as QuizFile;
+}
+
+export function policyFor(quiz: QuizRow, override: OverrideRow | null): Policy {
+  const def = definitionOf(quiz);
+  return {
+    opensAt: quiz.opensAt,
+    closesAt: override?.closesAt ?? quiz.closesAt,
+    timeLimitMinutes: def.timeLimitMinutes ? def.timeLimitMinutes + (override?.extraMinutes ?? 0) : null,
+    graceMinutes: def.graceMinutes,
+    attemptsAllowed: def.attempts === "unlimited" ? null : def.attempts + (override?.extraAttempts ?? 0),
+    grading: def.grading,
+    passPercent: def.passPercent,
+    review: def.review,
+    override,
+  };
+}
+
+/** Which review items a student may see for a finished attempt now. */
+export function reviewItems(policy: Policy, now: Date): Set<ReviewItem> {
+  const closed = policy.closesAt !== null && now >= policy.closesAt;
+  return new Set(closed ? policy.review.afterClose : policy.review.afterSubmit);
+}
+
+export function percentOf(a: { score: number | null; maxScore: number }): number {
+  return a.maxScore > 0 ? ((a.score ?? 0) / a.maxScore) * 100 : 0;
+}
+
+/** The quiz grade from submitted attempts (ordered by number) by the grading method. */
+export function gradeByMethod(method: QuizFile["grading"], percents: number[]): number | null {
+  if (!percents.length) return null;
+  switch (method) {
+    case "highest":
+      return Math.max(...percents);
+    case "latest":
+      return percents[percents.length - 1]!;
+    case "first":
+      return percents[0]!;
+    case "average":
+      return percents.reduce((a, b) => a + b, 0) / percents.length;
+  }
+}
+
+/** When an attempt started at `startedAt` must end: the time limit or the close, whichever is first; then the grace. */
+export function deadlines(startedAt: Date, policy: Policy): { deadlineAt: Date | null; acceptUntil: Date | null } {
+  const limitEnd = policy.timeLimitMinutes ? new Date(startedAt.getTime() + policy.timeLimitMinutes * 60_000) : null;
+  const deadlineAt = [limitEnd, policy.closesAt].filter((d): d is Date => !!d).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
+  return { deadlineAt, acceptUntil: deadlineAt ? new Date(deadlineAt.getTime() + policy.graceMinutes * 60_000) : null };
+}
+
+export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
+
+export class QuizService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  now() {
+    return this.deps.clock();
+  }
+
+  /** How many questions an attempt gets (pools count what they draw). */
+  questionCount(quiz: QuizRow): number {
+    return definitionOf(quiz).questions.reduce((n, e) => n + (isPool(e) ? e.draw : 1), 0);
+  }
+
+  /** For staff: students graded, passed, attempts, in progress, and each student's grade. */
+  async staffSummary(quiz: QuizRow) {
+    const { db } = this.deps;
+    const [grades, attempts, inProgress] = await Promise.all([
+      db.quizGrade.findMany({ where: { quizId: quiz.id }, include: { user: { select: { id: true, name: true, email: true } } }, orderBy: { user: { name: "asc" } } }),
+      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.SUBMITTED } }),
+      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.IN_PROGRESS } }),
+    ]);
+    return {
+      graded: grades.length,
+      passed: grades.filter((g) => g.passed).length,
+      attempts,
+      inProgress,
+      grades: grades.map((g) => ({ ...g.user, percent: Math.round(g.percent * 10) / 10, passed: g.passed, attempts: g.attempts })),
+    };
+  }
+
+  quizzesOf(courseId: string) {
+    return this.deps.db.quiz.findMany({ where: { courseId, archivedAt: null }, orderBy: [{ closesAt: "asc" }, { title: "asc" }] });
+  }
+
+  quiz(courseId: string, slug: string) {
+    return this.deps.db.quiz.findFirst({ where: { courseId, slug, archivedAt: null } });
+  }
+
+  override(quizId: string, userId: string) {
+    return this.deps.db.quizOverride.findUnique({ where: { quizId_userId: { quizId, userId } } });
+  }
+
+  async policy(quiz: QuizRow, userId: string): Promise<Policy> {
+    return policyFor(quiz, await this.override(quiz.id, userId));
+  }
+
+  attempt(id: string) {
+    return this.deps.db.quizAttempt.findUnique({ where: { id } });
+  }
+
+  attemptsOf(quizId: string, userId: string) {
+    return this.deps.db.quizAttempt.findMany({ where: { quizId, userId }, orderBy: { number: "asc" } });
+  }
+
+  slots(attemptId: string) {
+    return this.deps.db.quizSlot.findMany({ where: { attemptId }, orderBy: { slot: "asc" } });
+  }
+
+  async gradesOf(quizIds: string[], userId: string) {
+    const rows = await this.deps.db.quizGrade.findMany({ where: { quizId: { in: quizIds }, userId } });
+    return new Map(rows.map((g) => [g.quizId, g]));
+  }
+
+  grade(quizId: string, userId: string) {
+    return this.deps.db.quizGrade.findUnique({ where: { quizId_userId: { quizId, userId } } });
+  }
+
+  /** Why a student cannot start an attempt now, or null when they can. */
+  async cannotStart(quiz: QuizRow, userId: string, policy: Policy, db: Pick<Db, "quizAttempt"> = this.deps.db): Promise<string | null> {
+    const now = this.now();
+    if (policy.opensAt && now < policy.opensAt) return "This quiz has not opened yet.";
+    if (policy.closesAt && now >= policy.closesAt) return "This quiz has closed.";
+    if (policy.attemptsAllowed !== null) {
+      const used = await db.quizAttempt.count({ where: { quizId: quiz.id, userId, status: AttemptStatus.SUBMITTED } });
+      if (used >= policy.attemptsAllowed) return `You have used all ${policy.attemptsAllowed} attempt${policy.attemptsAllowed === 1 ? "" : "s"}.`;
+    }
+    return null;
+  }
+
+  /**
+   * Starts an attempt, or returns the one already in progress (a second click, a second
+   * tab). The questions, their order and their variants are drawn here and frozen.
+   */
+  async start(quiz: QuizRow, userId: string): Promise<AttemptRow> {
+    await this.finishOverdue({ quizId: quiz.id, userId });
+    const policy = await this.policy(quiz, userId);
+    const def = definitionOf(quiz);
+    // One student's starts are serialised (a lock per quiz and student), so two clicks make one attempt.
+    return this.deps.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`quiz-start:${quiz.id}:${userId}`}))`;
+      const open = await tx.quizAttempt.findFirst({ where: { quizId: quiz.id, userId, status: AttemptStatus.IN_PROGRESS } });
+      if (open) return open;
+      const reason = await this.cannotStart(quiz, userId, policy, tx);
+      if (reason) throw new Forbidden(`${reason} Your saved attempts and grade are on the quiz page.`);
+
+      const now = this.now();
+      const last = await tx.quizAttempt.findFirst({ where: { quizId: quiz.id, userId }, orderBy: { number: "desc" }, select: { number: true } });
+      const number = (last?.number ?? 0) + 1;
+      const seed = `${quiz.id}:${userId}:${number}`;
+      const rng = new SeededRandom(seed);
+      let drawn: SlotQuestion[] = def.questions.flatMap((e) =>
+        isPool(e) ? rng.sample(e.questions, e.draw).map((q) => instantiate(q, rng, def.shuffleChoices, e.pool)) : [instantiate(e, rng, def.shuffleChoices)],
+      );
+      if (def.shuffleQuestions) drawn = rng.shuffle(drawn);
+      const { deadlineAt, acceptUntil } = deadlines(now, policy);
+      return tx.quizAttempt.create({
+        data: {
+          quizId: quiz.id, userId, number, seed, contentHash: quiz.contentHash, startedAt: now, deadlineAt, acceptUntil,
+          maxScore: drawn.reduce((sum, q) => sum + q.points, 0),
+          slots: { create: drawn.map((q, slot) => ({ slot, questionId: q.id, variant: q.variant, question: q as object })) },
+        },
+      });
+    });
+  }
+
+  /** Seconds left to answer (null: no limit). Negative once time is up. */
+  secondsLeft(attempt: AttemptRow): number | null {
+    return attempt.deadlineAt ? Math.floor((attempt.deadlineAt.getTime() - this.now().getTime()) / 1000) : null;
+  }
+
+  /** True when saves are no longer accepted for this attempt (time and grace are over). */
+  expired(attempt: AttemptRow): boolean {
+    return attempt.acceptUntil !== null && this.now() > attempt.acceptUntil;
+  }
+
+  /**
+   * Saves one question's response (autosave). `rev` orders saves from the browser:
+   * one that arrives after a newer one is ignored. A checked question is final.
+   */
+  async save(attempt: AttemptRow, slotNo: number, fields: Record<string, unknown>, rev: number): Promise<SaveOutcome> {
+    const slot = await this.deps.db.quizSlot.findUnique({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } } });
+    if (!slot) throw new Conflict("That question is not part of this attempt. Reload the page.");
+    if (slot.checkedAt) throw new Conflict("This question was checked, so its answer is final.");
+    const response = readResponse(slot.question as unknown as SlotQuestion, slotNo, fields);
+    const now = this.now();
+    // One statement: the attempt must still be open and in time, and this save newer than the stored one.
+    const updated = await this.deps.db.$executeRaw`
+      UPDATE "QuizSlot" s SET response = ${JSON.stringify(response)}::jsonb, rev = ${BigInt(rev)}, "savedAt" = ${now}
+      FROM "QuizAttempt" a
+      WHERE s."attemptId" = a.id AND a.id = ${attempt.id}::uuid AND s.slot = ${slotNo} AND s."checkedAt" IS NULL
+        AND a.status = 'IN_PROGRESS' AND (a."acceptUntil" IS NULL OR a."acceptUntil" >= ${now})
+        AND s.rev < ${BigInt(rev)}`;
+    if (updated === 1) return { saved: true };
+    const fresh = await this.attempt(attempt.id);
+    if (fresh?.status === AttemptStatus.SUBMITTED) throw new Conflict("This attempt has already been submitted; answers can no longer change. Open the review from the quiz page.");
+    if (fresh && this.expired(fresh)) {
+      await this.submit(fresh, { auto: true });
+      throw new Conflict("Time is up: this attempt was submitted with the answers saved before the deadline.");
+    }
+    return { saved: false, reason: "stale" };
+  }
+
+  /** Saves every question from a plain form post (no JavaScript). */
+  async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, rev: number): Promise<void> {
+    const slots = await this.slots(attempt.id);
+    for (const s of slots) {
+      if (s.checkedAt) continue;
+      await this.save(attempt, s.slot, fields, rev);
+    }
+  }
+
+  /** Checks one question during the attempt (only when the quiz's review rules allow): graded now and final. */
+  async check(attempt: AttemptRow, slotNo: number) {
+    const { db } = this.deps;
+    return db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ status: AttemptStatus }[]>`SELECT status FROM "QuizAttempt" WHERE id = ${attempt.id}::uuid FOR UPDATE`;
+      if (rows[0]?.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted.");
+      const slot = await tx.quizSlot.findUnique({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } } });
+      if (!slot) throw new Conflict("That question is not part of this attempt. Reload the page.");
+      if (slot.checkedAt) return slot;
+      const q = slot.question as unknown as SlotQuestion;
+      const g = grade(q, slot.response as Response | null);
+      return tx.quizSlot.update({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } }, data: { checkedAt: this.now(), score: g.fraction * q.points, state: g.state } });
+    });
+  }
+
+  /**
+   * Submits and grades an attempt exactly once: the row is locked, so a second submit
+   * (another tab, a double click, the deadline sweep) waits and then finds it done.
+   */
+  async submit(attempt: AttemptRow, { auto = false } = {}): Promise<AttemptRow> {
+    const { db } = this.deps;
+    const now = this.now();
+    return db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ status: AttemptStatus }[]>`SELECT status FROM "QuizAttempt" WHERE id = ${attempt.id}::uuid FOR UPDATE`;
+      if (rows[0]?.status !== AttemptStatus.IN_PROGRESS) return (await tx.quizAttempt.findUnique({ where: { id: attempt.id } }))!;
+      const slots = await tx.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
+      let score = 0;
+      for (const s of slots) {
+        const q = s.question as unknown as SlotQuestion;
+        const g = grade(q, s.response as Response | null);
+        const points = g.fraction * q.points;
+        score += points;
+        await tx.quizSlot.update({ where: { attemptId_slot: { attemptId: s.attemptId, slot: s.slot } }, data: { score: points, state: g.state } });
+      }
+      const late = attempt.acceptUntil !== null && now > attempt.acceptUntil;
+      const done = await tx.quizAttempt.update({
+        where: { id: attempt.id },
+        data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late, score },
+      });
+      // The quiz grade by the grading method, from every submitted attempt of this student.
+      const quiz = (await tx.quiz.findUnique({ where: { id: attempt.quizId } }))!;
+      const override = await tx.quizOverride.findUnique({ where: { quizId_userId: { quizId: quiz.id, userId: attempt.userId } } });
+      const policy = policyFor(quiz, override);
+      const all = await tx.quizAttempt.findMany({ where: { quizId: quiz.id, userId: attempt.userId, status: AttemptStatus.SUBMITTED }, orderBy: { number: "asc" } });
+      const percent = gradeByMethod(policy.grading, all.map(percentOf))!;
+      await tx.$executeRaw`
+        INSERT INTO "QuizGrade" ("quizId", "userId", percent, passed, attempts, "updatedAt")
+        VALUES (${quiz.id}::uuid, ${attempt.userId}::uuid, ${percent}, ${percent >= policy.passPercent - 1e-9}, ${all.length}, ${now})
+        ON CONFLICT ("quizId", "userId") DO UPDATE SET percent = EXCLUDED.percent, passed = EXCLUDED.passed, attempts = EXCLUDED.attempts, "updatedAt" = EXCLUDED."updatedAt"`;
+      return done;
+    });
+  }
+
+  /** Submits attempts whose time (and grace) ran out, with what was saved. Returns how many. */
+  async finishOverdue(where: { quizId?: string; userId?: string } = {}): Promise<number> {
+    const overdue = await this.deps.db.quizAttempt.findMany({
+      where: { ...where, status: AttemptStatus.IN_PROGRESS, acceptUntil: { lt: this.now() } },
+      take: 500,
+    });
+    for (const a of overdue) await this.submit(a, { auto: true });
+    return overdue.length;
+  }
+
+  /** Sets a student's exceptions; an attempt they have in progress gets the new time at once. */
+  async setOverride(quiz: QuizRow, userId: string, setById: string, o: { extraMinutes: number; extraAttempts: number; closesAt: Date | null; note: string | null }) {
+    const row = await this.deps.db.quizOverride.upsert({
+      where: { quizId_userId: { quizId: quiz.id, userId } },
+      create: { quizId: quiz.id, userId, setById, ...o },
+      update: { setById, ...o },
+    });
+    await this.retime(quiz, userId, policyFor(quiz, row));
+    return row;
+  }
+
+  async removeOverride(quiz: QuizRow, userId: string) {
+    await this.deps.db.quizOverride.deleteMany({ where: { quizId: quiz.id, userId } });
+    await this.retime(quiz, userId, policyFor(quiz, null));
+  }
+
+  private async retime(quiz: QuizRow, userId: string, policy: Policy) {
+    const open = await this.deps.db.quizAttempt.findFirst({ where: { quizId: quiz.id, userId, status: AttemptStatus.IN_PROGRESS } });
+    if (!open) return;
+    const { deadlineAt, acceptUntil } = deadlines(open.startedAt, policy);
+    await this.deps.db.quizAttempt.update({ where: { id: open.id }, data: { deadlineAt, acceptUntil } });
+  }
+
+  overrides(quizId: string) {
+    return this.deps.db.quizOverride.findMany({ where: { quizId }, include: { user: { select: { name: true, email: true } }, setBy: { select: { name: true } } }, orderBy: { user: { name: "asc" } } });
+  }
+}

@@ -1,0 +1,437 @@
+// The Friday quiz over HTTP against the real database, with an injected clock.
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { createLogger } from "../../src/platform/logger.js";
+import type { SlotQuestion } from "../../src/quiz/questions.js";
+import { syncContent } from "../../src/readings/readings.sync.js";
+import { $, csrfFrom, signIn, startTestApp, CONTENT_DIR, QUIZ_DIR, type TestApp } from "../helpers/app.js";
+import { answerFields, quizFolder } from "../helpers/quiz.js";
+import fs from "node:fs";
+import path from "node:path";
+
+// Wednesday 25 Nov 2026, 12:00 in Denver (UTC−7). The demo quiz closes Friday 27th 9:00 Denver.
+let now = new Date("2026-11-25T19:00:00Z");
+const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
+
+/** A small quiz with every policy knob set from `policy` (YAML lines). */
+function policyQuiz(policy: string, questions = SMALL_QUESTIONS) {
+  return `title: Policy quiz
+course: cnn
+${policy}
+questions:
+${questions}`;
+}
+const SMALL_QUESTIONS = `  - id: one
+    type: single
+    text: Pick A.
+    choices:
+      - { text: A, correct: true, feedback: "Yes, A." }
+      - { text: B, feedback: "Not B." }
+    explanation: EXPLAIN-ONE
+  - id: two
+    type: numeric
+    text: Two plus two?
+    answer: 4
+    tolerance: { absolute: 0.5 }
+  - id: three
+    type: truefalse
+    text: The sky is green.
+    answer: false
+`;
+
+const folder = quizFolder({});
+fs.copyFileSync(path.join(QUIZ_DIR, "cnn-friday.yaml"), path.join(folder.dir, "cnn-friday.yaml"));
+let t: TestApp;
+const resync = () => syncContent({ db: t.db, contentDir: CONTENT_DIR, quizDir: folder.dir, logger: createLogger("silent") });
+
+beforeAll(async () => {
+  t = await startTestApp({}, { quizDir: folder.dir, clock: () => now });
+});
+afterAll(async () => {
+  await t.close();
+  folder.remove();
+});
+beforeEach(() => {
+  now = new Date("2026-11-25T19:00:00Z");
+});
+
+async function as(email: string, password: string = DEMO_PASSWORDS.student) {
+  const agent = t.agent();
+  await signIn(agent, email, password);
+  return agent;
+}
+type Agent = Awaited<ReturnType<typeof as>>;
+
+async function token(agent: Agent, url = "/courses/cnn") {
+  return csrfFrom((await agent.get(url)).text);
+}
+
+async function start(agent: Agent, quiz: string) {
+  const res = await agent.post(`/courses/cnn/quizzes/${quiz}/attempts`).type("form").send({ _csrf: await token(agent) });
+  return res;
+}
+
+async function startedAttempt(agent: Agent, quiz: string) {
+  const res = await start(agent, quiz);
+  expect(res.status).toBe(303);
+  const url = res.headers.location as string;
+  return { url, id: url.split("/").pop()! };
+}
+
+async function slotsOf(attemptId: string) {
+  const rows = await t.db.quizSlot.findMany({ where: { attemptId }, orderBy: { slot: "asc" } });
+  return rows.map((r) => ({ ...r, q: r.question as unknown as SlotQuestion }));
+}
+
+async function autosave(agent: Agent, url: string, slot: number, fields: Record<string, unknown>, rev = Date.now()) {
+  return agent.post(`${url}/autosave`).set("X-CSRF-Token", await token(agent)).set("Accept", "application/json").send({ slot, rev, fields });
+}
+
+async function answerAll(agent: Agent, url: string, attemptId: string, right: (i: number) => boolean = () => true) {
+  const slots = await slotsOf(attemptId);
+  const fields = Object.assign({}, ...slots.map((s, i) => answerFields(s.q, s.slot, right(i))));
+  return { fields, slots };
+}
+
+async function submitForm(agent: Agent, url: string, fields: Record<string, unknown>, action = "submit") {
+  return agent.post(url).type("form").send({ _csrf: await token(agent, url), action, ...fields });
+}
+
+async function resetAttempts() {
+  await t.db.quizAttempt.deleteMany({});
+  await t.db.quizGrade.deleteMany({});
+  await t.db.quizOverride.deleteMany({});
+}
+
+describe("the demo quiz", () => {
+  beforeEach(resetAttempts);
+
+  test("is listed on the course page, and its page states the rules", async () => {
+    const alice = await as("alice@example.edu");
+    const course = $((await alice.get("/courses/cnn")).text);
+    expect(course('a[href="/courses/cnn/quizzes/cnn-friday"]').text()).toContain("Friday preparation quiz");
+    const page = $((await alice.get("/courses/cnn/quizzes/cnn-friday")).text);
+    const facts = page("dl.facts").text().replace(/\s+/g, " ");
+    expect(facts).toContain("30 minutes");
+    expect(facts).toContain("unlimited");
+    expect(facts).toContain("your highest score counts; 90% to pass");
+    expect(facts).toContain("Nov 27, 2026, 9:00 AM");
+    expect(page("form.start-form button").text()).toBe("Start the quiz");
+  });
+
+  test("an attempt fixes its questions; the page never holds right answers or feedback; reloading resumes it", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const html = (await alice.get(url)).text;
+    const page = $(html);
+    expect(page("fieldset.question")).toHaveLength(14);
+    // Nothing that tells the answer: no feedback, no explanation, no "correct" flags, no accepted answers.
+    // (Phrases below come from the file's feedback and explanations.)
+    expect(html).not.toMatch(/correct["=:]|Sharing one small kernel|Output size =|Softmax turns|A flip turns|Receptive fields add|Pooling layers are fixed/i);
+    expect(page('input[value="softmax"]')).toHaveLength(0);
+    expect(page('input[type="radio"][value="c0"]').length).toBeGreaterThan(0);
+    // Same attempt, same order after a reload and after starting again.
+    const again = await start(alice, "cnn-friday");
+    expect(again.headers.location).toBe(url);
+    const second = $((await alice.get(url)).text);
+    expect(second("fieldset.question .q-text").map((_i, e) => $(e.children as never).text()).get()).toEqual(page("fieldset.question .q-text").map((_i, e) => $(e.children as never).text()).get());
+    expect(await t.db.quizAttempt.count()).toBe(1);
+    expect((await slotsOf(id)).filter((s) => s.variant !== "").length).toBeGreaterThanOrEqual(4);
+  });
+
+  test("variants and question order differ between students and attempts, and are the same for the same seed", async () => {
+    const alice = await as("alice@example.edu");
+    const ben = await as("ben@example.edu");
+    const a = await startedAttempt(alice, "cnn-friday");
+    const b = await startedAttempt(ben, "cnn-friday");
+    const va = (await slotsOf(a.id)).map((s) => `${s.questionId}:${s.variant}`);
+    const vb = (await slotsOf(b.id)).map((s) => `${s.questionId}:${s.variant}`);
+    expect(va).not.toEqual(vb);
+    expect(new Set(va.filter((v) => !v.endsWith(":")))).not.toEqual(new Set(vb.filter((v) => !v.endsWith(":"))));
+    // A second attempt of the same student draws again.
+    const { fields } = await answerAll(alice, a.url, a.id);
+    await submitForm(alice, a.url, fields);
+    const a2 = await startedAttempt(alice, "cnn-friday");
+    expect(a2.id).not.toBe(a.id);
+    expect((await slotsOf(a2.id)).map((s) => `${s.questionId}:${s.variant}`)).not.toEqual(va);
+  });
+
+  test("all right → 100% and passed; the review after submit shows score and correctness but not the right answers before close", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const { fields } = await answerAll(alice, url, id);
+    const res = await submitForm(alice, url, fields);
+    expect(res.status).toBe(303);
+    const attempt = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
+    expect(attempt.status).toBe("SUBMITTED");
+    expect(attempt.score).toBe(attempt.maxScore);
+    const grade = await t.db.quizGrade.findFirstOrThrow({ where: { userId: attempt.userId } });
+    expect(grade).toMatchObject({ percent: 100, passed: true, attempts: 1 });
+    const review = $((await alice.get(url)).text);
+    expect(review("dl.facts").text()).toContain("(100%)");
+    expect(review(".q-state").first().text()).toBe("Correct");
+    expect(review(".q-right")).toHaveLength(0);
+    expect(review(".q-explanation")).toHaveLength(0);
+    // After the close: right answers and explanations.
+    now = new Date("2026-11-27T17:00:00Z");
+    const later = $((await alice.get(url)).text);
+    expect(later(".q-right")).toHaveLength(14);
+    expect(later(".q-explanation").length).toBeGreaterThan(10);
+  });
+
+  test("autosave keeps each answer; an older save arriving late does not overwrite a newer one", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const slots = await slotsOf(id);
+    const numeric = slots.find((s) => s.q.type === "numeric")!;
+    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "42" }, 2000)).body).toMatchObject({ saved: true });
+    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "41" }, 1000)).body).toMatchObject({ saved: false, reason: "stale" });
+    const row = await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: numeric.slot } } });
+    expect(row.response).toEqual({ text: "42" });
+    // The page shows the saved answer after a reload.
+    expect($((await alice.get(url)).text)(`input[name="s${numeric.slot}"]`).val()).toBe("42");
+    // Junk for a question is dropped, not stored.
+    const single = slots.find((s) => s.q.type === "single")!;
+    await autosave(alice, url, single.slot, { [`s${single.slot}`]: "c99" }, 3000);
+    expect((await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: single.slot } } })).response).toEqual({});
+  });
+
+  test("without JavaScript, Save answers stores every question and Submit grades them", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const { fields, slots } = await answerAll(alice, url, id, (i) => i % 2 === 0);
+    const saved = await submitForm(alice, url, fields, "save");
+    expect(saved.status).toBe(303);
+    const rows = await slotsOf(id);
+    expect(rows.every((r) => r.response && Object.keys(r.response).length > 0)).toBe(true);
+    // The plain form posts every field again with the submit button.
+    await submitForm(alice, url, fields, "submit");
+    const graded = await slotsOf(id);
+    graded.forEach((r, i) => expect(r.state).toBe(i % 2 === 0 ? "correct" : "wrong"));
+    const expected = slots.filter((_s, i) => i % 2 === 0).reduce((a, s) => a + s.q.points, 0);
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).score).toBeCloseTo(expected, 9);
+  });
+
+  test("ten submits at once (two tabs, double clicks) grade once", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const { fields } = await answerAll(alice, url, id);
+    await submitForm(alice, url, fields, "save");
+    const csrf = await token(alice, url);
+    const results = await Promise.all(Array.from({ length: 10 }, () => alice.post(`${url}/submit`).set("Accept", "application/json").type("form").send({ _csrf: csrf })));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(await t.db.quizAttempt.count({ where: { status: "SUBMITTED" } })).toBe(1);
+    const grade = await t.db.quizGrade.findFirstOrThrow({});
+    expect(grade.attempts).toBe(1);
+    expect(grade.percent).toBe(100);
+  });
+
+  test("five starts at once make one attempt", async () => {
+    const alice = await as("alice@example.edu");
+    const csrf = await token(alice);
+    const results = await Promise.all(Array.from({ length: 5 }, () => alice.post("/courses/cnn/quizzes/cnn-friday/attempts").type("form").send({ _csrf: csrf })));
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill(303));
+    expect(new Set(results.map((r) => r.headers.location)).size).toBe(1);
+    expect(await t.db.quizAttempt.count()).toBe(1);
+  });
+
+  test("another student can neither read nor write an attempt; staff read it but cannot change it", async () => {
+    const alice = await as("alice@example.edu");
+    const { url } = await startedAttempt(alice, "cnn-friday");
+    const ben = await as("ben@example.edu");
+    expect((await ben.get(url)).status).toBe(403);
+    const benToken = await token(ben);
+    expect((await ben.post(`${url}/autosave`).set("X-CSRF-Token", benToken).set("Accept", "application/json").send({ slot: 0, rev: 1, fields: { s0: "c0" } })).status).toBe(403);
+    expect((await ben.post(`${url}/submit`).type("form").send({ _csrf: benToken })).status).toBe(403);
+    expect((await ben.post(url).type("form").send({ _csrf: benToken, action: "submit" })).status).toBe(403);
+    expect(await t.db.quizAttempt.count({ where: { status: "SUBMITTED" } })).toBe(0);
+
+    const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+    const view = await grader.get(url);
+    expect(view.status).toBe(200);
+    expect($(view.text)("h1").text()).toContain("attempt 1");
+    expect($(view.text)(".q-right")).toHaveLength(14); // staff see everything, read-only
+    expect($(view.text)("form[data-attempt]")).toHaveLength(0);
+    expect((await grader.post(`${url}/submit`).type("form").send({ _csrf: await token(grader) })).status).toBe(403);
+    // A made-up attempt id is a 404, not an error.
+    expect((await ben.get("/courses/cnn/quizzes/cnn-friday/attempts/not-a-uuid")).status).toBe(404);
+  });
+});
+
+describe("policy", () => {
+  beforeEach(resetAttempts);
+  afterAll(async () => {
+    for (const f of fs.readdirSync(folder.dir)) if (f !== "cnn-friday.yaml") fs.rmSync(path.join(folder.dir, f));
+    await resync();
+  });
+
+  async function withQuiz(policy: string, questions?: string) {
+    folder.write("policy", policyQuiz(policy, questions));
+    const r = await resync();
+    expect(r.issues).toEqual([]);
+  }
+
+  test("open and close times: before opening and after closing no attempt can start", async () => {
+    await withQuiz("opens: 2026-11-26T09:00\ncloses: 2026-11-26T17:00");
+    const alice = await as("alice@example.edu");
+    expect($((await alice.get("/courses/cnn/quizzes/policy")).text)(".callout").text()).toContain("has not opened yet");
+    expect((await start(alice, "policy")).status).toBe(403);
+    now = new Date("2026-11-26T17:00:00Z"); // 10:00 Denver
+    expect((await start(alice, "policy")).status).toBe(303);
+    now = new Date("2026-11-27T01:00:00Z"); // 18:00 Denver, closed
+    await resetAttempts();
+    expect((await start(alice, "policy")).status).toBe(403);
+  });
+
+  test("time limit: saves count until the deadline plus grace; then the attempt is submitted with what was saved", async () => {
+    await withQuiz("timeLimitMinutes: 10\ngraceMinutes: 1");
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "policy");
+    const attempt = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
+    expect(attempt.deadlineAt).toEqual(minutes(10));
+    const slots = await slotsOf(id);
+    const page = $((await alice.get(url)).text);
+    expect(page("[data-timer]").attr("data-seconds-left")).toBe("600");
+    const single = slots.find((s) => s.q.type === "single")!;
+    const numeric = slots.find((s) => s.q.type === "numeric")!;
+    const tf = slots.find((s) => s.q.type === "truefalse")!;
+    const t0 = now;
+    now = new Date(t0.getTime() + 9 * 60_000);
+    expect((await autosave(alice, url, single.slot, answerFields(single.q, single.slot))).status).toBe(200);
+    now = new Date(t0.getTime() + 10.5 * 60_000); // within grace
+    expect((await autosave(alice, url, numeric.slot, answerFields(numeric.q, numeric.slot))).status).toBe(200);
+    now = new Date(t0.getTime() + 11.5 * 60_000); // after grace
+    const late = await autosave(alice, url, tf.slot, answerFields(tf.q, tf.slot));
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toContain("Time is up");
+    const done = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
+    expect(done).toMatchObject({ status: "SUBMITTED", autoSubmitted: true, score: 2 });
+    expect(done.submittedAt).toEqual(done.acceptUntil);
+  });
+
+  test("an attempt nobody comes back to is submitted when its time runs out (on the next visit or sweep)", async () => {
+    await withQuiz("timeLimitMinutes: 5\ngraceMinutes: 0");
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "policy");
+    const [first] = await slotsOf(id);
+    await autosave(alice, url, first!.slot, answerFields(first!.q, first!.slot));
+    now = minutes(6);
+    const page = await alice.get("/courses/cnn/quizzes/policy");
+    expect($(page.text)("tbody tr td").eq(2).text()).toContain("Submitted (time ran out)");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).score).toBe(1);
+  });
+
+  test("the time limit never runs past the close", async () => {
+    await withQuiz("closes: 2026-11-25T12:05\ntimeLimitMinutes: 30\ngraceMinutes: 0");
+    const alice = await as("alice@example.edu");
+    const { id } = await startedAttempt(alice, "policy");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).deadlineAt).toEqual(new Date("2026-11-25T19:05:00Z"));
+  });
+
+  test("attempts allowed, and an instructor's extra attempt, extra time and later close", async () => {
+    await withQuiz("attempts: 1\ntimeLimitMinutes: 10\ncloses: 2026-11-25T13:00");
+    const alice = await as("alice@example.edu");
+    const a1 = await startedAttempt(alice, "policy");
+    await submitForm(alice, a1.url, {});
+    const refused = await start(alice, "policy");
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain("You have used all 1 attempt");
+
+    const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+    const aliceId = (await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } })).id;
+    const form = await instructor.get("/courses/cnn/quizzes/policy/overrides");
+    expect(form.status).toBe(200);
+    const saved = await instructor.post("/courses/cnn/quizzes/policy/overrides").type("form")
+      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "15", extraAttempts: "2", closes: "2026-11-25T18:00", note: "accommodation" });
+    expect(saved.status).toBe(303);
+    expect($((await instructor.get("/courses/cnn/quizzes/policy/overrides")).text)("tbody").text()).toContain("accommodation");
+    const a2 = await startedAttempt(alice, "policy");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a2.id } })).deadlineAt).toEqual(minutes(25));
+    await submitForm(alice, a2.url, {});
+    // After the quiz's own close (13:00 Denver) but before hers (18:00), she can start her last attempt; Ben cannot.
+    now = new Date("2026-11-25T20:30:00Z");
+    const a3 = await startedAttempt(alice, "policy");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a3.id } })).deadlineAt).toEqual(minutes(25));
+    const ben = await as("ben@example.edu");
+    expect((await start(ben, "policy")).status).toBe(403);
+    await submitForm(alice, a3.url, {});
+    expect((await start(alice, "policy")).status).toBe(403);
+    // Extra time given during an attempt applies at once.
+    await instructor.post("/courses/cnn/quizzes/policy/overrides").type("form")
+      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "30", extraAttempts: "3", closes: "2026-11-25T18:00" });
+    const a4 = await startedAttempt(alice, "policy");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a4.id } })).deadlineAt).toEqual(minutes(40));
+    await instructor.post("/courses/cnn/quizzes/policy/overrides").type("form")
+      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "50", extraAttempts: "3", closes: "2026-11-25T18:00" });
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a4.id } })).deadlineAt).toEqual(minutes(60));
+    // Students cannot set exceptions.
+    expect((await alice.get("/courses/cnn/quizzes/policy/overrides")).status).toBe(403);
+    expect((await alice.post("/courses/cnn/quizzes/policy/overrides").type("form").send({ _csrf: await token(alice), userId: aliceId, extraAttempts: "5" })).status).toBe(403);
+  });
+
+  test.each([
+    ["highest", 100],
+    ["latest", 100 / 3],
+    ["first", 200 / 3],
+    ["average", (200 / 3 + 100 + 100 / 3) / 3],
+  ])("grading %s", async (method, expected) => {
+    await withQuiz(`grading: ${method}\npassPercent: 60`);
+    const alice = await as("alice@example.edu");
+    // Attempts scoring 2/3, 3/3, 1/3.
+    for (const rightCount of [2, 3, 1]) {
+      const a = await startedAttempt(alice, "policy");
+      const { fields } = await answerAll(alice, a.url, a.id, (i) => i < rightCount);
+      await submitForm(alice, a.url, fields);
+    }
+    const grade = await t.db.quizGrade.findFirstOrThrow({});
+    expect(grade.percent).toBeCloseTo(expected, 9);
+    expect(grade.passed).toBe(expected >= 60);
+    expect(grade.attempts).toBe(3);
+  });
+
+  test("review rules: nothing after submit if so configured; shuffling per student", async () => {
+    await withQuiz("shuffleQuestions: true\nreview:\n  afterSubmit: []\n  afterClose: [score]\ncloses: 2026-11-26T09:00");
+    const alice = await as("alice@example.edu");
+    const a = await startedAttempt(alice, "policy");
+    const { fields } = await answerAll(alice, a.url, a.id);
+    await submitForm(alice, a.url, fields);
+    const review = $((await alice.get(a.url)).text);
+    expect(review(".callout").text()).toContain("shown after the quiz closes");
+    expect(review("section.question")).toHaveLength(0);
+    expect(review("dl.facts").text()).not.toContain("100%");
+    const quizPage = $((await alice.get("/courses/cnn/quizzes/policy")).text);
+    expect(quizPage(".quiz-grade")).toHaveLength(0);
+    expect(quizPage("tbody").text()).toContain("shown later");
+    now = new Date("2026-11-26T17:00:00Z");
+    const after = $((await alice.get(a.url)).text);
+    expect(after("dl.facts").text()).toContain("(100%)");
+    expect(after("section.question")).toHaveLength(0); // only the score was allowed
+  });
+
+  test("checking during the attempt grades one question, shows the allowed feedback, and makes it final", async () => {
+    await withQuiz("review:\n  during: [correctness, feedback]");
+    const alice = await as("alice@example.edu");
+    const a = await startedAttempt(alice, "policy");
+    const slots = await slotsOf(a.id);
+    const single = slots.find((s) => s.q.type === "single")!;
+    const wrong = answerFields(single.q, single.slot, false);
+    const res = await submitForm(alice, a.url, wrong, `check:${single.slot}`);
+    expect(res.status).toBe(303);
+    const page = $((await alice.get(a.url)).text);
+    const fs0 = page(`#q-${single.slot}`);
+    expect(fs0.attr("disabled")).toBeDefined();
+    expect(fs0.find(".q-state").text()).toBe("Incorrect");
+    expect(fs0.find(".q-feedback").text()).toContain("Not B.");
+    expect(fs0.text()).not.toContain("EXPLAIN-ONE"); // explanation not allowed during
+    const retry = await autosave(alice, a.url, single.slot, answerFields(single.q, single.slot, true));
+    expect(retry.status).toBe(409);
+    await submitForm(alice, a.url, {}, "submit");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(0);
+  });
+
+  test("without review.during, checking is refused", async () => {
+    await withQuiz("attempts: unlimited");
+    const alice = await as("alice@example.edu");
+    const a = await startedAttempt(alice, "policy");
+    expect((await submitForm(alice, a.url, {}, "check:0")).status).toBe(403);
+  });
+});
