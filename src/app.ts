@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps) {
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes }));
-  course.use(readingsRoutes({ readings, checklist }));
+  course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
   course.use(quizRoutes({ quizzes, courses }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);

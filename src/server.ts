@@ -3,6 +3,8 @@ import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
+import { QuizService } from "./quiz/quiz.service.js";
+import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { syncContent, watchContent } from "./readings/readings.sync.js";
 
 const t0 = Date.now();
@@ -32,6 +34,7 @@ const server = await new Promise<Server>((resolve, reject) => {
   failStartup(err, logger);
 });
 server.keepAliveTimeout = 5000;
+const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), logger);
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;
@@ -39,6 +42,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   stopWatching();
+  stopSweeping();
   logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
   const force = setTimeout(() => {
     logger.warn("requests still running after 10s; closing their connections");

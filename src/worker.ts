@@ -2,8 +2,11 @@
 // It shares start-up (config, database, migrations) with the web process; the
 // grading job handlers are registered here by the case-study feature (issue #6).
 import { startRuntime } from "./platform/runtime.js";
+import { QuizService } from "./quiz/quiz.service.js";
+import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 
 const rt = await startRuntime("worker");
+const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), rt.logger);
 rt.logger.info("worker started; waiting for jobs");
 
 let stopping = false;
@@ -11,6 +14,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   rt.logger.info({ signal }, "worker shutting down");
+  stopSweeping();
   await rt.close();
   process.exit(0);
 }

@@ -110,7 +110,15 @@ const Pool = z.object({
 }).strict().refine((p) => p.draw <= p.questions.length, { message: "draw is more than the pool has questions", path: ["draw"] });
 export type Pool = z.infer<typeof Pool>;
 
-const Entry = z.union([Pool, Question], { message: "each entry is a question (with a type) or a pool (with pool, draw, questions)" });
+// An entry with `pool:` is a pool, anything else a question; checking each against its
+// own schema (rather than a union) reports the real problem, e.g. a missing field.
+const Entry = z.unknown().transform((value, ctx): Pool | Question => {
+  const schema = value && typeof value === "object" && "pool" in value ? Pool : Question;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...(issue as object), path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
 
 export const REVIEW_ITEMS = ["score", "answers", "marks", "correctness", "feedback", "explanation", "rightAnswer"] as const;
 export type ReviewItem = (typeof REVIEW_ITEMS)[number];

@@ -24,7 +24,7 @@ const CHECK_LIMIT = 2000;
 export function loadQuizFile(source: string, file: string, slug: string): { quiz?: QuizFile; issues: FileIssue[] } {
   const { data, issues, lineOf } = parseYamlFile(QuizFile, source, file, { knownKeys: (p) => (p.length === 0 ? QUIZ_FIELDS : undefined) });
   if (!/^[a-z0-9][a-z0-9-]*$/.test(slug)) issues.push({ path: file, severity: "error", message: "A quiz file's name must be lowercase letters, digits and dashes (it becomes the address)." });
-  if (!data) return { issues };
+  if (!data) return { issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   const err = (where: PropertyKey[], message: string) => issues.push({ path: file, line: lineOf(where), severity: "error", message });
 
   const ids = new Map<string, PropertyKey[]>();
@@ -40,7 +40,7 @@ export function loadQuizFile(source: string, file: string, slug: string): { quiz
       e.questions.forEach((q, j) => visit(q, ["questions", i, "questions", j]));
     } else visit(e, ["questions", i]);
   });
-  return { quiz: data, issues };
+  return { quiz: data, issues: issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
 }
 
 function checkQuestion(q: Question, where: PropertyKey[], err: (where: PropertyKey[], message: string) => void) {
@@ -81,7 +81,7 @@ function checkQuestion(q: Question, where: PropertyKey[], err: (where: PropertyK
     try {
       evaluateNumber(q.where!, withLets(q, combinations(q)[0] ?? {}));
     } catch (e) {
-      return err([...where, "where"], `${label}: where: ${(e as Error).message.replace(/^Undefined symbol (\w+)$/, "it uses $1, which is not a parameter or let value")}.`);
+      return err([...where, "where"], `${label}: where: ${(e as Error).message}.`);
     }
     return err([...where, "where"], `${label}: no combination of its parameters satisfies where: ${q.where}.`);
   }
@@ -104,8 +104,7 @@ function checkQuestion(q: Question, where: PropertyKey[], err: (where: PropertyK
       if (i === 0) instantiate(q, new SeededRandom("check"), false);
     } catch (e) {
       const at = Object.keys(params).length ? ` when ${variantKey(params).replace(/,/g, ", ")}` : "";
-      const msg = (e as Error).message.replace(/^Undefined symbol (\w+)$/, "it uses $1, which is not a parameter or let value");
-      return err(where, `${label}${at}: ${msg}.`);
+      return err(where, `${label}${at}: ${(e as Error).message}.`);
     }
   }
 }

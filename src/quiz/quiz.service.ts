@@ -111,6 +111,10 @@ export class QuizService {
     return this.deps.db.quiz.findMany({ where: { courseId, archivedAt: null }, orderBy: [{ closesAt: "asc" }, { title: "asc" }] });
   }
 
+  quizzesOfModule(moduleId: string) {
+    return this.deps.db.quiz.findMany({ where: { moduleId, archivedAt: null }, orderBy: [{ closesAt: "asc" }, { title: "asc" }] });
+  }
+
   quiz(courseId: string, slug: string) {
     return this.deps.db.quiz.findFirst({ where: { courseId, slug, archivedAt: null } });
   }

@@ -57,10 +57,12 @@ export function evaluateNumber(expr: string, scope: Scope): number {
     v = compile(expr).evaluate({ ...scope });
   } catch (e) {
     if (e instanceof ExpressionError) throw e;
+    const unknown = /^Undefined symbol (\w+)$/.exec((e as Error).message);
+    if (unknown) throw new ExpressionError(`it uses ${unknown[1]}, which is not a parameter or let value`);
     throw new ExpressionError(`"${expr}" fails: ${(e as Error).message}`);
   }
   if (typeof v === "boolean") return v ? 1 : 0;
-  if (typeof v !== "number") throw new ExpressionError(`"${expr}" does not give a number`);
+  if (typeof v !== "number") throw new ExpressionError(`"${expr}" does not give a number (math.js reads some names, such as N or m, as units or functions: pick another parameter name)`);
   if (!Number.isFinite(v)) throw new ExpressionError(`"${expr}" gives ${v}`);
   return v;
 }

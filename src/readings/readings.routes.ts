@@ -3,6 +3,7 @@ import type { ChecklistService, ItemView } from "../checklist/checklist.service.
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { requireStaff } from "../courses/courses.loaders.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import type { QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "./readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "./readings.service.js";
 
@@ -17,14 +18,14 @@ export function checklistGroups(items: ItemView[], base: string) {
 }
 
 /** Pages under /courses/:courseSlug (course already loaded and authorised). */
-export function readingsRoutes({ readings, checklist }: { readings: ReadingsService; checklist: ChecklistService }) {
+export function readingsRoutes({ readings, checklist, quizzes }: { readings: ReadingsService; checklist: ChecklistService; quizzes: QuizService }) {
   const router = Router({ mergeParams: true });
 
   router.get("/modules/:moduleSlug", loadModule(readings), async (_req, res) => {
     const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
-    const [list, items] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id)]);
+    const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), quizzes.quizzesOfModule(mod.id)]);
     const next = isStudent ? checklist.nextDue(items) : null;
     res.render("module", {
       title: mod.title,
@@ -40,6 +41,7 @@ export function readingsRoutes({ readings, checklist }: { readings: ReadingsServ
       progress: checklist.progress(mod, items),
       next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
       groups: checklistGroups(items, base),
+      quizzes: quizList.map((q) => ({ title: q.title, closesAt: q.closesAt, href: `/courses/${course.slug}/quizzes/${q.slug}` })),
       returnTo: base,
     });
   });

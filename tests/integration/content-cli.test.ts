@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { copyContent } from "../helpers/content.js";
 
@@ -8,7 +10,7 @@ const run = (script: string, ...args: string[]) =>
 
 test("content:check passes on the repo's content", () => {
   const r = run("content-check");
-  expect(r.stdout).toContain("1 module(s), 3 reading(s): 0 error(s), 0 warning(s)");
+  expect(r.stdout).toContain("1 module(s), 3 reading(s), 1 quiz(zes): 0 error(s), 0 warning(s)");
   expect(r.status).toBe(0);
 });
 
@@ -23,6 +25,16 @@ test("content:check prints each problem with file and line, and exits 1 on error
   expect(r.stdout).toContain(`${name}/cnn/module.yaml:7: error: theoryDue: must be a local date and time`);
   expect(r.status).toBe(1);
   c.remove();
+});
+
+test("content:check also checks quiz files, with file and line", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quizzes-"));
+  fs.writeFileSync(path.join(dir, "bad.yaml"), "title: T\ncourse: cnn\nquestions:\n  - id: a\n    type: single\n    text: X\n    choices: [{text: A}, {text: B}]\n    answer: C\n");
+  const r = run("content-check", "content", dir);
+  expect(r.stdout).toContain(`${path.basename(dir)}/bad.yaml:8: error: Question "a": the answer "C" is not one of its choices ("A", "B").`);
+  expect(r.stdout).toContain("1 quiz(zes): 2 error(s)"); // also: no right choice left
+  expect(r.status).toBe(1);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("render prints the page as the server renders it; problems go to stderr", () => {

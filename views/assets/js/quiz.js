@@ -9,6 +9,7 @@
   const status = document.querySelector("[data-save-status]");
   const pending = new Map(); // slot → timer
   let failures = 0;
+  let inFlight = 0;
   let finished = false;
 
   const say = (text, isError = false) => {
@@ -37,6 +38,7 @@
     pending.delete(slot);
     const body = JSON.stringify({ slot, rev: Date.now(), fields: fieldsOf(fieldset) });
     say("Saving…");
+    inFlight++;
     try {
       const res = await fetch(form.dataset.autosaveUrl, {
         method: "POST", body, keepalive, credentials: "same-origin",
@@ -54,12 +56,14 @@
       if (!res.ok) throw new Error(String(res.status));
       const data = await res.json();
       failures = 0;
-      say(`All answers saved at ${new Date(data.savedAt).toLocaleTimeString()}.`);
+      if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${new Date(data.savedAt).toLocaleTimeString()}.`);
       if (typeof data.secondsLeft === "number") timer.sync(data.secondsLeft);
     } catch {
       failures++;
       say("Not saved: cannot reach the server. Your answer stays on this page and is retried.", true);
       pending.set(slot, setTimeout(() => save(fieldset), Math.min(30000, 2000 * failures)));
+    } finally {
+      inFlight--;
     }
   }
 

@@ -1,0 +1,106 @@
+// A student takes the Friday quiz in a real browser: every question type through
+// the page, autosave as they go, a reload in the middle, submit, review.
+import type { Page } from "playwright-core";
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import type { SlotQuestion } from "../../src/quiz/questions.js";
+import { startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { answerFields } from "../helpers/quiz.js";
+
+let b: BrowserApp;
+
+/** Waits until `read()` gives `want` (the browser saves in the background). */
+async function until<T>(read: () => Promise<T> | T, want: T, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  let got = await read();
+  while (got !== want && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    got = await read();
+  }
+  expect(got).toBe(want);
+}
+beforeAll(async () => {
+  b = await startBrowserApp({}, { clock: () => new Date("2026-11-25T19:00:00Z") });
+});
+afterAll(async () => {
+  await b?.close();
+});
+
+async function fill(page: Page, q: SlotQuestion, slot: number) {
+  const fields = answerFields(q, slot);
+  const box = page.locator(`#q-${slot}`);
+  for (const [name, value] of Object.entries(fields)) {
+    if (q.type === "single" || q.type === "truefalse") await box.locator(`input[name="${name}"][value="${value as string}"]`).check();
+    else if (q.type === "multiple") for (const v of value as string[]) await box.locator(`input[name="${name}"][value="${v}"]`).check();
+    else if (q.type === "numeric" || q.type === "short") await box.locator(`input[name="${name}"]`).fill(value as string);
+    else await box.locator(`select[name="${name}"]`).selectOption(value as string);
+  }
+}
+
+test("a student takes the quiz: answers autosave, survive a reload, and the submitted attempt scores 100%", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${b.base}/login`);
+  await page.getByLabel("Email").fill("chloe@example.edu");
+  await page.getByLabel("Password").fill(DEMO_PASSWORDS.student);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/courses\/cnn$/);
+
+  await page.getByRole("link", { name: /Friday preparation quiz/ }).click();
+  await page.getByRole("button", { name: "Start the quiz" }).click();
+  await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+  await expect(page.locator("[data-time-left]").textContent()).resolves.toMatch(/^(30:00|29:5\d)$/);
+
+  const attempt = await b.t.db.quizAttempt.findFirstOrThrow({ where: { user: { email: "chloe@example.edu" } } });
+  const slots = await b.t.db.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
+  expect(slots).toHaveLength(14);
+
+  // Answer the first half, then reload as if the laptop lid had closed.
+  const half = slots.slice(0, 7);
+  for (const s of half) await fill(page, s.question as unknown as SlotQuestion, s.slot);
+  await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
+  await until(() => b.t.db.quizSlot.count({ where: { attemptId: attempt.id, savedAt: { not: null } } }), 7);
+  await page.reload();
+  for (const s of half) {
+    const q = s.question as unknown as SlotQuestion;
+    if (q.type === "numeric" || q.type === "short") {
+      await expect(page.locator(`input[name="s${s.slot}"]`).inputValue()).resolves.toBe(Object.values(answerFields(q, s.slot))[0]);
+    }
+  }
+  for (const s of slots.slice(7)) await fill(page, s.question as unknown as SlotQuestion, s.slot);
+  await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
+
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Submit all and finish" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your attempt was submitted." }).waitFor();
+  await expect(page.locator("dl.facts").textContent()).resolves.toContain("(100%)");
+  expect(await page.locator(".q-state").count()).toBe(14);
+  expect(new Set(await page.locator(".q-state").allTextContents())).toEqual(new Set(["Correct"]));
+
+  await page.getByRole("link", { name: "Back to the quiz" }).click();
+  await expect(page.locator(".quiz-grade").textContent()).resolves.toContain("100% — passed");
+  await context.close();
+});
+
+test("the submit dialog warns about unanswered questions, and cancelling keeps the attempt open", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${b.base}/login`);
+  await page.getByLabel("Email").fill("dev@example.edu");
+  await page.getByLabel("Password").fill(DEMO_PASSWORDS.student);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
+  await page.getByRole("button", { name: "Start the quiz" }).click();
+  await page.waitForURL(/\/attempts\//);
+  let message = "";
+  page.once("dialog", (d) => {
+    message = d.message();
+    void d.dismiss();
+  });
+  await page.getByRole("button", { name: "Submit all and finish" }).click();
+  await until(() => message.startsWith("14 questions are not answered"), true);
+  const attempt = await b.t.db.quizAttempt.findFirstOrThrow({ where: { user: { email: "dev@example.edu" } } });
+  expect(attempt.status).toBe("IN_PROGRESS");
+  await context.close();
+});

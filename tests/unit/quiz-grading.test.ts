@@ -1,0 +1,187 @@
+import { Question } from "../../src/quiz/quiz.definition.js";
+import { grade, instantiate, normaliseText, parseNumber, readResponse, type SlotQuestion } from "../../src/quiz/questions.js";
+import { gradeByMethod } from "../../src/quiz/quiz.service.js";
+import { compile, evaluateNumber, fillTemplate, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
+
+/** A question as a student would get it (fixed seed, file order). */
+function slot(def: Record<string, unknown>): SlotQuestion {
+  return instantiate(Question.parse({ id: "q", text: "Q?", ...def }), new SeededRandom("test"), false);
+}
+const key = (q: SlotQuestion, text: string) => q.choices!.find((c) => c.html === text)!.key;
+
+describe("single choice", () => {
+  const q = slot({ type: "single", choices: [{ text: "A", correct: true }, { text: "B" }, { text: "C" }] });
+  test("right, wrong, empty", () => {
+    expect(grade(q, { choice: key(q, "A") })).toEqual({ fraction: 1, state: "correct" });
+    expect(grade(q, { choice: key(q, "B") })).toEqual({ fraction: 0, state: "wrong" });
+    expect(grade(q, {})).toEqual({ fraction: 0, state: "unanswered" });
+    expect(grade(q, null)).toEqual({ fraction: 0, state: "unanswered" });
+  });
+  test("a value that is not one of the choices is not stored", () => {
+    expect(readResponse(q, 0, { s0: "c9" })).toEqual({});
+    expect(readResponse(q, 0, { s0: key(q, "B") })).toEqual({ choice: key(q, "B") });
+  });
+  test("keys follow the shown order, so they never hint at the right choice", () => {
+    const shuffled = instantiate(Question.parse({ id: "q", text: "Q", type: "single", choices: [{ text: "A", correct: true }, { text: "B" }, { text: "C" }, { text: "D" }] }), new SeededRandom("s2"), true);
+    expect(shuffled.choices!.map((c) => c.key)).toEqual(["c0", "c1", "c2", "c3"]);
+    expect(shuffled.choices!.map((c) => c.orig)).not.toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe("multiple answer", () => {
+  const def = { type: "multiple", choices: [{ text: "R1", correct: true }, { text: "R2", correct: true }, { text: "R3", correct: true }, { text: "W1" }, { text: "W2" }] };
+  const q = slot(def);
+  const pick = (...texts: string[]) => ({ choices: texts.map((t) => key(q, t)) });
+  test("partial credit: +1/3 per right choice, −1/2 per wrong one, never below zero", () => {
+    expect(grade(q, pick("R1", "R2", "R3")).fraction).toBe(1);
+    expect(grade(q, pick("R1", "R2")).fraction).toBeCloseTo(2 / 3, 12);
+    expect(grade(q, pick("R1", "R2", "R3", "W1")).fraction).toBeCloseTo(0.5, 12);
+    expect(grade(q, pick("R1", "W1")).fraction).toBe(0); // 1/3 − 1/2 → 0
+    expect(grade(q, pick("R1", "R2", "R3", "W1", "W2"))).toEqual({ fraction: 0, state: "wrong" });
+    expect(grade(q, pick("R1")).state).toBe("partial");
+    expect(q.ruleText).toBe("Each right choice you tick earns 1/3 of the marks; each wrong one you tick takes away 1/2; never below zero.");
+  });
+  test("all or nothing", () => {
+    const strict = slot({ ...def, scoring: "allOrNothing" });
+    const k = (t: string) => key(strict, t);
+    expect(grade(strict, { choices: [k("R1"), k("R2"), k("R3")] }).fraction).toBe(1);
+    expect(grade(strict, { choices: [k("R1"), k("R2")] }).fraction).toBe(0);
+  });
+  test("the form's repeated field becomes a list; unknown keys are dropped", () => {
+    expect(readResponse(q, 2, { s2: [key(q, "R1"), "zzz", key(q, "W2")] })).toEqual({ choices: [key(q, "R1"), key(q, "W2")].sort() });
+    expect(readResponse(q, 2, {})).toEqual({});
+  });
+});
+
+test("true/false", () => {
+  const q = slot({ type: "truefalse", answer: false });
+  expect(grade(q, readResponse(q, 0, { s0: "false" })).state).toBe("correct");
+  expect(grade(q, readResponse(q, 0, { s0: "true" })).state).toBe("wrong");
+  expect(readResponse(q, 0, { s0: "maybe" })).toEqual({});
+});
+
+describe("numeric", () => {
+  test("absolute tolerance: the bounds count, just outside does not", () => {
+    const q = slot({ type: "numeric", answer: 10, tolerance: { absolute: 0.5 } });
+    for (const v of ["10", "9.5", "10.5", " 10.25 ", "+10", "1e1"]) expect([v, grade(q, { text: v }).state]).toEqual([v, "correct"]);
+    for (const v of ["9.49", "10.51", "-10", "ten", "10 apples", ""]) expect([v, grade(q, { text: v }).fraction]).toEqual([v, 0]);
+  });
+  test("relative tolerance, including floating-point bounds", () => {
+    const q = slot({ type: "numeric", answer: 18.874368, tolerance: { relative: 0.02 } });
+    expect(grade(q, { text: "18.5" }).state).toBe("correct");
+    expect(grade(q, { text: "19.25" }).state).toBe("correct");
+    expect(grade(q, { text: "19.3" }).state).toBe("wrong");
+    const exact = slot({ type: "numeric", answer: 0.3, tolerance: { absolute: 0 } });
+    expect(grade(exact, { text: "0.30000000000000004" }).state).toBe("correct");
+    expect(grade(exact, { text: "0.31" }).state).toBe("wrong");
+  });
+  test("numbers as people type them", () => {
+    expect(parseNumber("1,234,567")).toBe(1234567);
+    expect(parseNumber("2,5")).toBe(2.5);
+    expect(parseNumber("1 024")).toBe(1024);
+    expect(parseNumber("−3")).toBe(-3);
+    expect(parseNumber(".5")).toBe(0.5);
+    expect(parseNumber("1,2,3")).toBeNull();
+    expect(parseNumber("0x10")).toBeNull();
+    expect(parseNumber("Infinity")).toBeNull();
+    expect(parseNumber("")).toBeNull();
+  });
+  test("an expression answer is computed from the variant's parameters", () => {
+    const q = instantiate(Question.parse({ id: "p", type: "numeric", text: "{{k}}x{{k}}, {{C}} in, {{F}} out?", params: { k: { choose: [3] }, C: { choose: [16] }, F: { choose: [32] } }, answer: "k*k*C*F + F" }), new SeededRandom("x"), false);
+    expect(q.numeric!.answer).toBe(4640);
+    expect(q.textHtml).toContain("3x3, 16 in, 32 out?");
+    expect(q.variant).toBe("C=16,F=32,k=3");
+  });
+});
+
+describe("short text", () => {
+  test("case, extra whitespace and Unicode width do not matter unless asked", () => {
+    const q = slot({ type: "short", accepted: ["Softmax", "soft max"] });
+    for (const v of ["softmax", "  SOFTMAX ", "soft   max", "ｓｏｆｔｍａｘ"]) expect([v, grade(q, { text: v }).state]).toEqual([v, "correct"]);
+    expect(grade(q, { text: "sigmoid" }).state).toBe("wrong");
+    expect(grade(q, { text: "   " }).state).toBe("wrong");
+    expect(readResponse(q, 0, { s0: "   " })).toEqual({});
+  });
+  test("case-sensitive answers", () => {
+    const q = slot({ type: "short", accepted: ["ReLU"], caseSensitive: true });
+    expect(grade(q, { text: "ReLU" }).state).toBe("correct");
+    expect(grade(q, { text: "relu" }).state).toBe("wrong");
+  });
+  test("a pattern, with variant values inside, and spaces ignored", () => {
+    const q = instantiate(Question.parse({
+      id: "s", type: "short", text: "shape?", params: { o: { choose: [30] }, F: { choose: [64] } }, ignoreSpaces: true,
+      accepted: ["{{o}}x{{o}}x{{F}}"], pattern: "\\(?{{o}}[x×,*]{{o}}[x×,*]{{F}}\\)?",
+    }), new SeededRandom("x"), false);
+    for (const v of ["30x30x64", "30 × 30 × 64", "(30, 30, 64)", "30X30X64"]) expect([v, grade(q, { text: v }).state]).toEqual([v, "correct"]);
+    expect(grade(q, { text: "30x30x32" }).state).toBe("wrong");
+    expect(normaliseText(" A  b ", { ignoreSpaces: true })).toBe("ab");
+  });
+});
+
+test("matching: each right pair earns its share; distractors are offered", () => {
+  const q = slot({ type: "matching", pairs: [{ left: "a", right: "1" }, { left: "b", right: "2" }, { left: "c", right: "3" }], distractors: ["4"] });
+  expect(q.rights).toHaveLength(4);
+  const right = q.matches!;
+  const lefts = Object.keys(right);
+  expect(grade(q, { matches: right }).fraction).toBe(1);
+  expect(grade(q, { matches: { [lefts[0]!]: right[lefts[0]!]!, [lefts[1]!]: right[lefts[2]!]! } }).fraction).toBeCloseTo(1 / 3, 12);
+  const fields = Object.fromEntries(lefts.map((l) => [`s1.${l}`, right[l]!]));
+  expect(readResponse(q, 1, { ...fields, "s1.zz": "r0" })).toEqual({ matches: right });
+});
+
+test("ordering: each item in its place earns its share; the starting order is never the answer", () => {
+  const def = { type: "ordering", items: ["first", "second", "third", "fourth"] };
+  for (let i = 0; i < 30; i++) {
+    const q = instantiate(Question.parse({ id: "o", text: "order", ...def }), new SeededRandom(`seed-${i}`), true);
+    expect(q.items!.map((it) => it.key)).not.toEqual(q.order);
+  }
+  const q = slot(def);
+  const all = Object.fromEntries(q.order!.map((k, i) => [k, i + 1]));
+  expect(grade(q, { positions: all }).fraction).toBe(1);
+  const swapped = { ...all, [q.order![0]!]: 2, [q.order![1]!]: 1 };
+  expect(grade(q, { positions: swapped }).fraction).toBe(0.5);
+  expect(readResponse(q, 0, { [`s0.${q.order![0]}`]: "9" })).toEqual({});
+});
+
+describe("variants", () => {
+  const def = Question.parse({
+    id: "v", type: "numeric", text: "H={{H}} k={{k}} s={{s}}", answer: "floor((H - k) / s) + 1",
+    params: { H: { from: 20, to: 40 }, k: { choose: [3, 5, 7] }, s: { from: 1, to: 3 } }, where: "(H - k) % s == 0",
+  });
+  test("the same seed draws the same variant; different students draw different ones", () => {
+    const draw = (seed: string) => instantiate(def, new SeededRandom(seed), true).variant;
+    expect(draw("quiz:alice:1")).toBe(draw("quiz:alice:1"));
+    const seen = new Set(Array.from({ length: 50 }, (_x, i) => draw(`quiz:student-${i}:1`)));
+    expect(seen.size).toBeGreaterThan(25);
+  });
+  test("only combinations satisfying where are drawn", () => {
+    const combos = validCombinations(def);
+    expect(combos.length).toBeGreaterThan(0);
+    for (const c of combos) expect((c.H! - c.k!) % c.s!).toBe(0);
+    for (let i = 0; i < 40; i++) {
+      const q = instantiate(def, new SeededRandom(`w${i}`), false);
+      const [, H, k, s] = /H=(\d+) k=(\d+) s=(\d+)/.exec(q.textHtml)!.map(Number);
+      expect((H! - k!) % s!).toBe(0);
+      expect(q.numeric!.answer).toBe(Math.floor((H! - k!) / s!) + 1);
+    }
+  });
+  test("expressions compute values and nothing else", () => {
+    expect(evaluateNumber("k*k*C*F + F", { k: 3, C: 3, F: 16 })).toBe(448);
+    expect(fillTemplate("{{ 1/3 }} and {{2*k}}", { k: 4 })).toBe("0.333333 and 8");
+    expect(() => compile("x = 5")).toThrow(/only compute a value/);
+    expect(() => compile("f(x) = x")).toThrow(/only compute a value/);
+    expect(() => compile("1; 2")).toThrow(/only compute a value/);
+    expect(() => evaluateNumber('import({evil: 1}, {override: true})', {})).toThrow();
+    expect(() => evaluateNumber('evaluate("1+1")', {})).toThrow();
+    expect(() => evaluateNumber("1/0", {})).toThrow(/Infinity/);
+    expect(() => evaluateNumber("unknownThing + 1", {})).toThrow(/it uses unknownThing, which is not a parameter/);
+  });
+});
+
+test("grading methods", () => {
+  expect(gradeByMethod("highest", [50, 90, 70])).toBe(90);
+  expect(gradeByMethod("latest", [50, 90, 70])).toBe(70);
+  expect(gradeByMethod("first", [50, 90, 70])).toBe(50);
+  expect(gradeByMethod("average", [50, 90, 70])).toBe(70);
+  expect(gradeByMethod("highest", [])).toBeNull();
+});
