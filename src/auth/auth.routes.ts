@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { rateLimit } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { TooManyRequests } from "../platform/errors.js";
@@ -24,8 +24,11 @@ export function authRoutes({ auth, config }: { auth: AuthService; config: Config
     standardHeaders: "draft-8",
     legacyHeaders: false,
     skipSuccessfulRequests: true,
+    // Per address *and* account: a lecture hall behind one campus NAT signing in at
+    // once must not lock itself out, while guessing one account's password stays slow.
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? "")}|${String((req.body as { email?: unknown } | undefined)?.email ?? "").trim().toLowerCase()}`,
     handler: (_req, _res, next, options) =>
-      next(new TooManyRequests(`Too many failed sign-in attempts from your network. Wait ${Math.ceil(options.windowMs / 60000)} minutes and try again, or ask your instructor to reset your password.`)),
+      next(new TooManyRequests(`Too many failed sign-in attempts for this account from your network. Wait ${Math.ceil(options.windowMs / 60000)} minutes and try again, or ask your instructor to reset your password.`)),
   });
 
   router.get("/login", (req, res) => {

@@ -2,7 +2,7 @@
 // (graded once, however many times it is asked), time kept by the server, grades by
 // the quiz's method, review rules, per-student overrides.
 import type { Clock } from "../checklist/checklist.service.js";
-import { AttemptStatus, type Db } from "../platform/db/prisma.js";
+import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
@@ -268,14 +268,17 @@ export class QuizService {
       const rows = await tx.$queryRaw<{ status: AttemptStatus }[]>`SELECT status FROM "QuizAttempt" WHERE id = ${attempt.id}::uuid FOR UPDATE`;
       if (rows[0]?.status !== AttemptStatus.IN_PROGRESS) return (await tx.quizAttempt.findUnique({ where: { id: attempt.id } }))!;
       const slots = await tx.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
-      let score = 0;
-      for (const s of slots) {
+      const graded = slots.map((s) => {
         const q = s.question as unknown as SlotQuestion;
         const g = grade(q, s.response as Response | null);
-        const points = g.fraction * q.points;
-        score += points;
-        await tx.quizSlot.update({ where: { attemptId_slot: { attemptId: s.attemptId, slot: s.slot } }, data: { score: points, state: g.state } });
-      }
+        return { slot: s.slot, points: g.fraction * q.points, state: g.state };
+      });
+      const score = graded.reduce((sum, g) => sum + g.points, 0);
+      // Every slot's score in one statement.
+      await tx.$executeRaw`
+        UPDATE "QuizSlot" s SET score = v.score, state = v.state
+        FROM (VALUES ${Prisma.join(graded.map((g) => Prisma.sql`(${g.slot}::int, ${g.points}::float8, ${g.state}::text)`))}) AS v(slot, score, state)
+        WHERE s."attemptId" = ${attempt.id}::uuid AND s.slot = v.slot`;
       const late = attempt.acceptUntil !== null && now > attempt.acceptUntil;
       const done = await tx.quizAttempt.update({
         where: { id: attempt.id },

@@ -68,7 +68,7 @@ describe("signing in", () => {
     expect(res.status).toBe(403);
   });
 
-  test("sign-in failures are rate limited per address with a clear wait", async () => {
+  test("sign-in failures are rate limited per address and account with a clear wait; classmates on the same network are not", async () => {
     const limited = await startTestApp({ LOGIN_RATE_LIMIT: "4" });
     const agent = limited.agent();
     const statuses: number[] = [];
@@ -81,6 +81,10 @@ describe("signing in", () => {
     expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
     expect(statuses[4]).toBe(429);
     expect($(last)(".error-message").text()).toMatch(/Too many failed sign-in attempts.*Wait 15 minutes/);
+    // Twelve classmates behind the same address sign in at the same moment.
+    const classmates = ["alice", "ben", "chloe", "dev", "felix"].flatMap((n) => [n, n]).concat(["alice", "ben"]);
+    const burst = await Promise.all(classmates.map((n) => signIn(limited.agent(), `${n}@example.edu`, DEMO_PASSWORDS.student)));
+    expect(burst.map((r) => r.status)).toEqual(Array(classmates.length).fill(303));
     await limited.close();
   });
 });

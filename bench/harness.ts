@@ -1,0 +1,50 @@
+// What every benchmark needs: a throwaway embedded PostgreSQL with the demo course,
+// its content and quizzes, and the real app on a loopback port.
+import fs from "node:fs";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createApp } from "../src/app.js";
+import type { Clock } from "../src/checklist/checklist.service.js";
+import { seedDemo } from "../src/demo/demo.seed.js";
+import { loadConfig } from "../src/platform/config.js";
+import { startEmbeddedPostgres } from "../src/platform/db/embedded.js";
+import { migrateDeploy } from "../src/platform/db/migrate.js";
+import { createPrisma } from "../src/platform/db/prisma.js";
+import { createLogger } from "../src/platform/logger.js";
+import { syncContent } from "../src/readings/readings.sync.js";
+import { freePort } from "../tests/helpers/test-database.js";
+
+export async function startBenchServer({ clock }: { clock?: Clock } = {}) {
+  const logger = createLogger("warn", "bench");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-bench-"));
+  fs.chmodSync(dir, 0o755);
+  const pgServer = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench", logger });
+  await migrateDeploy(pgServer.url);
+  const db = createPrisma(pgServer.url);
+  await seedDemo(db, logger);
+  await syncContent({ db, contentDir: "content", quizDir: "quizzes", logger });
+  const pool = new pg.Pool({ connectionString: pgServer.url, max: 10 });
+  pool.on("error", (err) => logger.debug({ err }, "session pool connection closed at teardown"));
+  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "b".repeat(40), DATABASE_URL: pgServer.url, LOG_LEVEL: "warn", COOKIE_SECURE: "false" });
+  const app = createApp({ config, db, pool, logger, sessionSecret: "b".repeat(40), contentDir: "content", clock });
+  const server = app.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  return {
+    db,
+    logger,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve()); // waits for requests still in flight
+        server.closeIdleConnections();
+      });
+      await new Promise((r) => setTimeout(r, 500)); // express-session writes its last session touches after responding
+      await db.$disconnect();
+      await pool.end();
+      await pgServer.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
