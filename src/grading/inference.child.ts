@@ -1,0 +1,73 @@
+// The process that runs an uploaded model: load, check, preprocess, predict. It is a
+// separate process so a hostile or broken model can only crash itself; the parent
+// (runner.ts) enforces the time and memory budget and kills it when exceeded.
+import * as tf from "@tensorflow/tfjs";
+import { ModelRefused } from "./errors.js";
+import { loadBatch } from "./images.js";
+import { checkModel, loadModel, type ModelLimits } from "./models.js";
+
+export interface InferenceJob {
+  model: string;
+  holdoutDir: string;
+  files: string[];
+  numClasses: number;
+  batchSize: number;
+  limits: ModelLimits;
+}
+
+export type ChildMessage =
+  | { type: "model"; summary: Awaited<ReturnType<typeof loadModel>>["summary"]; engine: string }
+  | { type: "progress"; done: number; total: number }
+  | { type: "done"; predictions: Int32Array; confidence: Float32Array; seconds: number }
+  | { type: "refused"; message: string; code: string }
+  | { type: "failed"; message: string };
+
+const send = (m: ChildMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+
+async function run(job: InferenceJob) {
+  const model = await loadModel(job.model, job.limits);
+  await send({ type: "model", summary: model.summary, engine: model.engine });
+  checkModel(model.summary, job.numClasses, job.limits);
+  const n = job.files.length;
+  const predictions = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  let seconds = 0;
+  for (let start = 0; start < n; start += job.batchSize) {
+    const names = job.files.slice(start, start + job.batchSize);
+    const batch = await loadBatch(job.holdoutDir, names, model.input);
+    const t0 = performance.now();
+    const probs = await model.predict(batch);
+    seconds += (performance.now() - t0) / 1000;
+    batch.dispose();
+    const k = job.numClasses;
+    for (let i = 0; i < names.length; i++) {
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let c = 0; c < k; c++) {
+        const v = probs[i * k + c]!;
+        if (!Number.isFinite(v)) throw new ModelRefused(`The model output ${v} (not a number) for image ${names[i]}. Its weights may have diverged during training (check for NaN losses) — retrain or save a checkpoint from before.`, "nan_output");
+        if (v > bestValue) {
+          bestValue = v;
+          best = c;
+        }
+      }
+      predictions[start + i] = best;
+      confidence[start + i] = bestValue;
+    }
+    await send({ type: "progress", done: Math.min(n, start + names.length), total: n });
+  }
+  model.dispose();
+  await send({ type: "done", predictions, confidence, seconds });
+}
+
+process.once("message", (job: InferenceJob) => {
+  run(job)
+    .catch(async (e: unknown) => {
+      if (e instanceof ModelRefused) await send({ type: "refused", message: e.message, code: e.code });
+      else await send({ type: "failed", message: (e as Error)?.message ?? String(e) });
+    })
+    .finally(() => {
+      tf.disposeVariables();
+      process.exit(0);
+    });
+});

@@ -1,0 +1,324 @@
+// Every model format students have → one interface: input spec, class count,
+// summary (layers, parameters, FLOPs) and predict(). Format is recognised from the
+// file's content as well as its name; every refusal says what to do.
+import * as tf from "@tensorflow/tfjs";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { readZip, type ZipLimits } from "./archive.js";
+import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
+import { ModelRefused } from "./errors.js";
+import type { InputSpec } from "./images.js";
+import { convertKerasConfig, loadKeras3, loadLegacyH5, tempFile } from "./keras.js";
+
+export type ModelFormat = "keras" | "keras-h5" | "tfjs-layers" | "tfjs-graph" | "onnx";
+
+export interface LayerSummary {
+  name: string;
+  className: string;
+  outputShape: string;
+  params: number;
+  flops: number;
+}
+
+export interface ModelSummary {
+  format: ModelFormat;
+  formatLabel: string;
+  inputShape: (number | null)[];
+  outputClasses: number;
+  params: number | null;
+  flopsPerImage: number | null;
+  layers: LayerSummary[] | null;
+}
+
+export interface LoadedModel {
+  summary: ModelSummary;
+  input: InputSpec & { layout: "NHWC" | "NCHW" };
+  engine: string;
+  /** Class probabilities (or scores) for a batch, row-major [n, classes]. */
+  predict(batch: tf.Tensor4D): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export interface ModelLimits {
+  maxParams: number;
+  maxFlopsPerImage: number;
+  zip: ZipLimits;
+}
+
+const FORMAT_LABEL: Record<ModelFormat, string> = {
+  keras: "Keras 3 (.keras)",
+  "keras-h5": "Keras HDF5 (.h5)",
+  "tfjs-layers": "TF.js Layers model",
+  "tfjs-graph": "TF.js graph model",
+  onnx: "ONNX",
+};
+
+const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** What kind of upload this is, from its first bytes and name. */
+export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | "dir" | "unknown" {
+  if (fs.statSync(file).isDirectory()) return "dir";
+  const fd = fs.openSync(file, "r");
+  const head = Buffer.alloc(64);
+  const n = fs.readSync(fd, head, 0, 64, 0);
+  fs.closeSync(fd);
+  const start = head.subarray(0, n);
+  if (start.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"))) return "zip";
+  if (start.subarray(0, 8).equals(HDF5_MAGIC)) return "hdf5";
+  const text = start.toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  if (text.startsWith("{")) return "json";
+  if (/^"?predictions"?\s*[\r\n,]/i.test(text) || /\.csv$/i.test(file)) return "csv";
+  if (/\.onnx$/i.test(file) || start[0] === 0x08) return "onnx";
+  return "unknown";
+}
+
+// #region summary
+
+function shapeOf(s: unknown): (number | null)[] {
+  const one = Array.isArray(s) && Array.isArray(s[0]) ? s[0] : s;
+  return (one as (number | null)[]) ?? [];
+}
+
+function prod(xs: (number | null)[]): number {
+  return xs.reduce<number>((a, b) => a * (b ?? 1), 1);
+}
+
+/** Multiply-adds count twice: FLOPs as papers and the course count them. */
+function layerFlops(layer: tf.layers.Layer): number {
+  const out = shapeOf(layer.outputShape);
+  const input = layer.input as tf.SymbolicTensor | tf.SymbolicTensor[];
+  const inp = shapeOf(Array.isArray(input) ? input[0]!.shape : input.shape);
+  const outSize = prod(out.slice(1));
+  const cfg = layer.getConfig() as Record<string, unknown>;
+  const k = (cfg.kernelSize as number[] | undefined) ?? [1, 1];
+  const inCh = inp[inp.length - 1] ?? 1;
+  switch (layer.getClassName()) {
+    case "Conv2D":
+      return 2 * k[0]! * k[1]! * inCh * outSize;
+    case "DepthwiseConv2D":
+      return 2 * k[0]! * k[1]! * outSize;
+    case "SeparableConv2D": {
+      const mult = (cfg.depthMultiplier as number) ?? 1;
+      const spatial = prod(out.slice(1, -1));
+      return 2 * k[0]! * k[1]! * inCh * mult * spatial + 2 * inCh * mult * outSize;
+    }
+    case "Dense":
+      return 2 * inCh * outSize;
+    case "MaxPooling2D":
+    case "AveragePooling2D": {
+      const p = (cfg.poolSize as number[] | undefined) ?? [2, 2];
+      return p[0]! * p[1]! * outSize;
+    }
+    case "BatchNormalization":
+      return 2 * outSize;
+    default:
+      return 0;
+  }
+}
+
+function summarise(model: tf.LayersModel, format: ModelFormat): ModelSummary {
+  const layers = model.layers.map((l) => ({
+    name: l.name, className: l.getClassName(), outputShape: JSON.stringify(shapeOf(l.outputShape)).replace(/null/g, "None"),
+    params: l.countParams(), flops: layerFlops(l),
+  }));
+  const outShape = shapeOf(model.outputs[0]!.shape);
+  return {
+    format, formatLabel: FORMAT_LABEL[format], inputShape: shapeOf(model.inputs[0]!.shape), outputClasses: outShape[outShape.length - 1] ?? 0,
+    params: model.countParams(), flopsPerImage: layers.reduce((a, l) => a + l.flops, 0), layers,
+  };
+}
+
+// #region checks
+
+function inputSpec(shape: (number | null)[], layout: "NHWC" | "NCHW"): InputSpec & { layout: "NHWC" | "NCHW" } {
+  const dims = shape.map((d) => (typeof d === "number" && d > 0 ? d : null));
+  const [h, w, c] = layout === "NHWC" ? [dims[1], dims[2], dims[3]] : [dims[2], dims[3], dims[1]];
+  const shown = `[${shape.map((d) => (typeof d === "number" && d > 0 ? d : "None")).join(", ")}]`;
+  if (shape.length !== 4) throw new ModelRefused(`The model's input shape is ${shown}, which cannot take images: it must be (batch, height, width, channels), e.g. (None, 32, 32, 3).`, "bad_input_shape");
+  if (!h || !w) throw new ModelRefused(`The model's input shape ${shown} has no fixed height and width, so the grader cannot know what size to give it. Set one, e.g. keras.Input(shape=(32, 32, 3)).`, "bad_input_shape");
+  if (c !== 1 && c !== 3) throw new ModelRefused(`The model's input shape ${shown} has ${c ?? "an unknown number of"} channels; images have 3 (RGB) or 1 (grayscale).`, "bad_input_shape");
+  if (h > 1024 || w > 1024) throw new ModelRefused(`The model's input is ${h}×${w}; the grader accepts at most 1024×1024.`, "bad_input_shape");
+  return { height: h, width: w, channels: c, layout };
+}
+
+export function checkModel(summary: ModelSummary, numClasses: number, limits: ModelLimits) {
+  if (summary.outputClasses !== numClasses) {
+    throw new ModelRefused(`The model gives ${summary.outputClasses} outputs per image, but the holdout has ${numClasses} classes. The last layer must be Dense(${numClasses}) (with softmax).`, "wrong_output_size");
+  }
+  if (summary.params !== null && summary.params > limits.maxParams) {
+    throw new ModelRefused(`The model has ${summary.params.toLocaleString("en")} parameters; the limit is ${limits.maxParams.toLocaleString("en")}. Use fewer or smaller layers (a Dense layer after Flatten is usually the biggest).`, "too_many_params");
+  }
+  if (summary.flopsPerImage !== null && summary.flopsPerImage > limits.maxFlopsPerImage) {
+    throw new ModelRefused(`The model needs ${(summary.flopsPerImage / 1e9).toFixed(2)} GFLOP per image; the limit is ${(limits.maxFlopsPerImage / 1e9).toFixed(2)}. Downsample earlier (pooling, strides) or use fewer filters.`, "too_much_compute");
+  }
+}
+
+// #region loaders
+
+function fromLayers(model: tf.LayersModel, format: ModelFormat, engine: string): LoadedModel {
+  const summary = summarise(model, format);
+  return {
+    summary, engine, input: inputSpec(summary.inputShape, "NHWC"),
+    async predict(batch) {
+      const out = model.predict(batch) as tf.Tensor;
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+interface TfjsJson {
+  format?: string;
+  modelTopology?: Record<string, unknown>;
+  weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[] }[];
+  [k: string]: unknown;
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, int16: 2, float16: 2, string: 0, complex64: 8 };
+
+async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | null, engine: string): Promise<LoadedModel> {
+  let json: TfjsJson;
+  try {
+    json = JSON.parse(modelJson.toString("utf8")) as TfjsJson;
+  } catch {
+    throw new ModelRefused("model.json is not valid JSON: the file is damaged. Save the model again with model.save(...).", "corrupt");
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new ModelRefused("model.json is not a TF.js model (it needs modelTopology and weightsManifest). Save with model.save(\"file://…\") or the tensorflowjs converter.", "corrupt");
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const shards: Buffer[] = [];
+  for (const p of json.weightsManifest.flatMap((g) => g.paths)) {
+    const shard = readShard(p);
+    if (!shard) throw new ModelRefused(`The weight file "${p}" named in model.json is missing. Upload model.json together with all its .bin files (for example zipped).`, "weights_mismatch");
+    shards.push(shard);
+  }
+  const weightData = Buffer.concat(shards);
+  const quantized = specs.some((s) => s.quantization);
+  const expected = specs.reduce((a, s) => a + prod(s.shape) * (DTYPE_BYTES[s.dtype] ?? 4), 0);
+  if (!quantized && expected !== weightData.length) {
+    throw new ModelRefused(`The weight files hold ${weightData.length.toLocaleString("en")} bytes but model.json describes ${expected.toLocaleString("en")}: the weights do not match the model. Upload the .bin files saved with this model.json.`, "weights_mismatch");
+  }
+  const artifacts = { ...json, weightSpecs: specs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) } as tf.io.ModelArtifacts;
+  const isGraph = json.format === "graph-model" || "node" in (json.modelTopology ?? {});
+  if (isGraph) {
+    let model: tf.GraphModel;
+    try {
+      model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    } catch (e) {
+      throw new ModelRefused(`The TF.js graph model could not be loaded: ${(e as Error).message}.`, "bad_config");
+    }
+    const inShape = (model.inputs[0]?.shape ?? []) as number[];
+    const outShape = (model.outputs[0]?.shape ?? []) as number[];
+    const summary: ModelSummary = {
+      format: "tfjs-graph", formatLabel: FORMAT_LABEL["tfjs-graph"], inputShape: inShape, outputClasses: outShape[outShape.length - 1] ?? 0,
+      params: specs.reduce((a, s) => a + prod(s.shape), 0), flopsPerImage: null, layers: null,
+    };
+    return {
+      summary, engine, input: inputSpec(inShape, "NHWC"),
+      async predict(batch) {
+        const out = (await model.executeAsync(batch)) as tf.Tensor | tf.Tensor[];
+        const t = Array.isArray(out) ? out[0]! : out;
+        const data = (await t.data()) as Float32Array;
+        tf.dispose(out);
+        return data;
+      },
+      dispose: () => model.dispose(),
+    };
+  }
+  // Layers model: refuse Lambda/custom/unsupported layers by name before building it.
+  const topo = json.modelTopology as { model_config?: unknown };
+  convertKerasConfig(topo.model_config ?? topo);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new ModelRefused(`The TF.js model could not be loaded: ${(e as Error).message}.`, "bad_config");
+  }
+  return fromLayers(model, "tfjs-layers", engine);
+}
+
+async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
+  const ort = await import("onnxruntime-node");
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  const threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  } catch (e) {
+    throw new ModelRefused(`The ONNX model could not be loaded: ${(e as Error).message.split("\n")[0]}. Export it again (opset 13 or later).`, "corrupt");
+  }
+  if (session.inputNames.length !== 1) throw new ModelRefused(`The ONNX model has ${session.inputNames.length} inputs; it must take exactly one (the images).`, "bad_input_shape");
+  const meta = session.inputMetadata[0] as { shape?: (number | string)[]; type?: string } | undefined;
+  const raw = (meta?.shape ?? []).map((d) => (typeof d === "number" ? d : null));
+  const layout = raw.length === 4 && (raw[1] === 3 || raw[1] === 1) && raw[3] !== 3 && raw[3] !== 1 ? "NCHW" : "NHWC";
+  const input = inputSpec(raw, layout);
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const run = async (batch: tf.Tensor4D) => {
+    const x = layout === "NCHW" ? tf.transpose(batch, [0, 3, 1, 2]) : batch;
+    const data = (await x.data()) as Float32Array;
+    if (x !== batch) x.dispose();
+    const result = await session.run({ [inputName]: new ort.Tensor("float32", data, x.shape) });
+    const out = result[outputName]!;
+    return { data: Float32Array.from(out.data as Float32Array), dims: out.dims as number[] };
+  };
+  const probe = await run(tf.zeros([1, input.height, input.width, input.channels]) as tf.Tensor4D);
+  const summary: ModelSummary = {
+    format: "onnx", formatLabel: FORMAT_LABEL.onnx, inputShape: raw, outputClasses: probe.dims[probe.dims.length - 1] ?? 0,
+    params: null, flopsPerImage: null, layers: null,
+  };
+  return {
+    summary, input, engine: `ONNX Runtime ${ort.env.versions?.common ?? ""} (CPU, ${threads} threads)`.replace("  ", " "),
+    predict: async (batch) => (await run(batch)).data,
+    dispose: () => void session.release(),
+  };
+}
+
+/** Loads any supported model file or folder. Throws ModelRefused for anything it cannot grade. */
+export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">): Promise<LoadedModel> {
+  const kind = sniff(file);
+  if (kind === "csv") throw new ModelRefused("This is a predictions CSV, not a model.", "is_csv");
+  if (kind === "onnx") return loadOnnx(fs.readFileSync(file));
+  const backend = await useFastestEngine();
+  const engine = ENGINE_LABEL[backend] ?? backend;
+  if (kind === "hdf5") return fromLayers(await loadLegacyH5(file), "keras-h5", engine);
+  if (kind === "dir" || kind === "json") {
+    const modelJson = kind === "dir" ? path.join(file, "model.json") : file;
+    if (!fs.existsSync(modelJson)) throw new ModelRefused("The folder has no model.json. Upload a TF.js model (model.json and its .bin files).", "unknown_format");
+    const base = path.dirname(modelJson);
+    return loadTfjs(fs.readFileSync(modelJson), (p) => {
+      const full = path.resolve(base, p);
+      if (!full.startsWith(path.resolve(base) + path.sep) || !fs.existsSync(full)) return null;
+      return fs.readFileSync(full);
+    }, engine);
+  }
+  if (kind === "zip") {
+    const files = await readZip(file, limits.zip);
+    const names = [...files.keys()];
+    if (files.has("config.json") && files.has("model.weights.h5")) {
+      const weights = tempFile(files.get("model.weights.h5")!, "model.weights.h5");
+      try {
+        return fromLayers(await loadKeras3(files.get("config.json")!.toString("utf8"), weights.file), "keras", engine);
+      } finally {
+        weights.remove();
+      }
+    }
+    const jsonName = names.find((n) => n === "model.json" || n.endsWith("/model.json"));
+    if (jsonName) {
+      const dir = jsonName.slice(0, -"model.json".length);
+      return loadTfjs(files.get(jsonName)!, (p) => files.get(path.posix.normalize(dir + p)) ?? null, engine);
+    }
+    const inner = names.find((n) => /\.(h5|hdf5|onnx)$/i.test(n));
+    if (inner) {
+      const t = tempFile(files.get(inner)!, path.basename(inner));
+      try {
+        return await loadModel(t.file, limits);
+      } finally {
+        t.remove();
+      }
+    }
+    throw new ModelRefused(`The zip holds ${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""} but no model: expected a .keras file's config.json + model.weights.h5, or model.json with .bin files.`, "unknown_format");
+  }
+  throw new ModelRefused("The file is not a model the grader knows: upload a Keras .keras or .h5 file, a TF.js model (model.json + .bin files, zipped), an ONNX file, or a predictions CSV.", "unknown_format");
+}

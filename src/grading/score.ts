@@ -1,0 +1,129 @@
+// Scoring a submission against a holdout: a model (run in a child process within a
+// budget) or a predictions CSV, then metrics, points and the public/private split.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import { DEFAULT_ZIP_LIMITS } from "./archive.js";
+import { ModelRefused } from "./errors.js";
+import { readHoldout, type Holdout } from "./holdout.js";
+import { PREPROCESSING_RULE } from "./images.js";
+import { computeMetrics, COURSE_RULE, describeRule, points, splitIndices, type Metrics, type PointsRule, type Split } from "./metrics.js";
+import { sniff, type ModelLimits, type ModelSummary } from "./models.js";
+import { DEFAULT_BUDGET, runInference, type Budget } from "./runner.js";
+
+export interface GradingLimits extends ModelLimits, Budget {
+  maxUploadBytes: number;
+  batchSize: number;
+}
+
+export const DEFAULT_LIMITS: GradingLimits = {
+  maxUploadBytes: 200 * 1024 * 1024,
+  maxParams: 50_000_000,
+  maxFlopsPerImage: 5e9,
+  zip: DEFAULT_ZIP_LIMITS,
+  ...DEFAULT_BUDGET,
+  batchSize: 64,
+};
+
+export interface ScoreOptions {
+  model: string;
+  holdout: string | Holdout;
+  split?: Split;
+  /** Seeds the public/private split; default: derived from labels.csv, so stable per holdout. */
+  splitSeed?: string;
+  rule?: PointsRule;
+  limits?: Partial<GradingLimits>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Misclassified {
+  filename: string;
+  trueClass: number;
+  predicted: number;
+  confidence: number | null;
+}
+
+export interface ScoreResult extends Metrics {
+  split: Split;
+  points: number;
+  rule: string;
+  engine: string;
+  inferenceSeconds: number | null;
+  imagesPerSecond: number | null;
+  model: ModelSummary | null;
+  kind: "model" | "predictions";
+  preprocessing: string | null;
+  misclassified: Misclassified[];
+  classNames: string[];
+}
+
+export function defaultSplitSeed(h: Holdout): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(path.join(h.dir, "labels.csv"))).digest("hex").slice(0, 16);
+}
+
+/** A predictions CSV: a `predictions` column, one class id per holdout image, in labels.csv order. */
+export function readPredictionsCsv(file: string, h: Holdout): Int32Array {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(fs.readFileSync(file, "utf8"), { bom: true, columns: (header: string[]) => header.map((x) => x.trim().toLowerCase()), skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  } catch (e) {
+    throw new ModelRefused(`The predictions file is not a valid CSV (${(e as Error).message}).`, "bad_csv");
+  }
+  if (!rows.length || !("predictions" in rows[0]!)) throw new ModelRefused('The predictions CSV needs a column headed "predictions" (one class id per holdout image, in order).', "bad_csv");
+  if (rows.length !== h.files.length) throw new ModelRefused(`The predictions CSV has ${rows.length} rows but the holdout has ${h.files.length} images. Predict every holdout image, in the order of the holdout list.`, "bad_csv");
+  const out = new Int32Array(rows.length);
+  rows.forEach((r, i) => {
+    const v = r.predictions ?? "";
+    if (!/^\d+$/.test(v) || Number(v) >= h.numClasses) throw new ModelRefused(`Line ${i + 2} of the predictions CSV: "${v}" is not a class id from 0 to ${h.numClasses - 1}.`, "bad_csv");
+    out[i] = Number(v);
+  });
+  return out;
+}
+
+function sampleMisclassified(h: Holdout, idx: number[], predicted: ArrayLike<number>, confidence: ArrayLike<number> | null, max = 24): Misclassified[] {
+  const wrong = idx.map((holdoutIndex, k) => ({ holdoutIndex, k })).filter(({ holdoutIndex, k }) => predicted[k] !== h.labels[holdoutIndex]);
+  const step = Math.max(1, wrong.length / max);
+  const picked: typeof wrong = [];
+  for (let i = 0; i < wrong.length && picked.length < max; i += step) picked.push(wrong[Math.floor(i)]!);
+  return picked.map(({ holdoutIndex, k }) => ({
+    filename: h.files[holdoutIndex]!, trueClass: h.labels[holdoutIndex]!, predicted: predicted[k]!,
+    confidence: confidence ? Math.round(confidence[k]! * 10_000) / 10_000 : null,
+  }));
+}
+
+export async function scoreModel(opts: ScoreOptions): Promise<ScoreResult> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
+  const split = opts.split ?? "all";
+  const idx = splitIndices(h.labels, split, opts.splitSeed ?? defaultSplitSeed(h));
+  const truth = idx.map((i) => h.labels[i]!);
+  const rule = opts.rule ?? COURSE_RULE;
+  if (!fs.existsSync(opts.model)) throw new ModelRefused(`There is no file at ${opts.model}.`, "missing");
+  const stat = fs.statSync(opts.model);
+  if (stat.isFile() && stat.size > limits.maxUploadBytes) {
+    throw new ModelRefused(`The file is ${(stat.size / 1024 / 1024).toFixed(1)} MB; the limit is ${Math.round(limits.maxUploadBytes / 1024 / 1024)} MB. Upload a smaller model.`, "too_large");
+  }
+  if (stat.isFile() && stat.size === 0) throw new ModelRefused("The file is empty. Upload the model file again.", "corrupt");
+
+  const base = { split, rule: describeRule(rule), classNames: h.classNames };
+  if (sniff(opts.model) === "csv") {
+    const all = readPredictionsCsv(opts.model, h);
+    const predicted = idx.map((i) => all[i]!);
+    const m = computeMetrics(truth, predicted, h.numClasses, h.classNames);
+    return {
+      ...m, ...base, points: points(m, rule), engine: "predictions CSV (no inference)", inferenceSeconds: null, imagesPerSecond: null,
+      model: null, kind: "predictions", preprocessing: null, misclassified: sampleMisclassified(h, idx, predicted, null),
+    };
+  }
+  const r = await runInference(
+    { model: path.resolve(opts.model), holdoutDir: h.dir, files: idx.map((i) => h.files[i]!), numClasses: h.numClasses, batchSize: limits.batchSize, limits },
+    limits,
+    opts.onProgress,
+  );
+  const m = computeMetrics(truth, r.predictions, h.numClasses, h.classNames);
+  return {
+    ...m, ...base, points: points(m, rule), engine: r.engine, inferenceSeconds: r.seconds, imagesPerSecond: r.seconds > 0 ? idx.length / r.seconds : null,
+    model: r.summary, kind: "model", preprocessing: PREPROCESSING_RULE, misclassified: sampleMisclassified(h, idx, r.predictions, r.confidence),
+  };
+}
