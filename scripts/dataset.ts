@@ -1,0 +1,31 @@
+// npm run dataset -- --out DIR [--seed N] [--train-per-class N] [--mini N] [--holdout N]
+// Writes a deterministic traffic-sign dataset: DIR/train (class folders + labels.csv),
+// DIR/mini-holdout and DIR/holdout (images + labels.csv + classes.csv), DIR/dataset.json.
+import { parseArgs } from "node:util";
+import { DEFAULT_DATASET, generateDataset } from "../src/grading/dataset/generator.js";
+
+const { values } = parseArgs({
+  options: { out: { type: "string" }, seed: { type: "string" }, "train-per-class": { type: "string" }, mini: { type: "string" }, holdout: { type: "string" } },
+});
+const num = (v: string | undefined, d: number, name: string) => {
+  if (v === undefined) return d;
+  if (!/^\d+$/.test(v)) {
+    process.stderr.write(`--${name} must be a whole number\n`);
+    process.exit(1);
+  }
+  return Number(v);
+};
+if (!values.out) {
+  process.stderr.write("usage: npm run dataset -- --out DIR [--seed N] [--train-per-class N] [--mini N] [--holdout N]\n");
+  process.exit(1);
+}
+const opts = {
+  seed: num(values.seed, DEFAULT_DATASET.seed, "seed"),
+  trainPerClass: num(values["train-per-class"], DEFAULT_DATASET.trainPerClass, "train-per-class"),
+  miniHoldout: num(values.mini, DEFAULT_DATASET.miniHoldout, "mini"),
+  holdout: num(values.holdout, DEFAULT_DATASET.holdout, "holdout"),
+};
+const t0 = Date.now();
+const info = generateDataset(values.out, opts, (part, done, total) => process.stderr.write(`\r${part}: ${done}/${total}   `));
+process.stderr.write("\n");
+process.stdout.write(`Wrote ${info.parts.train} training, ${info.parts["mini-holdout"]} mini-holdout and ${info.parts.holdout} holdout images (${info.classes} classes, seed ${info.seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
