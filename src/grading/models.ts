@@ -118,7 +118,7 @@ function layerFlops(layer: tf.layers.Layer): number {
 }
 
 function summarise(model: tf.LayersModel, format: ModelFormat): ModelSummary {
-  const layers = model.layers.map((l) => ({
+  const layers = model.layers.filter((l) => l.getClassName() !== "InputLayer").map((l) => ({
     name: l.name, className: l.getClassName(), outputShape: JSON.stringify(shapeOf(l.outputShape)).replace(/null/g, "None"),
     params: l.countParams(), flops: layerFlops(l),
   }));
@@ -210,13 +210,17 @@ async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | nu
       throw new ModelRefused(`The TF.js graph model could not be loaded: ${(e as Error).message}.`, "bad_config");
     }
     const inShape = (model.inputs[0]?.shape ?? []) as number[];
-    const outShape = (model.outputs[0]?.shape ?? []) as number[];
+    const input = inputSpec(inShape, "NHWC");
+    // Graph models often carry no output shape: run one blank image to learn it.
+    const probe = (await model.executeAsync(tf.zeros([1, input.height, input.width, input.channels]))) as tf.Tensor | tf.Tensor[];
+    const probeShape = (Array.isArray(probe) ? probe[0]! : probe).shape;
+    tf.dispose(probe);
     const summary: ModelSummary = {
-      format: "tfjs-graph", formatLabel: FORMAT_LABEL["tfjs-graph"], inputShape: inShape, outputClasses: outShape[outShape.length - 1] ?? 0,
+      format: "tfjs-graph", formatLabel: FORMAT_LABEL["tfjs-graph"], inputShape: inShape, outputClasses: probeShape[probeShape.length - 1] ?? 0,
       params: specs.reduce((a, s) => a + prod(s.shape), 0), flopsPerImage: null, layers: null,
     };
     return {
-      summary, engine, input: inputSpec(inShape, "NHWC"),
+      summary, engine, input,
       async predict(batch) {
         const out = (await model.executeAsync(batch)) as tf.Tensor | tf.Tensor[];
         const t = Array.isArray(out) ? out[0]! : out;
@@ -257,7 +261,8 @@ async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
   const outputName = session.outputNames[0]!;
   const run = async (batch: tf.Tensor4D) => {
     const x = layout === "NCHW" ? tf.transpose(batch, [0, 3, 1, 2]) : batch;
-    const data = (await x.data()) as Float32Array;
+    // A copy made here: ONNX Runtime checks the array's type strictly.
+    const data = new Float32Array(await x.data());
     if (x !== batch) x.dispose();
     const result = await session.run({ [inputName]: new ort.Tensor("float32", data, x.shape) });
     const out = result[outputName]!;

@@ -4,6 +4,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import yazl from "yazl";
+import { saveLayersModel } from "../../src/grading/train.js";
 
 export const MODELS = fileURLToPath(new URL("../../../shared/fixtures/models/", import.meta.url));
 
@@ -47,4 +50,73 @@ export function fixtureHoldout(labels: number[], { classes = 43, repeat = 1 } = 
   fs.writeFileSync(path.join(t.dir, "labels.csv"), `${lines.join("\n")}\n`);
   fs.writeFileSync(path.join(t.dir, "classes.csv"), `class_id,name\n${Array.from({ length: classes }, (_x, i) => `${i},sign ${i}`).join("\n")}\n`);
   return t;
+}
+
+// #region models the tests build
+
+/** Writes a zip of `entries` (name → bytes); `store` keeps entries uncompressed. */
+export function writeZip(file: string, entries: Record<string, Buffer | string>, { store = false } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    for (const [name, data] of Object.entries(entries)) zip.addBuffer(Buffer.isBuffer(data) ? data : Buffer.from(data), name, { compress: !store });
+    zip.end();
+    const out = fs.createWriteStream(file);
+    zip.outputStream.pipe(out).on("close", () => resolve()).on("error", reject);
+  });
+}
+
+/** The parts of a fixture .keras file, to rebuild variants of it. */
+export async function kerasParts(name: string): Promise<{ config: Record<string, unknown>; metadata: Buffer; weights: Buffer }> {
+  const { readZip } = await import("../../src/grading/archive.js");
+  const files = await readZip(path.join(MODELS, name));
+  return { config: JSON.parse(files.get("config.json")!.toString("utf8")), metadata: files.get("metadata.json")!, weights: files.get("model.weights.h5")! };
+}
+
+export async function writeKeras(file: string, parts: { config: unknown; metadata: Buffer; weights: Buffer }) {
+  await writeZip(file, { "metadata.json": parts.metadata, "config.json": JSON.stringify(parts.config), "model.weights.h5": parts.weights });
+}
+
+/** A small TF.js Layers model saved in `dir`; `build` may change the layers. */
+export async function tfjsModel(dir: string, { inputShape = [32, 32, 3], classes = 43, nan = false, dense = false } = {}): Promise<tf.LayersModel> {
+  await tf.setBackend("cpu");
+  const layers = dense
+    ? [tf.layers.dense({ inputShape, units: classes, activation: "softmax" })]
+    : [
+        tf.layers.rescaling({ inputShape, scale: 1 / 255 }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: classes, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ];
+  const model = tf.sequential({ layers });
+  if (nan) model.layers.at(-1)!.setWeights(model.layers.at(-1)!.getWeights().map((w) => tf.fill(w.shape, NaN)));
+  await saveLayersModel(model, dir);
+  return model;
+}
+
+/**
+ * A TF.js graph model written by hand (the converter is Python-only): flatten, one
+ * matrix multiply, softmax. Its weights are the Const nodes, as the converter stores them.
+ */
+export function graphModel(dir: string, classes = 43) {
+  fs.mkdirSync(dir, { recursive: true });
+  const w = new Float32Array(3072 * classes);
+  for (let i = 0; i < w.length; i++) w[i] = Math.sin(i) / 3072;
+  const shape = new Int32Array([-1, 3072]);
+  fs.writeFileSync(path.join(dir, "group1-shard1of1.bin"), Buffer.concat([Buffer.from(shape.buffer), Buffer.from(w.buffer)]));
+  const json = {
+    format: "graph-model", generatedBy: "test", convertedBy: "hand",
+    modelTopology: {
+      node: [
+        { name: "images", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: { dim: [{ size: "-1" }, { size: "32" }, { size: "32" }, { size: "3" }] } } } },
+        { name: "shape", op: "Const", attr: { dtype: { type: "DT_INT32" }, value: { tensor: { dtype: "DT_INT32", tensorShape: { dim: [{ size: "2" }] } } } } },
+        { name: "w", op: "Const", attr: { dtype: { type: "DT_FLOAT" }, value: { tensor: { dtype: "DT_FLOAT", tensorShape: { dim: [{ size: "3072" }, { size: String(classes) }] } } } } },
+        { name: "flat", op: "Reshape", input: ["images", "shape"], attr: { T: { type: "DT_FLOAT" }, Tshape: { type: "DT_INT32" } } },
+        { name: "logits", op: "MatMul", input: ["flat", "w"], attr: { T: { type: "DT_FLOAT" }, transpose_a: { b: false }, transpose_b: { b: false } } },
+        { name: "probabilities", op: "Softmax", input: ["logits"], attr: { T: { type: "DT_FLOAT" } } },
+      ],
+      versions: { producer: 1 },
+    },
+    weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: [{ name: "shape", shape: [2], dtype: "int32" }, { name: "w", shape: [3072, classes], dtype: "float32" }] }],
+  };
+  fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
 }

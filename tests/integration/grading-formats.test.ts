@@ -1,0 +1,101 @@
+// Every model format loads and predicts; the real Keras files give Keras's own probabilities.
+import * as tf from "@tensorflow/tfjs";
+import fs from "node:fs";
+import path from "node:path";
+import { DEFAULT_ZIP_LIMITS } from "../../src/grading/archive.js";
+import { useFastestEngine } from "../../src/grading/engine.js";
+import { loadModel, type LoadedModel } from "../../src/grading/models.js";
+import { expected, fixtureInputs, graphModel, MODELS, tempDir, tfjsModel, writeZip } from "../helpers/grading.js";
+
+const limits = { zip: DEFAULT_ZIP_LIMITS };
+const t = tempDir();
+afterAll(() => t.remove());
+
+async function predictFixture(model: LoadedModel): Promise<number[][]> {
+  const x = tf.tensor4d(fixtureInputs(), [16, 32, 32, 3]);
+  const out = await model.predict(x);
+  x.dispose();
+  const k = model.summary.outputClasses;
+  return Array.from({ length: 16 }, (_x, i) => Array.from(out.subarray(i * k, (i + 1) * k)));
+}
+
+const argmax = (rows: number[][]) => rows.map((r) => r.indexOf(Math.max(...r)));
+
+test("the engine is the fastest present here: WebAssembly (tfjs-node cannot install on this machine)", async () => {
+  const backend = await useFastestEngine();
+  expect(["wasm", "tensorflow"]).toContain(backend);
+});
+
+test.each([
+  ["seq-basic.keras", "seq-basic", "keras", 108_299],
+  ["seq-basic.h5", "seq-basic", "keras-h5", 108_299],
+  ["seq-augment-bn.keras", "seq-augment-bn", "keras", null],
+  ["functional-residual.keras", "functional-residual", "keras", 8_707],
+  ["seq-basic.onnx", "seq-basic", "onnx", null],
+])("%s gives Keras's own probabilities (±1e-4) and argmax", async (file, name, format, params) => {
+  const model = await loadModel(path.join(MODELS, file), limits);
+  expect(model.summary.format).toBe(format);
+  expect(model.summary.outputClasses).toBe(43);
+  expect(model.input).toMatchObject({ height: 32, width: 32, channels: 3 });
+  if (params) expect(model.summary.params).toBe(params);
+  const got = await predictFixture(model);
+  const want = expected(name);
+  let maxDiff = 0;
+  got.forEach((row, i) => row.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - want.probabilities[i]![j]!)))));
+  expect(maxDiff).toBeLessThan(1e-4);
+  expect(argmax(got)).toEqual(want.argmax);
+  model.dispose();
+});
+
+test("the Keras model summary: layers, parameters and FLOPs per image (2 per multiply-add)", async () => {
+  const model = await loadModel(path.join(MODELS, "seq-basic.keras"), limits);
+  const s = model.summary;
+  expect(s.layers!.map((l) => l.className)).toEqual(["Rescaling", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dropout", "Dense"]);
+  // conv 3×3×3→16 on 30×30, conv 3×3×16→32 on 15×15 (same), dense 1568→64, dense 64→43, plus pooling reads.
+  const conv = 2 * (30 * 30 * 16 * 27 + 15 * 15 * 32 * 144);
+  const dense = 2 * (1568 * 64 + 64 * 43);
+  const pool = 15 * 15 * 16 * 4 + 7 * 7 * 32 * 4;
+  expect(s.flopsPerImage).toBe(conv + dense + pool);
+  expect(s.layers!.find((l) => l.name === "dense")!.params).toBe(1568 * 64 + 64);
+  model.dispose();
+});
+
+test("TF.js Layers: a folder, a model.json path and a zip give the same predictions as the model in memory", async () => {
+  const dir = path.join(t.dir, "tfjs");
+  const original = await tfjsModel(dir);
+  const want = (original.predict(tf.tensor4d(fixtureInputs(), [16, 32, 32, 3])) as tf.Tensor).arraySync() as number[][];
+  const zip = path.join(t.dir, "tfjs.zip");
+  await writeZip(zip, { "my-model/model.json": fs.readFileSync(path.join(dir, "model.json")), "my-model/weights.bin": fs.readFileSync(path.join(dir, "weights.bin")) });
+  for (const source of [dir, path.join(dir, "model.json"), zip]) {
+    const model = await loadModel(source, limits);
+    expect(model.summary.format).toBe("tfjs-layers");
+    const got = await predictFixture(model);
+    got.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - want[i]![j]!)).toBeLessThan(1e-5)));
+    model.dispose();
+  }
+});
+
+test("a TF.js graph model loads and predicts", async () => {
+  const dir = path.join(t.dir, "graph");
+  graphModel(dir);
+  const model = await loadModel(dir, limits);
+  expect(model.summary).toMatchObject({ format: "tfjs-graph", outputClasses: 43, params: 2 + 3072 * 43 });
+  const rows = await predictFixture(model);
+  rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
+  // Row 0 is all zeros: the logits are 0, so every class is equally likely.
+  rows[0]!.forEach((v) => expect(v).toBeCloseTo(1 / 43, 6));
+  model.dispose();
+});
+
+test("a .keras file renamed or zipped again is recognised by content, not name", async () => {
+  const renamed = path.join(t.dir, "model.bin");
+  fs.copyFileSync(path.join(MODELS, "seq-basic.keras"), renamed);
+  const model = await loadModel(renamed, limits);
+  expect(model.summary.format).toBe("keras");
+  model.dispose();
+  const wrapped = path.join(t.dir, "wrapped.zip");
+  await writeZip(wrapped, { "submission/seq-basic.h5": fs.readFileSync(path.join(MODELS, "seq-basic.h5")) });
+  const inner = await loadModel(wrapped, limits);
+  expect(inner.summary.format).toBe("keras-h5");
+  inner.dispose();
+});
