@@ -170,6 +170,16 @@ async function buildModel(topology: Json): Promise<tf.LayersModel> {
   }
 }
 
+/** HDF5 files are read lazily, so a truncated file fails part-way: any such failure is a damaged upload. */
+async function readingH5<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof ModelRefused) throw e;
+    throw new ModelRefused(`The ${what} could not be read (${(e as Error).message}): the file is damaged or truncated. Save the model again and upload the new file.`, "corrupt");
+  }
+}
+
 /** Keras 3 `.keras` after unzipping: config.json + model.weights.h5. */
 export async function loadKeras3(configJson: string, weightsFile: string): Promise<tf.LayersModel> {
   let raw: unknown;
@@ -181,51 +191,55 @@ export async function loadKeras3(configJson: string, weightsFile: string): Promi
   const { topology, layers } = convertKerasConfig(raw);
   const model = await buildModel(topology);
   const f = await openH5(weightsFile);
-  try {
-    // Weights sit under class-based names in layer order: layers/conv2d, layers/conv2d_1, …
-    const counters = new Map<string, number>();
-    const paths = layers.map((l) => {
-      const base = snakeCase(l.className);
-      const n = counters.get(base) ?? 0;
-      counters.set(base, n + 1);
-      return `layers/${n ? `${base}_${n}` : base}/vars`;
-    });
-    assign(model, (_l, i) => {
-      const vars = f.get(paths[i]!);
-      if (!(vars instanceof h5wasm.Group)) return null;
-      return vars.keys().sort((a, b) => Number(a) - Number(b)).map((k) => toTensor(dataset(vars, k)!));
-    }, layers);
-  } finally {
-    f.close();
-  }
-  return model;
+  return readingH5("weights file (model.weights.h5)", async () => {
+    try {
+      // Weights sit under class-based names in layer order: layers/conv2d, layers/conv2d_1, …
+      const counters = new Map<string, number>();
+      const paths = layers.map((l) => {
+        const base = snakeCase(l.className);
+        const n = counters.get(base) ?? 0;
+        counters.set(base, n + 1);
+        return `layers/${n ? `${base}_${n}` : base}/vars`;
+      });
+      assign(model, (_l, i) => {
+        const vars = f.get(paths[i]!);
+        if (!(vars instanceof h5wasm.Group)) return null;
+        return vars.keys().sort((a, b) => Number(a) - Number(b)).map((k) => toTensor(dataset(vars, k)!));
+      }, layers);
+    } finally {
+      f.close();
+    }
+    return model;
+  });
 }
 
 /** A Keras `.h5` (Keras 2, or Keras 3's legacy format): model_config attribute, weights under model_weights/<layer>. */
 export async function loadLegacyH5(file: string): Promise<tf.LayersModel> {
   const f = await openH5(file);
-  try {
-    const attr = f.attrs["model_config"];
-    if (!attr) throw new ModelRefused("This .h5 file holds only weights, not a model (it was saved with save_weights). Save the whole model with model.save(\"model.keras\").", "weights_only");
-    const { topology, layers } = convertKerasConfig(JSON.parse(String(attr.value)));
-    const model = await buildModel(topology);
-    const root = f.get("model_weights");
-    if (!(root instanceof h5wasm.Group)) throw new ModelRefused("The .h5 file has no model_weights: it is not a complete Keras model file.", "weights_mismatch");
-    assign(model, (l) => {
-      const g = root.get(l.name);
-      if (!(g instanceof h5wasm.Group)) return null;
-      const names = g.attrs["weight_names"]?.value;
-      const list = (Array.isArray(names) ? names : []) as string[];
-      return list.map((n) => {
-        const d = dataset(g, n);
-        if (!d) throw new ModelRefused(`Weight "${n}" of layer "${l.name}" is missing: the file is damaged.`, "corrupt");
-        return toTensor(d);
-      });
-    }, layers);
-    return model;
-  } finally {
-    f.close();
-  }
+  return readingH5(".h5 file", async () => {
+    try {
+      const attr = f.attrs["model_config"];
+      if (!attr) throw new ModelRefused("This .h5 file holds only weights, not a model (it was saved with save_weights). Save the whole model with model.save(\"model.keras\").", "weights_only");
+      const { topology, layers } = convertKerasConfig(JSON.parse(String(attr.value)));
+      const model = await buildModel(topology);
+      const root = f.get("model_weights");
+      if (!(root instanceof h5wasm.Group)) throw new ModelRefused("The .h5 file has no model_weights: it is not a complete Keras model file.", "weights_mismatch");
+      assign(model, (l) => {
+        const g = root.get(l.name);
+        if (!(g instanceof h5wasm.Group)) return null;
+        const names = g.attrs["weight_names"]?.value;
+        const list = (Array.isArray(names) ? names : []) as string[];
+        return list.map((n) => {
+          const d = dataset(g, n);
+          if (!d) throw new ModelRefused(`Weight "${n}" of layer "${l.name}" is missing: the file is damaged.`, "corrupt");
+          return toTensor(d);
+        });
+      }, layers);
+      return model;
+    } finally {
+      f.close();
+    }
+  });
 }
 
 /** h5wasm reads from the file system; a temporary copy for bytes that came from a zip. */

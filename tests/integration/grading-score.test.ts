@@ -1,0 +1,211 @@
+// Scoring end to end (inference in a child process) and every refusal, with the
+// message a student reads.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { HoldoutRefused, ModelRefused } from "../../src/grading/errors.js";
+import { readHoldout } from "../../src/grading/holdout.js";
+import { scoreModel } from "../../src/grading/score.js";
+import { expected, fixtureHoldout, graphModel, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
+
+const t = tempDir();
+const labels = expected("seq-basic").argmax;
+const holdout = fixtureHoldout(labels, { repeat: 2 }); // 32 images, seq-basic gets them all right
+afterAll(() => {
+  t.remove();
+  holdout.remove();
+});
+const file = (name: string) => path.join(t.dir, name);
+
+async function refusal(model: string, limits = {}): Promise<ModelRefused> {
+  try {
+    await scoreModel({ model, holdout: holdout.dir, limits });
+  } catch (e) {
+    if (e instanceof ModelRefused) return e;
+    throw e;
+  }
+  throw new Error("expected the model to be refused");
+}
+
+test("a Keras model is scored in a child process: metrics, points, engine, speed, summary, preprocessing rule", async () => {
+  const progress: number[] = [];
+  const r = await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir, onProgress: (done) => progress.push(done), limits: { batchSize: 8 } });
+  expect(r).toMatchObject({ n: 32, accuracy: 1, macroF1: 1, points: 100, kind: "model", split: "all" });
+  expect(r.engine).toMatch(/WebAssembly|tfjs-node/);
+  expect(r.imagesPerSecond).toBeGreaterThan(0);
+  expect(r.model).toMatchObject({ format: "keras", params: 108_299, outputClasses: 43 });
+  expect(r.preprocessing).toContain("0 to 255");
+  expect(r.misclassified).toEqual([]);
+  expect(progress).toEqual([8, 16, 24, 32]);
+  expect(r.perClass.filter((c) => c.support > 0).every((c) => c.f1 === 1)).toBe(true);
+});
+
+test("ONNX and the predictions CSV score the same as the Keras file", async () => {
+  const onnx = await scoreModel({ model: path.join(MODELS, "seq-basic.onnx"), holdout: holdout.dir });
+  expect(onnx).toMatchObject({ accuracy: 1, points: 100 });
+  expect(onnx.engine).toMatch(/ONNX Runtime/);
+  fs.writeFileSync(file("pred.csv"), `predictions\n${[...labels, ...labels].join("\n")}\n`);
+  const csv = await scoreModel({ model: file("pred.csv"), holdout: holdout.dir });
+  expect(csv).toMatchObject({ accuracy: 1, points: 100, kind: "predictions", inferenceSeconds: null });
+});
+
+test("wrong predictions: metrics, confusion and misclassified samples follow; the split scores part of the holdout", async () => {
+  const wrong = [...labels, ...labels].map((c, i) => (i < 4 ? (c + 1) % 43 : c));
+  fs.writeFileSync(file("wrong.csv"), `predictions\n${wrong.join("\n")}\n`);
+  const r = await scoreModel({ model: file("wrong.csv"), holdout: holdout.dir });
+  expect(r.accuracy).toBeCloseTo(28 / 32, 12);
+  expect(r.misclassified.map((m) => m.filename)).toEqual(["img-0-00.png", "img-0-01.png", "img-0-02.png", "img-0-03.png"]);
+  expect(r.confusion[labels[0]!]![(labels[0]! + 1) % 43]).toBe(1);
+  const pub = await scoreModel({ model: file("wrong.csv"), holdout: holdout.dir, split: "public", splitSeed: "s" });
+  const priv = await scoreModel({ model: file("wrong.csv"), holdout: holdout.dir, split: "private", splitSeed: "s" });
+  expect(pub.n + priv.n).toBe(32);
+  expect(pub.n).toBe(16); // two of each image: one to each side
+});
+
+describe("refusals, each with a message a student can act on", () => {
+  test("a Lambda layer (Python code is never run)", async () => {
+    const parts = await kerasParts("seq-basic.keras");
+    const layers = (parts.config.config as { layers: unknown[] }).layers;
+    layers.splice(2, 0, { module: "keras.layers", class_name: "Lambda", config: { name: "scale", function: { class_name: "__lambda__", config: { code: "4wEAAAA=" } } }, registered_name: null });
+    await writeKeras(file("lambda.keras"), parts);
+    const e = await refusal(file("lambda.keras"));
+    expect(e.code).toBe("lambda_layer");
+    expect(e.message).toContain('Lambda layer (scale)');
+    expect(e.message).toContain("never runs");
+  });
+
+  test("custom and unsupported layers are named", async () => {
+    const parts = await kerasParts("seq-basic.keras");
+    const layers = (parts.config.config as { layers: Record<string, unknown>[] }).layers;
+    layers[3] = { module: "my_project.layers", class_name: "FancyConv", config: { name: "fancy" }, registered_name: "MyProject>FancyConv" };
+    await writeKeras(file("custom.keras"), parts);
+    expect((await refusal(file("custom.keras"))).message).toContain("custom layers (fancy (MyProject>FancyConv))");
+    const p2 = await kerasParts("seq-basic.keras");
+    (p2.config.config as { layers: Record<string, unknown>[] }).layers[3] = { module: "keras.layers", class_name: "MultiHeadAttention", config: { name: "attn" }, registered_name: null };
+    await writeKeras(file("unsupported.keras"), p2);
+    const e = await refusal(file("unsupported.keras"));
+    expect(e.code).toBe("unsupported_layer");
+    expect(e.message).toContain("attn (MultiHeadAttention)");
+  });
+
+  test("weights that do not match the config", async () => {
+    const parts = await kerasParts("seq-basic.keras");
+    const conv = (parts.config.config as { layers: { class_name: string; config: Record<string, unknown> }[] }).layers.find((l) => l.class_name === "Conv2D")!;
+    conv.config.filters = 8;
+    await writeKeras(file("mismatch.keras"), parts);
+    const e = await refusal(file("mismatch.keras"));
+    expect(e.code).toBe("weights_mismatch");
+    expect(e.message).toMatch(/Layer "conv2d": weight 0 has shape \[3, 3, 3, 16\] in the file but the config needs \[3, 3, 3, 8\]/);
+  });
+
+  test("input shapes that cannot take images, and outputs that are not one per class", async () => {
+    await tfjsModel(file("flat"), { inputShape: [3072], dense: true });
+    expect((await refusal(file("flat"))).message).toMatch(/input shape is \[None, 3072\], which cannot take images/);
+    await tfjsModel(file("ten"), { classes: 10 });
+    const e = await refusal(file("ten"));
+    expect(e.code).toBe("wrong_output_size");
+    expect(e.message).toContain("gives 10 outputs per image, but the holdout has 43 classes");
+  });
+
+  test("corrupt, truncated and unknown files", async () => {
+    const keras = fs.readFileSync(path.join(MODELS, "seq-basic.keras"));
+    fs.writeFileSync(file("truncated.keras"), keras.subarray(0, keras.length >> 1));
+    expect((await refusal(file("truncated.keras"))).code).toBe("corrupt");
+    const h5 = fs.readFileSync(path.join(MODELS, "seq-basic.h5"));
+    fs.writeFileSync(file("truncated.h5"), h5.subarray(0, 4000));
+    expect((await refusal(file("truncated.h5"))).message).toMatch(/could not be read|damaged|truncated/);
+    fs.writeFileSync(file("noise.bin"), Buffer.from(Array.from({ length: 5000 }, (_x, i) => (i * 7919) % 251)));
+    expect((await refusal(file("noise.bin"))).code).toBe("unknown_format");
+    fs.writeFileSync(file("empty.keras"), "");
+    expect((await refusal(file("empty.keras"))).message).toContain("The file is empty");
+  });
+
+  test("a zip bomb and a path that climbs out of the archive", async () => {
+    await writeZip(file("bomb.zip"), { "model.json": Buffer.alloc(40 * 1024 * 1024) });
+    const bomb = await refusal(file("bomb.zip"));
+    expect(bomb.code).toBe("zip_bomb");
+    expect(bomb.message).toContain("looks like a zip bomb");
+    // yazl refuses to write "../" names, so write a same-length name and patch both headers.
+    await writeZip(file("climb.zip"), { "xx/evil.json": "{}", "model.json": "{}" });
+    const bytes = fs.readFileSync(file("climb.zip"));
+    fs.writeFileSync(file("climb.zip"), Buffer.from(bytes.toString("latin1").replaceAll("xx/evil.json", "../evil.json"), "latin1"));
+    const climb = await refusal(file("climb.zip"));
+    expect(climb.code).toBe("path_traversal");
+  });
+
+  test("TF.js: a missing weight file, and weight files of the wrong size", async () => {
+    await tfjsModel(file("shardless"));
+    fs.rmSync(file("shardless/weights.bin"));
+    expect((await refusal(file("shardless"))).message).toContain('The weight file "weights.bin" named in model.json is missing');
+    await tfjsModel(file("short"));
+    fs.writeFileSync(file("short/weights.bin"), Buffer.alloc(100));
+    expect((await refusal(file("short"))).message).toMatch(/The weight files hold 100 bytes but model.json describes [\d,]+/);
+  });
+
+  test("limits: file size, parameters, compute per image", async () => {
+    expect((await refusal(path.join(MODELS, "seq-basic.keras"), { maxUploadBytes: 1000 })).code).toBe("too_large");
+    const params = await refusal(path.join(MODELS, "seq-basic.keras"), { maxParams: 100_000 });
+    expect(params.message).toContain("The model has 108,299 parameters; the limit is 100,000");
+    const flops = await refusal(path.join(MODELS, "seq-basic.keras"), { maxFlopsPerImage: 1e6 });
+    expect(flops.code).toBe("too_much_compute");
+  });
+
+  test("NaN outputs", async () => {
+    await tfjsModel(file("nan"), { nan: true });
+    const e = await refusal(file("nan"));
+    expect(e.code).toBe("nan_output");
+    expect(e.message).toContain("NaN");
+  });
+
+  test("the time and memory budget: the process is killed and the student told which limit", async () => {
+    const slow = await refusal(path.join(MODELS, "seq-basic.keras"), { timeoutMs: 200 });
+    expect(slow.code).toBe("time_limit");
+    expect(slow.message).toMatch(/took longer than 0 seconds|took longer than/);
+    const big = await refusal(path.join(MODELS, "seq-basic.keras"), { memoryMb: 30 });
+    expect(big.code).toBe("memory_limit");
+    expect(big.message).toContain("more than 30 MB of memory");
+  });
+
+  test("a predictions CSV with the wrong number of rows or a bad class id", async () => {
+    fs.writeFileSync(file("short.csv"), "predictions\n1\n2\n");
+    expect((await refusal(file("short.csv"))).message).toContain("has 2 rows but the holdout has 32 images");
+    fs.writeFileSync(file("bad.csv"), `predictions\n${Array(31).fill(1).join("\n")}\n99\n`);
+    expect((await refusal(file("bad.csv"))).message).toContain('Line 33 of the predictions CSV: "99" is not a class id from 0 to 42');
+  });
+});
+
+test("a TF.js graph model is scored", async () => {
+  graphModel(file("graph"));
+  const r = await scoreModel({ model: file("graph"), holdout: holdout.dir });
+  expect(r.model).toMatchObject({ format: "tfjs-graph", flopsPerImage: null });
+  expect(r.n).toBe(32);
+});
+
+test("holdout refusals: no labels.csv, a bad header, a missing image, a name outside the folder", () => {
+  const h = tempDir();
+  expect(() => readHoldout(h.dir)).toThrow(HoldoutRefused);
+  fs.writeFileSync(path.join(h.dir, "labels.csv"), "file,label\na.png,1\n");
+  expect(() => readHoldout(h.dir)).toThrow('the first line must be the header "filename,class_id"');
+  fs.writeFileSync(path.join(h.dir, "labels.csv"), "filename,class_id\na.png,1\n");
+  expect(() => readHoldout(h.dir)).toThrow('labels.csv line 2: the image "a.png" is missing.');
+  fs.writeFileSync(path.join(h.dir, "labels.csv"), "filename,class_id\n../x.png,1\n");
+  expect(() => readHoldout(h.dir)).toThrow("must be a file name inside the holdout folder");
+  h.remove();
+});
+
+
+test("npm run score: a table, --json with the documented fields, exit 2 with the reason on stderr when refused", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/score.ts", ...args], { cwd: path.resolve(import.meta.dirname, "../.."), encoding: "utf8" });
+  const table = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", holdout.dir);
+  expect(table.status).toBe(0);
+  expect(table.stdout).toContain("Macro-F1: 1.0000");
+  expect(table.stdout).toContain("Points:   100 (macro-F1 scaled linearly from 0.79 (0 points) to 0.91 (100 points), clamped)");
+  const json = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", holdout.dir, "--json", "--split", "public");
+  expect(json.status).toBe(0);
+  const r = JSON.parse(json.stdout);
+  for (const k of ["n", "accuracy", "macroF1", "points", "engine", "imagesPerSecond", "perClass", "confusion"]) expect(r).toHaveProperty(k);
+  expect(r.split).toBe("public");
+  const refused = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", t.dir);
+  expect(refused.status).toBe(2);
+  expect(refused.stderr).toContain("Refused: The holdout folder has no labels.csv");
+});
