@@ -4,6 +4,7 @@ import { pinoHttp } from "pino-http";
 import crypto from "node:crypto";
 import path from "node:path";
 import type pg from "pg";
+import type PgBoss from "pg-boss";
 import { authRoutes } from "./auth/auth.routes.js";
 import { AuthService } from "./auth/auth.service.js";
 import { ChecklistService, type Clock } from "./checklist/checklist.service.js";
@@ -22,6 +23,8 @@ import { contentAssets } from "./readings/content.assets.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
+import { submissionsRoutes } from "./submissions/submissions.routes.js";
+import { SubmissionsService } from "./submissions/submissions.service.js";
 import { ReadingsService } from "./readings/readings.service.js";
 
 export interface AppDeps {
@@ -34,6 +37,8 @@ export interface AppDeps {
   /** Where module readings live (content/). */
   contentDir: string;
   clock?: Clock;
+  /** The grading queue, once started (null while it is not). */
+  boss?: () => PgBoss | null;
 }
 
 export function createApp(deps: AppDeps) {
@@ -44,6 +49,7 @@ export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
   const checklist = new ChecklistService({ db, clock });
   const quizzes = new QuizService({ db, clock });
+  const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -76,10 +82,11 @@ export function createApp(deps: AppDeps) {
   app.use(authRoutes({ auth, config }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
-  course.use(coursePages({ courses, readings, quizzes }));
+  course.use(coursePages({ courses, readings, quizzes, submissions }));
   course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
   course.use(quizRoutes({ quizzes, courses }));
+  course.use(submissionsRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 
   app.use(notFoundHandler);

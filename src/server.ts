@@ -3,7 +3,10 @@ import type { Server } from "node:http";
 import { createApp } from "./app.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
+import type PgBoss from "pg-boss";
 import { QuizService } from "./quiz/quiz.service.js";
+import { startScoringWorker } from "./submissions/scoring.job.js";
+import { startQueue } from "./submissions/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { syncContent, watchContent } from "./readings/readings.sync.js";
 
@@ -16,11 +19,19 @@ if (config.seedDemo && (await seedDemo(rt.db, logger))) {
 }
 
 const contentDir = config.CONTENT_DIR;
-const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, logger };
+const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, logger };
 await syncContent(sync);
 const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir });
+// The grading queue; with the embedded database the web process also runs a worker.
+let boss: PgBoss | null = null;
+try {
+  boss = await startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
+  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, dataDir: config.DATA_DIR, logger });
+} catch (err) {
+  logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
+}
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);
@@ -55,6 +66,7 @@ async function shutdown(signal: string) {
   clearTimeout(force);
   // express-session writes session touches just after a response ends; let those land before closing the pool.
   await new Promise((r) => setTimeout(r, 250));
+  await boss?.stop({ graceful: true, timeout: 5000 }).catch(() => {});
   await rt.close();
   logger.info("stopped");
   process.exit(0);

@@ -1,13 +1,17 @@
-// `npm run worker`: a process that runs background jobs and serves no HTTP.
-// It shares start-up (config, database, migrations) with the web process; the
-// grading job handlers are registered here by the case-study feature (issue #6).
+// `npm run worker`: a process that runs background jobs and serves no HTTP: it
+// scores case-study submissions from the queue and submits quiz attempts whose
+// time ran out. Start as many as the machines allow; they share the queue.
 import { startRuntime } from "./platform/runtime.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
+import { startScoringWorker } from "./submissions/scoring.job.js";
+import { startQueue } from "./submissions/queue.js";
 
 const rt = await startRuntime("worker");
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), rt.logger);
-rt.logger.info("worker started; waiting for jobs");
+const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
+await startScoringWorker(boss, { db: rt.db, dataDir: rt.config.DATA_DIR, logger: rt.logger });
+rt.logger.info("worker started; scoring case-study submissions from the queue");
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -15,6 +19,8 @@ async function shutdown(signal: string) {
   stopping = true;
   rt.logger.info({ signal }, "worker shutting down");
   stopSweeping();
+  // Lets the job in progress finish; if it cannot in time, the queue gives it to another worker later.
+  await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => {});
   await rt.close();
   process.exit(0);
 }

@@ -4,6 +4,7 @@ import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { QuizService } from "../quiz/quiz.service.js";
+import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
 const ROLE_LABEL: Record<CourseRole, string> = { STUDENT: "Student", INSTRUCTOR: "Instructor", GRADER: "Grader" };
@@ -22,13 +23,13 @@ export function homeRoutes({ courses }: { courses: CoursesService }) {
 }
 
 /** Pages under /courses/:courseSlug (course already loaded and authorised). */
-export function coursePages({ courses, readings, quizzes }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService }) {
+export function coursePages({ courses, readings, quizzes, submissions }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService }) {
   const course = Router({ mergeParams: true });
 
   course.get("/", async (_req, res) => {
     const c = res.locals.course!;
     const me = res.locals.user!;
-    const [team, modules, quizList] = await Promise.all([courses.teamOf(c.id, me.id), readings.modules(c.id), quizzes.quizzesOf(c.id)]);
+    const [team, modules, quizList, caseStudies] = await Promise.all([courses.teamOf(c.id, me.id), readings.modules(c.id), quizzes.quizzesOf(c.id), submissions.caseStudies(c.id)]);
     const grades = c.role === CourseRole.STUDENT ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map();
     res.render("course", {
       title: c.title,
@@ -45,6 +46,7 @@ export function coursePages({ courses, readings, quizzes }: { courses: CoursesSe
         minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
       })),
       quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, closesAt: q.closesAt, passed: grades.get(q.id)?.passed })),
+      caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, deadlineAt: cs.deadlineAt })),
     });
   });
 

@@ -82,6 +82,7 @@ export function readPredictionsCsv(file: string, h: Holdout): Int32Array {
 }
 
 function sampleMisclassified(h: Holdout, idx: number[], predicted: ArrayLike<number>, confidence: ArrayLike<number> | null, max = 24): Misclassified[] {
+  // idx[k] is the holdout index of predicted[k].
   const wrong = idx.map((holdoutIndex, k) => ({ holdoutIndex, k })).filter(({ holdoutIndex, k }) => predicted[k] !== h.labels[holdoutIndex]);
   const step = Math.max(1, wrong.length / max);
   const picked: typeof wrong = [];
@@ -92,38 +93,73 @@ function sampleMisclassified(h: Holdout, idx: number[], predicted: ArrayLike<num
   }));
 }
 
-export async function scoreModel(opts: ScoreOptions): Promise<ScoreResult> {
+interface Predicted {
+  kind: "model" | "predictions";
+  /** Predicted class per image of `idx` (holdout indices), and the model's confidence when it has one. */
+  idx: number[];
+  predictions: Int32Array;
+  confidence: Float32Array | null;
+  engine: string;
+  seconds: number | null;
+  summary: ModelSummary | null;
+}
+
+/** Runs the model (or reads the CSV) on the holdout images `idx`. */
+async function predict(opts: ScoreOptions, h: Holdout, idx: number[]): Promise<Predicted> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
-  const split = opts.split ?? "all";
-  const idx = splitIndices(h.labels, split, opts.splitSeed ?? defaultSplitSeed(h));
-  const truth = idx.map((i) => h.labels[i]!);
-  const rule = opts.rule ?? COURSE_RULE;
   if (!fs.existsSync(opts.model)) throw new ModelRefused(`There is no file at ${opts.model}.`, "missing");
   const stat = fs.statSync(opts.model);
   if (stat.isFile() && stat.size > limits.maxUploadBytes) {
     throw new ModelRefused(`The file is ${(stat.size / 1024 / 1024).toFixed(1)} MB; the limit is ${Math.round(limits.maxUploadBytes / 1024 / 1024)} MB. Upload a smaller model.`, "too_large");
   }
   if (stat.isFile() && stat.size === 0) throw new ModelRefused("The file is empty. Upload the model file again.", "corrupt");
-
-  const base = { split, rule: describeRule(rule), classNames: h.classNames };
   if (sniff(opts.model) === "csv") {
     const all = readPredictionsCsv(opts.model, h);
-    const predicted = idx.map((i) => all[i]!);
-    const m = computeMetrics(truth, predicted, h.numClasses, h.classNames);
-    return {
-      ...m, ...base, points: points(m, rule), engine: "predictions CSV (no inference)", inferenceSeconds: null, imagesPerSecond: null,
-      model: null, kind: "predictions", preprocessing: null, misclassified: sampleMisclassified(h, idx, predicted, null),
-    };
+    return { kind: "predictions", idx, predictions: Int32Array.from(idx, (i) => all[i]!), confidence: null, engine: "predictions CSV (no inference)", seconds: null, summary: null };
   }
   const r = await runInference(
     { model: path.resolve(opts.model), holdoutDir: h.dir, files: idx.map((i) => h.files[i]!), numClasses: h.numClasses, batchSize: limits.batchSize, limits },
     limits,
     opts.onProgress,
   );
-  const m = computeMetrics(truth, r.predictions, h.numClasses, h.classNames);
+  return { kind: "model", idx, predictions: r.predictions, confidence: r.confidence, engine: r.engine, seconds: r.seconds, summary: r.summary };
+}
+
+/** The result on the images `subset` (holdout indices, all of which are in `p.idx`). */
+function resultOf(h: Holdout, p: Predicted, subset: number[], split: Split, rule: PointsRule): ScoreResult {
+  const pos = new Map(p.idx.map((holdoutIndex, k) => [holdoutIndex, k]));
+  const ks = subset.map((i) => pos.get(i)!);
+  const predicted = ks.map((k) => p.predictions[k]!);
+  const confidence = p.confidence ? ks.map((k) => p.confidence![k]!) : null;
+  const m = computeMetrics(subset.map((i) => h.labels[i]!), predicted, h.numClasses, h.classNames);
+  // Inference time is for all images run; images/s is the same for any part of them.
+  const perImage = p.seconds !== null && p.idx.length ? p.seconds / p.idx.length : null;
   return {
-    ...m, ...base, points: points(m, rule), engine: r.engine, inferenceSeconds: r.seconds, imagesPerSecond: r.seconds > 0 ? idx.length / r.seconds : null,
-    model: r.summary, kind: "model", preprocessing: PREPROCESSING_RULE, misclassified: sampleMisclassified(h, idx, r.predictions, r.confidence),
+    ...m, split, rule: describeRule(rule), classNames: h.classNames, points: points(m, rule), engine: p.engine,
+    inferenceSeconds: perImage === null ? null : perImage * subset.length, imagesPerSecond: perImage ? 1 / perImage : null,
+    model: p.summary, kind: p.kind, preprocessing: p.kind === "model" ? PREPROCESSING_RULE : null,
+    misclassified: sampleMisclassified(h, subset, predicted, confidence),
+  };
+}
+
+/** Scores one split of the holdout (only its images are run). */
+export async function scoreModel(opts: ScoreOptions): Promise<ScoreResult> {
+  const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
+  const split = opts.split ?? "all";
+  const idx = splitIndices(h.labels, split, opts.splitSeed ?? defaultSplitSeed(h));
+  return resultOf(h, await predict(opts, h, idx), idx, split, opts.rule ?? COURSE_RULE);
+}
+
+/** One run over the whole holdout, scored three ways: public, private and all (for a leaderboard). */
+export async function scoreAllSplits(opts: Omit<ScoreOptions, "split">): Promise<Record<Split, ScoreResult>> {
+  const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
+  const seed = opts.splitSeed ?? defaultSplitSeed(h);
+  const all = splitIndices(h.labels, "all", seed);
+  const p = await predict(opts, h, all);
+  const rule = opts.rule ?? COURSE_RULE;
+  return {
+    public: resultOf(h, p, splitIndices(h.labels, "public", seed), "public", rule),
+    private: resultOf(h, p, splitIndices(h.labels, "private", seed), "private", rule),
+    all: resultOf(h, p, all, "all", rule),
   };
 }

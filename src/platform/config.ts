@@ -29,10 +29,13 @@ export const ConfigSchema = z.object({
   TRUST_PROXY: z.string().default("loopback"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SEED_DEMO: bool.optional(),
+  RUN_WORKER: bool.optional(),
+  GRADING_JOB_EXPIRE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(2).default(15 * 60),
+  QUEUE_MAINTENANCE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(1).default(30),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean; watchContent: boolean };
+export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean; watchContent: boolean; runWorker: boolean };
 
 export class ConfigError extends Error {}
 
@@ -51,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     cookieSecure: c.COOKIE_SECURE ?? c.NODE_ENV === "production",
     seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
+    // With the embedded database (one machine) the web process grades too; elsewhere run `npm run worker`.
+    runWorker: c.RUN_WORKER ?? !c.DATABASE_URL,
     watchContent: c.WATCH_CONTENT ?? c.NODE_ENV === "development",
   };
 }

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import type { Logger } from "pino";
 import type { Db } from "../platform/db/prisma.js";
+import { syncCaseStudies } from "../casestudy/casestudy.sync.js";
 import { syncQuizzes } from "../quiz/quiz.sync.js";
 import { loadContent, type FileIssue } from "./content.js";
 
@@ -19,11 +20,15 @@ export interface SyncOptions {
   contentDir: string;
   /** Quiz files (quizzes/); synced after the modules they may belong to. */
   quizDir?: string;
+  /** Where generated case-study data goes (DATA_DIR); case studies are synced when set. */
+  dataDir?: string;
+  /** Generate missing case-study datasets in the background (default true). */
+  prepareData?: boolean;
   logger: Logger;
 }
 
 /** Syncs the course content: modules and readings, then quizzes; every problem lands on the Content status page. */
-export async function syncContent({ db, contentDir, quizDir, logger }: SyncOptions): Promise<SyncResult> {
+export async function syncContent({ db, contentDir, quizDir, dataDir, prepareData, logger }: SyncOptions): Promise<SyncResult> {
   const courses = new Map((await db.course.findMany()).map((c) => [c.slug, c]));
   const { modules, issues } = loadContent(contentDir, (slug) => courses.get(slug)?.timeZone ?? "UTC");
   let readingCount = 0;
@@ -87,6 +92,8 @@ export async function syncContent({ db, contentDir, quizDir, logger }: SyncOptio
       }
     });
   }
+
+  if (dataDir) issues.push(...(await syncCaseStudies({ db, modules, contentDir, dataDir, logger, prepare: prepareData })));
 
   let quizzes = 0;
   if (quizDir) {

@@ -4,7 +4,14 @@ import * as cheerio from "cheerio";
 import pg from "pg";
 import request from "supertest";
 import type TestAgent from "supertest/lib/agent.js";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type PgBoss from "pg-boss";
+import type { GradingLimits } from "../../src/grading/score.js";
+import { startScoringWorker } from "../../src/submissions/scoring.job.js";
+import { startQueue } from "../../src/submissions/queue.js";
 import { createApp } from "../../src/app.js";
 import type { Clock } from "../../src/checklist/checklist.service.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
@@ -15,6 +22,10 @@ import { createTestDb, type TestDb } from "./db.js";
 
 export interface TestApp extends TestDb {
   app: ReturnType<typeof createApp>;
+  config: ReturnType<typeof loadConfig>;
+  dataDir: string;
+  /** The grading queue (when started with `queue`). */
+  boss: PgBoss | null;
   agent(): TestAgent;
   close(): Promise<void>;
 }
@@ -28,26 +39,39 @@ export interface TestAppOptions {
   /** A quiz folder to sync (default: the repo's quizzes/). */
   quizDir?: string;
   clock?: Clock;
+  /** Start the grading queue; `worker` also runs a scoring worker in this process. */
+  queue?: { worker?: boolean; limits?: Partial<GradingLimits> };
 }
 
 export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const tdb = await createTestDb();
-  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", ...env });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-data-"));
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", DATA_DIR: dataDir, ...env });
   const logger = createLogger(config.LOG_LEVEL);
   await seedDemo(tdb.db, logger);
   const contentDir = opts.contentDir ?? CONTENT_DIR;
-  await syncContent({ db: tdb.db, contentDir, quizDir: opts.quizDir ?? QUIZ_DIR, logger });
+  await syncContent({ db: tdb.db, contentDir, quizDir: opts.quizDir ?? QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: false, logger });
+  let boss: PgBoss | null = null;
+  if (opts.queue) {
+    boss = await startQueue(tdb.url, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
+    if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits }, { pollingIntervalSeconds: 0.5 });
+  }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
-  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock, boss: () => boss });
   return {
     ...tdb,
     app,
+    config,
+    dataDir,
+    boss,
     agent: () => request.agent(app),
     async close() {
+      await boss?.stop({ graceful: false, wait: true, timeout: 2000 }).catch(() => {});
       await new Promise((r) => setTimeout(r, 200)); // express-session's post-response touches
       await pool.end();
       await tdb.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { HoldoutRefused, ModelRefused } from "../../src/grading/errors.js";
 import { readHoldout } from "../../src/grading/holdout.js";
-import { scoreModel } from "../../src/grading/score.js";
+import { scoreAllSplits, scoreModel } from "../../src/grading/score.js";
 import { expected, fixtureHoldout, graphModel, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
 
 const t = tempDir();
@@ -60,6 +60,10 @@ test("wrong predictions: metrics, confusion and misclassified samples follow; th
   const priv = await scoreModel({ model: file("wrong.csv"), holdout: holdout.dir, split: "private", splitSeed: "s" });
   expect(pub.n + priv.n).toBe(32);
   expect(pub.n).toBe(16); // two of each image: one to each side
+  // One run scored three ways gives the same numbers as three runs.
+  const splits = await scoreAllSplits({ model: file("wrong.csv"), holdout: holdout.dir, splitSeed: "s" });
+  expect([splits.public.accuracy, splits.private.accuracy, splits.all.accuracy]).toEqual([pub.accuracy, priv.accuracy, r.accuracy]);
+  expect(splits.public.macroF1).toBe(pub.macroF1);
 });
 
 describe("refusals, each with a message a student can act on", () => {

@@ -1,0 +1,32 @@
+// The grading queue: pg-boss on the same PostgreSQL. Any number of worker processes
+// on any number of machines take jobs from it; a job whose worker died is taken
+// again after it expires, and the job handler makes a second run harmless.
+import PgBoss from "pg-boss";
+import type { Logger } from "pino";
+
+export const SCORE_QUEUE = "score-submission";
+
+export interface QueueOptions {
+  /** A job running longer than this is considered lost (its worker died) and retried. */
+  expireInSeconds?: number;
+  retryLimit?: number;
+  /** How often expired jobs are looked for. */
+  maintenanceIntervalSeconds?: number;
+}
+
+export async function startQueue(url: string, logger: Logger, opts: QueueOptions = {}): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: "pgboss",
+    max: 4,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 30,
+  });
+  boss.on("error", (err) => logger.error({ err }, "job queue error"));
+  await boss.start();
+  await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE, retryLimit: opts.retryLimit ?? 2, retryDelay: 2, expireInSeconds: opts.expireInSeconds ?? 15 * 60 });
+  return boss;
+}
+
+export async function enqueueScoring(boss: PgBoss, submissionId: string): Promise<void> {
+  await boss.send(SCORE_QUEUE, { submissionId }, { singletonKey: submissionId });
+}

@@ -1,0 +1,300 @@
+import { Router, type Request, type RequestHandler } from "express";
+import multer from "multer";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type PgBoss from "pg-boss";
+import yazl from "yazl";
+import { z } from "zod";
+import { dataPaths, dataReady } from "../casestudy/casestudy.data.js";
+import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
+import type { CoursesService } from "../courses/courses.service.js";
+import { readHoldout } from "../grading/holdout.js";
+import { describeRule } from "../grading/metrics.js";
+import { sniff } from "../grading/models.js";
+import type { ScoreResult } from "../grading/score.js";
+import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
+import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
+import { wantsJson } from "../platform/errors.middleware.js";
+import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { classBarsSvg, confusionSvg } from "./charts.js";
+import { enqueueScoring } from "./queue.js";
+import { privateVisible, settingsOf, type CaseStudyRow, type SubmissionsService } from "./submissions.service.js";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      caseStudy?: CaseStudyRow;
+      submission?: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>;
+      myTeam?: { id: string; name: string } | null;
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const STATUS_LABEL: Record<SubmissionStatus, string> = { QUEUED: "Queued", RUNNING: "Running", SCORED: "Scored", FAILED: "Failed" };
+
+const OverrideBody = z.object({
+  points: z.string().trim().regex(/^$|^\d+(\.\d+)?$/, "Points must be a number (or empty to clear the override).").transform((v) => (v === "" ? null : Number(v))),
+  reason: z.string().trim().min(5, "Give a reason of at least a few words: it is kept in the audit trail.").max(1000),
+});
+
+export function submissionsRoutes({ submissions, courses, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; boss: () => PgBoss | null; dataDir: string }) {
+  const router = Router({ mergeParams: true });
+  const base = (req: Request, cs: CaseStudyRow) => `/courses/${String(req.params.courseSlug)}/case-studies/${cs.slug}`;
+
+  const loadCaseStudy: RequestHandler = async (req, res, next) => {
+    const cs = await submissions.caseStudy(res.locals.course!.id, String(req.params.caseSlug));
+    if (!cs) throw new NotFound("There is no such case study in this course.");
+    res.locals.caseStudy = cs;
+    res.locals.myTeam = res.locals.course!.role === CourseRole.STUDENT ? await courses.teamOf(res.locals.course!.id, res.locals.user!.id) : null;
+    next();
+  };
+
+  /** A submission of the loaded case study: its team's members and course staff may see it; nobody else. */
+  const loadSubmission: RequestHandler = async (req, res, next) => {
+    const id = String(req.params.submissionId);
+    const sub = UUID.test(id) ? await submissions.submission(id) : null;
+    if (!sub || sub.caseStudyId !== res.locals.caseStudy!.id) throw new NotFound("There is no such submission.");
+    if (res.locals.course!.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
+    res.locals.submission = sub;
+    next();
+  };
+
+  const enqueue = async (ids: string[]) => {
+    const b = boss();
+    if (!b) throw new HttpError(503, "The grading queue is not running. Try again in a minute.", "queue_down");
+    for (const id of ids) await enqueueScoring(b, id);
+  };
+
+  function resultView(sub: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>, subHref: string, showPrivate: boolean) {
+    const r = sub.results[0];
+    if (!r) return null;
+    const details = r.details as unknown as { classNames: string[]; public: ScoreResult; private: ScoreResult };
+    const pub = details.public;
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    return {
+      publicScore: r.publicScore.toFixed(4), publicPoints: r.publicPoints, accuracy: pct(pub.accuracy), macroF1: pub.macroF1.toFixed(4),
+      privateScore: showPrivate ? r.privateScore.toFixed(4) : null, privatePoints: showPrivate ? r.privatePoints : null,
+      override: sub.overrides[0] ?? null,
+      n: pub.n, engine: r.engine, seconds: r.seconds?.toFixed(2), imagesPerSecond: pub.imagesPerSecond ? Math.round(pub.imagesPerSecond) : null,
+      preprocessing: pub.preprocessing,
+      model: pub.model && { ...pub.model, paramsLabel: pub.model.params?.toLocaleString("en"), mflops: pub.model.flopsPerImage ? (pub.model.flopsPerImage / 1e6).toFixed(1) : null },
+      perClass: pub.perClass.map((c) => ({ ...c, precision: c.precision.toFixed(3), recall: c.recall.toFixed(3), f1v: c.f1.toFixed(3) })),
+      mostConfused: pub.mostConfused,
+      misclassified: pub.misclassified.map((m, i) => ({ ...m, trueName: details.classNames[m.trueClass], predictedName: details.classNames[m.predicted], href: `${subHref}/misclassified/${i}` })),
+      confusionSvg: confusionSvg(pub.confusion, details.classNames),
+      barsSvg: classBarsSvg(pub.perClass),
+      version: r.holdoutVersion,
+    };
+  }
+
+  router.get("/case-studies/:caseSlug", loadCaseStudy, async (req, res) => {
+    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string; name: string } | null };
+    const s = settingsOf(cs);
+    const isStudent = course.role === CourseRole.STUDENT;
+    const paths = dataPaths(s, dataDir);
+    const limits = myTeam ? await submissions.limits(cs, myTeam.id, course.timeZone) : null;
+    const subs = myTeam ? await submissions.teamSubmissions(cs.id, myTeam.id) : [];
+    const showPrivate = privateVisible(cs, submissions.now());
+    res.render("case-study", {
+      title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s,
+      rule: describeRule(s.points), dataReady: dataReady(paths), hasTrain: !!paths.train, hasMini: !!paths.mini,
+      brief: s.brief ? `/courses/${course.slug}/modules/${cs.slug}/readings/${s.brief}` : null,
+      submissions: subs.map((x) => ({
+        ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
+        publicScore: x.results[0]?.publicScore.toFixed(4), publicPoints: x.results[0]?.publicPoints, privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
+        isScored: x.status === SubmissionStatus.SCORED, isFailed: x.status === SubmissionStatus.FAILED,
+      })),
+      showPrivate, maxMb: s.limits.maxUploadMb, scripts: ["/assets/js/case-study.js"],
+    });
+  });
+
+  // Downloads for students: the training set and the mini holdout (zipped on the fly), the class map.
+  router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res) => {
+    const cs = res.locals.caseStudy!;
+    const paths = dataPaths(settingsOf(cs), dataDir);
+    if (!dataReady(paths)) throw new HttpError(503, "The case-study data is still being prepared. Try again in a minute.", "data_not_ready");
+    const what = String(req.params.what);
+    const folder = what === "train.zip" ? paths.train : what === "mini-holdout.zip" ? paths.mini : null;
+    if (what === "classes.csv") return res.download(path.join(paths.holdout, "classes.csv"), "classes.csv");
+    if (!folder || !fs.existsSync(folder)) throw new NotFound("There is no such download for this case study.");
+    const zip = new yazl.ZipFile();
+    const root = what.replace(".zip", "");
+    const walk = (dir: string, rel: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
+        else zip.addFile(path.join(dir, e.name), `${root}/${rel}${e.name}`, { compress: !/\.(png|jpe?g)$/i.test(e.name) });
+      }
+    };
+    walk(folder, "");
+    zip.end();
+    res.setHeader("Content-Type", "application/zip");
+    res.setHeader("Content-Disposition", `attachment; filename="${what}"`);
+    zip.outputStream.pipe(res);
+  });
+
+  // Upload: multipart (size-limited by the case study), checked at once, then queued.
+  const upload: RequestHandler = (req, res, next) => {
+    const cs = res.locals.caseStudy!;
+    const dir = path.join(os.tmpdir(), "cnn-uploads");
+    fs.mkdirSync(dir, { recursive: true });
+    multer({ dest: dir, limits: { fileSize: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } }).single("model")(req, res, (err: unknown) => {
+      if (!err) return next();
+      const e = err as { code?: string; message?: string };
+      if (e.code === "LIMIT_FILE_SIZE") return next(new HttpError(413, `The file is larger than ${settingsOf(cs).limits.maxUploadMb} MB. Upload a smaller model (or predictions as a CSV).`, "too_large"));
+      next(new BadRequest(`The upload could not be read (${e.message}). Try again.`));
+    });
+  };
+
+  router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), upload, csrfProtection, async (req, res) => {
+    const { course, caseStudy: cs, myTeam, user } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user">> & { myTeam: { id: string } | null };
+    const file = req.file;
+    const discard = () => file && fs.rmSync(file.path, { force: true });
+    try {
+      if (!myTeam) throw new Forbidden("You are not in a team yet. Submissions are per team: ask your instructor to place you in one.");
+      if (!file) throw new BadRequest("Choose a file to upload: a Keras .keras or .h5 file, a zipped TF.js model, an ONNX file or a predictions CSV.");
+      if (file.size === 0) throw new BadRequest("The file is empty. Choose the model file again.");
+      const kind = sniff(file.path);
+      if (kind === "unknown") throw new BadRequest("This is not a model the grader knows. Upload a Keras .keras or .h5 file, a TF.js model (model.json and .bin files, zipped), an ONNX file or a predictions CSV.");
+      if (kind === "json") throw new BadRequest("This is a TF.js model.json on its own. Zip it together with its .bin weight files and upload the zip.");
+      if (kind === "csv") {
+        const paths = dataPaths(settingsOf(cs), dataDir);
+        if (dataReady(paths)) {
+          const rows = fs.readFileSync(file.path, "utf8").split(/\r?\n/).filter((l) => l.trim()).length - 1;
+          const expected = readHoldout(paths.holdout).files.length;
+          if (rows !== expected) throw new BadRequest(`The predictions CSV has ${rows} rows, but the holdout has ${expected} images. Predict every holdout image, in order, under a "predictions" header.`);
+        }
+      }
+      const name = path.basename(file.originalname || "model").replace(/[^\w.-]+/g, "_").slice(-120) || "model";
+      const sub = await submissions.create(cs, myTeam, user.id, { tempFile: file.path, filename: name, bytes: file.size }, course.timeZone);
+      await enqueue([sub.id]);
+      const href = `${base(req, cs)}/submissions/${sub.id}`;
+      if (wantsJson(req)) return res.status(201).json({ id: sub.id, href });
+      res.redirect(303, href);
+    } catch (e) {
+      discard();
+      throw e;
+    }
+  });
+
+  router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, async (req, res) => {
+    const { course, caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "submission">>;
+    const isStudent = course.role === CourseRole.STUDENT;
+    const showPrivate = !isStudent || privateVisible(cs, submissions.now());
+    res.render("submission", {
+      title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
+      statusLabel: STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
+      isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
+      result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
+      overrides: !isStudent ? sub.overrides : [], scripts: ["/assets/js/submission.js"],
+    });
+  });
+
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmission, (_req, res) => {
+    const sub = res.locals.submission!;
+    res.json({ status: sub.status, label: STATUS_LABEL[sub.status], progress: sub.progress, error: sub.errorMessage });
+  });
+
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res) => {
+    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
+    const details = sub.results[0]?.details as unknown as { public: ScoreResult } | undefined;
+    const item = details?.public.misclassified[Number(req.params.n)];
+    if (!item) throw new NotFound("There is no such image.");
+    const holdout = dataPaths(settingsOf(cs), dataDir).holdout;
+    const file = path.resolve(holdout, item.filename);
+    if (!file.startsWith(holdout + path.sep)) throw new NotFound("There is no such image.");
+    res.sendFile(file, { headers: { "Cache-Control": "private, max-age=3600" } });
+  });
+
+  router.post("/case-studies/:caseSlug/submissions/:submissionId/final", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission, async (req, res) => {
+    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
+    const final = (req.body as { final?: string }).final === "1";
+    await submissions.setFinal(cs, sub, final);
+    flash(req, "success", final ? `Submission ${sub.number} is now one of your final submissions.` : `Submission ${sub.number} is no longer final.`);
+    await saveSession(req);
+    res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
+  });
+
+  router.get("/case-studies/:caseSlug/leaderboard", loadCaseStudy, async (req, res) => {
+    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string } | null };
+    const showPrivate = privateVisible(cs, submissions.now());
+    const rows = await submissions.leaderboard(cs, showPrivate);
+    res.render("leaderboard", {
+      title: `Leaderboard — ${cs.title}`, course, cs, base: base(req, cs), showPrivate, isStaff: course.role !== CourseRole.STUDENT,
+      isInstructor: course.role === CourseRole.INSTRUCTOR, revealed: cs.revealedAt !== null, beforeDeadline: submissions.now() < cs.deadlineAt,
+      rows: rows.map((r) => ({ ...r, mine: r.teamId === myTeam?.id, publicScore: r.publicScore?.toFixed(4), privateScore: r.privateScore?.toFixed(4) })),
+    });
+  });
+
+  // Staff: all submissions, download, override, rescore, reveal, export.
+  router.get("/case-studies/:caseSlug/submissions", loadCaseStudy, requireStaff, async (req, res) => {
+    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const status = Object.values(SubmissionStatus).find((x) => x === req.query.status);
+    const teams = await courses.roster(course.id);
+    const teamId = teams.teams.find((t) => t.id === req.query.team)?.id;
+    const list = await submissions.allSubmissions(cs, { status, teamId });
+    res.render("case-study-staff", {
+      title: `Submissions — ${cs.title}`, course, cs, base: base(req, cs), isStaff: true, status, teamId,
+      statuses: Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x], selected: x === status })),
+      teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
+      rows: list.map((x) => ({
+        ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
+        publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: x.results[0]?.privateScore.toFixed(4), points: x.overrides[0]?.points ?? x.results[0]?.privatePoints,
+        overridden: !!x.overrides[0],
+      })),
+    });
+  });
+
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res) => {
+    const sub = res.locals.submission!;
+    res.download(sub.storedPath, sub.filename);
+  });
+
+  router.post("/case-studies/:caseSlug/submissions/:submissionId/override", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
+    const { caseStudy: cs, submission: sub, user } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission" | "user">>;
+    const parsed = OverrideBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join(" "));
+    await submissions.override(sub.id, user.id, parsed.data.points, parsed.data.reason);
+    flash(req, "success", parsed.data.points === null ? "The override was cleared (recorded with your reason)." : `Points set to ${parsed.data.points} (recorded with your reason).`);
+    await saveSession(req);
+    res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
+  });
+
+  router.post("/case-studies/:caseSlug/rescore", csrfProtection, loadCaseStudy, requireStaff, async (req, res) => {
+    const cs = res.locals.caseStudy!;
+    const one = (req.body as { submissionId?: string }).submissionId;
+    const ids = await submissions.rescore(cs, one && UUID.test(one) ? [one] : undefined);
+    await enqueue(ids);
+    flash(req, "success", ids.length ? `${ids.length} submission(s) queued for scoring.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");
+    await saveSession(req);
+    res.redirect(303, one ? `${base(req, cs)}/submissions/${one}` : `${base(req, cs)}/submissions`);
+  });
+
+  router.post("/case-studies/:caseSlug/reveal", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
+    const cs = res.locals.caseStudy!;
+    const reveal = (req.body as { reveal?: string }).reveal === "1";
+    await submissions.reveal(cs, reveal);
+    flash(req, "success", reveal ? "Private scores are now shown to everyone." : "Private scores are hidden again until the deadline.");
+    await saveSession(req);
+    res.redirect(303, `${base(req, cs)}/leaderboard`);
+  });
+
+  router.get("/case-studies/:caseSlug/grades.csv", loadCaseStudy, requireStaff, async (req, res) => {
+    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const rows = await submissions.leaderboard(cs, true);
+    const roster = await courses.roster(course.id);
+    const q = (v: unknown) => `"${String(v ?? "").replace(/"/g, '""')}"`;
+    const lines = [["email", "name", "team", "points", "private_score", "public_score", "submissions", "overridden"].join(",")];
+    for (const m of roster.members.filter((x) => x.role === CourseRole.STUDENT)) {
+      const r = rows.find((x) => x.team === m.team);
+      lines.push([m.email, m.name, m.team, r?.privatePoints ?? "", r?.privateScore ?? "", r?.publicScore ?? "", r?.submissions ?? 0, r?.overridden ? "yes" : ""].map(q).join(","));
+    }
+    res.setHeader("Content-Type", "text/csv; charset=utf-8");
+    res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);
+    res.send(`${lines.join("\n")}\n`);
+  });
+
+  return router;
+}

@@ -1,0 +1,258 @@
+// Case-study submissions over HTTP: upload every format, the worker scores them from
+// the queue, limits, final choices, the leaderboard's visibility rules, access.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { copyContent } from "../helpers/content.js";
+import { expected, fixtureHoldout, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
+
+// Tuesday 1 Dec 2026 noon in Denver: the case study is open until Friday 23:59.
+let now = new Date("2026-12-01T19:00:00Z");
+const labels = expected("seq-basic").argmax;
+const holdout = fixtureHoldout(labels, { repeat: 2 });
+const files = tempDir();
+const content = copyContent();
+const CASE = "/courses/cnn/case-studies/cnn";
+const caseStudyYaml = (limits: string) => `title: Test case study
+brief: case-study
+opens: 2026-11-30T09:00
+deadline: 2026-12-04T23:59
+data: { holdoutDir: ${JSON.stringify(holdout.dir)} }
+limits: { ${limits} }
+splitSeed: test
+`;
+content.write("cnn/case-study.yaml", caseStudyYaml("perDay: 4, total: 6, cooldownMinutes: 0, finalSubmissions: 1, maxUploadMb: 3"));
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp({}, { contentDir: content.dir, clock: () => now, queue: { worker: true } });
+});
+afterAll(async () => {
+  await t.close();
+  for (const x of [holdout, files, content]) x.remove();
+});
+beforeEach(async () => {
+  now = new Date("2026-12-01T19:00:00Z");
+  await t.db.submission.deleteMany({});
+  await t.db.caseStudy.updateMany({ data: { revealedAt: null } });
+});
+
+async function as(email: string, password: string = DEMO_PASSWORDS.student) {
+  const agent = t.agent();
+  await signIn(agent, email, password);
+  return agent;
+}
+type Agent = Awaited<ReturnType<typeof as>>;
+
+async function upload(agent: Agent, file: string, token?: string) {
+  const csrf = token ?? csrfFrom((await agent.get(CASE)).text);
+  return agent.post(`${CASE}/submissions`).field("_csrf", csrf).attach("model", file, path.basename(file));
+}
+
+async function scored(id: string, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await t.db.submission.findUniqueOrThrow({ where: { id }, include: { results: true } });
+    if (s.status === "SCORED" || s.status === "FAILED") return s;
+    if (Date.now() > end) throw new Error(`submission still ${s.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const idOf = (res: { headers: Record<string, string> }) => res.headers.location!.split("/").pop()!;
+
+test("each format uploaded over HTTP is queued, scored by the worker, and its page shows the result", async () => {
+  const alice = await as("alice@example.edu");
+  await tfjsModel(path.join(files.dir, "tfjs"));
+  await writeZip(path.join(files.dir, "tfjs.zip"), { "model.json": fs.readFileSync(path.join(files.dir, "tfjs/model.json")), "weights.bin": fs.readFileSync(path.join(files.dir, "tfjs/weights.bin")) });
+  fs.writeFileSync(path.join(files.dir, "predictions.csv"), `predictions\n${[...labels, ...labels].join("\n")}\n`);
+  const uploads = [path.join(MODELS, "seq-basic.keras"), path.join(MODELS, "seq-basic.h5"), path.join(MODELS, "seq-basic.onnx"), path.join(files.dir, "predictions.csv")];
+  const ids: string[] = [];
+  for (const f of uploads) {
+    const res = await upload(alice, f);
+    expect(res.status).toBe(303);
+    ids.push(idOf(res));
+  }
+  for (const id of ids) {
+    const s = await scored(id);
+    expect(s.status).toBe("SCORED");
+    expect(s.results).toHaveLength(1);
+    expect(s.results[0]).toMatchObject({ publicScore: 1, privateScore: 1, publicPoints: 100, accuracy: 1 });
+  }
+  const page = $((await alice.get(`${CASE}/submissions/${ids[0]}`)).text);
+  expect(page(".score-card").text()).toContain("1.0000");
+  expect(page(".score-card").text()).toContain("shown after the deadline"); // private hidden before the deadline
+  expect(page("svg.confusion")).toHaveLength(1);
+  expect(page("svg.bars")).toHaveLength(1);
+  expect(page(".score-card").text()).toMatch(/WebAssembly|tfjs-node/);
+  // The TF.js zip too (a fifth submission is over today's limit of 4: a new day).
+  now = new Date("2026-12-02T19:00:00Z");
+  const tfjs = await upload(alice, path.join(files.dir, "tfjs.zip"));
+  expect(tfjs.status).toBe(303);
+  expect((await scored(idOf(tfjs))).status).toBe("SCORED");
+});
+
+test("bad uploads are refused at once, before queueing; nothing is stored", async () => {
+  const ben = await as("ben@example.edu");
+  const stored = () => (fs.existsSync(path.join(t.dataDir, "submissions")) ? fs.readdirSync(path.join(t.dataDir, "submissions")).length : 0);
+  const before = stored();
+  fs.writeFileSync(path.join(files.dir, "notes.txt"), "my model is great");
+  const junk = await upload(ben, path.join(files.dir, "notes.txt"));
+  expect(junk.status).toBe(400);
+  expect($(junk.text)(".error-message").text()).toContain("not a model the grader knows");
+  await tfjsModel(path.join(files.dir, "lonely"));
+  const lonely = await upload(ben, path.join(files.dir, "lonely/model.json"));
+  expect($(lonely.text)(".error-message").text()).toContain("Zip it together with its .bin weight files");
+  fs.writeFileSync(path.join(files.dir, "short.csv"), "predictions\n1\n2\n");
+  const short = await upload(ben, path.join(files.dir, "short.csv"));
+  expect($(short.text)(".error-message").text()).toContain("has 2 rows, but the holdout has 32 images");
+  fs.writeFileSync(path.join(files.dir, "big.keras"), Buffer.alloc(4 * 1024 * 1024, 1));
+  const big = await upload(ben, path.join(files.dir, "big.keras"));
+  expect(big.status).toBe(413);
+  expect($(big.text)(".error-message").text()).toContain("larger than 3 MB");
+  expect(await t.db.submission.count()).toBe(0);
+  expect(stored()).toBe(before);
+  expect(fs.readdirSync(path.join(os.tmpdir(), "cnn-uploads"))).not.toContain(expect.stringMatching(/./)); // temp files removed
+});
+
+test("a refused model fails with its reason and does not count against the limits", async () => {
+  const parts = await kerasParts("seq-basic.keras");
+  (parts.config.config as { layers: unknown[] }).layers.splice(2, 0, { module: "keras.layers", class_name: "Lambda", config: { name: "scale" }, registered_name: null });
+  await writeKeras(path.join(files.dir, "lambda.keras"), parts);
+  const chloe = await as("chloe@example.edu");
+  const res = await upload(chloe, path.join(files.dir, "lambda.keras"));
+  const s = await scored(idOf(res));
+  expect(s.status).toBe("FAILED");
+  expect(s.errorCode).toBe("lambda_layer");
+  const page = $((await chloe.get(`${CASE}/submissions/${s.id}`)).text);
+  expect(page("[role=alert]").text()).toContain("Lambda layer (scale)");
+  expect(page("[role=alert]").text()).toContain("does not count against your team's limits");
+  const cs = $((await chloe.get(CASE)).text);
+  expect(cs("dl.facts").text()).toContain("Used: 0 today");
+});
+
+test("limits: per day (with the reset time), in total, and the cooldown; two uploads at once cannot both slip under a limit", async () => {
+  const dev = await as("dev@example.edu");
+  const keras = path.join(MODELS, "seq-basic.keras");
+  const token = csrfFrom((await dev.get(CASE)).text);
+  const burst = await Promise.all(Array.from({ length: 6 }, () => upload(dev, keras, token)));
+  expect(burst.filter((r) => r.status === 303)).toHaveLength(4);
+  const refused = burst.find((r) => r.status === 429)!;
+  expect($(refused.text)(".error-message").text()).toMatch(/used today's 4 submissions; more from Wed 2 Dec, 00:00/);
+  expect(await t.db.submission.count({ where: { team: { name: "Yield Ahead" } } })).toBe(4);
+  now = new Date("2026-12-02T19:00:00Z");
+  expect((await upload(dev, keras)).status).toBe(303);
+  expect((await upload(dev, keras)).status).toBe(303);
+  const total = await upload(dev, keras);
+  expect(total.status).toBe(429);
+  expect($(total.text)(".error-message").text()).toContain("used all 6 submissions");
+  // Cooldown: a 30-minute pause.
+  await t.db.caseStudy.updateMany({ data: { settings: { ...(await settings()), limits: { perDay: 4, total: 6, cooldownMinutes: 30, finalSubmissions: 1, maxUploadMb: 3 } } } });
+  const alice = await as("alice@example.edu");
+  expect((await upload(alice, keras)).status).toBe(303);
+  const wait = await upload(alice, keras);
+  expect(wait.status).toBe(429);
+  expect($(wait.text)(".error-message").text()).toMatch(/Please wait until 12:30:\d\d/);
+  now = new Date("2026-12-02T19:31:00Z");
+  expect((await upload(alice, keras)).status).toBe(303);
+  await t.db.caseStudy.updateMany({ data: { settings: { ...(await settings()), limits: { perDay: 4, total: 6, cooldownMinutes: 0, finalSubmissions: 1, maxUploadMb: 3 } } } });
+  // After the deadline nothing is accepted.
+  now = new Date("2026-12-05T08:00:00Z");
+  expect((await upload(alice, keras)).status).toBe(429);
+});
+
+async function settings() {
+  return (await t.db.caseStudy.findFirstOrThrow({})).settings as Record<string, unknown>;
+}
+
+test("final submissions: scored ones only, at most the allowed number, changeable only before the deadline", async () => {
+  const alice = await as("alice@example.edu");
+  const a = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  const b = idOf(await upload(alice, path.join(MODELS, "seq-basic.onnx")));
+  await scored(a);
+  await scored(b);
+  const mark = async (id: string, final: "1" | "0") => alice.post(`${CASE}/submissions/${id}/final`).type("form").send({ _csrf: csrfFrom((await alice.get(CASE)).text), final });
+  expect((await mark(a, "1")).status).toBe(303);
+  const second = await mark(b, "1");
+  expect(second.status).toBe(403);
+  expect($(second.text)(".error-message").text()).toContain("at most 1 final submissions");
+  expect((await mark(a, "0")).status).toBe(303);
+  expect((await mark(b, "1")).status).toBe(303);
+  now = new Date("2026-12-05T08:00:00Z");
+  expect((await mark(b, "0")).status).toBe(403);
+});
+
+test("the leaderboard: public scores before the deadline and never private ones; private after the deadline or when revealed", async () => {
+  const alice = await as("alice@example.edu");
+  const dev = await as("dev@example.edu");
+  fs.writeFileSync(path.join(files.dir, "half.csv"), `predictions\n${[...labels, ...labels].map((c, i) => (i % 2 ? c : (c + 1) % 43)).join("\n")}\n`);
+  await scored(idOf(await upload(alice, path.join(MODELS, "seq-basic.keras"))));
+  const half = await scored(idOf(await upload(dev, path.join(files.dir, "half.csv"))));
+  const privateScore = half.results[0]!.privateScore.toFixed(4);
+  const before = $((await dev.get(`${CASE}/leaderboard`)).text);
+  expect(before("tbody tr").first().text()).toContain("Stop Signs");
+  expect(before("thead").text()).toContain("Best public macro-F1");
+  expect(before("thead th").map((_i, e) => $(e as never).text()).get()).toEqual(["Rank", "Team", "Best public macro-F1", "Points", "Submissions", "Last submission"]);
+  // The student's own submission page does not show the private score either.
+  expect($((await dev.get(`${CASE}/submissions/${half.id}`)).text)(".score-card").text()).not.toContain(`Private macro-F1`);
+  // An instructor reveals; then everyone sees private scores.
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const lb = await instructor.get(`${CASE}/leaderboard`);
+  expect((await instructor.post(`${CASE}/reveal`).type("form").send({ _csrf: csrfFrom(lb.text), reveal: "1" })).status).toBe(303);
+  expect($((await dev.get(`${CASE}/leaderboard`)).text)("thead").text()).toContain("Private macro-F1");
+  expect((await dev.post(`${CASE}/reveal`).type("form").send({ _csrf: csrfFrom(lb.text), reveal: "0" })).status).toBe(403);
+  await t.db.caseStudy.updateMany({ data: { revealedAt: null } });
+  now = new Date("2026-12-05T08:00:00Z");
+  const after = $((await dev.get(`${CASE}/leaderboard`)).text);
+  expect(after("tbody").text()).toContain(privateScore);
+});
+
+test("a student cannot see another team's submission, its status, its images or its file; staff can", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  const dev = await as("dev@example.edu");
+  for (const p of ["", "/status", "/misclassified/0", "/download"]) expect((await dev.get(`${CASE}/submissions/${id}${p}`)).status).toBe(403);
+  const felix = await as("felix@example.edu"); // no team
+  expect((await felix.get(`${CASE}/submissions/${id}`)).status).toBe(403);
+  const noTeam = await upload(felix, path.join(MODELS, "seq-basic.keras"));
+  expect(noTeam.status).toBe(403);
+  expect((await alice.get(`${CASE}/submissions/${id}/download`)).status).toBe(403); // files are for staff
+  expect((await alice.get(`${CASE}/submissions`)).status).toBe(403);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  expect((await grader.get(`${CASE}/submissions/${id}`)).status).toBe(200);
+  const dl = await grader.get(`${CASE}/submissions/${id}/download`);
+  expect(dl.status).toBe(200);
+  expect(Buffer.from(dl.body as Buffer).length).toBe(fs.statSync(path.join(MODELS, "seq-basic.keras")).size);
+});
+
+test("staff: list with filters, override with a required reason (audit trail), CSV export, rescore keeps old results", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const list = $((await grader.get(`${CASE}/submissions?status=SCORED`)).text);
+  expect(list("tbody tr")).toHaveLength(1);
+  expect($((await grader.get(`${CASE}/submissions?status=FAILED`)).text)("tbody").text()).toContain("No submissions with this status");
+  const page = await grader.get(`${CASE}/submissions/${id}`);
+  const noReason = await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "" });
+  expect(noReason.status).toBe(400);
+  expect((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "Late penalty agreed with the team" })).status).toBe(303);
+  const audited = $((await grader.get(`${CASE}/submissions/${id}`)).text);
+  expect(audited("section.card li").text()).toContain("Gus Grader");
+  expect(audited("section.card li").text()).toContain("Late penalty agreed");
+  const csv = (await grader.get(`${CASE}/grades.csv`)).text;
+  expect(csv.split("\n")[0]).toBe("email,name,team,points,private_score,public_score,submissions,overridden");
+  expect(csv).toContain('"alice@example.edu","Alice Nguyen","Stop Signs","80","1","1","1","yes"');
+  // A new rule version: rescoring all adds a result and keeps the old one.
+  await t.db.caseStudy.updateMany({ data: { holdoutVersion: "v2-test" } });
+  const staff = await grader.get(`${CASE}/submissions`);
+  expect((await grader.post(`${CASE}/rescore`).type("form").send({ _csrf: csrfFrom(staff.text) })).status).toBe(303);
+  const end = Date.now() + 30_000;
+  while ((await t.db.submissionResult.count({ where: { submissionId: id } })) < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  const results = await t.db.submissionResult.findMany({ where: { submissionId: id }, orderBy: { createdAt: "asc" } });
+  expect(results.map((r) => [r.holdoutVersion === "v2-test", r.current])).toEqual([[false, false], [true, true]]);
+  await t.db.caseStudy.updateMany({ data: { holdoutVersion: results[0]!.holdoutVersion } });
+});

@@ -1,0 +1,67 @@
+// Upload with progress and drag and drop. Without this file the form posts normally.
+"use strict";
+(() => {
+  const form = document.querySelector("form[data-upload]");
+  if (!form) return;
+  const input = form.querySelector('input[type="file"]');
+  const zone = form.querySelector("[data-dropzone]");
+  const bar = form.querySelector("[data-upload-progress]");
+  const status = form.querySelector("[data-upload-status]");
+  const token = form.querySelector('input[name="_csrf"]').value;
+  const say = (text, isError) => {
+    status.textContent = text;
+    status.classList.toggle("error-text", Boolean(isError));
+  };
+  ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => {
+    e.preventDefault();
+    zone.classList.add("is-over");
+  }));
+  ["dragleave", "drop"].forEach((t) => zone.addEventListener(t, () => zone.classList.remove("is-over")));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) {
+      input.files = e.dataTransfer.files;
+      say(`Ready to upload ${input.files[0].name}.`);
+    }
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!input.files.length) return say("Choose a file first.", true);
+    const button = form.querySelector("button");
+    button.disabled = true;
+    bar.hidden = false;
+    bar.value = 0;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", token);
+    xhr.upload.addEventListener("progress", (p) => {
+      if (p.lengthComputable) {
+        bar.value = Math.round((p.loaded / p.total) * 100);
+        say(`Uploading… ${bar.value}%`);
+      }
+    });
+    xhr.addEventListener("load", () => {
+      let data;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status === 201 && data) {
+        say("Uploaded. Opening the submission…");
+        window.location.assign(data.href);
+        return;
+      }
+      button.disabled = false;
+      bar.hidden = true;
+      say((data && data.error && data.error.message) || `The upload failed (HTTP ${xhr.status}). Nothing was submitted.`, true);
+    });
+    xhr.addEventListener("error", () => {
+      button.disabled = false;
+      bar.hidden = true;
+      say("The upload was interrupted (connection lost). Nothing was submitted; try again.", true);
+    });
+    xhr.send(new FormData(form));
+  });
+})();
