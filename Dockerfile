@@ -9,6 +9,8 @@ COPY src ./src
 COPY views ./views
 COPY content ./content
 COPY quizzes ./quizzes
+COPY scripts ./scripts
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "src/server.ts"]

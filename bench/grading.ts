@@ -37,7 +37,12 @@ const engines: { name: string; env: string; images: number }[] = [
   { name: "cpu (pure JS)", env: "cpu", images: Math.min(CPU_IMAGES, holdout.files.length) },
 ];
 let params = "";
+const nodeInstalled = await import("@tensorflow/tfjs-node" as string).then(() => true, () => false);
 for (const e of engines) {
+  if (e.env === "node" && !nodeInstalled) {
+    console.log(`${e.name.padEnd(14)} not installed (an optional dependency whose install downloads TensorFlow; not reachable from this machine)`);
+    continue;
+  }
   process.env.GRADING_ENGINE = e.env;
   const t0 = performance.now();
   try {

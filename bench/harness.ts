@@ -14,9 +14,10 @@ import { migrateDeploy } from "../src/platform/db/migrate.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
 import { syncContent } from "../src/readings/readings.sync.js";
+import { startQueue } from "../src/submissions/queue.js";
 import { freePort } from "../tests/helpers/test-database.js";
 
-export async function startBenchServer({ clock }: { clock?: Clock } = {}) {
+export async function startBenchServer({ clock, queue = false }: { clock?: Clock; queue?: boolean } = {}) {
   const logger = createLogger("warn", "bench");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-bench-"));
   fs.chmodSync(dir, 0o755);
@@ -24,16 +25,20 @@ export async function startBenchServer({ clock }: { clock?: Clock } = {}) {
   await migrateDeploy(pgServer.url);
   const db = createPrisma(pgServer.url);
   await seedDemo(db, logger);
-  await syncContent({ db, contentDir: "content", quizDir: "quizzes", logger });
+  const dataDir = path.join(dir, "data");
+  await syncContent({ db, contentDir: "content", quizDir: "quizzes", dataDir, prepareData: false, logger });
   const pool = new pg.Pool({ connectionString: pgServer.url, max: 10 });
   pool.on("error", (err) => logger.debug({ err }, "session pool connection closed at teardown"));
-  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "b".repeat(40), DATABASE_URL: pgServer.url, LOG_LEVEL: "warn", COOKIE_SECURE: "false" });
-  const app = createApp({ config, db, pool, logger, sessionSecret: "b".repeat(40), contentDir: "content", clock });
+  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "b".repeat(40), DATABASE_URL: pgServer.url, LOG_LEVEL: "warn", COOKIE_SECURE: "false", DATA_DIR: dataDir });
+  const boss = queue ? await startQueue(pgServer.url, logger, { maintenanceIntervalSeconds: 5 }) : null;
+  const app = createApp({ config, db, pool, logger, sessionSecret: "b".repeat(40), contentDir: "content", clock, boss: () => boss });
   const server = app.listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   return {
     db,
     logger,
+    url: pgServer.url,
+    dataDir,
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
       await new Promise<void>((resolve) => {
@@ -41,6 +46,7 @@ export async function startBenchServer({ clock }: { clock?: Clock } = {}) {
         server.closeIdleConnections();
       });
       await new Promise((r) => setTimeout(r, 500)); // express-session writes its last session touches after responding
+      await boss?.stop({ graceful: false, timeout: 2000 }).catch(() => {});
       await db.$disconnect();
       await pool.end();
       await pgServer.stop();

@@ -25,6 +25,8 @@ const opts = {
   miniHoldout: num(values.mini, DEFAULT_DATASET.miniHoldout, "mini"),
   holdout: num(values.holdout, DEFAULT_DATASET.holdout, "holdout"),
 };
+// Started by the server: stop when it goes away (a killed server must not leave a generator running).
+process.on("disconnect", () => process.exit(1));
 const t0 = Date.now();
 const info = generateDataset(values.out, opts, (part, done, total) => process.stderr.write(`\r${part}: ${done}/${total}   `));
 process.stderr.write("\n");

@@ -8,6 +8,7 @@ import { QuizService } from "./quiz/quiz.service.js";
 import { startScoringWorker } from "./submissions/scoring.job.js";
 import { startQueue } from "./submissions/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
+import { stopDataPreparation } from "./casestudy/casestudy.data.js";
 import { syncContent, watchContent } from "./readings/readings.sync.js";
 
 const t0 = Date.now();
@@ -19,7 +20,7 @@ if (config.seedDemo && (await seedDemo(rt.db, logger))) {
 }
 
 const contentDir = config.CONTENT_DIR;
-const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, logger };
+const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, logger };
 await syncContent(sync);
 const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 
@@ -54,6 +55,7 @@ async function shutdown(signal: string) {
   stopping = true;
   stopWatching();
   stopSweeping();
+  stopDataPreparation();
   logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
   const force = setTimeout(() => {
     logger.warn("requests still running after 10s; closing their connections");

@@ -30,6 +30,7 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SEED_DEMO: bool.optional(),
   RUN_WORKER: bool.optional(),
+  PREPARE_CASE_DATA: bool.default(true),
   GRADING_JOB_EXPIRE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(2).default(15 * 60),
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(1).default(30),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),

@@ -3,7 +3,7 @@
 import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
-import { startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { answerFields } from "../helpers/quiz.js";
 
 let b: BrowserApp;
@@ -40,11 +40,7 @@ test("a student takes the quiz: answers autosave, survive a reload, and the subm
   const context = await b.browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(`${b.base}/login`);
-  await page.getByLabel("Email").fill("chloe@example.edu");
-  await page.getByLabel("Password").fill(DEMO_PASSWORDS.student);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/courses\/cnn$/);
+  await signInPage(page, b.base, "chloe@example.edu", DEMO_PASSWORDS.student);
 
   await page.getByRole("link", { name: /Friday preparation quiz/ }).click();
   await page.getByRole("button", { name: "Start the quiz" }).click();
@@ -86,10 +82,7 @@ test("the submit dialog warns about unanswered questions, and cancelling keeps t
   const context = await b.browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(`${b.base}/login`);
-  await page.getByLabel("Email").fill("dev@example.edu");
-  await page.getByLabel("Password").fill(DEMO_PASSWORDS.student);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInPage(page, b.base, "dev@example.edu", DEMO_PASSWORDS.student);
   await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
   await page.getByRole("button", { name: "Start the quiz" }).click();
   await page.waitForURL(/\/attempts\//);

@@ -2,7 +2,7 @@ import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
 import { createLogger } from "../../src/platform/logger.js";
-import { startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { copyContent } from "../helpers/content.js";
 
 const content = copyContent();
@@ -15,13 +15,7 @@ afterAll(async () => {
   content.remove();
 });
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${b.base}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
-}
+const signIn = (page: Page, email: string, password: string) => signInPage(page, b.base, email, password);
 
 const counts = (page: Page) => page.locator("[data-progress] [data-count]").allTextContents();
 

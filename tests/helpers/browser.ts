@@ -50,3 +50,12 @@ export async function startBrowserApp(...args: Parameters<typeof startTestApp>):
     },
   };
 }
+
+/** Signs in through the login form and waits to leave it. */
+export async function signInPage(page: import("playwright-core").Page, base: string, email: string, password: string) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+}

@@ -25,6 +25,9 @@ test("web and worker wait for a healthy database and are configured by environme
   }
   expect(compose.services.worker.command.join(" ")).toContain("src/worker.ts");
   expect(compose.services.worker.ports).toBeUndefined();
+  // Workers read the files the web process stored: one data volume for both.
+  for (const name of ["web", "worker"]) expect(compose.services[name].volumes).toContain("appdata:/app/.data");
+  expect(compose.volumes).toHaveProperty("appdata");
 });
 
 test("web publishes port 3000 and is health-checked on /readyz", () => {

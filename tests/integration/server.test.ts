@@ -15,7 +15,7 @@ interface Proc { child: ChildProcess; out: () => string; exited: Promise<number 
 function startServer(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", NODE_ENV: "development", ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", NODE_ENV: "development", PREPARE_CASE_DATA: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -194,7 +194,7 @@ test("the leaderboard: public scores before the deadline and never private ones;
   const before = $((await dev.get(`${CASE}/leaderboard`)).text);
   expect(before("tbody tr").first().text()).toContain("Stop Signs");
   expect(before("thead").text()).toContain("Best public macro-F1");
-  expect(before("thead th").map((_i, e) => $(e as never).text()).get()).toEqual(["Rank", "Team", "Best public macro-F1", "Points", "Submissions", "Last submission"]);
+  expect(before("thead th").map((_i, e) => before(e).text()).get()).toEqual(["Rank", "Team", "Best public macro-F1", "Points", "Submissions", "Last submission"]);
   // The student's own submission page does not show the private score either.
   expect($((await dev.get(`${CASE}/submissions/${half.id}`)).text)(".score-card").text()).not.toContain(`Private macro-F1`);
   // An instructor reveals; then everyone sees private scores.

@@ -1,0 +1,39 @@
+// A team member uploads a model in the browser and watches it get scored.
+import path from "node:path";
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { copyContent } from "../helpers/content.js";
+import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";
+
+const holdout = fixtureHoldout(expected("seq-basic").argmax, { repeat: 4 });
+const content = copyContent();
+content.write("cnn/case-study.yaml", `title: "Case study: traffic signs"\nbrief: case-study\ndeadline: 2026-12-04T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\n`);
+let b: BrowserApp;
+beforeAll(async () => {
+  b = await startBrowserApp({}, { contentDir: content.dir, clock: () => new Date("2026-12-01T19:00:00Z"), queue: { worker: true } });
+});
+afterAll(async () => {
+  await b?.close();
+  holdout.remove();
+  content.remove();
+});
+
+test("upload a Keras model with progress, watch it queue, run and score without reloading", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await signInPage(page, b.base, "ben@example.edu", DEMO_PASSWORDS.student);
+  await page.getByRole("link", { name: "Case study: traffic signs" }).click();
+  await page.locator("#model-file").setInputFiles(path.join(MODELS, "seq-basic.keras"));
+  await page.getByRole("button", { name: "Upload and score" }).click();
+  await page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/);
+  // The page updates itself: queued/running, then the result.
+  await page.locator(".score-card").waitFor();
+  expect(await page.locator("[data-status]").textContent()).toBe("Scored");
+  expect(await page.locator(".score-card").textContent()).toContain("1.0000");
+  expect(await page.locator("svg.confusion rect").count()).toBeGreaterThan(10);
+  expect(await page.locator("svg.bars title").count()).toBe(16);
+  await page.getByRole("link", { name: "Case study: traffic signs" }).click();
+  expect(await page.locator("tbody tr").first().textContent()).toContain("seq-basic.keras");
+  await context.close();
+});
