@@ -20,6 +20,9 @@ import { currentUser, requireUser, securityHeaders, sessions } from "./platform/
 import type { Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./readings/content.assets.js";
+import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
+import { DashboardService } from "./dashboard/dashboard.service.js";
+import { RosterService } from "./dashboard/roster.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
@@ -50,6 +53,8 @@ export function createApp(deps: AppDeps) {
   const checklist = new ChecklistService({ db, clock });
   const quizzes = new QuizService({ db, clock });
   const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR });
+  const dashboard = new DashboardService({ db });
+  const roster = new RosterService({ db });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -82,10 +87,11 @@ export function createApp(deps: AppDeps) {
   app.use(authRoutes({ auth, config }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
-  course.use(coursePages({ courses, readings, quizzes, submissions }));
+  course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));
   course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
   course.use(quizRoutes({ quizzes, courses }));
+  course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster }));
   course.use(submissionsRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 

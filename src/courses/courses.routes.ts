@@ -3,6 +3,7 @@ import { requireUser } from "../platform/http.js";
 import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
@@ -23,7 +24,7 @@ export function homeRoutes({ courses }: { courses: CoursesService }) {
 }
 
 /** Pages under /courses/:courseSlug (course already loaded and authorised). */
-export function coursePages({ courses, readings, quizzes, submissions }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService }) {
+export function coursePages({ courses, readings, quizzes, submissions, checklist }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService }) {
   const course = Router({ mergeParams: true });
 
   course.get("/", async (_req, res) => {
@@ -57,6 +58,9 @@ export function coursePages({ courses, readings, quizzes, submissions }: { cours
       title: `People — ${c.title}`,
       course: c,
       members: roster.members.map((m) => ({ ...m, roleLabel: ROLE_LABEL[m.role], isStudent: m.role === CourseRole.STUDENT })),
+      canManage: c.role === CourseRole.INSTRUCTOR,
+      isStaff: true,
+      roles: Object.values(CourseRole).map((r) => ({ value: r, label: ROLE_LABEL[r] })),
       teams: roster.teams,
       counts: {
         students: roster.members.filter((m) => m.role === CourseRole.STUDENT).length,
@@ -68,13 +72,33 @@ export function coursePages({ courses, readings, quizzes, submissions }: { cours
   course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
     const c = res.locals.course!;
     const s = res.locals.student!;
-    const team = await courses.teamOf(c.id, s.id);
+    const base = `/courses/${c.slug}`;
+    const [team, modules, quizList, caseStudies] = await Promise.all([courses.teamOf(c.id, s.id), readings.modules(c.id), quizzes.quizzesOf(c.id), submissions.caseStudies(c.id)]);
+    const checklists = await Promise.all(modules.map(async (m) => {
+      const mod = await readings.module(c.id, m.slug);
+      const items = mod ? await checklist.items(mod, s.id) : [];
+      return { title: m.title, progress: mod ? checklist.progress(mod, items) : [], items: items.map((i) => ({ ...i, link: `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}` })) };
+    }));
+    const attempts = await Promise.all(quizList.map(async (q) => ({
+      title: q.title,
+      attempts: (await quizzes.attemptsOf(q.id, s.id)).map((a) => ({
+        ...a, href: `${base}/quizzes/${q.slug}/attempts/${a.id}`, inProgress: a.status === "IN_PROGRESS",
+        percent: a.status === "SUBMITTED" ? `${Math.round(((a.score ?? 0) / a.maxScore) * 1000) / 10}%` : null,
+        minutes: a.submittedAt ? Math.round((a.submittedAt.getTime() - a.startedAt.getTime()) / 6000) / 10 : null,
+      })),
+      grade: await quizzes.grade(q.id, s.id),
+    })));
+    const subs = team ? await Promise.all(caseStudies.map(async (cs) => ({
+      title: cs.title,
+      rows: (await submissions.teamSubmissions(cs.id, team.id)).map((x) => ({ ...x, href: `${base}/case-studies/${cs.slug}/submissions/${x.id}`, score: x.results[0]?.publicScore.toFixed(4) })),
+    }))) : [];
     res.render("student", {
       title: `${s.name} — ${c.title}`,
       course: c,
       student: s,
       team,
       isStaff: c.role !== CourseRole.STUDENT,
+      checklists, attempts, submissions: subs,
     });
   });
 

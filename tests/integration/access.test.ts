@@ -66,7 +66,10 @@ test("instructors and graders see the roster with roles and teams, and any stude
     const agent = await as(who);
     const people = await agent.get("/courses/cnn/people");
     expect(people.status).toBe(200);
-    const rows = $(people.text)("tbody tr").map((_i, tr) => $(people.text)(tr).find("td").map((_j, td) => $(people.text)(td).text().trim()).get().slice(0, 4).join("|")).get();
+    const page = $(people.text);
+    // An instructor's role cell is a form: read the selected role.
+    const cell = (td: never) => (page(td).find("select").length ? page(td).find("option[selected]").text() : page(td).text()).trim();
+    const rows = page("tbody tr").map((_i, tr) => page(tr).find("td").map((_j, td) => cell(td as never)).get().slice(0, 4).join("|")).get();
     expect(rows).toContain("Alice Nguyen|alice@example.edu|Student|Stop Signs");
     expect(rows).toContain("Felix Romero|felix@example.edu|Student|—");
     expect(rows).toContain("Irene Instructor|instructor@example.edu|Instructor|—");

@@ -1,0 +1,209 @@
+import { Router, type Request } from "express";
+import { DateTime } from "luxon";
+import multer from "multer";
+import { z } from "zod";
+import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
+import type { CoursesService } from "../courses/courses.service.js";
+import { CourseRole } from "../platform/db/prisma.js";
+import { BadRequest, NotFound } from "../platform/errors.js";
+import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import type { QuizService } from "../quiz/quiz.service.js";
+import type { ReadingsService } from "../readings/readings.service.js";
+import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
+import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
+import { parseRosterCsv, type RosterService } from "./roster.service.js";
+import { histogramSvg, lineChartSvg } from "./svg.js";
+
+const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
+const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
+
+const RosterParams = z.object({
+  sort: z.enum(Object.keys(ROSTER_SORTS) as [RosterSort, ...RosterSort[]]).catch("name"),
+  dir: z.enum(["asc", "desc"]).catch("asc"),
+  filter: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((f): f is RosterFilter => f in ROSTER_FILTERS)),
+  q: z.string().max(200).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).catch(1),
+});
+
+export function dashboardRoutes(deps: { dashboard: DashboardService; courses: CoursesService; quizzes: QuizService; submissions: SubmissionsService; readings: ReadingsService; roster: RosterService }) {
+  const { dashboard, quizzes, submissions, readings, roster } = deps;
+  const router = Router({ mergeParams: true });
+  const courseBase = (req: Request) => `/courses/${String(req.params.courseSlug)}`;
+
+  function rowView(r: RosterRow, base: string) {
+    return {
+      ...r, href: `${base}/students/${r.id}`,
+      theoryPct: pct(r.theoryDone, r.theoryTotal), practicalPct: pct(r.practicalDone, r.practicalTotal),
+      quiz: r.quizPercent === null ? null : `${Math.round(r.quizPercent * 10) / 10}%`,
+      caseBest: r.caseBest === null ? null : r.caseBest.toFixed(3),
+    };
+  }
+
+  router.get("/dashboard", requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const base = courseBase(req);
+    const p = RosterParams.parse(req.query);
+    const { quiz, caseStudy } = await dashboard.focus(course.id);
+    const focus = { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null };
+    const perPage = 50;
+    const { rows, total } = await dashboard.roster(course.id, focus, { sort: p.sort, desc: p.dir === "desc", filters: p.filter, search: p.q, page: p.page, perPage });
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    const link = (over: Partial<{ sort: string; dir: string; page: number }>) => {
+      const qs = new URLSearchParams();
+      qs.set("sort", over.sort ?? p.sort);
+      qs.set("dir", over.dir ?? p.dir);
+      for (const f of p.filter) qs.append("filter", f);
+      if (p.q) qs.set("q", p.q);
+      if ((over.page ?? p.page) > 1) qs.set("page", String(over.page ?? p.page));
+      return `${base}/dashboard?${qs.toString()}`;
+    };
+
+    // Charts: completion over the week, the quiz's scores, the case study's scores and their progress.
+    const mods = await readings.modules(course.id);
+    const mod = mods[0];
+    let completionSvg = "";
+    if (mod?.theoryDueAt && mod.practicalDueAt) {
+      const start = DateTime.fromJSDate(mod.theoryDueAt, { zone: course.timeZone }).minus({ days: 6 }).startOf("day");
+      const end = DateTime.fromJSDate(mod.practicalDueAt, { zone: course.timeZone }).endOf("day");
+      const days: DateTime[] = [];
+      for (let d = start; d <= end; d = d.plus({ days: 1 })) days.push(d);
+      const c = await dashboard.completionOverTime(course.id, days.map((d) => d.endOf("day").toJSDate()));
+      const toPoints = (ys: number[]) => ys.map((y, i) => ({ x: i, y: c.students ? y / c.students : 0 }));
+      completionSvg = lineChartSvg([{ label: "Theory done", points: toPoints(c.theory) }, { label: "Practical done", points: toPoints(c.practical) }], {
+        xMin: 0, xMax: days.length - 1, yMax: 1, yLabel: "share of students",
+        xLabels: days.map((d, i) => ({ x: i, label: d.toFormat("ccc d") })),
+        description: `Share of ${c.students} students who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
+      });
+    }
+    const stats = quiz ? await dashboard.quizStatistics(quiz.id) : null;
+    const quizSvg = stats ? histogramSvg(stats.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Quiz attempt scores in 10% bins: ${stats.histogram.join(", ")}.`) : "";
+    let caseSvg = "";
+    let caseOverTimeSvg = "";
+    if (caseStudy) {
+      const board = await submissions.leaderboard(caseStudy, true);
+      const bins = new Array<number>(10).fill(0);
+      for (const r of board) if (r.publicScore !== null) bins[Math.min(9, Math.floor(r.publicScore * 10))]!++;
+      caseSvg = histogramSvg(bins, bins.map((_x, i) => (i / 10).toFixed(1)), `Teams' best public macro-F1 in bins of 0.1: ${bins.join(", ")}.`);
+      const over = await dashboard.leaderboardOverTime(caseStudy.id);
+      if (over.size) {
+        const all = [...over.values()].flat();
+        const t0 = Math.min(...all.map((p) => p.at.getTime()));
+        const t1 = Math.max(t0 + 1, ...all.map((p) => p.at.getTime()));
+        const top = [...over.entries()].sort((a, b) => b[1].at(-1)!.best - a[1].at(-1)!.best).slice(0, 6);
+        caseOverTimeSvg = lineChartSvg(top.map(([team, pts]) => ({ label: team, points: pts.map((x) => ({ x: x.at.getTime(), y: x.best })) })), {
+          xMin: t0, xMax: t1, yMax: 1, yLabel: "best public macro-F1",
+          xLabels: [t0, (t0 + t1) / 2, t1].map((x) => ({ x, label: DateTime.fromMillis(x, { zone: course.timeZone }).toFormat("ccc HH:mm") })),
+          description: `Best public macro-F1 of the top ${top.length} teams over time.`,
+        });
+      }
+    }
+    res.render("dashboard", {
+      title: `Dashboard — ${course.title}`, course, base, isStaff: true,
+      rows: rows.map((r) => rowView(r, base)), total, page: p.page, pages,
+      prev: p.page > 1 ? link({ page: p.page - 1 }) : null, next: p.page < pages ? link({ page: p.page + 1 }) : null,
+      sorts: Object.keys(ROSTER_SORTS).map((s) => ({ key: s, href: link({ sort: s, dir: p.sort === s && p.dir === "asc" ? "desc" : "asc", page: 1 }), active: p.sort === s, dir: p.sort === s ? p.dir : null })),
+      filters: Object.entries(ROSTER_FILTERS).map(([key, f]) => ({ key, label: f.label, checked: p.filter.includes(key as RosterFilter) })),
+      q: p.q ?? "", sort: p.sort, dir: p.dir,
+      quiz, caseStudy, stats: stats && { ...stats, mean: stats.mean?.toFixed(1), median: stats.median?.toFixed(1), minutes: stats.averageSeconds ? (stats.averageSeconds / 60).toFixed(1) : null },
+      completionSvg, quizSvg, caseSvg, caseOverTimeSvg,
+    });
+  });
+
+  router.get("/dashboard/gradebook.csv", requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const { quiz, caseStudy } = await dashboard.focus(course.id);
+    const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: 100_000 });
+    const board = caseStudy ? await submissions.leaderboard(caseStudy, true) : [];
+    const points = new Map(board.map((b) => [b.teamId, b.privatePoints]));
+    const q = (v: unknown) => `"${String(v ?? "").replace(/"/g, '""')}"`;
+    const lines = [["email", "name", "team", "theory_percent", "practical_percent", "readings_percent", "quiz_percent", "quiz_passed", "quiz_attempts", "case_study_points", "case_study_submissions"].join(",")];
+    for (const r of rows) {
+      lines.push([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
+        r.quizPercent === null ? "" : Math.round(r.quizPercent * 100) / 100, r.quizPassed === null ? "" : r.quizPassed ? "yes" : "no", r.quizAttempts,
+        r.teamId ? (points.get(r.teamId) ?? "") : "", r.caseSubmissions].map(q).join(","));
+    }
+    res.setHeader("Content-Type", "text/csv; charset=utf-8");
+    res.setHeader("Content-Disposition", `attachment; filename="${course.slug}-gradebook.csv"`);
+    res.send(`${lines.join("\n")}\n`);
+  });
+
+  router.get("/quizzes/:quizSlug/statistics", requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const quiz = await quizzes.quiz(course.id, String(req.params.quizSlug));
+    if (!quiz) throw new NotFound("There is no such quiz in this course.");
+    const s = await dashboard.quizStatistics(quiz.id);
+    const f = (v: number | null) => (v === null ? "—" : v.toFixed(1));
+    res.render("quiz-statistics", {
+      title: `Statistics — ${quiz.title}`, course, quiz, base: courseBase(req), isStaff: true,
+      s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: s.averageSeconds ? (s.averageSeconds / 60).toFixed(1) : "—" },
+      histogramSvg: histogramSvg(s.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Attempt scores in 10% bins: ${s.histogram.join(", ")}.`),
+      questions: s.questions.map((qs, i) => ({
+        ...qs, n: qs.n, number: i + 1, facility: f(qs.facility), sd: f(qs.sd), discrimination: f(qs.discrimination), efficiency: f(qs.efficiency),
+        choices: qs.choices.map((c) => ({ ...c, percent: Math.round(c.share * 100) })),
+        variants: qs.variants.map((v) => ({ ...v, facility: f(v.facility) })),
+      })),
+      flagged: s.questions.filter((qs) => qs.flagged).length,
+    });
+  });
+
+  router.get("/grading", requireStaff, async (req, res) => {
+    const course = res.locals.course!;
+    const a = await dashboard.attention(course.id);
+    const base = courseBase(req);
+    const sub = (x: { id: string; caseStudy: { slug: string } }) => `${base}/case-studies/${x.caseStudy.slug}/submissions/${x.id}`;
+    const cs = (await submissions.caseStudies(course.id))[0];
+    res.render("grading", {
+      title: `Grading — ${course.title}`, course, base, isStaff: true,
+      failed: a.failed.map((x) => ({ ...x, href: sub(x) })), stuck: a.stuck.map((x) => ({ ...x, href: sub(x) })),
+      overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission) })),
+      autoSubmitted: a.autoSubmitted.map((x) => ({ ...x, href: `${base}/quizzes/${x.quiz.slug}/attempts/${x.id}` })),
+      caseStudy: cs && { href: `${base}/case-studies/${cs.slug}/submissions`, privateShown: privateVisible(cs, submissions.now()) },
+    });
+  });
+
+  // Roster management (instructors).
+  const csvUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1 } }).single("file");
+  router.get("/people/import", requireInstructor, (req, res) => {
+    res.render("people-import", { title: "Import students and teams", course: res.locals.course, base: courseBase(req), isStaff: true });
+  });
+  router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), csrfProtection, async (req, res) => {
+    const course = res.locals.course!;
+    const body = req.body as { csv?: string; apply?: string };
+    const text = req.file ? req.file.buffer.toString("utf8") : (body.csv ?? "");
+    if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
+    const parsed = parseRosterCsv(text);
+    const preview = await roster.preview(course.id, parsed);
+    if (body.apply === "1" && !preview.errors) {
+      const result = await roster.apply(course.id, preview);
+      res.render("people-import", { title: "Import done", course, base: courseBase(req), isStaff: true, result });
+      return;
+    }
+    res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview, csv: text });
+  });
+  router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const parsed = parseRosterCsv(`email,name,role,team\n${[req.body.email, req.body.name, req.body.role, req.body.team].map((v) => `"${String(v ?? "").replace(/"/g, '""')}"`).join(",")}`);
+    const preview = await roster.preview(course.id, parsed);
+    if (preview.errors) throw new BadRequest(preview.rows[0]!.errors.join(" "));
+    const result = await roster.apply(course.id, preview);
+    flash(req, "success", result.passwords.length ? `Added ${preview.rows[0]!.email}. Temporary password: ${result.passwords[0]!.password} (shown once; ask them to change it).` : `Updated ${preview.rows[0]!.email}.`);
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+  router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
+    const role = z.enum(["STUDENT", "INSTRUCTOR", "GRADER"]).safeParse(req.body.role);
+    if (!role.success) throw new BadRequest("Pick a role: student, instructor or grader.");
+    await roster.setRole(res.locals.course!.id, String(req.params.userId), role.data, res.locals.user!.id);
+    flash(req, "success", "Role changed.");
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+  router.post("/people/:userId/remove", csrfProtection, requireInstructor, async (req, res) => {
+    await roster.remove(res.locals.course!.id, String(req.params.userId), res.locals.user!.id);
+    flash(req, "success", "Removed from the course. Their work stays in the records.");
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+
+  return router;
+}

@@ -1,0 +1,215 @@
+// The instructor's dashboard: one SQL statement per roster page (progress, quiz and
+// case-study figures for every student, filtered, sorted and paginated in the
+// database, so 1,000 students cost no more queries than 10), the gradebook, the
+// week's charts, and quiz statistics recomputed only when attempts change.
+import { Prisma, type Db } from "../platform/db/prisma.js";
+import type { SlotQuestion } from "../quiz/questions.js";
+import { quizStats, type QuizStats, type StatAttempt } from "./quiz-stats.js";
+
+/** Sort keys → the SQL expression sorted on (then by name); missing values sort as the lowest. */
+export const ROSTER_SORTS = {
+  name: `st.name`,
+  team: `st.team`,
+  theory: `coalesce(tk.theory, 0)::float / NULLIF(totals.theory, 0)`,
+  practical: `coalesce(tk.practical, 0)::float / NULLIF(totals.practical, 0)`,
+  activity: `greatest(st."lastSeenAt", tk.last, qa.last, us.last)`,
+  quiz: `q.percent`,
+  case: `c.best`,
+} as const;
+export type RosterSort = keyof typeof ROSTER_SORTS;
+
+export const ROSTER_FILTERS = {
+  theory: { label: "Theory not done", sql: `coalesce(tk.theory, 0) < totals.theory` },
+  practical: { label: "Practical not done", sql: `coalesce(tk.practical, 0) < totals.practical` },
+  quiz: { label: "Quiz not passed", sql: `coalesce(q.passed, false) = false` },
+  submission: { label: "No submission", sql: `coalesce(c.subs, 0) = 0` },
+  team: { label: "No team", sql: `st."teamId" IS NULL` },
+} as const;
+export type RosterFilter = keyof typeof ROSTER_FILTERS;
+
+export interface RosterQuery {
+  sort?: RosterSort;
+  desc?: boolean;
+  filters?: RosterFilter[];
+  search?: string;
+  page?: number;
+  perPage?: number;
+}
+
+export interface RosterRow {
+  id: string;
+  name: string;
+  email: string;
+  team: string | null;
+  teamId: string | null;
+  theoryDone: number;
+  theoryTotal: number;
+  practicalDone: number;
+  practicalTotal: number;
+  lastActivity: Date | null;
+  quizPercent: number | null;
+  quizPassed: boolean | null;
+  quizAttempts: number;
+  caseBest: number | null;
+  caseSubmissions: number;
+}
+
+export class DashboardService {
+  private statsCache = new Map<string, { key: string; stats: QuizStats }>();
+
+  constructor(private readonly deps: { db: Db }) {}
+
+  /** The course's quiz and case study the dashboard follows (the first of each). */
+  async focus(courseId: string) {
+    const [quiz, caseStudy] = await Promise.all([
+      this.deps.db.quiz.findFirst({ where: { courseId, archivedAt: null }, orderBy: [{ closesAt: "asc" }, { title: "asc" }] }),
+      this.deps.db.caseStudy.findFirst({ where: { courseId }, orderBy: { deadlineAt: "asc" } }),
+    ]);
+    return { quiz, caseStudy };
+  }
+
+  async roster(courseId: string, focus: { quizId: string | null; caseStudyId: string | null }, q: RosterQuery = {}): Promise<{ rows: RosterRow[]; total: number }> {
+    const perPage = Math.min(500, Math.max(1, q.perPage ?? 50));
+    const page = Math.max(1, q.page ?? 1);
+    const where = [Prisma.sql`TRUE`];
+    for (const f of q.filters ?? []) where.push(Prisma.raw(ROSTER_FILTERS[f].sql));
+    if (q.search?.trim()) {
+      const like = `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(Prisma.sql`(st.name ILIKE ${like} OR st.email ILIKE ${like} OR st.team ILIKE ${like})`);
+    }
+    const order = `${ROSTER_SORTS[q.sort ?? "name"]} ${q.desc ? "DESC NULLS LAST" : "ASC NULLS FIRST"}, st.name`;
+    const quizId = focus.quizId ?? "00000000-0000-0000-0000-000000000000";
+    const csId = focus.caseStudyId ?? "00000000-0000-0000-0000-000000000000";
+    const rows = await this.deps.db.$queryRaw<(Omit<RosterRow, "theoryTotal" | "practicalTotal"> & { theoryTotal: bigint; practicalTotal: bigint; theoryDone: bigint; practicalDone: bigint; quizAttempts: number | null; caseSubmissions: bigint | null; totalRows: bigint })[]>`
+      WITH students AS (
+        SELECT u.id, u.name, u.email, u."lastSeenAt", t.name AS team, t.id AS "teamId"
+        FROM "Membership" m
+        JOIN "User" u ON u.id = m."userId"
+        LEFT JOIN "TeamMember" tm ON tm."userId" = u.id AND tm."courseId" = m."courseId"
+        LEFT JOIN "Team" t ON t.id = tm."teamId"
+        WHERE m."courseId" = ${courseId}::uuid AND m.role = 'STUDENT'
+      ),
+      items AS (
+        SELECT i.id, i.section FROM "ChecklistItem" i JOIN "Module" mo ON mo.id = i."moduleId"
+        WHERE mo."courseId" = ${courseId}::uuid AND i."archivedAt" IS NULL
+      ),
+      totals AS (
+        SELECT count(*) FILTER (WHERE section = 'THEORY') AS theory, count(*) FILTER (WHERE section = 'PRACTICAL') AS practical FROM items
+      ),
+      tk AS (
+        SELECT k."userId", count(*) FILTER (WHERE it.section = 'THEORY') AS theory, count(*) FILTER (WHERE it.section = 'PRACTICAL') AS practical, max(k."completedAt") AS last
+        FROM "ChecklistTick" k JOIN items it ON it.id = k."itemId" GROUP BY k."userId"
+      ),
+      qa AS (
+        SELECT a."userId", max(coalesce(a."submittedAt", a."startedAt")) AS last FROM "QuizAttempt" a WHERE a."quizId" = ${quizId}::uuid GROUP BY a."userId"
+      ),
+      c AS (
+        SELECT s."teamId", count(*) FILTER (WHERE s.status <> 'FAILED') AS subs, max(r."publicScore") AS best, max(s."createdAt") AS last
+        FROM "Submission" s LEFT JOIN "SubmissionResult" r ON r."submissionId" = s.id AND r.current
+        WHERE s."caseStudyId" = ${csId}::uuid GROUP BY s."teamId"
+      ),
+      us AS (
+        SELECT s."userId", max(s."createdAt") AS last FROM "Submission" s WHERE s."caseStudyId" = ${csId}::uuid GROUP BY s."userId"
+      )
+      SELECT st.id, st.name, st.email, st.team, st."teamId",
+        coalesce(tk.theory, 0) AS "theoryDone", totals.theory AS "theoryTotal",
+        coalesce(tk.practical, 0) AS "practicalDone", totals.practical AS "practicalTotal",
+        greatest(st."lastSeenAt", tk.last, qa.last, us.last) AS "lastActivity",
+        q.percent AS "quizPercent", q.passed AS "quizPassed", q.attempts AS "quizAttempts",
+        c.best AS "caseBest", c.subs AS "caseSubmissions",
+        count(*) OVER () AS "totalRows"
+      FROM students st
+      CROSS JOIN totals
+      LEFT JOIN tk ON tk."userId" = st.id
+      LEFT JOIN "QuizGrade" q ON q."userId" = st.id AND q."quizId" = ${quizId}::uuid
+      LEFT JOIN qa ON qa."userId" = st.id
+      LEFT JOIN c ON c."teamId" = st."teamId"
+      LEFT JOIN us ON us."userId" = st.id
+      WHERE ${Prisma.join(where, " AND ")}
+      ORDER BY ${Prisma.raw(order)}, st.id
+      LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`;
+    return {
+      total: Number(rows[0]?.totalRows ?? 0),
+      rows: rows.map((r) => ({
+        ...r,
+        theoryDone: Number(r.theoryDone), theoryTotal: Number(r.theoryTotal), practicalDone: Number(r.practicalDone), practicalTotal: Number(r.practicalTotal),
+        quizAttempts: r.quizAttempts ?? 0, caseSubmissions: Number(r.caseSubmissions ?? 0),
+      })),
+    };
+  }
+
+  /** Per day of the week: how many students had finished Theory and Practical by the end of that day. */
+  async completionOverTime(courseId: string, days: Date[]): Promise<{ theory: number[]; practical: number[]; students: number }> {
+    const rows = await this.deps.db.$queryRaw<{ section: string; done_at: Date }[]>`
+      WITH items AS (
+        SELECT i.id, i.section FROM "ChecklistItem" i JOIN "Module" mo ON mo.id = i."moduleId" WHERE mo."courseId" = ${courseId}::uuid AND i."archivedAt" IS NULL
+      ), totals AS (SELECT section, count(*) AS n FROM items GROUP BY section)
+      SELECT it.section, max(k."completedAt") AS done_at
+      FROM "ChecklistTick" k JOIN items it ON it.id = k."itemId"
+      JOIN "Membership" m ON m."userId" = k."userId" AND m."courseId" = ${courseId}::uuid AND m.role = 'STUDENT'
+      GROUP BY k."userId", it.section
+      HAVING count(*) = (SELECT n FROM totals WHERE totals.section = it.section)`;
+    const students = await this.deps.db.membership.count({ where: { courseId, role: "STUDENT" } });
+    const series = (section: string) => days.map((d) => rows.filter((r) => r.section === section && r.done_at <= d).length);
+    return { theory: series("THEORY"), practical: series("PRACTICAL"), students };
+  }
+
+  /** Best public score of each team after each of its submissions (for the leaderboard over time). */
+  async leaderboardOverTime(caseStudyId: string) {
+    const rows = await this.deps.db.$queryRaw<{ team: string; at: Date; score: number }[]>`
+      SELECT t.name AS team, s."createdAt" AS at, r."publicScore" AS score
+      FROM "Submission" s JOIN "Team" t ON t.id = s."teamId" JOIN "SubmissionResult" r ON r."submissionId" = s.id AND r.current
+      WHERE s."caseStudyId" = ${caseStudyId}::uuid AND s.status = 'SCORED'
+      ORDER BY s."createdAt"`;
+    const teams = new Map<string, { at: Date; best: number }[]>();
+    for (const r of rows) {
+      const list = teams.get(r.team) ?? [];
+      list.push({ at: r.at, best: Math.max(r.score, list.at(-1)?.best ?? 0) });
+      teams.set(r.team, list);
+    }
+    return teams;
+  }
+
+  /** Statistics of a quiz over all submitted attempts; recomputed only when attempts were added or changed. */
+  async quizStatistics(quizId: string): Promise<QuizStats> {
+    const { db } = this.deps;
+    const agg = await db.quizAttempt.aggregate({ where: { quizId, status: "SUBMITTED" }, _count: true, _max: { submittedAt: true } });
+    const key = `${agg._count}:${agg._max.submittedAt?.toISOString() ?? ""}`;
+    const cached = this.statsCache.get(quizId);
+    if (cached?.key === key) return cached.stats;
+    const attempts = await db.quizAttempt.findMany({
+      where: { quizId, status: "SUBMITTED" },
+      select: { score: true, maxScore: true, startedAt: true, submittedAt: true, slots: { select: { questionId: true, variant: true, question: true, response: true, score: true } } },
+    });
+    const stats = quizStats(attempts.map((a): StatAttempt => ({
+      score: a.score ?? 0, maxScore: a.maxScore,
+      seconds: a.submittedAt ? (a.submittedAt.getTime() - a.startedAt.getTime()) / 1000 : null,
+      slots: a.slots.map((s) => {
+        const q = s.question as unknown as SlotQuestion;
+        const r = (s.response ?? {}) as { choice?: string; choices?: string[] };
+        const picked = r.choice ? [r.choice] : (r.choices ?? []);
+        const options = q.choices ? [...q.choices].sort((x, y) => (x.orig ?? 0) - (y.orig ?? 0)) : undefined;
+        return {
+          questionId: s.questionId, variant: s.variant, points: q.points, score: s.score ?? 0, type: q.type, textHtml: q.textHtml,
+          options: options?.map((o) => o.html.replace(/<[^>]+>/g, "")),
+          chosen: q.choices ? q.choices.filter((c) => picked.includes(c.key)).map((c) => c.orig ?? 0) : undefined,
+        };
+      }),
+    })));
+    this.statsCache.set(quizId, { key, stats });
+    return stats;
+  }
+
+  /** Things staff should look at: grader failures, jobs stuck running, recent overrides. */
+  async attention(courseId: string) {
+    const { db } = this.deps;
+    const stuckBefore = new Date(Date.now() - 30 * 60_000);
+    const [failed, stuck, overrides, autoSubmitted] = await Promise.all([
+      db.submission.findMany({ where: { caseStudy: { courseId }, status: "FAILED", errorCode: "grader_error" }, include: { team: true, caseStudy: true }, orderBy: { createdAt: "desc" }, take: 50 }),
+      db.submission.findMany({ where: { caseStudy: { courseId }, status: "RUNNING", startedAt: { lt: stuckBefore } }, include: { team: true, caseStudy: true }, take: 50 }),
+      db.pointsOverride.findMany({ where: { submission: { caseStudy: { courseId } } }, include: { by: { select: { name: true } }, submission: { include: { team: true, caseStudy: true } } }, orderBy: { createdAt: "desc" }, take: 20 }),
+      db.quizAttempt.findMany({ where: { quiz: { courseId }, autoSubmitted: true }, include: { user: { select: { id: true, name: true } }, quiz: true }, orderBy: { submittedAt: "desc" }, take: 20 }),
+    ]);
+    return { failed, stuck, overrides, autoSubmitted };
+  }
+}

@@ -1,0 +1,148 @@
+// Roster management: import people and teams from CSV (validated, previewed with
+// per-row errors, applied in one transaction), add, remove, change roles.
+import crypto from "node:crypto";
+import { parse } from "csv-parse/sync";
+import { hashPassword } from "../auth/password.js";
+import { CourseRole, type Db } from "../platform/db/prisma.js";
+import { BadRequest, Conflict, NotFound } from "../platform/errors.js";
+
+export interface RosterCsvRow {
+  line: number;
+  email: string;
+  name: string;
+  role: CourseRole;
+  team: string | null;
+  errors: string[];
+}
+
+const ROLES: Record<string, CourseRole> = { student: CourseRole.STUDENT, instructor: CourseRole.INSTRUCTOR, grader: CourseRole.GRADER, "": CourseRole.STUDENT };
+
+/** CSV with the header `email,name,role,team` (role and team optional; role defaults to student). */
+export function parseRosterCsv(text: string): { rows: RosterCsvRow[]; headerError: string | null } {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  } catch (e) {
+    return { rows: [], headerError: `Not a valid CSV file: ${(e as Error).message}` };
+  }
+  const header = (records[0] ?? []).map((h) => h.toLowerCase());
+  const col = (name: string) => header.indexOf(name);
+  if (col("email") < 0 || col("name") < 0) return { rows: [], headerError: `The first line must name the columns: email,name and optionally role,team (found "${(records[0] ?? []).join(",")}").` };
+  const seen = new Map<string, number>();
+  const rows = records.slice(1).map((r, i): RosterCsvRow => {
+    const line = i + 2;
+    const get = (name: string) => (col(name) >= 0 ? (r[col(name)] ?? "").trim() : "");
+    const email = get("email").toLowerCase();
+    const name = get("name");
+    const roleText = get("role").toLowerCase();
+    const errors: string[] = [];
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push(`"${get("email")}" is not an email address.`);
+    if (!name) errors.push("The name is empty.");
+    if (name.length > 120) errors.push("The name is longer than 120 characters.");
+    if (!(roleText in ROLES)) errors.push(`Role "${get("role")}" is not student, instructor or grader.`);
+    const team = get("team") || null;
+    if (team && team.length > 80) errors.push("The team name is longer than 80 characters.");
+    if (team && roleText && roleText !== "student") errors.push("Only students are placed in teams.");
+    if (email && seen.has(email)) errors.push(`The same email is on line ${seen.get(email)}.`);
+    seen.set(email, line);
+    return { line, email, name, role: ROLES[roleText] ?? CourseRole.STUDENT, team, errors };
+  });
+  return { rows, headerError: rows.length ? null : "The file lists nobody (only a header)." };
+}
+
+export interface PreviewRow extends RosterCsvRow {
+  action: string;
+}
+
+export interface RosterPreview {
+  rows: PreviewRow[];
+  errors: number;
+  headerError: string | null;
+  newTeams: string[];
+}
+
+export class RosterService {
+  constructor(private readonly deps: { db: Db }) {}
+
+  async preview(courseId: string, parsed: ReturnType<typeof parseRosterCsv>): Promise<RosterPreview> {
+    const { db } = this.deps;
+    const emails = parsed.rows.map((r) => r.email);
+    const [users, teams] = await Promise.all([
+      db.user.findMany({ where: { email: { in: emails } }, include: { memberships: { where: { courseId } }, teamMembers: { where: { courseId }, include: { team: true } } } }),
+      db.team.findMany({ where: { courseId } }),
+    ]);
+    const byEmail = new Map(users.map((u) => [u.email, u]));
+    const teamNames = new Set(teams.map((t) => t.name));
+    const rows = parsed.rows.map((r): PreviewRow => {
+      const u = byEmail.get(r.email);
+      const m = u?.memberships[0];
+      const currentTeam = u?.teamMembers[0]?.team.name ?? null;
+      const parts: string[] = [];
+      if (!u) parts.push("new account");
+      if (!m) parts.push(`join as ${r.role.toLowerCase()}`);
+      else if (m.role !== r.role) parts.push(`role ${m.role.toLowerCase()} → ${r.role.toLowerCase()}`);
+      if (r.team && r.team !== currentTeam) parts.push(currentTeam ? `team ${currentTeam} → ${r.team}` : `team ${r.team}`);
+      return { ...r, action: parts.length ? parts.join(", ") : "no change" };
+    });
+    const newTeams = [...new Set(rows.filter((r) => r.team && !teamNames.has(r.team)).map((r) => r.team!))];
+    return { rows, errors: rows.reduce((n, r) => n + r.errors.length, 0) + (parsed.headerError ? 1 : 0), headerError: parsed.headerError, newTeams };
+  }
+
+  /** Applies a preview without errors in one transaction. New accounts get a temporary password, returned once. */
+  async apply(courseId: string, preview: RosterPreview): Promise<{ created: number; updated: number; passwords: { email: string; password: string }[] }> {
+    if (preview.errors) throw new BadRequest("The import has errors; fix them and check again.");
+    const passwords: { email: string; password: string }[] = [];
+    const hashes = new Map<string, string>();
+    for (const r of preview.rows) {
+      const exists = await this.deps.db.user.findUnique({ where: { email: r.email }, select: { id: true } });
+      if (!exists) {
+        const password = crypto.randomBytes(9).toString("base64url");
+        passwords.push({ email: r.email, password });
+        hashes.set(r.email, await hashPassword(password));
+      }
+    }
+    let created = 0;
+    let updated = 0;
+    await this.deps.db.$transaction(async (tx) => {
+      for (const r of preview.rows) {
+        let user = await tx.user.findUnique({ where: { email: r.email } });
+        if (!user) {
+          user = await tx.user.create({ data: { email: r.email, name: r.name, passwordHash: hashes.get(r.email)! } });
+          created++;
+        } else if (r.action !== "no change") updated++;
+        await tx.membership.upsert({ where: { userId_courseId: { userId: user.id, courseId } }, create: { userId: user.id, courseId, role: r.role }, update: { role: r.role } });
+        if (r.role !== CourseRole.STUDENT) await tx.teamMember.deleteMany({ where: { courseId, userId: user.id } });
+        if (r.team) {
+          const team = await tx.team.upsert({ where: { courseId_name: { courseId, name: r.team } }, create: { courseId, name: r.team }, update: {} });
+          await tx.teamMember.deleteMany({ where: { courseId, userId: user.id, teamId: { not: team.id } } });
+          await tx.teamMember.upsert({ where: { teamId_userId: { teamId: team.id, userId: user.id } }, create: { teamId: team.id, userId: user.id, courseId }, update: {} });
+        }
+      }
+    }, { timeout: 60_000 });
+    return { created, updated, passwords };
+  }
+
+  private async lastInstructorGuard(courseId: string, userId: string) {
+    const m = await this.deps.db.membership.findUnique({ where: { userId_courseId: { userId, courseId } } });
+    if (!m) throw new NotFound("That person is not in this course.");
+    if (m.role === CourseRole.INSTRUCTOR && (await this.deps.db.membership.count({ where: { courseId, role: CourseRole.INSTRUCTOR } })) === 1) {
+      throw new Conflict("This is the course's only instructor. Add another instructor first.");
+    }
+    return m;
+  }
+
+  async setRole(courseId: string, userId: string, role: CourseRole, actingUserId: string) {
+    const m = await this.lastInstructorGuard(courseId, userId);
+    if (userId === actingUserId && role !== CourseRole.INSTRUCTOR) throw new Conflict("You cannot change your own role; ask another instructor.");
+    await this.deps.db.$transaction([
+      this.deps.db.membership.update({ where: { id: m.id }, data: { role } }),
+      ...(role !== CourseRole.STUDENT ? [this.deps.db.teamMember.deleteMany({ where: { courseId, userId } })] : []),
+    ]);
+  }
+
+  async remove(courseId: string, userId: string, actingUserId: string) {
+    if (userId === actingUserId) throw new Conflict("You cannot remove yourself from the course; ask another instructor.");
+    const m = await this.lastInstructorGuard(courseId, userId);
+    await this.deps.db.$transaction([this.deps.db.teamMember.deleteMany({ where: { courseId, userId } }), this.deps.db.membership.delete({ where: { id: m.id } })]);
+  }
+}

@@ -1,0 +1,195 @@
+// The instructor dashboard, quiz statistics, grader view and roster management, on
+// seeded activity whose figures are computed by hand below.
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { DashboardService } from "../../src/dashboard/dashboard.service.js";
+import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { copyContent } from "../helpers/content.js";
+import { tempDir } from "../helpers/grading.js";
+
+const holdout = tempDir();
+const content = copyContent();
+content.write("cnn/case-study.yaml", `title: Test case study\ndeadline: 2026-12-04T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\n`);
+let t: TestApp;
+const now = new Date("2026-12-01T19:00:00Z");
+const ids: Record<string, string> = {};
+let theoryItems: string[] = [];
+let practicalItems: string[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp({}, { contentDir: content.dir, clock: () => now });
+  for (const u of await t.db.user.findMany()) ids[u.email.split("@")[0]!] = u.id;
+  const items = await t.db.checklistItem.findMany({ where: { archivedAt: null } });
+  theoryItems = items.filter((i) => i.section === "THEORY").map((i) => i.id);
+  practicalItems = items.filter((i) => i.section === "PRACTICAL").map((i) => i.id);
+  const tick = (user: string, items: string[], at: string) => t.db.checklistTick.createMany({ data: items.map((itemId) => ({ itemId, userId: ids[user]!, completedAt: new Date(at) })) });
+  await tick("alice", theoryItems, "2026-11-25T20:00:00Z");
+  await tick("ben", theoryItems.slice(0, 1), "2026-11-26T20:00:00Z");
+  await tick("chloe", [...theoryItems, ...practicalItems], "2026-11-28T20:00:00Z");
+  const quiz = await t.db.quiz.findFirstOrThrow({});
+  await t.db.quizGrade.createMany({ data: [
+    { quizId: quiz.id, userId: ids.alice!, percent: 95, passed: true, attempts: 2 },
+    { quizId: quiz.id, userId: ids.ben!, percent: 60, passed: false, attempts: 1 },
+  ] });
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const stop = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
+  const sub = async (number: number, status: "SCORED" | "FAILED", pub?: number, priv?: number, privPoints?: number) => {
+    const s = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: stop.id, userId: ids.alice!, number, filename: "m.keras", storedPath: "/nowhere", bytes: 1, status, createdAt: new Date(`2026-12-01T1${number}:00:00Z`), errorCode: status === "FAILED" ? "grader_error" : null, errorMessage: status === "FAILED" ? "disk full" : null } });
+    if (pub !== undefined) await t.db.submissionResult.create({ data: { submissionId: s.id, holdoutVersion: cs.holdoutVersion, publicScore: pub, privateScore: priv!, publicPoints: 0, privatePoints: privPoints!, accuracy: pub, engine: "test", details: {} } });
+  };
+  await sub(1, "SCORED", 0.8, 0.82, 25);
+  await sub(2, "SCORED", 0.9, 0.88, 75);
+  await sub(3, "FAILED");
+});
+afterAll(async () => {
+  await t.close();
+  holdout.remove();
+  content.remove();
+});
+
+async function as(email: string, password: string = DEMO_PASSWORDS.student) {
+  const agent = t.agent();
+  await signIn(agent, email, password);
+  return agent;
+}
+
+function rosterRows(html: string) {
+  const page = $(html);
+  return page("table.roster tbody tr").map((_i, tr) => page(tr).find("td").map((_j, td) => page(td).text().replace(/\s+/g, " ").trim()).get()).get() as unknown as string[];
+}
+const names = (html: string) => { const p = $(html); return p("table.roster tbody tr td:first-child a").map((_i, a) => p(a).text()).get(); };
+
+test("the roster: progress, last activity, quiz and case-study figures per student", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const res = await instructor.get("/courses/cnn/dashboard");
+  expect(res.status).toBe(200);
+  const page = $(res.text);
+  const row = (name: string) => page("table.roster tbody tr").filter((_i, tr) => page(tr).find("td:first-child a").text() === name).find("td").map((_j, td) => page(td).text().replace(/\s+/g, " ").trim()).get();
+  const T = theoryItems.length;
+  const P = practicalItems.length;
+  expect(row("Alice Nguyen")).toEqual([expect.stringContaining("Alice Nguyen"), "Stop Signs", `${T}/${T}`, `0/${P}`, expect.stringMatching(/Dec 1, 2026/), "95% ✓ passed (2)", "0.900 (2)"]);
+  expect(row("Ben Okafor").slice(2, 7)).toEqual([`1/${T}`, `0/${P}`, expect.stringMatching(/Nov 26, 2026/), "60% ✗ not passed (1)", "0.900 (2)"]);
+  expect(row("Chloé Martin").slice(2, 4)).toEqual([`${T}/${T}`, `${P}/${P}`]);
+  expect(row("Felix Romero").slice(1, 7)).toEqual(["no team", `0/${T}`, `0/${P}`, "never", "—", "— (0)"]);
+  expect(page("h2#roster").text()).toContain("(6)");
+  // Charts render as SVG.
+  expect(page("section.charts svg").length).toBeGreaterThanOrEqual(3);
+});
+
+test("filters, search, sorting and paging", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const get = async (qs: string) => names((await instructor.get(`/courses/cnn/dashboard?${qs}`)).text);
+  expect(await get("filter=theory")).toEqual(["Ben Okafor", "Dev Patel", "Emma Schultz", "Felix Romero"]);
+  expect(await get("filter=quiz")).toEqual(["Ben Okafor", "Chloé Martin", "Dev Patel", "Emma Schultz", "Felix Romero"]);
+  expect(await get("filter=submission")).toEqual(["Dev Patel", "Emma Schultz", "Felix Romero"]);
+  expect(await get("filter=submission&filter=theory")).toEqual(["Dev Patel", "Emma Schultz", "Felix Romero"]);
+  expect(await get("filter=team")).toEqual(["Felix Romero"]);
+  expect(await get("q=yield")).toEqual(["Dev Patel", "Emma Schultz"]);
+  expect(await get("q=%25")).toEqual([]); // a literal %, not a wildcard
+  expect((await get("sort=quiz&dir=desc")).slice(0, 2)).toEqual(["Alice Nguyen", "Ben Okafor"]);
+  expect((await get("sort=theory&dir=desc")).slice(0, 3)).toEqual(["Alice Nguyen", "Chloé Martin", "Ben Okafor"]);
+  expect((await get("sort=practical&dir=desc"))[0]).toBe("Chloé Martin");
+  expect((await get("sort=case")).slice(-3)).toEqual(["Alice Nguyen", "Ben Okafor", "Chloé Martin"]);
+  expect(await get("sort=activity")).toHaveLength(6);
+  expect(await get("sort=bogus")).toHaveLength(6);
+  const svc = new DashboardService({ db: t.db });
+  const course = await t.db.course.findFirstOrThrow({});
+  const focus = { quizId: (await t.db.quiz.findFirstOrThrow({})).id, caseStudyId: (await t.db.caseStudy.findFirstOrThrow({})).id };
+  const p1 = await svc.roster(course.id, focus, { perPage: 4, page: 1 });
+  const p2 = await svc.roster(course.id, focus, { perPage: 4, page: 2 });
+  expect([p1.total, p1.rows.length, p2.rows.length]).toEqual([6, 4, 2]);
+  expect(new Set([...p1.rows, ...p2.rows].map((r) => r.id)).size).toBe(6);
+});
+
+test("the gradebook CSV: readings %, quiz grade, case-study points (private, of the best final or best public)", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const csv = (await instructor.get("/courses/cnn/dashboard/gradebook.csv")).text.trim().split("\n");
+  expect(csv[0]).toBe("email,name,team,theory_percent,practical_percent,readings_percent,quiz_percent,quiz_passed,quiz_attempts,case_study_points,case_study_submissions");
+  const T = theoryItems.length;
+  const P = practicalItems.length;
+  const readings = Math.round((T / (T + P)) * 100);
+  expect(csv).toContain(`"alice@example.edu","Alice Nguyen","Stop Signs","100","0","${readings}","95","yes","2","75","2"`);
+  expect(csv).toContain(`"felix@example.edu","Felix Romero","","0","0","0","","","0","","0"`);
+  expect(csv).toHaveLength(7);
+});
+
+test("students and graders cannot open instructor pages; graders have the grading view", async () => {
+  const alice = await as("alice@example.edu");
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  for (const url of ["/dashboard", "/dashboard/gradebook.csv", "/quizzes/cnn-friday/statistics", "/people/import"]) {
+    expect([url, (await alice.get(`/courses/cnn${url}`)).status]).toEqual([url, 403]);
+    expect([url, (await grader.get(`/courses/cnn${url}`)).status]).toEqual([url, 403]);
+  }
+  expect((await alice.get("/courses/cnn/grading")).status).toBe(403);
+  const g = $((await grader.get("/courses/cnn/grading")).text);
+  expect(g("section").first().text()).toContain("Stop Signs #3");
+  expect(g("section").first().text()).toContain("disk full");
+  // Alice's own page: her checklist with times, no other student's.
+  const mine = await alice.get(`/courses/cnn/students/${ids.alice}`);
+  expect($(mine.text)("section").first().text()).toContain("Theory: " + theoryItems.length + " of " + theoryItems.length);
+  expect((await alice.get(`/courses/cnn/students/${ids.ben}`)).status).toBe(403);
+});
+
+test("quiz statistics from the database match hand-computed values", async () => {
+  const quiz = await t.db.quiz.findFirstOrThrow({});
+  const q = (id: string, extra = {}) => ({ id, type: "single", points: 1, variant: "", textHtml: `<p>${id}</p>`, ...extra });
+  const choice = { choices: [{ key: "c0", orig: 0, html: "Right", correct: true }, { key: "c1", orig: 1, html: "Tempting" }] };
+  // q1 right for the two strongest attempts; q2 right for 1st and 3rd; q3 like q1 (see the unit test).
+  const grid = [[1, 1, 1], [1, 0, 1], [0, 1, 0], [0, 0, 0]];
+  for (const [n, row] of grid.entries()) {
+    await t.db.quizAttempt.create({
+      data: {
+        quizId: quiz.id, userId: [ids.alice, ids.ben, ids.chloe, ids.dev][n]!, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h",
+        startedAt: new Date("2026-11-26T10:00:00Z"), submittedAt: new Date(`2026-11-26T10:${String(10 * (n + 1)).padStart(2, "0")}:00Z`),
+        score: row.reduce((a, b) => a + b, 0), maxScore: 3,
+        slots: { create: row.map((sc, i) => ({ slot: i, questionId: `q${i + 1}`, variant: "", question: q(`q${i + 1}`, i === 0 ? choice : {}), response: i === 0 ? { choice: sc ? "c0" : "c1" } : {}, score: sc, state: sc ? "correct" : "wrong" })) },
+      },
+    });
+  }
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const page = $((await instructor.get("/courses/cnn/quizzes/cnn-friday/statistics")).text);
+  const row = (id: string) => page("tbody tr").filter((_i, tr) => page(tr).find("td:first-child a").text() === id).find("td").map((_j, td) => page(td).text().trim()).get();
+  expect(row("q1")).toEqual(["q1", "single", "4", "50.0", "57.7", "70.7", "100.0"]);
+  expect(row("q2").slice(3, 6)).toEqual(["50.0", "57.7", "0.0"]);
+  expect(page("dl.facts").text()).toContain("mean 50.0%, median 50.0%");
+  expect(page("dl.facts").text()).toContain("25.0 minutes on average");
+  expect(page("#stat-q1 table").text()).toMatch(/Right\s*2 \(50%\)\s*Tempting\s*2 \(50%\)/);
+  await t.db.quizAttempt.deleteMany({ where: { seed: "s" } });
+});
+
+test("roster import: a preview with per-row errors changes nothing; a clean one applies, with temporary passwords", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const form = await instructor.get("/courses/cnn/people/import");
+  const bad = await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv: "email,name,role,team\nnot-an-email,X,student,\nzoe@example.edu,Zoe,wizard,\nzoe@example.edu,Zoe Again,student,New Team\n" });
+  const preview = $(bad.text);
+  expect(preview("[role=alert]").first().text()).toContain("problem(s)");
+  const errs = preview("tbody tr").map((_i, tr) => preview(tr).text().replace(/\s+/g, " ").trim()).get();
+  expect(errs[0]).toContain('"not-an-email" is not an email address.');
+  expect(errs[1]).toContain('Role "wizard" is not student, instructor or grader.');
+  expect(errs[2]).toContain("The same email is on line 3.");
+  expect(await t.db.user.count({ where: { email: "zoe@example.edu" } })).toBe(0);
+  const csv = "email,name,role,team\nzoe@example.edu,Zoe Park,student,New Team\nfelix@example.edu,Felix Romero,student,Yield Ahead\n";
+  const ok = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv })).text);
+  expect(ok("tbody").text()).toContain("new account, join as student, team New Team");
+  expect(ok("tbody").text()).toContain("team Yield Ahead");
+  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv, apply: "1" })).text);
+  expect(applied("[role=status]").text()).toContain("1 account(s) created, 1 updated");
+  const password = applied("tbody code").first().text();
+  const zoe = t.agent();
+  expect((await signIn(zoe, "zoe@example.edu", password)).status).toBe(303);
+  expect((await t.db.teamMember.findFirstOrThrow({ where: { user: { email: "felix@example.edu" } }, include: { team: true } })).team.name).toBe("Yield Ahead");
+});
+
+test("roles and removal; the last instructor cannot be removed or demoted", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const people = await instructor.get("/courses/cnn/people");
+  const csrf = csrfFrom(people.text);
+  expect((await instructor.post(`/courses/cnn/people/${ids.emma}/role`).type("form").send({ _csrf: csrf, role: "GRADER" })).status).toBe(303);
+  expect((await t.db.membership.findFirstOrThrow({ where: { userId: ids.emma } })).role).toBe("GRADER");
+  expect(await t.db.teamMember.count({ where: { userId: ids.emma } })).toBe(0); // staff are not in teams
+  expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/remove`).type("form").send({ _csrf: csrf })).status).toBe(409);
+  expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" })).status).toBe(409);
+  expect((await instructor.post(`/courses/cnn/people/${ids.emma}/remove`).type("form").send({ _csrf: csrf })).status).toBe(303);
+  expect(await t.db.membership.count({ where: { userId: ids.emma } })).toBe(0);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  expect((await grader.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom((await grader.get("/courses/cnn/people")).text) })).status).toBe(403);
+});

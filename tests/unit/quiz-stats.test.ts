@@ -1,0 +1,62 @@
+import { median, quizStats, type StatAttempt } from "../../src/dashboard/quiz-stats.js";
+
+/** Attempts from item scores per question (1 point each). */
+function attempts(rows: Record<string, number>[], extra: (q: string, i: number) => Partial<StatAttempt["slots"][number]> = () => ({})): StatAttempt[] {
+  return rows.map((r, i) => {
+    const score = Object.values(r).reduce((a, b) => a + b, 0);
+    return {
+      score, maxScore: Object.keys(r).length, seconds: 60 * (i + 1),
+      slots: Object.entries(r).map(([q, s]) => ({ questionId: q, variant: "", points: 1, score: s, type: "single", textHtml: q, ...extra(q, i) })),
+    };
+  });
+}
+
+test("facility, SD, discrimination index and discriminative efficiency against hand-computed values", () => {
+  const s = quizStats(attempts([
+    { q1: 1, q2: 1, q3: 1 },
+    { q1: 1, q2: 0, q3: 1 },
+    { q1: 0, q2: 1, q3: 0 },
+    { q1: 0, q2: 0, q3: 0 },
+  ]));
+  const q1 = s.questions.find((q) => q.questionId === "q1")!;
+  expect(q1.facility).toBeCloseTo(50, 9);
+  expect(q1.sd).toBeCloseTo(Math.sqrt(1 / 3) * 100, 9); // 57.735
+  // rest = q2 + q3 = [2,1,1,0]; r = (1/3) / (sqrt(1/3)·sqrt(2/3)) = 0.7071
+  expect(q1.discrimination).toBeCloseTo(70.7107, 3);
+  expect(q1.efficiency).toBeCloseTo(100, 9);
+  const q2 = s.questions.find((q) => q.questionId === "q2")!;
+  expect(q2.discrimination).toBeCloseTo(0, 9); // rest = [2,2,0,0] against [1,0,1,0]
+  expect(q2.flagged).toBe(false);
+  // Quiz: 100, 66.7, 33.3, 0 %
+  expect(s.mean).toBeCloseTo(50, 9);
+  expect(s.median).toBeCloseTo(50, 9);
+  expect(s.histogram).toEqual([1, 0, 0, 1, 0, 0, 1, 0, 0, 1]);
+  expect(s.averageSeconds).toBe(150);
+});
+
+test("a question the weaker students get right has negative discrimination and is flagged", () => {
+  const s = quizStats(attempts([
+    { q1: 1, q2: 1, q3: 1, q4: 0 },
+    { q1: 1, q2: 0, q3: 1, q4: 0 },
+    { q1: 0, q2: 1, q3: 0, q4: 1 },
+    { q1: 0, q2: 0, q3: 0, q4: 1 },
+  ]));
+  const q4 = s.questions.find((q) => q.questionId === "q4")!;
+  // rest = [3,2,1,0] against [0,0,1,1]: r = −(2/3) / (sqrt(1/3)·sqrt(5/3)) = −0.8944
+  expect(q4.discrimination).toBeCloseTo(-89.4427, 3);
+  expect(q4.flagged).toBe(true);
+});
+
+test("choice frequencies (distractor analysis) and facility per variant", () => {
+  const s = quizStats(attempts([{ q: 1 }, { q: 0 }, { q: 1 }, { q: 0 }], (_q, i) => ({ options: ["right", "tempting", "silly"], chosen: [[0], [1], [0], [1]][i], variant: i % 2 ? "k=5" : "k=3" })));
+  const q = s.questions[0]!;
+  expect(q.choices.map((c) => [c.text, c.count, c.share])).toEqual([["right", 2, 0.5], ["tempting", 2, 0.5], ["silly", 0, 0]]);
+  expect(q.variants).toEqual([{ variant: "k=5", n: 2, facility: 0 }, { variant: "k=3", n: 2, facility: 100 }]);
+  expect(q.discrimination).toBeNull(); // no other question: the rest score does not vary
+});
+
+test("median and empty input", () => {
+  expect(median([3, 1, 2])).toBe(2);
+  expect(median([])).toBeNull();
+  expect(quizStats([])).toMatchObject({ attempts: 0, mean: null, median: null, questions: [] });
+});
