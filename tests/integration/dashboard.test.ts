@@ -52,10 +52,6 @@ async function as(email: string, password: string = DEMO_PASSWORDS.student) {
   return agent;
 }
 
-function rosterRows(html: string) {
-  const page = $(html);
-  return page("table.roster tbody tr").map((_i, tr) => page(tr).find("td").map((_j, td) => page(td).text().replace(/\s+/g, " ").trim()).get()).get() as unknown as string[];
-}
 const names = (html: string) => { const p = $(html); return p("table.roster tbody tr td:first-child a").map((_i, a) => p(a).text()).get(); };
 
 test("the roster: progress, last activity, quiz and case-study figures per student", async () => {
