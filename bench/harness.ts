@@ -11,19 +11,24 @@ import { seedDemo } from "../src/demo/demo.seed.js";
 import { loadConfig } from "../src/platform/config.js";
 import { startEmbeddedPostgres } from "../src/platform/db/embedded.js";
 import { migrateDeploy } from "../src/platform/db/migrate.js";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../src/generated/prisma/client.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
 import { syncContent } from "../src/readings/readings.sync.js";
 import { startQueue } from "../src/submissions/queue.js";
 import { freePort } from "../tests/helpers/test-database.js";
 
-export async function startBenchServer({ clock, queue = false }: { clock?: Clock; queue?: boolean } = {}) {
+export async function startBenchServer({ clock, queue = false, countQueries = false }: { clock?: Clock; queue?: boolean; countQueries?: boolean } = {}) {
   const logger = createLogger("warn", "bench");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-bench-"));
   fs.chmodSync(dir, 0o755);
   const pgServer = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench", logger });
   await migrateDeploy(pgServer.url);
-  const db = createPrisma(pgServer.url);
+  // Optionally count every SQL statement Prisma sends (the session store's pool is separate).
+  let queries = 0;
+  const db = countQueries ? new PrismaClient({ adapter: new PrismaPg({ connectionString: pgServer.url }), log: [{ emit: "event", level: "query" }] }) : createPrisma(pgServer.url);
+  if (countQueries) (db as unknown as { $on(e: "query", f: () => void): void }).$on("query", () => queries++);
   await seedDemo(db, logger);
   const dataDir = path.join(dir, "data");
   await syncContent({ db, contentDir: "content", quizDir: "quizzes", dataDir, prepareData: false, logger });
@@ -35,8 +40,9 @@ export async function startBenchServer({ clock, queue = false }: { clock?: Clock
   const server = app.listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
   return {
-    db,
+    db: db as ReturnType<typeof createPrisma>,
     logger,
+    queries: () => queries,
     url: pgServer.url,
     dataDir,
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

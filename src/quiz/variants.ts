@@ -145,6 +145,13 @@ export class SeededRandom {
   int(from: number, to: number): number {
     return uniformInt(this.rng, from, to);
   }
+  /** Uniform in [a, b). */
+  float(a = 0, b = 1): number {
+    return a + (this.int(0, 0x3fffffff) / 0x40000000) * (b - a);
+  }
+  chance(p: number): boolean {
+    return this.float() < p;
+  }
   pick<T>(items: readonly T[]): T {
     return items[this.int(0, items.length - 1)]!;
   }

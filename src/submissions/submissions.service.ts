@@ -95,7 +95,7 @@ export class SubmissionsService {
   }
 
   teamSubmissions(caseStudyId: string, teamId: string) {
-    return this.deps.db.submission.findMany({ where: { caseStudyId, teamId }, orderBy: { number: "desc" }, include: { results: { where: { current: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } });
+    return this.deps.db.submission.findMany({ where: { caseStudyId, teamId }, orderBy: { number: "desc" }, include: { results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } });
   }
 
   /** Marks or unmarks a final submission (scored ones only), within the allowed number. */
@@ -119,7 +119,8 @@ export class SubmissionsService {
   async leaderboard(cs: CaseStudyRow, showPrivate: boolean) {
     const teams = await this.deps.db.team.findMany({
       where: { courseId: cs.courseId },
-      include: { submissions: { where: { caseStudyId: cs.id }, include: { results: { where: { current: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } } },
+      // Scores only: a result's details (per-class tables, confusion matrix) are large.
+      include: { submissions: { where: { caseStudyId: cs.id }, include: { results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } } },
     });
     const rows = teams.map((t) => {
       const scored = t.submissions.filter((s) => s.status === SubmissionStatus.SCORED && s.results[0]);
@@ -149,7 +150,7 @@ export class SubmissionsService {
     return this.deps.db.submission.findMany({
       where: { caseStudyId: cs.id, ...(filter.status ? { status: filter.status } : {}), ...(filter.teamId ? { teamId: filter.teamId } : {}) },
       orderBy: { createdAt: "desc" },
-      include: { team: true, user: { select: { name: true } }, results: { where: { current: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } },
+      include: { team: true, user: { select: { name: true } }, results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } },
       take: 500,
     });
   }

@@ -21,13 +21,6 @@ export interface DatasetOptions {
 export const DEFAULT_DATASET: DatasetOptions = { seed: 2026, trainPerClass: 120, miniHoldout: 215, holdout: 12_630 };
 
 class Rng extends SeededRandom {
-  /** Uniform in [a, b). */
-  float(a = 0, b = 1): number {
-    return a + (this.int(0, 0x3fffffff) / 0x40000000) * (b - a);
-  }
-  chance(p: number): boolean {
-    return this.float() < p;
-  }
   color(min = 0, max = 255): string {
     return `rgb(${this.int(min, max)},${this.int(min, max)},${this.int(min, max)})`;
   }
