@@ -6,6 +6,7 @@ const DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"];
 const COLOURS = ["#0b5cad", "#9a6700", "#1a7f37", "#8250df", "#cf222e", "#57606a"];
 
 export function histogramSvg(counts: number[], labels: string[], description: string, { width = 420, height = 180 } = {}): string {
+  if (counts.every((n) => n === 0)) return `<p class="muted chart-empty">No data yet.</p>`;
   const max = Math.max(1, ...counts);
   const left = 30;
   const bottom = 30;
@@ -42,13 +43,17 @@ export function lineChartSvg(series: Series[], opts: { xMin: number; xMax: numbe
     return `<line x1="${left}" y1="${y}" x2="${width - right}" y2="${y}" stroke="#d0d7de"/><text x="${left - 4}" y="${y + 3}" text-anchor="end" font-size="9">${Number((f * opts.yMax).toFixed(2))}</text>`;
   });
   const xl = opts.xLabels.map((l) => `<text x="${sx(l.x)}" y="${height - bottom + 14}" text-anchor="middle" font-size="9">${esc(l.label)}</text>`);
+  // End labels, pushed apart so lines ending at the same value stay readable.
+  const labelY = new Map<number, number>();
+  const ends = series.map((s, i) => ({ i, y: s.points.length ? sy(s.points.at(-1)!.y) + 3 : 0 })).filter((e) => series[e.i]!.points.length).sort((a, b) => a.y - b.y);
+  for (const [k, e] of ends.entries()) labelY.set(e.i, k ? Math.max(e.y, labelY.get(ends[k - 1]!.i)! + 11) : e.y);
   const lines = series.map((s, i) => {
     if (!s.points.length) return "";
     const d = s.points.map((p, k) => `${k ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
     const last = s.points.at(-1)!;
     return `<g><title>${esc(`${s.label}: ${s.points.map((p) => Number(p.y.toFixed(3))).join(", ")}`)}</title>` +
       `<path d="${d}" fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="2" stroke-dasharray="${DASHES[i % DASHES.length]}"/>` +
-      `<text x="${sx(last.x) + 4}" y="${sy(last.y) + 3}" font-size="10">${esc(s.label)}</text></g>`;
+      `<text x="${sx(last.x) + 4}" y="${labelY.get(i)!}" font-size="10">${esc(s.label)}</text></g>`;
   });
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(opts.description)}">` +
     `${grid.join("")}${xl.join("")}<text x="10" y="${top + 6}" font-size="9">${esc(opts.yLabel)}</text>${lines.join("")}</svg>`;
