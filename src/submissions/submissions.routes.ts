@@ -1,7 +1,6 @@
 import { Router, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type PgBoss from "pg-boss";
 import yazl from "yazl";
@@ -138,7 +137,8 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
   // Upload: multipart (size-limited by the case study), checked at once, then queued.
   const upload: RequestHandler = (req, res, next) => {
     const cs = res.locals.caseStudy!;
-    const dir = path.join(os.tmpdir(), "cnn-uploads");
+    // Inside DATA_DIR, so moving a finished upload into place is a rename on the same file system.
+    const dir = path.join(dataDir, "uploads-tmp");
     fs.mkdirSync(dir, { recursive: true });
     multer({ dest: dir, limits: { fileSize: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } }).single("model")(req, res, (err: unknown) => {
       if (!err) return next();
@@ -148,7 +148,14 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     });
   };
 
-  router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), upload, csrfProtection, async (req, res) => {
+  // The form's token arrives inside the multipart body, so it is checked after the upload; a rejected upload is deleted.
+  const csrfAfterUpload: RequestHandler = (req, res, next) =>
+    csrfProtection(req, res, (err?: unknown) => {
+      if (err && req.file) fs.rmSync(req.file.path, { force: true });
+      next(err);
+    });
+
+  router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), upload, csrfAfterUpload, async (req, res) => {
     const { course, caseStudy: cs, myTeam, user } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user">> & { myTeam: { id: string } | null };
     const file = req.file;
     const discard = () => file && fs.rmSync(file.path, { force: true });

@@ -1,7 +1,6 @@
 // Case-study submissions over HTTP: upload every format, the worker scores them from
 // the queue, limits, final choices, the leaderboard's visibility rules, access.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
@@ -113,8 +112,11 @@ test("bad uploads are refused at once, before queueing; nothing is stored", asyn
   expect(big.status).toBe(413);
   expect($(big.text)(".error-message").text()).toContain("larger than 3 MB");
   expect(await t.db.submission.count()).toBe(0);
+  // A forged upload (no CSRF token) is refused and its temporary file removed.
+  const forged = await ben.post(`${CASE}/submissions`).attach("model", path.join(MODELS, "seq-basic.keras"));
+  expect(forged.status).toBe(403);
   expect(stored()).toBe(before);
-  expect(fs.readdirSync(path.join(os.tmpdir(), "cnn-uploads"))).not.toContain(expect.stringMatching(/./)); // temp files removed
+  expect(fs.readdirSync(path.join(t.dataDir, "uploads-tmp"))).toEqual([]); // temporary files removed
 });
 
 test("a refused model fails with its reason and does not count against the limits", async () => {
