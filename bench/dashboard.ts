@@ -12,7 +12,7 @@ import { readResponse, type SlotQuestion } from "../src/quiz/questions.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { SeededRandom } from "../src/quiz/variants.js";
 import { answerFields } from "../tests/helpers/quiz.js";
-import { startBenchServer } from "./harness.js";
+import { signInHttp, startBenchServer } from "./harness.js";
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 30);
@@ -80,11 +80,7 @@ clockNow = now;
 console.log(`bench:dashboard — seeded ${STUDENTS} students, ${teams.length} teams, ${ticks.length} ticks, ${attempts} quiz attempts, ${submissions} submissions in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${os.cpus().length} cores, Node ${process.version}`);
 
 // The instructor, signed in over HTTP.
-const login = await fetch(`${base}/login`);
-const cookie0 = login.headers.get("set-cookie")!.split(";")[0]!;
-const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-const res = await fetch(`${base}/login`, { method: "POST", redirect: "manual", headers: { cookie: cookie0, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ _csrf: csrf, email: "instructor@example.edu", password: DEMO_PASSWORDS.instructor }) });
-const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+const { cookie } = await signInHttp(base, "instructor@example.edu", DEMO_PASSWORDS.instructor, "/courses/cnn");
 
 async function measure(title: string, path: string) {
   const times: number[] = [];

@@ -60,3 +60,21 @@ export async function startBenchServer({ clock, queue = false, countQueries = fa
     },
   };
 }
+
+/**
+ * Signs in over HTTP as a person would, then opens `page`; returns the session cookie,
+ * the CSRF token from that page, and the page's HTML.
+ */
+export async function signInHttp(base: string, email: string, password: string, page: string): Promise<{ cookie: string; csrf: string; html: string }> {
+  const token = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  const login = await fetch(`${base}/login`);
+  const anon = login.headers.get("set-cookie")!.split(";")[0]!;
+  const res = await fetch(`${base}/login`, {
+    method: "POST", redirect: "manual", headers: { cookie: anon, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: token(await login.text()), email, password }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in of ${email}: HTTP ${res.status}`);
+  const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+  const html = await (await fetch(`${base}${page}`, { headers: { cookie } })).text();
+  return { cookie, csrf: token(html), html };
+}

@@ -10,7 +10,7 @@ import { CourseRole } from "../src/platform/db/prisma.js";
 import type { SlotQuestion } from "../src/quiz/questions.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { answerFields } from "../tests/helpers/quiz.js";
-import { startBenchServer } from "./harness.js";
+import { signInHttp, startBenchServer } from "./harness.js";
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -59,16 +59,9 @@ const students: Student[] = users.map((u) => ({ email: u.email, userId: u.id, co
 console.log(`bench:quiz — ${STUDENTS} students, ${CONCURRENCY} requests in flight, ${os.cpus().length} cores, Node ${process.version}`);
 
 await phase("sign in (scrypt, not the quiz)", students, async (s) => {
-  const login = await fetch(`${base}/login`);
-  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: csrf, email: s.email, password: DEMO_PASSWORDS.student }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in: HTTP ${res.status}`);
-  s.cookie = res.headers.get("set-cookie")!.split(";")[0]!;
-  s.csrf = /name="_csrf" value="([^"]+)"/.exec(await (await fetch(QUIZ, { headers: { cookie: s.cookie } })).text())![1]!;
+  const session = await signInHttp(base, s.email, DEMO_PASSWORDS.student, "/courses/cnn/quizzes/cnn-friday");
+  s.cookie = session.cookie;
+  s.csrf = session.csrf;
 });
 
 await phase("POST start attempt", students, async (s) => {

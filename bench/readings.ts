@@ -4,7 +4,7 @@
 import os from "node:os";
 import autocannon from "autocannon";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
-import { startBenchServer } from "./harness.js";
+import { signInHttp, startBenchServer } from "./harness.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -12,16 +12,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const { db, base, close } = await startBenchServer();
 
 async function signIn(email: string) {
-  const login = await fetch(`${base}/login`);
-  let cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: csrf, email, password: DEMO_PASSWORDS.student }),
-  });
-  cookie = res.headers.get("set-cookie")!.split(";")[0]!;
-  const page = await (await fetch(`${base}/courses/cnn/modules/cnn`, { headers: { cookie } })).text();
-  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, tick: /action="([^"]+\/checklist\/[^"]+)"/.exec(page)![1]! };
+  const { cookie, csrf, html } = await signInHttp(base, email, DEMO_PASSWORDS.student, "/courses/cnn/modules/cnn");
+  return { cookie, csrf, tick: /action="([^"]+\/checklist\/[^"]+)"/.exec(html)![1]! };
 }
 
 function run(title: string, opts: autocannon.Options): Promise<autocannon.Result> {

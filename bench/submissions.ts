@@ -10,7 +10,7 @@ import { hashPassword } from "../src/auth/password.js";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { generateDataset } from "../src/grading/dataset/generator.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
-import { startBenchServer } from "./harness.js";
+import { signInHttp, startBenchServer } from "./harness.js";
 
 const TEAMS = Number(process.env.BENCH_TEAMS ?? 16);
 const HOLDOUT = Number(process.env.BENCH_HOLDOUT ?? 1000);
@@ -38,12 +38,7 @@ for (let i = 0; i < TEAMS; i++) {
   await db.membership.create({ data: { userId: user.id, courseId: course.id, role: CourseRole.STUDENT } });
   const team = await db.team.create({ data: { courseId: course.id, name: `Bench team ${i}` } });
   await db.teamMember.create({ data: { teamId: team.id, userId: user.id, courseId: course.id } });
-  const login = await fetch(`${base}/login`);
-  const cookie0 = login.headers.get("set-cookie")!.split(";")[0]!;
-  const csrf0 = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-  const res = await fetch(`${base}/login`, { method: "POST", redirect: "manual", headers: { cookie: cookie0, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ _csrf: csrf0, email: user.email, password: DEMO_PASSWORDS.student }) });
-  const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${base}/courses/cnn/case-studies/${cs.slug}`, { headers: { cookie } })).text())![1]!;
+  const { cookie, csrf } = await signInHttp(base, user.email, DEMO_PASSWORDS.student, `/courses/cnn/case-studies/${cs.slug}`);
   students.push({ email: user.email, cookie, csrf });
 }
 const modelBytes = fs.readFileSync(MODEL);

@@ -8,6 +8,7 @@ import { csrfProtection } from "../platform/http.js";
 import { loadModule } from "../readings/readings.loaders.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ChecklistService } from "./checklist.service.js";
+import { isUuid } from "../platform/text.js";
 
 const TickBody = z.object({
   done: z.enum(["1", "0", "true", "false"], { message: "must be 1 (done) or 0 (not done)" }).transform((v) => v === "1" || v === "true"),
@@ -21,7 +22,7 @@ export function checklistRoutes({ readings, checklist }: { readings: ReadingsSer
     const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
     if (course.role !== CourseRole.STUDENT) throw new Forbidden("Only students keep a checklist. Staff see everyone's progress on the dashboard.");
     const itemId = String(req.params.itemId);
-    const item = /^[0-9a-f-]{36}$/i.test(itemId) ? await readings.item(mod.id, itemId) : null;
+    const item = isUuid(itemId) ? await readings.item(mod.id, itemId) : null;
     if (!item) throw new NotFound("That checklist item no longer exists; the reading may have changed. Reload the page.");
     const body = TickBody.parse(req.body ?? {});
     await checklist.setDone(item.id, user.id, body.done);

@@ -4,6 +4,7 @@ import type { RequestHandler } from "express";
 import { CourseRole } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
 import type { CoursesService, LoadedCourse } from "./courses.service.js";
+import { isUuid } from "../platform/text.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -44,7 +45,7 @@ export function loadStudent(courses: CoursesService): RequestHandler {
     if (course.role === CourseRole.STUDENT && userId !== me.id) {
       throw new Forbidden("You can only see your own pages.");
     }
-    const member = /^[0-9a-f-]{36}$/i.test(userId) ? await courses.member(course.id, userId) : null;
+    const member = isUuid(userId) ? await courses.member(course.id, userId) : null;
     if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("There is no such student in this course.");
     res.locals.student = { id: member.user.id, name: member.user.name, email: member.user.email, lastSeenAt: member.user.lastSeenAt };
     next();

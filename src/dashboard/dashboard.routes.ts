@@ -13,6 +13,7 @@ import { privateVisible, type SubmissionsService } from "../submissions/submissi
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
 import { histogramSvg, lineChartSvg } from "./svg.js";
+import { csvRow } from "../platform/text.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
@@ -115,12 +116,11 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: 100_000 });
     const board = caseStudy ? await submissions.leaderboard(caseStudy, true) : [];
     const points = new Map(board.map((b) => [b.teamId, b.privatePoints]));
-    const q = (v: unknown) => `"${String(v ?? "").replace(/"/g, '""')}"`;
     const lines = [["email", "name", "team", "theory_percent", "practical_percent", "readings_percent", "quiz_percent", "quiz_passed", "quiz_attempts", "case_study_points", "case_study_submissions"].join(",")];
     for (const r of rows) {
-      lines.push([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
+      lines.push(csvRow([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
         r.quizPercent === null ? "" : Math.round(r.quizPercent * 100) / 100, r.quizPassed === null ? "" : r.quizPassed ? "yes" : "no", r.quizAttempts,
-        r.teamId ? (points.get(r.teamId) ?? "") : "", r.caseSubmissions].map(q).join(","));
+        r.teamId ? (points.get(r.teamId) ?? "") : "", r.caseSubmissions]));
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${course.slug}-gradebook.csv"`);

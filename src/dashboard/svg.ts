@@ -1,7 +1,8 @@
 // Small server-drawn SVG charts for the dashboard (no script, so the strict CSP
 // holds). Readable without colour: series differ by dash pattern and are labelled at
 // their ends; bars carry their counts; every chart has a text description.
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as esc } from "../platform/text.js";
+
 const DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"];
 const COLOURS = ["#0b5cad", "#9a6700", "#1a7f37", "#8250df", "#cf222e", "#57606a"];
 

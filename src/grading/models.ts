@@ -261,8 +261,7 @@ async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
   const outputName = session.outputNames[0]!;
   const run = async (batch: tf.Tensor4D) => {
     const x = layout === "NCHW" ? tf.transpose(batch, [0, 3, 1, 2]) : batch;
-    // A copy made here: ONNX Runtime checks the array's type strictly.
-    const data = new Float32Array(await x.data());
+    const data = (await x.data()) as Float32Array;
     if (x !== batch) x.dispose();
     const result = await session.run({ [inputName]: new ort.Tensor("float32", data, x.shape) });
     const out = result[outputName]!;

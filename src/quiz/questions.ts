@@ -5,6 +5,7 @@
 import { renderFragment } from "../readings/dialect.js";
 import type { Question, QuestionType } from "./quiz.definition.js";
 import { evaluateNumber, fillTemplate, formatNumber, isVariant, SeededRandom, validCombinations, variantKey, withLets, type Scope } from "./variants.js";
+import { escapeHtml as esc } from "../platform/text.js";
 
 export interface Option {
   /** The name in the form: given after shuffling, so it never hints at the answer. */
@@ -264,7 +265,6 @@ function gradeFraction(q: SlotQuestion, r: Response): number {
 
 /** The right answer in words, for the review (only when the review rules allow). */
 export function rightAnswerHtml(q: SlotQuestion): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   switch (q.type) {
     case "single":
     case "multiple":

@@ -2,6 +2,7 @@ import type { RequestHandler } from "express";
 import { CourseRole } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
 import type { AttemptRow, QuizRow, QuizService } from "./quiz.service.js";
+import { isUuid } from "../platform/text.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -14,8 +15,6 @@ declare global {
     }
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function loadQuiz(quizzes: QuizService): RequestHandler {
   return async (req, res, next) => {
@@ -30,7 +29,7 @@ export function loadQuiz(quizzes: QuizService): RequestHandler {
 export function loadAttempt(quizzes: QuizService): RequestHandler {
   return async (req, res, next) => {
     const id = String(req.params.attemptId);
-    const attempt = UUID.test(id) ? await quizzes.attempt(id) : null;
+    const attempt = isUuid(id) ? await quizzes.attempt(id) : null;
     if (!attempt || attempt.quizId !== res.locals.quiz!.id) throw new NotFound("There is no such attempt. Open the quiz page to see your attempts.");
     const own = attempt.userId === res.locals.user!.id;
     if (!own && res.locals.course!.role === CourseRole.STUDENT) throw new Forbidden("This attempt is another student's. You can only open your own attempts.");

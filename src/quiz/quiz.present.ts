@@ -5,6 +5,7 @@ import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
 import { formatNumber } from "./variants.js";
+import { escapeHtml as esc } from "../platform/text.js";
 
 export interface SlotRow {
   slot: number;
@@ -64,7 +65,6 @@ export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewI
 /** The student's own answer, in words. */
 function answerHtml(q: SlotQuestion, r: Response | null): string {
   if (!isAnswered(r)) return "";
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const x = r as Record<string, unknown>;
   switch (q.type) {
     case "single":

@@ -2,7 +2,7 @@
 // matrix heatmap and per-class F1 bars. Readable without colour: intensity and
 // position carry the values, every cell and bar has a text title, and the same
 // numbers are in the per-class table next to them.
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as esc } from "../platform/text.js";
 
 export function confusionSvg(confusion: number[][], names: string[]): string {
   const k = confusion.length;

@@ -19,6 +19,7 @@ import { csrfProtection, flash, saveSession } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
 import { privateVisible, settingsOf, type CaseStudyRow, type SubmissionsService } from "./submissions.service.js";
+import { csvRow, isUuid } from "../platform/text.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -31,7 +32,6 @@ declare global {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUS_LABEL: Record<SubmissionStatus, string> = { QUEUED: "Queued", RUNNING: "Running", SCORED: "Scored", FAILED: "Failed" };
 
 const OverrideBody = z.object({
@@ -54,7 +54,7 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
   /** A submission of the loaded case study: its team's members and course staff may see it; nobody else. */
   const loadSubmission: RequestHandler = async (req, res, next) => {
     const id = String(req.params.submissionId);
-    const sub = UUID.test(id) ? await submissions.submission(id) : null;
+    const sub = isUuid(id) ? await submissions.submission(id) : null;
     if (!sub || sub.caseStudyId !== res.locals.caseStudy!.id) throw new NotFound("There is no such submission.");
     if (res.locals.course!.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
     res.locals.submission = sub;
@@ -272,7 +272,7 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
   router.post("/case-studies/:caseSlug/rescore", csrfProtection, loadCaseStudy, requireStaff, async (req, res) => {
     const cs = res.locals.caseStudy!;
     const one = (req.body as { submissionId?: string }).submissionId;
-    const ids = await submissions.rescore(cs, one && UUID.test(one) ? [one] : undefined);
+    const ids = await submissions.rescore(cs, one && isUuid(one) ? [one] : undefined);
     await enqueue(ids);
     flash(req, "success", ids.length ? `${ids.length} submission(s) queued for scoring.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");
     await saveSession(req);
@@ -292,11 +292,10 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
     const rows = await submissions.leaderboard(cs, true);
     const roster = await courses.roster(course.id);
-    const q = (v: unknown) => `"${String(v ?? "").replace(/"/g, '""')}"`;
     const lines = [["email", "name", "team", "points", "private_score", "public_score", "submissions", "overridden"].join(",")];
     for (const m of roster.members.filter((x) => x.role === CourseRole.STUDENT)) {
       const r = rows.find((x) => x.team === m.team);
-      lines.push([m.email, m.name, m.team, r?.privatePoints ?? "", r?.privateScore ?? "", r?.publicScore ?? "", r?.submissions ?? 0, r?.overridden ? "yes" : ""].map(q).join(","));
+      lines.push(csvRow([m.email, m.name, m.team, r?.privatePoints ?? "", r?.privateScore ?? "", r?.publicScore ?? "", r?.submissions ?? 0, r?.overridden ? "yes" : ""]));
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);

@@ -46,16 +46,14 @@ export class SubmissionsService {
     return this.deps.db.caseStudy.findMany({ where: { courseId }, orderBy: { deadlineAt: "asc" } });
   }
 
-  async limits(cs: CaseStudyRow, teamId: string, timeZone: string): Promise<LimitState> {
+  async limits(cs: CaseStudyRow, teamId: string, timeZone: string, db: Pick<Db, "submission"> = this.deps.db): Promise<LimitState> {
     const s = settingsOf(cs).limits;
     const now = this.now();
     const dayStart = DateTime.fromJSDate(now, { zone: timeZone }).startOf("day");
     const counted = { caseStudyId: cs.id, teamId, status: { not: SubmissionStatus.FAILED } };
-    const [usedToday, usedTotal, last] = await Promise.all([
-      this.deps.db.submission.count({ where: { ...counted, createdAt: { gte: dayStart.toJSDate() } } }),
-      this.deps.db.submission.count({ where: counted }),
-      this.deps.db.submission.findFirst({ where: counted, orderBy: { createdAt: "desc" }, select: { createdAt: true } }),
-    ]);
+    const usedToday = await db.submission.count({ where: { ...counted, createdAt: { gte: dayStart.toJSDate() } } });
+    const usedTotal = await db.submission.count({ where: counted });
+    const last = await db.submission.findFirst({ where: counted, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
     const cooldownUntil = last && s.cooldownMinutes ? new Date(last.createdAt.getTime() + s.cooldownMinutes * 60_000) : null;
     const resetsAt = dayStart.plus({ days: 1 }).toJSDate();
     let blocked: string | null = null;
@@ -76,7 +74,7 @@ export class SubmissionsService {
     const { db } = this.deps;
     return db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${cs.id}:${team.id}`}))`;
-      const state = await this.limits(cs, team.id, timeZone);
+      const state = await this.limits(cs, team.id, timeZone, tx);
       if (state.blocked) throw new TooManyRequests(`${state.blocked} Nothing was uploaded.`);
       const last = await tx.submission.findFirst({ where: { caseStudyId: cs.id, teamId: team.id }, orderBy: { number: "desc" }, select: { number: true } });
       const sub = await tx.submission.create({

@@ -1,0 +1,18 @@
+// Small text helpers shared by features: HTML escaping for markup built in code,
+// CSV rows for exports, and the shape of ids that arrive in URLs.
+import MarkdownIt from "markdown-it";
+
+/** Escapes &, <, >, " and ' for text placed in HTML or SVG. */
+export const escapeHtml: (s: string) => string = MarkdownIt().utils.escapeHtml;
+
+/** One CSV line: every value quoted, quotes doubled (safe for spreadsheets' column splitting). */
+export function csvRow(values: unknown[]): string {
+  return values.map((v) => `"${String(v ?? "").replace(/"/g, '""')}"`).join(",");
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a well-formed UUID: anything else in a URL is a 404 without a database query. */
+export function isUuid(s: string): boolean {
+  return UUID.test(s);
+}
