@@ -79,7 +79,10 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
       override: sub.overrides[0] ?? null,
       n: pub.n, engine: r.engine, seconds: r.seconds?.toFixed(2), imagesPerSecond: pub.imagesPerSecond ? Math.round(pub.imagesPerSecond) : null,
       preprocessing: pub.preprocessing,
-      model: pub.model && { ...pub.model, paramsLabel: pub.model.params?.toLocaleString("en"), mflops: pub.model.flopsPerImage ? (pub.model.flopsPerImage / 1e6).toFixed(1) : null },
+      model: pub.model && {
+        ...pub.model, paramsLabel: pub.model.params?.toLocaleString("en") ?? "an unknown number of", mflops: pub.model.flopsPerImage ? (pub.model.flopsPerImage / 1e6).toFixed(1) : null,
+        inputLabel: `(${pub.model.inputShape.map((d) => (typeof d === "number" && d > 0 ? d : "None")).join(", ")})`,
+      },
       perClass: pub.perClass.map((c) => ({ ...c, precision: c.precision.toFixed(3), recall: c.recall.toFixed(3), f1v: c.f1.toFixed(3) })),
       mostConfused: pub.mostConfused,
       misclassified: pub.misclassified.map((m, i) => ({ ...m, trueName: details.classNames[m.trueClass], predictedName: details.classNames[m.predicted], href: `${subHref}/misclassified/${i}` })),
@@ -192,6 +195,7 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
     res.render("submission", {
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
+      sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
       statusLabel: STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
       isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
