@@ -388,7 +388,23 @@ describe("policy", () => {
     expect(grade.attempts).toBe(3);
   });
 
-  test("review rules: nothing after submit if so configured; shuffling per student", async () => {
+  test("shuffling: questions come in a different order for different students, or in file order when off", async () => {
+    await withQuiz("shuffleQuestions: true\nshuffleChoices: false");
+    const orders = new Set<string>();
+    for (const who of ["alice", "ben", "chloe", "dev", "emma", "felix"]) {
+      const a = await startedAttempt(await as(`${who}@example.edu`), "policy");
+      orders.add((await slotsOf(a.id)).map((s) => s.questionId).join(","));
+      // Choices keep the file's order when shuffleChoices is off.
+      expect((await slotsOf(a.id)).find((s) => s.q.type === "single")!.q.choices!.map((c) => c.orig)).toEqual([0, 1]);
+    }
+    expect(orders.size).toBeGreaterThan(1); // six students all in one order of three: (1/6)^5
+    await resetAttempts();
+    await withQuiz("shuffleQuestions: false");
+    const a = await startedAttempt(await as("ben@example.edu"), "policy");
+    expect((await slotsOf(a.id)).map((s) => s.questionId)).toEqual(["one", "two", "three"]);
+  });
+
+  test("review rules: nothing after submit if so configured", async () => {
     await withQuiz("shuffleQuestions: true\nreview:\n  afterSubmit: []\n  afterClose: [score]\ncloses: 2026-11-26T09:00");
     const alice = await as("alice@example.edu");
     const a = await startedAttempt(alice, "policy");
