@@ -1,9 +1,11 @@
 // The process that runs an uploaded model: load, check, preprocess, predict. It is a
-// separate process so a hostile or broken model can only crash itself; the parent
-// (runner.ts) enforces the time and memory budget and kills it when exceeded.
+// separate process, used for one job only, so a hostile or broken model can only
+// crash itself and nothing of it reaches the next job; the parent (runner.ts)
+// enforces the time and memory budget and kills it when exceeded.
 import * as tf from "@tensorflow/tfjs";
 import { ModelRefused } from "./errors.js";
 import { loadBatch } from "./images.js";
+import { useFastestEngine } from "./engine.js";
 import { checkModel, loadModel, type ModelLimits } from "./models.js";
 
 export interface InferenceJob {
@@ -60,8 +62,15 @@ async function run(job: InferenceJob) {
   await send({ type: "done", predictions, confidence, seconds });
 }
 
+// A process waits as a spare until it gets its one job: load the engine first, so the
+// job does not pay for it. If the parent goes away, so does this process.
+process.on("disconnect", () => process.exit(0));
+const engineReady = useFastestEngine().catch(() => undefined);
+
+// Listening at once: a job may arrive while the engine is still starting.
 process.once("message", (job: InferenceJob) => {
-  run(job)
+  engineReady
+    .then(() => run(job))
     .catch(async (e: unknown) => {
       if (e instanceof ModelRefused) await send({ type: "refused", message: e.message, code: e.code });
       else await send({ type: "failed", message: (e as Error)?.message ?? String(e) });

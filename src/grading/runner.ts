@@ -1,7 +1,7 @@
 // Runs inference in a child process with a time and memory budget. The child's
 // resident memory is read from /proc while it runs; over budget or over time, it is
 // killed and the student is told exactly which limit was hit.
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,15 +37,62 @@ function rssMb(pid: number): number | null {
   }
 }
 
+function spawnChild(memoryMb: number): ChildProcess {
+  return fork(CHILD, [], {
+    cwd: ROOT,
+    execArgv: ["--import", "tsx", `--max-old-space-size=${memoryMb}`],
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
+  });
+}
+
+// One spare process, started ahead and idle, so a job does not wait for TypeScript
+// and TF.js to start. Every job still gets a fresh process of its own.
+let spare: { child: ChildProcess; memoryMb: number; engine: string } | null = null;
+const forcedEngine = () => process.env.GRADING_ENGINE ?? "";
+
+function keepSpare(memoryMb: number) {
+  if (process.env.GRADING_SPARE === "0") return;
+  const child = spawnChild(memoryMb);
+  child.stderr?.resume();
+  child.on("exit", () => {
+    if (spare?.child === child) spare = null;
+  });
+  // An idle spare must not keep this process alive.
+  child.unref();
+  (child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  spare = { child, memoryMb, engine: forcedEngine() };
+}
+
+function takeChild(memoryMb: number): ChildProcess {
+  const s = spare;
+  spare = null;
+  let child: ChildProcess;
+  if (s && s.memoryMb === memoryMb && s.engine === forcedEngine() && s.child.exitCode === null && s.child.connected) {
+    child = s.child;
+    child.ref();
+    (child as unknown as { channel?: { ref(): void } }).channel?.ref();
+    child.stderr?.removeAllListeners("data");
+    child.stderr?.pause();
+  } else {
+    s?.child.kill("SIGKILL");
+    child = spawnChild(memoryMb);
+  }
+  keepSpare(memoryMb);
+  return child;
+}
+
+/** Stops the spare process (shutdown, tests). */
+export function stopSpare(): void {
+  spare?.child.kill("SIGKILL");
+  spare = null;
+}
+process.once("exit", stopSpare);
+
 export function runInference(job: InferenceJob, budget: Budget = DEFAULT_BUDGET, onProgress?: (done: number, total: number) => void): Promise<InferenceResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], {
-      cwd: ROOT,
-      execArgv: ["--import", "tsx", `--max-old-space-size=${budget.memoryMb}`],
-      serialization: "advanced",
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" },
-    });
+    const child = takeChild(budget.memoryMb);
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let summary: ModelSummary | null = null;

@@ -162,7 +162,7 @@ describe("refusals, each with a message a student can act on", () => {
   });
 
   test("the time and memory budget: the process is killed and the student told which limit", async () => {
-    const slow = await refusal(path.join(MODELS, "seq-basic.keras"), { timeoutMs: 200 });
+    const slow = await refusal(path.join(MODELS, "seq-basic.keras"), { timeoutMs: 20 });
     expect(slow.code).toBe("time_limit");
     expect(slow.message).toMatch(/took longer than 0 seconds|took longer than/);
     const big = await refusal(path.join(MODELS, "seq-basic.keras"), { memoryMb: 30 });
