@@ -182,7 +182,9 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
   });
   router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
     const course = res.locals.course!;
-    const parsed = parseRosterCsv(`email,name,role,team\n${[req.body.email, req.body.name, req.body.role, req.body.team].map((v) => `"${String(v ?? "").replace(/"/g, '""')}"`).join(",")}`);
+    // One person is a one-row import: the same checks and the same code path.
+    const body = req.body as Record<string, unknown>;
+    const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
     const preview = await roster.preview(course.id, parsed);
     if (preview.errors) throw new BadRequest(preview.rows[0]!.errors.join(" "));
     const result = await roster.apply(course.id, preview);

@@ -186,6 +186,13 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" })).status).toBe(409);
   expect((await instructor.post(`/courses/cnn/people/${ids.emma}/remove`).type("form").send({ _csrf: csrf })).status).toBe(303);
   expect(await t.db.membership.count({ where: { userId: ids.emma } })).toBe(0);
+  // Adding one person goes through the same checks as an import.
+  const added = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "Quinn@Example.edu", name: "Quinn Lee", role: "grader", team: "" });
+  expect(added.status).toBe(303);
+  expect((await t.db.membership.findFirstOrThrow({ where: { user: { email: "quinn@example.edu" } } })).role).toBe("GRADER");
+  const invalid = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "nobody", name: "", role: "student" });
+  expect(invalid.status).toBe(400);
+  expect($(invalid.text)(".error-message").text()).toContain('"nobody" is not an email address.');
   const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
   expect((await grader.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom((await grader.get("/courses/cnn/people")).text) })).status).toBe(403);
 });
