@@ -4,7 +4,8 @@ import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
-import type { QuizService } from "../quiz/quiz.service.js";
+import { percentLabel, timeTaken } from "../quiz/quiz.present.js";
+import { percentOf, type QuizService } from "../quiz/quiz.service.js";
 import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
@@ -83,8 +84,8 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       title: q.title,
       attempts: (await quizzes.attemptsOf(q.id, s.id)).map((a) => ({
         ...a, href: `${base}/quizzes/${q.slug}/attempts/${a.id}`, inProgress: a.status === "IN_PROGRESS",
-        percent: a.status === "SUBMITTED" ? `${Math.round(((a.score ?? 0) / a.maxScore) * 1000) / 10}%` : null,
-        minutes: a.submittedAt ? Math.round((a.submittedAt.getTime() - a.startedAt.getTime()) / 6000) / 10 : null,
+        percent: a.status === "SUBMITTED" ? percentLabel(percentOf(a)) : null,
+        took: timeTaken(a),
       })),
       grade: await quizzes.grade(q.id, s.id),
     })));

@@ -151,7 +151,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const a = await dashboard.attention(course.id);
     const base = courseBase(req);
     const sub = (x: { id: string; caseStudy: { slug: string } }) => `${base}/case-studies/${x.caseStudy.slug}/submissions/${x.id}`;
-    const cs = (await submissions.caseStudies(course.id))[0];
+    const { caseStudy: cs } = await dashboard.focus(course.id);
     res.render("grading", {
       title: `Grading — ${course.title}`, course, base, isStaff: true,
       failed: a.failed.map((x) => ({ ...x, href: sub(x) })), stuck: a.stuck.map((x) => ({ ...x, href: sub(x) })),

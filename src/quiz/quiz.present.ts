@@ -110,3 +110,23 @@ export function reviewSlotView(row: SlotRow, index: number, show: Set<ReviewItem
     rightAnswerHtml: show.has("rightAnswer") ? rightAnswerHtml(q) : undefined,
   };
 }
+
+// #region attempt figures, the same wherever an attempt is listed
+
+/** How long an attempt took, in words ("12 min", "1 h 5 min"); null while in progress. */
+export function timeTaken(a: { startedAt: Date; submittedAt: Date | null }): string | null {
+  if (!a.submittedAt) return null;
+  const min = Math.round((a.submittedAt.getTime() - a.startedAt.getTime()) / 60_000);
+  if (min < 1) return "under a minute";
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+export function percentLabel(p: number): string {
+  return `${formatNumber(Math.round(p * 10) / 10)}%`;
+}
+
+/** "12.5 / 14" — points of a submitted attempt. */
+export function pointsLabel(a: { score: number | null; maxScore: number }): string {
+  return `${formatNumber(Math.round((a.score ?? 0) * 100) / 100)} / ${formatNumber(a.maxScore)}`;
+}

@@ -10,7 +10,7 @@ import { csrfProtection, flash, saveSession } from "../platform/http.js";
 import { renderFragment } from "../readings/dialect.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
-import { attemptSlotView, reviewSlotView } from "./quiz.present.js";
+import { attemptSlotView, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
 import { definitionOf, percentOf, policyFor, reviewItems, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
 import { formatNumber } from "./variants.js";
 
@@ -31,17 +31,6 @@ const OverrideBody = z.object({
   closes: z.string().trim().optional(),
   note: z.string().trim().max(500).optional(),
 });
-
-function fmtDuration(ms: number): string {
-  const min = Math.round(ms / 60_000);
-  if (min < 1) return "under a minute";
-  if (min < 60) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
-}
-
-function percentLabel(p: number): string {
-  return `${formatNumber(Math.round(p * 10) / 10)}%`;
-}
 
 export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses: CoursesService }) {
   const router = Router({ mergeParams: true });
@@ -92,8 +81,8 @@ export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses
         inProgress: a.status === AttemptStatus.IN_PROGRESS,
         submittedAt: a.submittedAt,
         autoSubmitted: a.autoSubmitted,
-        took: a.submittedAt ? fmtDuration(a.submittedAt.getTime() - a.startedAt.getTime()) : null,
-        score: a.status === AttemptStatus.SUBMITTED && show.has("score") ? `${formatNumber(Math.round((a.score ?? 0) * 100) / 100)} / ${formatNumber(a.maxScore)} (${percentLabel(percentOf(a))})` : null,
+        took: timeTaken(a),
+        score: a.status === AttemptStatus.SUBMITTED && show.has("score") ? `${pointsLabel(a)} (${percentLabel(percentOf(a))})` : null,
         href: `${base(req, quiz)}/attempts/${a.id}`,
       })),
       open: open && { href: `${base(req, quiz)}/attempts/${open.id}`, secondsLeft: quizzes.secondsLeft(open) },
@@ -147,10 +136,10 @@ export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses
       student: student && { name: student.user.name, href: `/courses/${course.slug}/students/${student.user.id}` },
       attempt: {
         ...attempt, inProgress: attempt.status === AttemptStatus.IN_PROGRESS,
-        took: attempt.submittedAt ? fmtDuration(attempt.submittedAt.getTime() - attempt.startedAt.getTime()) : null,
+        took: timeTaken(attempt),
       },
       showScore: show.has("score"),
-      score: `${formatNumber(Math.round((attempt.score ?? 0) * 100) / 100)} / ${formatNumber(attempt.maxScore)}`,
+      score: pointsLabel(attempt),
       percent: percentLabel(percentOf(attempt)),
       passed: percentOf(attempt) >= policy.passPercent - 1e-9,
       passPercent: formatNumber(policy.passPercent),
