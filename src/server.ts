@@ -28,7 +28,7 @@ const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 let boss: PgBoss | null = null;
 try {
   boss = await startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
-  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, dataDir: config.DATA_DIR, logger });
+  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger });
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }

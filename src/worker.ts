@@ -10,7 +10,7 @@ import { startQueue } from "./submissions/queue.js";
 const rt = await startRuntime("worker");
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), rt.logger);
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
-await startScoringWorker(boss, { db: rt.db, dataDir: rt.config.DATA_DIR, logger: rt.logger });
+await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger });
 rt.logger.info("worker started; scoring case-study submissions from the queue");
 
 let stopping = false;

@@ -59,9 +59,10 @@ function keepSpare(memoryMb: number) {
   child.on("exit", () => {
     if (spare?.child === child) spare = null;
   });
-  // An idle spare must not keep this process alive.
+  // An idle spare must not keep this process alive: neither the process, its IPC channel nor its stderr pipe.
   child.unref();
   (child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  (child.stderr as unknown as { unref?(): void } | null)?.unref?.();
   spare = { child, memoryMb, engine: forcedEngine() };
 }
 
@@ -73,6 +74,7 @@ function takeChild(memoryMb: number): ChildProcess {
     child = s.child;
     child.ref();
     (child as unknown as { channel?: { ref(): void } }).channel?.ref();
+    (child.stderr as unknown as { ref?(): void } | null)?.ref?.();
     child.stderr?.removeAllListeners("data");
     child.stderr?.pause();
   } else {

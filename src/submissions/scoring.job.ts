@@ -1,6 +1,13 @@
 // Scoring one submission: the queue's job handler. Idempotent by submission and
 // holdout version — a retried or duplicated job finds the result and stops — and a
 // refused model is a result (FAILED with the reason), not a crash to retry.
+//
+// One run at a time per submission: a run holds a PostgreSQL advisory lock on a
+// connection of its own, which the database releases when the run ends or its
+// process dies. pg-boss gives a job whose run outlives `expireInSeconds` to the next
+// fetch even though the first run is alive (possibly in the same worker); that
+// second run finds the lock taken and leaves the work to the live one.
+import pg from "pg";
 import type { Logger } from "pino";
 import type PgBoss from "pg-boss";
 import { dataPaths, prepareData } from "../casestudy/casestudy.data.js";
@@ -12,6 +19,8 @@ import { SCORE_QUEUE } from "./queue.js";
 
 export interface ScoringDeps {
   db: Db;
+  /** For the run's own connection, which holds its lock. */
+  databaseUrl: string;
   dataDir: string;
   logger: Logger;
   /** Overrides of the grading limits (tests, benchmarks). */
@@ -24,10 +33,49 @@ function compact(r: ScoreResult) {
   return rest;
 }
 
+/** A run of this submission is alive elsewhere; the job is retried later. */
+export class ScoringBusy extends Error {
+  constructor(submissionId: string) {
+    super(`submission ${submissionId} is being scored by another run`);
+  }
+}
+
+/** Takes the submission's lock, or returns null when another live run holds it. */
+async function lockSubmission(databaseUrl: string, submissionId: string): Promise<(() => Promise<void>) | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on("error", () => {}); // a lost connection frees the lock; the result write is still guarded below
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [`score-submission:${submissionId}`]);
+    if (rows[0]?.ok) return () => client.end().catch(() => {});
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+  await client.end().catch(() => {});
+  return null;
+}
+
 export async function scoreSubmission(deps: ScoringDeps, submissionId: string, { lastTry = true } = {}): Promise<void> {
+  const release = await lockSubmission(deps.databaseUrl, submissionId);
+  if (!release) {
+    deps.logger.info({ submissionId }, "submission already being scored; leaving it to that run");
+    if (lastTry) return; // the live run records the outcome
+    throw new ScoringBusy(submissionId); // retried; by then the live run has usually finished
+  }
+  try {
+    await scoreLocked(deps, submissionId, lastTry);
+  } finally {
+    await release();
+  }
+}
+
+async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boolean): Promise<void> {
   const { db, logger } = deps;
   const sub = await db.submission.findUnique({ where: { id: submissionId }, include: { caseStudy: true } });
   if (!sub) return; // deleted since it was queued
+  // Refused or failed for good by an earlier run of this job; a rescore sets QUEUED first.
+  if (sub.status === SubmissionStatus.FAILED) return;
   const cs = sub.caseStudy;
   const done = await db.submissionResult.findUnique({ where: { submissionId_holdoutVersion: { submissionId, holdoutVersion: cs.holdoutVersion } } });
   if (done) {

@@ -12,6 +12,7 @@ import type PgBoss from "pg-boss";
 import type { GradingLimits } from "../../src/grading/score.js";
 import { startScoringWorker } from "../../src/submissions/scoring.job.js";
 import { startQueue } from "../../src/submissions/queue.js";
+import { stopSpare } from "../../src/grading/runner.js";
 import { createApp } from "../../src/app.js";
 import type { Clock } from "../../src/checklist/checklist.service.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
@@ -54,7 +55,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   let boss: PgBoss | null = null;
   if (opts.queue) {
     boss = await startQueue(tdb.url, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
-    if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits }, { pollingIntervalSeconds: 0.5 });
+    if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, databaseUrl: tdb.url, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits }, { pollingIntervalSeconds: 0.5 });
   }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
@@ -68,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     agent: () => request.agent(app),
     async close() {
       await boss?.stop({ graceful: false, wait: true, timeout: 2000 }).catch(() => {});
+      stopSpare(); // the idle inference process a scoring run left ready
       await new Promise((r) => setTimeout(r, 200)); // express-session's post-response touches
       await pool.end();
       await tdb.drop();
