@@ -76,7 +76,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
         description: `Share of ${c.students} students who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
       });
     }
-    const stats = quiz ? await dashboard.quizStatistics(quiz.id) : null;
+    const stats = quiz ? await dashboard.quizSummary(quiz.id) : null;
     const quizSvg = stats ? histogramSvg(stats.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Quiz attempt scores in 10% bins: ${stats.histogram.join(", ")}.`) : "";
     let caseSvg = "";
     let caseOverTimeSvg = "";

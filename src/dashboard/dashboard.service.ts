@@ -3,8 +3,8 @@
 // database, so 1,000 students cost no more queries than 10), the gradebook, the
 // week's charts, and quiz statistics recomputed only when attempts change.
 import { Prisma, type Db } from "../platform/db/prisma.js";
-import type { SlotQuestion } from "../quiz/questions.js";
-import { quizStats, type QuizStats, type StatAttempt } from "./quiz-stats.js";
+import type { QuizStats } from "../quiz/quiz.stats.js";
+import { readQuizStats, readQuizSummary } from "../quiz/quiz.stats.store.js";
 
 /** Sort keys → the SQL expression sorted on (then by name); missing values sort as the lowest. */
 export const ROSTER_SORTS = {
@@ -55,7 +55,6 @@ export interface RosterRow {
 }
 
 export class DashboardService {
-  private statsCache = new Map<string, { key: string; stats: QuizStats }>();
 
   constructor(private readonly deps: { db: Db }) {}
 
@@ -172,34 +171,14 @@ export class DashboardService {
     return teams;
   }
 
-  /** Statistics of a quiz over all submitted attempts; recomputed only when attempts were added or changed. */
-  async quizStatistics(quizId: string): Promise<QuizStats> {
-    const { db } = this.deps;
-    const agg = await db.quizAttempt.aggregate({ where: { quizId, status: "SUBMITTED" }, _count: true, _max: { submittedAt: true } });
-    const key = `${agg._count}:${agg._max.submittedAt?.toISOString() ?? ""}`;
-    const cached = this.statsCache.get(quizId);
-    if (cached?.key === key) return cached.stats;
-    const attempts = await db.quizAttempt.findMany({
-      where: { quizId, status: "SUBMITTED" },
-      select: { score: true, maxScore: true, startedAt: true, submittedAt: true, slots: { select: { questionId: true, variant: true, question: true, response: true, score: true } } },
-    });
-    const stats = quizStats(attempts.map((a): StatAttempt => ({
-      score: a.score ?? 0, maxScore: a.maxScore,
-      seconds: a.submittedAt ? (a.submittedAt.getTime() - a.startedAt.getTime()) / 1000 : null,
-      slots: a.slots.map((s) => {
-        const q = s.question as unknown as SlotQuestion;
-        const r = (s.response ?? {}) as { choice?: string; choices?: string[] };
-        const picked = r.choice ? [r.choice] : (r.choices ?? []);
-        const options = q.choices ? [...q.choices].sort((x, y) => (x.orig ?? 0) - (y.orig ?? 0)) : undefined;
-        return {
-          questionId: s.questionId, variant: s.variant, points: q.points, score: s.score ?? 0, type: q.type, textHtml: q.textHtml,
-          options: options?.map((o) => o.html.replace(/<[^>]+>/g, "")),
-          chosen: q.choices ? q.choices.filter((c) => picked.includes(c.key)).map((c) => c.orig ?? 0) : undefined,
-        };
-      }),
-    })));
-    this.statsCache.set(quizId, { key, stats });
-    return stats;
+  /** Statistics of a quiz over all submitted attempts, from the sums each submit keeps current. */
+  quizStatistics(quizId: string): Promise<QuizStats> {
+    return readQuizStats(this.deps.db, quizId);
+  }
+
+  /** The quiz-level figures without the per-question ones, for the dashboard's chart. */
+  quizSummary(quizId: string): Promise<QuizStats> {
+    return readQuizSummary(this.deps.db, quizId);
   }
 
   /** Things staff should look at: grader failures, jobs stuck running, recent overrides. */

@@ -1,4 +1,4 @@
-import { median, quizStats, type StatAttempt } from "../../src/dashboard/quiz-stats.js";
+import { efficiencyOf, median, quizStats, type StatAttempt } from "../../src/quiz/quiz.stats.js";
 
 /** Attempts from item scores per question (1 point each). */
 function attempts(rows: Record<string, number>[], extra: (q: string, i: number) => Partial<StatAttempt["slots"][number]> = () => ({})): StatAttempt[] {
@@ -59,4 +59,10 @@ test("median and empty input", () => {
   expect(median([3, 1, 2])).toBe(2);
   expect(median([])).toBeNull();
   expect(quizStats([])).toMatchObject({ attempts: 0, mean: null, median: null, questions: [] });
+});
+
+test("discriminative efficiency below 100: the covariance over the one of both lists sorted", () => {
+  // x = [1,0,1,0], y = [2,2,0,1]: cov = −0.5/3; sorted x [0,0,1,1] with sorted y [0,1,2,2]: 1.5/3 → −33.3 %
+  expect(efficiencyOf([1, 0, 1, 0], [2, 2, 0, 1])).toBeCloseTo(-100 / 3, 9);
+  expect(efficiencyOf([1, 1, 1], [0, 1, 2])).toBeNull(); // x does not vary
 });
