@@ -29,6 +29,13 @@ export class CoursesService {
     return { course: role ? { ...pick(course), role } : null, exists: true };
   }
 
+  /** The student's team in a course, without its members (access checks). */
+  async teamRefOf(courseId: string, userId: string): Promise<{ id: string; name: string } | null> {
+    const tm = await this.deps.db.teamMember.findUnique({ where: { courseId_userId: { courseId, userId } }, select: { team: { select: { id: true, name: true } } } });
+    return tm?.team ?? null;
+  }
+
+  /** The student's team in a course, with its members. */
   async teamOf(courseId: string, userId: string) {
     const tm = await this.deps.db.teamMember.findUnique({
       where: { courseId_userId: { courseId, userId } },

@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler, type Response } from "express";
 import multer from "multer";
 import fs from "node:fs";
 import path from "node:path";
@@ -27,6 +27,7 @@ declare global {
     interface Locals {
       caseStudy?: CaseStudyRow;
       submission?: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>;
+      submissionStatus?: NonNullable<Awaited<ReturnType<SubmissionsService["submissionStatus"]>>>;
       myTeam?: { id: string; name: string } | null;
     }
   }
@@ -47,17 +48,25 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     const cs = await submissions.caseStudy(res.locals.course!.id, String(req.params.caseSlug));
     if (!cs) throw new NotFound("There is no such case study in this course.");
     res.locals.caseStudy = cs;
-    res.locals.myTeam = res.locals.course!.role === CourseRole.STUDENT ? await courses.teamOf(res.locals.course!.id, res.locals.user!.id) : null;
+    res.locals.myTeam = res.locals.course!.role === CourseRole.STUDENT ? await courses.teamRefOf(res.locals.course!.id, res.locals.user!.id) : null;
     next();
   };
 
   /** A submission of the loaded case study: its team's members and course staff may see it; nobody else. */
-  const loadSubmission: RequestHandler = async (req, res, next) => {
+  async function authorisedSubmission<S extends { caseStudyId: string; teamId: string }>(req: Request, res: Response, fetch: (id: string) => Promise<S | null>): Promise<S> {
     const id = String(req.params.submissionId);
-    const sub = isUuid(id) ? await submissions.submission(id) : null;
+    const sub = isUuid(id) ? await fetch(id) : null;
     if (!sub || sub.caseStudyId !== res.locals.caseStudy!.id) throw new NotFound("There is no such submission.");
     if (res.locals.course!.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
-    res.locals.submission = sub;
+    return sub;
+  }
+  const loadSubmission: RequestHandler = async (req, res, next) => {
+    res.locals.submission = await authorisedSubmission(req, res, (id) => submissions.submission(id));
+    next();
+  };
+  /** The same check for the status poll (every second while scoring), reading only what it answers with. */
+  const loadSubmissionStatus: RequestHandler = async (req, res, next) => {
+    res.locals.submissionStatus = await authorisedSubmission(req, res, (id) => submissions.submissionStatus(id));
     next();
   };
 
@@ -203,8 +212,8 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     });
   });
 
-  router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmission, (_req, res) => {
-    const sub = res.locals.submission!;
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmissionStatus, (_req, res) => {
+    const sub = res.locals.submissionStatus!;
     res.json({ status: sub.status, label: STATUS_LABEL[sub.status], progress: sub.progress, error: sub.errorMessage });
   });
 

@@ -92,6 +92,11 @@ export class SubmissionsService {
     return this.deps.db.submission.findUnique({ where: { id }, include: { results: { where: { current: true } }, overrides: { orderBy: { createdAt: "desc" }, include: { by: { select: { name: true } } } }, team: true, user: { select: { name: true } } } });
   }
 
+  /** What the status poll needs: the submission's place (for the access check) and its progress. */
+  submissionStatus(id: string) {
+    return this.deps.db.submission.findUnique({ where: { id }, select: { id: true, caseStudyId: true, teamId: true, status: true, progress: true, errorMessage: true } });
+  }
+
   teamSubmissions(caseStudyId: string, teamId: string) {
     return this.deps.db.submission.findMany({ where: { caseStudyId, teamId }, orderBy: { number: "desc" }, include: { results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } });
   }
