@@ -23,6 +23,8 @@ import { contentAssets } from "./readings/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
+import { reviewsRoutes } from "./reviews/reviews.routes.js";
+import { ReviewsService } from "./reviews/reviews.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
@@ -55,6 +57,7 @@ export function createApp(deps: AppDeps) {
   const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR });
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
+  const reviews = new ReviewsService({ db, clock });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -90,9 +93,10 @@ export function createApp(deps: AppDeps) {
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));
   course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
-  course.use(quizRoutes({ quizzes, courses }));
-  course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster }));
-  course.use(submissionsRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
+  course.use(quizRoutes({ quizzes, courses, reviews }));
+  course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster, reviews }));
+  course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
+  course.use(reviewsRoutes({ reviews }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
 
   app.use(notFoundHandler);

@@ -12,6 +12,7 @@ import type { ReadingsService } from "../readings/readings.service.js";
 import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
+import type { ReviewsService } from "../reviews/reviews.service.js";
 import { histogramSvg, lineChartSvg } from "./svg.js";
 import { csvRow } from "../platform/text.js";
 
@@ -26,7 +27,7 @@ const RosterParams = z.object({
   page: z.coerce.number().int().min(1).catch(1),
 });
 
-export function dashboardRoutes(deps: { dashboard: DashboardService; courses: CoursesService; quizzes: QuizService; submissions: SubmissionsService; readings: ReadingsService; roster: RosterService }) {
+export function dashboardRoutes(deps: { dashboard: DashboardService; courses: CoursesService; quizzes: QuizService; submissions: SubmissionsService; readings: ReadingsService; roster: RosterService; reviews: ReviewsService }) {
   const { dashboard, quizzes, submissions, readings, roster } = deps;
   const router = Router({ mergeParams: true });
   const courseBase = (req: Request) => `/courses/${String(req.params.courseSlug)}`;
@@ -148,14 +149,20 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
 
   router.get("/grading", requireStaff, async (req, res) => {
     const course = res.locals.course!;
-    const a = await dashboard.attention(course.id);
+    const [a, requests] = await Promise.all([dashboard.attention(course.id), deps.reviews.queue(course.id)]);
     const base = courseBase(req);
     const sub = (x: { id: string; caseStudy: { slug: string } }) => `${base}/case-studies/${x.caseStudy.slug}/submissions/${x.id}`;
     const { caseStudy: cs } = await dashboard.focus(course.id);
+    const requestView = (r: (typeof requests.open)[number]) => ({
+      ...r,
+      href: r.attempt ? `${base}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}` : r.submission ? sub({ id: r.submission.id, caseStudy: r.submission.caseStudy }) : null,
+      what: r.attempt ? `${r.attempt.quiz.title}, attempt ${r.attempt.number} of ${r.attempt.user.name}` : r.submission ? `${r.submission.caseStudy.title}: ${r.submission.team.name} #${r.submission.number}` : "",
+    });
     res.render("grading", {
       title: `Grading — ${course.title}`, course, base, isStaff: true,
       failed: a.failed.map((x) => ({ ...x, href: sub(x) })), stuck: a.stuck.map((x) => ({ ...x, href: sub(x) })),
       overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission) })),
+      openRequests: requests.open.map(requestView), answeredRequests: requests.answered.map(requestView),
       autoSubmitted: a.autoSubmitted.map((x) => ({ ...x, href: `${base}/quizzes/${x.quiz.slug}/attempts/${x.id}` })),
       caseStudy: cs && { href: `${base}/case-studies/${cs.slug}/submissions`, privateShown: privateVisible(cs, submissions.now()) },
     });

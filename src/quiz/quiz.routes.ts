@@ -13,6 +13,8 @@ import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
 import { attemptSlotView, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
 import { definitionOf, percentOf, policyFor, reviewItems, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
 import { formatNumber } from "./variants.js";
+import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
+import type { ReviewsService } from "../reviews/reviews.service.js";
 
 const GRADING_LABEL = { highest: "your highest score counts", latest: "your latest attempt counts", average: "the average of your attempts counts", first: "your first attempt counts" };
 
@@ -32,7 +34,7 @@ const OverrideBody = z.object({
   note: z.string().trim().max(500).optional(),
 });
 
-export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses: CoursesService }) {
+export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService; courses: CoursesService; reviews: ReviewsService }) {
   const router = Router({ mergeParams: true });
   const base = (req: Request, quiz: QuizRow) => `/courses/${String(req.params.courseSlug)}/quizzes/${quiz.slug}`;
 
@@ -130,6 +132,8 @@ export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses
     // The review: staff see everything; the student what the review rules allow now.
     const show = ownAttempt ? reviewItems(policy, quizzes.now()) : new Set<ReviewItem>(REVIEW_ITEMS);
     const student = ownAttempt ? null : await courses.member(course.id, attempt.userId);
+    const requests = await reviews.forTarget({ attempt });
+    const attemptHref = `${base(req, quiz)}/attempts/${attempt.id}`;
     res.render("attempt-review", {
       title: `${quiz.title} — attempt ${attempt.number}`,
       course, quiz, quizBase: base(req, quiz), isStaff: !ownAttempt,
@@ -145,10 +149,16 @@ export function quizRoutes({ quizzes, courses }: { quizzes: QuizService; courses
       passPercent: formatNumber(policy.passPercent),
       slots: show.size > (show.has("score") ? 1 : 0) ? slots.map((s, i) => reviewSlotView(s, i, show)) : [],
       nothingYet: show.size === 0,
+      reviews: reviewsView(requests, course.slug, attemptHref),
+      askAction: ownAttempt && attempt.status === AttemptStatus.SUBMITTED && !requests.some((r) => r.resolvedAt === null) ? `${attemptHref}/review-request` : null,
+      reviewRemedy: course.role === CourseRole.INSTRUCTOR ? { text: "To give this student another attempt, more time or a later close:", href: `${base(req, quiz)}/overrides`, label: "quiz exceptions" } : null,
       laterNote: ownAttempt && policy.closesAt && quizzes.now() < policy.closesAt && policy.review.afterClose.length > policy.review.afterSubmit.length
         ? { closes: policy.closesAt } : null,
     });
   });
+
+  router.post("/quizzes/:quizSlug/attempts/:attemptId/review-request", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt,
+    askForReview(reviews, (res) => ({ attempt: res.locals.attempt! }), (req, res) => `${base(req, res.locals.quiz!)}/attempts/${res.locals.attempt!.id}`));
 
   // Plain form post: save every answer, then save / submit / check as the button said.
   router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {

@@ -20,6 +20,8 @@ import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
 import { privateVisible, settingsOf, type CaseStudyRow, type SubmissionsService } from "./submissions.service.js";
 import { csvRow, isUuid } from "../platform/text.js";
+import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
+import type { ReviewsService } from "../reviews/reviews.service.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -40,7 +42,7 @@ const OverrideBody = z.object({
   reason: z.string().trim().min(5, "Give a reason of at least a few words: it is kept in the audit trail.").max(1000),
 });
 
-export function submissionsRoutes({ submissions, courses, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; boss: () => PgBoss | null; dataDir: string }) {
+export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; reviews: ReviewsService; boss: () => PgBoss | null; dataDir: string }) {
   const router = Router({ mergeParams: true });
   const base = (req: Request, cs: CaseStudyRow) => `/courses/${String(req.params.courseSlug)}/case-studies/${cs.slug}`;
 
@@ -202,6 +204,9 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
     const { course, caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "submission">>;
     const isStudent = course.role === CourseRole.STUDENT;
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
+    const subHref = `${base(req, cs)}/submissions/${sub.id}`;
+    const requests = await reviews.forTarget({ submission: sub });
+    const decided = sub.status === SubmissionStatus.SCORED || sub.status === SubmissionStatus.FAILED;
     res.render("submission", {
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
@@ -209,8 +214,14 @@ export function submissionsRoutes({ submissions, courses, boss, dataDir }: { sub
       isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides : [], scripts: ["/assets/js/submission.js"],
+      decided, reviews: reviewsView(requests, course.slug, subHref),
+      reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#staff-h", label: "Set points (below)" },
+      askAction: isStudent && decided && !requests.some((r) => r.resolvedAt === null) ? `${subHref}/review-request` : null,
     });
   });
+
+  router.post("/case-studies/:caseSlug/submissions/:submissionId/review-request", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission,
+    askForReview(reviews, (res) => ({ submission: res.locals.submission! }), (req, res) => `${base(req, res.locals.caseStudy!)}/submissions/${res.locals.submission!.id}`));
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmissionStatus, (_req, res) => {
     const sub = res.locals.submissionStatus!;
