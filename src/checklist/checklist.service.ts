@@ -48,8 +48,9 @@ export function dueLabel(due: Date, timeZone: string, now: Date): string {
   const d = DateTime.fromJSDate(due).setZone(timeZone);
   const n = DateTime.fromJSDate(now).setZone(timeZone);
   const days = d.diff(n, "days").days;
-  if (days >= 0 && days < 6) return `due ${d.toFormat("cccc H:mm")}`;
-  return `${days < 0 ? "was due" : "due"} ${d.toFormat("ccc, LLL d, H:mm")}`;
+  // With the zone's abbreviation (MST, GMT+1), so a student in another zone can convert it.
+  if (days >= 0 && days < 6) return `due ${d.toFormat("cccc H:mm ZZZZ")}`;
+  return `${days < 0 ? "was due" : "due"} ${d.toFormat("ccc, LLL d, H:mm ZZZZ")}`;
 }
 
 export class ChecklistService {

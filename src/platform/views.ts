@@ -16,11 +16,11 @@ export function setupViews(app: Express) {
       partialsDir: path.join(VIEWS_DIR, "partials"),
       helpers: {
         eq: (a: unknown, b: unknown) => a === b,
-        /** A date in the course's time zone, e.g. "Nov 27, 2026, 9:00 AM". */
+        /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
         date: (d: Date | string | null | undefined, tz?: unknown) => {
           if (!d) return "never";
           const zone = typeof tz === "string" ? tz : "UTC";
-          return new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(d));
+          return new Intl.DateTimeFormat("en-US", { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: zone, timeZoneName: "short" }).format(new Date(d));
         },
       },
     }),

@@ -57,11 +57,11 @@ export class SubmissionsService {
     const cooldownUntil = last && s.cooldownMinutes ? new Date(last.createdAt.getTime() + s.cooldownMinutes * 60_000) : null;
     const resetsAt = dayStart.plus({ days: 1 }).toJSDate();
     let blocked: string | null = null;
-    if (cs.opensAt && now < cs.opensAt) blocked = `The case study opens ${DateTime.fromJSDate(cs.opensAt, { zone: timeZone }).toFormat("cccc d LLLL 'at' HH:mm")}.`;
+    if (cs.opensAt && now < cs.opensAt) blocked = `The case study opens ${DateTime.fromJSDate(cs.opensAt, { zone: timeZone }).toFormat("cccc d LLLL 'at' HH:mm ZZZZ")}.`;
     else if (now >= cs.deadlineAt) blocked = "The deadline has passed; no more submissions are accepted.";
     else if (usedTotal >= s.total) blocked = `Your team has used all ${s.total} submissions.`;
-    else if (usedToday >= s.perDay) blocked = `Your team has used today's ${s.perDay} submissions; more from ${DateTime.fromJSDate(resetsAt, { zone: timeZone }).toFormat("ccc d LLL, HH:mm")}.`;
-    else if (cooldownUntil && now < cooldownUntil) blocked = `Please wait until ${DateTime.fromJSDate(cooldownUntil, { zone: timeZone }).toFormat("HH:mm:ss")} before the next submission (a ${s.cooldownMinutes}-minute pause between submissions keeps the holdout from being probed).`;
+    else if (usedToday >= s.perDay) blocked = `Your team has used today's ${s.perDay} submissions; more from ${DateTime.fromJSDate(resetsAt, { zone: timeZone }).toFormat("ccc d LLL, HH:mm ZZZZ")}.`;
+    else if (cooldownUntil && now < cooldownUntil) blocked = `Please wait until ${DateTime.fromJSDate(cooldownUntil, { zone: timeZone }).toFormat("HH:mm:ss ZZZZ")} before the next submission (a ${s.cooldownMinutes}-minute pause between submissions keeps the holdout from being probed).`;
     return { usedToday, perDay: s.perDay, usedTotal, total: s.total, resetsAt, cooldownUntil: cooldownUntil && cooldownUntil > now ? cooldownUntil : null, blocked };
   }
 

@@ -117,7 +117,7 @@ describe("the demo quiz", () => {
     expect(facts).toContain("30 minutes");
     expect(facts).toContain("unlimited");
     expect(facts).toContain("your highest score counts; 90% to pass");
-    expect(facts).toContain("Nov 27, 2026, 9:00 AM");
+    expect(facts).toContain("Nov 27, 2026, 9:00 AM MST");
     expect(page("form.start-form button").text()).toBe("Start the quiz");
   });
 

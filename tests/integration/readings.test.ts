@@ -46,8 +46,8 @@ test("the module page: readings with estimated time, progress per section with d
     "Module 6 — Convolutional Neural Networks", "A first CNN in Keras", "Case study: traffic-sign recognition",
   ]);
   expect(page(".reading-list li").first().text()).toContain("2.5 h–3.5 h");
-  expect(page(".progress-count").first().text()).toContain("0 of 3 done · due Friday 9:00");
-  expect(page(".progress-count").last().text()).toContain("0 of 3 done · due Monday 9:00");
+  expect(page(".progress-count").first().text()).toContain("0 of 3 done · due Friday 9:00 MST");
+  expect(page(".progress-count").last().text()).toContain("0 of 3 done · due Monday 9:00 MST");
   expect(page(".next-due a").text()).toBe("What a convolution does");
 });
 
@@ -141,7 +141,7 @@ test("after the due time, unfinished items and sections are marked overdue", asy
   expect(page('.progress-row[data-section="THEORY"]').hasClass("is-overdue")).toBe(true);
   expect(page('.progress-row[data-section="PRACTICAL"]').hasClass("is-overdue")).toBe(false);
   expect(page('.checklist-item.is-overdue').length).toBe(3);
-  expect(page(".progress-count").first().text()).toContain("was due Fri, Nov 27, 9:00");
+  expect(page(".progress-count").first().text()).toContain("was due Fri, Nov 27, 9:00 MST");
   now = saved;
 });
 
