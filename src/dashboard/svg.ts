@@ -35,7 +35,7 @@ export function lineChartSvg(series: Series[], opts: { xMin: number; xMax: numbe
   const height = opts.height ?? 220;
   const left = 40;
   const right = 120;
-  const top = 10;
+  const top = 22; // room for the y-axis title above the plot
   const bottom = 30;
   const sx = (x: number) => left + ((x - opts.xMin) / Math.max(1e-9, opts.xMax - opts.xMin)) * (width - left - right);
   const sy = (y: number) => height - bottom - (y / Math.max(1e-9, opts.yMax)) * (height - top - bottom);
@@ -44,10 +44,14 @@ export function lineChartSvg(series: Series[], opts: { xMin: number; xMax: numbe
     return `<line x1="${left}" y1="${y}" x2="${width - right}" y2="${y}" stroke="#d0d7de"/><text x="${left - 4}" y="${y + 3}" text-anchor="end" font-size="9">${Number((f * opts.yMax).toFixed(2))}</text>`;
   });
   const xl = opts.xLabels.map((l) => `<text x="${sx(l.x)}" y="${height - bottom + 14}" text-anchor="middle" font-size="9">${esc(l.label)}</text>`);
-  // End labels, pushed apart so lines ending at the same value stay readable.
+  // End labels, pushed apart so lines ending at the same value stay readable, and kept
+  // above the x-axis labels (pushed up from the bottom when they would run into them).
   const labelY = new Map<number, number>();
   const ends = series.map((s, i) => ({ i, y: s.points.length ? sy(s.points.at(-1)!.y) + 3 : 0 })).filter((e) => series[e.i]!.points.length).sort((a, b) => a.y - b.y);
-  for (const [k, e] of ends.entries()) labelY.set(e.i, k ? Math.max(e.y, labelY.get(ends[k - 1]!.i)! + 11) : e.y);
+  const ys = ends.map((e) => e.y);
+  for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k]!, ys[k - 1]! + 11);
+  for (let k = ys.length - 1; k >= 0; k--) ys[k] = Math.min(ys[k]!, k === ys.length - 1 ? height - bottom - 2 : ys[k + 1]! - 11);
+  for (const [k, e] of ends.entries()) labelY.set(e.i, ys[k]!);
   const lines = series.map((s, i) => {
     if (!s.points.length) return "";
     const d = s.points.map((p, k) => `${k ? "L" : "M"}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ");
@@ -57,5 +61,5 @@ export function lineChartSvg(series: Series[], opts: { xMin: number; xMax: numbe
       `<text x="${sx(last.x) + 4}" y="${labelY.get(i)!}" font-size="10">${esc(s.label)}</text></g>`;
   });
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(opts.description)}">` +
-    `${grid.join("")}${xl.join("")}<text x="10" y="${top + 6}" font-size="9">${esc(opts.yLabel)}</text>${lines.join("")}</svg>`;
+    `${grid.join("")}${xl.join("")}<text x="${left}" y="${top - 10}" font-size="9">${esc(opts.yLabel)}</text>${lines.join("")}</svg>`;
 }
