@@ -23,6 +23,9 @@ import { contentAssets } from "./readings/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
+import { loadLtiPlatforms } from "./auth/lti.platforms.js";
+import { ltiRoutes } from "./auth/lti.routes.js";
+import { LtiService } from "./auth/lti.service.js";
 import { reviewsRoutes } from "./reviews/reviews.routes.js";
 import { ReviewsService } from "./reviews/reviews.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps) {
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
   const reviews = new ReviewsService({ db, clock });
+  const lti = new LtiService({ db, clock, platforms: loadLtiPlatforms(config.LTI_PLATFORMS_FILE) });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -88,6 +92,7 @@ export function createApp(deps: AppDeps) {
   app.use(currentUser(auth));
 
   app.use(authRoutes({ auth, config }));
+  app.use(ltiRoutes({ lti, config }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));

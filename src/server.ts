@@ -32,7 +32,14 @@ try {
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss });
+let app: ReturnType<typeof createApp>;
+try {
+  app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss });
+} catch (err) {
+  await boss?.stop({ graceful: false }).catch(() => {});
+  await rt.close();
+  failStartup(err, logger); // e.g. a bad LTI_PLATFORMS_FILE, with each problem at its line
+}
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);

@@ -34,6 +34,7 @@ export const ConfigSchema = z.object({
   GRADING_JOB_EXPIRE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(2).default(15 * 60),
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(1).default(30),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),
+  LTI_PLATFORMS_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { cookieSecure: boolean; seedDemo: boolean; watchContent: boolean; runWorker: boolean };

@@ -1,0 +1,64 @@
+// LTI 1.3 endpoints an LMS administrator registers: the login initiation URL
+// (/lti/login), the redirect / launch URL (/lti/launch), and a page listing them.
+// No CSRF token here: the launch is a cross-site POST by design, and what protects it
+// is the signed id_token, bound to a one-time state and nonce.
+import { Router, type Request } from "express";
+import { z } from "zod";
+import type { Config } from "../platform/config.js";
+import { BadRequest, NotFound } from "../platform/errors.js";
+import { flash, regenerateSession, saveSession } from "../platform/http.js";
+import type { LtiService } from "./lti.service.js";
+
+const LoginParams = z.object({
+  iss: z.string().min(1, "the platform's issuer (iss) is missing"),
+  login_hint: z.string().min(1, "login_hint is missing"),
+  target_link_uri: z.string().optional(),
+  lti_message_hint: z.string().optional(),
+  client_id: z.string().optional(),
+  lti_deployment_id: z.string().optional(),
+});
+const LaunchBody = z.object({
+  id_token: z.string().min(1, "the id_token is missing"),
+  state: z.string().min(1, "the state is missing"),
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) throw new BadRequest(`This is not a valid LTI ${what}: ${r.error.issues.map((i) => i.message).join("; ")}. Open the activity from your course in the LMS.`);
+  return r.data;
+}
+
+export function ltiRoutes({ lti, config }: { lti: LtiService; config: Config }) {
+  const router = Router();
+  const origin = (req: Request) => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${req.protocol}://${req.get("host")}`);
+  const requireEnabled = () => {
+    if (!lti.enabled) throw new NotFound("LTI is not set up on this server. An administrator registers LMS platforms in LTI_PLATFORMS_FILE (see the README).");
+  };
+
+  // Platforms send the login initiation as a GET or a POST.
+  router.all("/lti/login", async (req, res) => {
+    requireEnabled();
+    if (req.method !== "GET" && req.method !== "POST") throw new BadRequest("Use GET or POST.");
+    const params = parse(LoginParams, req.method === "GET" ? req.query : req.body, "login");
+    res.redirect(302, await lti.beginLogin(params, `${origin(req)}/lti/launch`));
+  });
+
+  router.post("/lti/launch", async (req, res) => {
+    requireEnabled();
+    const { id_token, state } = parse(LaunchBody, req.body, "launch");
+    const launch = await lti.launch(id_token, state, origin(req));
+    await regenerateSession(req); // a new session id on sign-in defeats session fixation
+    req.session.userId = launch.userId;
+    flash(req, "success", "Signed in from your LMS.");
+    await saveSession(req);
+    res.redirect(303, launch.target);
+  });
+
+  // What an LMS administrator enters when registering this tool.
+  router.get("/lti", (req, res) => {
+    const o = origin(req);
+    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, origin: o });
+  });
+
+  return router;
+}
