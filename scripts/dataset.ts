@@ -1,6 +1,7 @@
 // npm run dataset -- --out DIR [--seed N] [--train-per-class N] [--mini N] [--holdout N]
 // Writes a deterministic traffic-sign dataset: DIR/train (class folders + labels.csv),
 // DIR/mini-holdout and DIR/holdout (images + labels.csv + classes.csv), DIR/dataset.json.
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_DATASET, generateDataset } from "../src/grading/dataset/generator.js";
 
@@ -25,9 +26,22 @@ const opts = {
   miniHoldout: num(values.mini, DEFAULT_DATASET.miniHoldout, "mini"),
   holdout: num(values.holdout, DEFAULT_DATASET.holdout, "holdout"),
 };
-// Started by the server: stop when it goes away (a killed server must not leave a generator running).
-process.on("disconnect", () => process.exit(1));
+// Started by the server: stop when it goes away (a killed server must not leave a generator
+// running). Generation is synchronous, so the IPC "disconnect" event would only arrive at the
+// end; the parent's pid (passed in, since the server may die before this process has started)
+// compared with our live parent at each progress step tells sooner.
+// The half-written folder goes too: nobody is left to finish or remove it.
+const parent = process.env.DATASET_PARENT_PID ? Number(process.env.DATASET_PARENT_PID) : null;
+const abandon = () => {
+  fs.rmSync(values.out!, { recursive: true, force: true });
+  process.exit(1);
+};
+if (parent !== null && process.ppid !== parent) abandon();
+process.on("disconnect", abandon);
 const t0 = Date.now();
-const info = generateDataset(values.out, opts, (part, done, total) => process.stderr.write(`\r${part}: ${done}/${total}   `));
+const info = generateDataset(values.out, opts, (part, done, total) => {
+  if (parent !== null && process.ppid !== parent) abandon();
+  process.stderr.write(`\r${part}: ${done}/${total}   `);
+});
 process.stderr.write("\n");
 process.stdout.write(`Wrote ${info.parts.train} training, ${info.parts["mini-holdout"]} mini-holdout and ${info.parts.holdout} holdout images (${info.classes} classes, seed ${info.seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -59,7 +59,7 @@ export function prepareData(settings: CaseStudyFile, p: DataPaths, logger: Logge
     fs.rmSync(tmp, { recursive: true, force: true });
     logger.info({ dir: p.root }, "generating the case-study dataset (once)");
     // With an IPC channel, so the generator stops if this process dies (see scripts/dataset.ts).
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/dataset.ts", "--out", tmp, "--seed", String(g.seed), "--train-per-class", String(g.trainPerClass), "--mini", String(g.miniHoldout), "--holdout", String(g.holdout)], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/dataset.ts", "--out", tmp, "--seed", String(g.seed), "--train-per-class", String(g.trainPerClass), "--mini", String(g.miniHoldout), "--holdout", String(g.holdout)], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, DATASET_PARENT_PID: String(process.pid) } });
     children.add(child);
     let err = "";
     child.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
