@@ -77,7 +77,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
         description: `Share of ${c.students} students who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
       });
     }
-    const stats = quiz ? await dashboard.quizSummary(quiz.id) : null;
+    const stats = quiz ? await quizzes.statisticsSummary(quiz.id) : null;
     const quizSvg = stats ? histogramSvg(stats.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Quiz attempt scores in 10% bins: ${stats.histogram.join(", ")}.`) : "";
     let caseSvg = "";
     let caseOverTimeSvg = "";
@@ -132,7 +132,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const course = res.locals.course!;
     const quiz = await quizzes.quiz(course.id, String(req.params.quizSlug));
     if (!quiz) throw new NotFound("There is no such quiz in this course.");
-    const s = await dashboard.quizStatistics(quiz.id);
+    const s = await quizzes.statistics(quiz.id);
     const f = (v: number | null) => (v === null ? "—" : v.toFixed(1));
     res.render("quiz-statistics", {
       title: `Statistics — ${quiz.title}`, course, quiz, base: courseBase(req), isStaff: true,

@@ -3,8 +3,6 @@
 // database, so 1,000 students cost no more queries than 10), the gradebook, the
 // week's charts, and quiz statistics recomputed only when attempts change.
 import { Prisma, type Db } from "../platform/db/prisma.js";
-import type { QuizStats } from "../quiz/quiz.stats.js";
-import { readQuizStats, readQuizSummary } from "../quiz/quiz.stats.store.js";
 
 /** Sort keys → the SQL expression sorted on (then by name); missing values sort as the lowest. */
 export const ROSTER_SORTS = {
@@ -169,16 +167,6 @@ export class DashboardService {
       teams.set(r.team, list);
     }
     return teams;
-  }
-
-  /** Statistics of a quiz over all submitted attempts, from the sums each submit keeps current. */
-  quizStatistics(quizId: string): Promise<QuizStats> {
-    return readQuizStats(this.deps.db, quizId);
-  }
-
-  /** The quiz-level figures without the per-question ones, for the dashboard's chart. */
-  quizSummary(quizId: string): Promise<QuizStats> {
-    return readQuizSummary(this.deps.db, quizId);
   }
 
   /** Things staff should look at: grader failures, jobs stuck running, recent overrides. */

@@ -6,7 +6,8 @@ import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
-import { recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
+import type { QuizStats } from "./quiz.stats.js";
+import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
 import { SeededRandom } from "./variants.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
@@ -300,6 +301,16 @@ export class QuizService {
       await recordAttempt(tx, quiz.id, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));
       return done;
     });
+  }
+
+  /** Item statistics over every submitted attempt, from the sums each submit keeps current. */
+  statistics(quizId: string): Promise<QuizStats> {
+    return readQuizStats(this.deps.db, quizId);
+  }
+
+  /** The quiz-level figures only (mean, median, time, distribution). */
+  statisticsSummary(quizId: string): Promise<QuizStats> {
+    return readQuizSummary(this.deps.db, quizId);
   }
 
   /** Submits attempts whose time (and grace) ran out, with what was saved. Returns how many. */

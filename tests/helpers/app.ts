@@ -16,7 +16,7 @@ import { stopSpare } from "../../src/grading/runner.js";
 import { createApp } from "../../src/app.js";
 import type { Clock } from "../../src/checklist/checklist.service.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
-import { seedDemo } from "../../src/demo/demo.seed.js";
+import { DEMO_PASSWORDS, seedDemo } from "../../src/demo/demo.seed.js";
 import { loadConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { createTestDb, type TestDb } from "./db.js";
@@ -87,6 +87,13 @@ export function csrfFrom(html: string): string {
 export async function signIn(agent: TestAgent, email: string, password: string) {
   const page = await agent.get("/login");
   return agent.post("/login").type("form").send({ _csrf: csrfFrom(page.text), email, password });
+}
+
+/** A new agent signed in as a demo account (students' password by default). */
+export async function signedIn(t: Pick<TestApp, "agent">, email: string, password: string = DEMO_PASSWORDS.student) {
+  const agent = t.agent();
+  await signIn(agent, email, password);
+  return agent;
 }
 
 export function $(html: string) {

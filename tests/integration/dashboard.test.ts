@@ -2,7 +2,7 @@
 // seeded activity whose figures are computed by hand below.
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { DashboardService } from "../../src/dashboard/dashboard.service.js";
-import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { $, csrfFrom, signIn, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";
 
@@ -46,11 +46,7 @@ afterAll(async () => {
   content.remove();
 });
 
-async function as(email: string, password: string = DEMO_PASSWORDS.student) {
-  const agent = t.agent();
-  await signIn(agent, email, password);
-  return agent;
-}
+const as = (email: string, password?: string) => signedIn(t, email, password);
 
 const names = (html: string) => { const p = $(html); return p("table.roster tbody tr td:first-child a").map((_i, a) => p(a).text()).get(); };
 

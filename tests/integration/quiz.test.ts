@@ -3,7 +3,7 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { createLogger } from "../../src/platform/logger.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
-import { $, csrfFrom, signIn, startTestApp, CONTENT_DIR, QUIZ_DIR, type TestApp } from "../helpers/app.js";
+import { $, csrfFrom, startTestApp, CONTENT_DIR, QUIZ_DIR, type TestApp, signedIn } from "../helpers/app.js";
 import { answerFields, quizFolder } from "../helpers/quiz.js";
 import fs from "node:fs";
 import path from "node:path";
@@ -54,11 +54,7 @@ beforeEach(() => {
   now = new Date("2026-11-25T19:00:00Z");
 });
 
-async function as(email: string, password: string = DEMO_PASSWORDS.student) {
-  const agent = t.agent();
-  await signIn(agent, email, password);
-  return agent;
-}
+const as = (email: string, password?: string) => signedIn(t, email, password);
 type Agent = Awaited<ReturnType<typeof as>>;
 
 async function token(agent: Agent, url = "/courses/cnn") {

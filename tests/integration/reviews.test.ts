@@ -1,7 +1,7 @@
 // Review requests: a student asks the staff to look again at a graded quiz attempt or
 // a team submission; staff answer from the item's page; the grading view lists them.
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { $, csrfFrom, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";
 
@@ -20,11 +20,7 @@ afterAll(async () => {
   content.remove();
 });
 
-async function as(email: string, password: string = DEMO_PASSWORDS.student) {
-  const agent = t.agent();
-  await signIn(agent, email, password);
-  return agent;
-}
+const as = (email: string, password?: string) => signedIn(t, email, password);
 type Agent = Awaited<ReturnType<typeof as>>;
 
 async function submittedAttempt(agent: Agent): Promise<string> {

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { $, csrfFrom, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
 
@@ -38,11 +38,7 @@ beforeEach(async () => {
   await t.db.caseStudy.updateMany({ data: { revealedAt: null } });
 });
 
-async function as(email: string, password: string = DEMO_PASSWORDS.student) {
-  const agent = t.agent();
-  await signIn(agent, email, password);
-  return agent;
-}
+const as = (email: string, password?: string) => signedIn(t, email, password);
 type Agent = Awaited<ReturnType<typeof as>>;
 
 async function upload(agent: Agent, file: string, token?: string) {
