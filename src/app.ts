@@ -23,7 +23,8 @@ import { contentAssets } from "./readings/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
-import { loadLtiPlatforms } from "./auth/lti.platforms.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
+import { loadToolKey, type ToolKey } from "./auth/lti.keys.js";
 import { ltiRoutes } from "./auth/lti.routes.js";
 import { LtiService } from "./auth/lti.service.js";
 import { reviewsRoutes } from "./reviews/reviews.routes.js";
@@ -47,6 +48,8 @@ export interface AppDeps {
   clock?: Clock;
   /** The grading queue, once started (null while it is not). */
   boss?: () => PgBoss | null;
+  /** LMS platforms registered for LTI (default: read from LTI_PLATFORMS_FILE). */
+  ltiPlatforms?: LtiPlatform[];
 }
 
 export function createApp(deps: AppDeps) {
@@ -61,7 +64,8 @@ export function createApp(deps: AppDeps) {
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
   const reviews = new ReviewsService({ db, clock });
-  const lti = new LtiService({ db, clock, platforms: loadLtiPlatforms(config.LTI_PLATFORMS_FILE) });
+  const lti = new LtiService({ db, clock, platforms: deps.ltiPlatforms ?? loadLtiPlatforms(config.LTI_PLATFORMS_FILE) });
+  let toolKey: Promise<ToolKey> | undefined;
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
@@ -92,7 +96,7 @@ export function createApp(deps: AppDeps) {
   app.use(currentUser(auth));
 
   app.use(authRoutes({ auth, config }));
-  app.use(ltiRoutes({ lti, config }));
+  app.use(ltiRoutes({ lti, config, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)) }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));

@@ -1,6 +1,8 @@
 // `npm start`: config → database (embedded unless DATABASE_URL) → migrations → demo seed → HTTP.
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
+import { ltiGradeSync, startLtiGradeSync } from "./auth/lti.grades.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
 import type PgBoss from "pg-boss";
@@ -14,6 +16,13 @@ import { syncContent, watchContent } from "./readings/readings.sync.js";
 const t0 = Date.now();
 const rt = await startRuntime("web");
 const { config, logger } = rt;
+let ltiPlatforms: LtiPlatform[];
+try {
+  ltiPlatforms = loadLtiPlatforms(config.LTI_PLATFORMS_FILE);
+} catch (err) {
+  await rt.close();
+  failStartup(err, logger); // a bad LTI_PLATFORMS_FILE, with each problem at its line
+}
 
 if (config.seedDemo && (await seedDemo(rt.db, logger))) {
   process.stdout.write(`\n${demoLoginsTable()}\n\n`);
@@ -32,14 +41,7 @@ try {
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }
-let app: ReturnType<typeof createApp>;
-try {
-  app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss });
-} catch (err) {
-  await boss?.stop({ graceful: false }).catch(() => {});
-  await rt.close();
-  failStartup(err, logger); // e.g. a bad LTI_PLATFORMS_FILE, with each problem at its line
-}
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);
@@ -54,6 +56,7 @@ const server = await new Promise<Server>((resolve, reject) => {
 });
 server.keepAliveTimeout = 5000;
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), logger);
+const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR), logger) : () => {};
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;
@@ -62,6 +65,7 @@ async function shutdown(signal: string) {
   stopping = true;
   stopWatching();
   stopSweeping();
+  stopGradeSync();
   stopDataPreparation();
   logger.info({ signal }, "shutting down: no new connections, finishing requests in flight");
   const force = setTimeout(() => {

@@ -1,14 +1,25 @@
 // `npm run worker`: a process that runs background jobs and serves no HTTP: it
 // scores case-study submissions from the queue and submits quiz attempts whose
 // time ran out. Start as many as the machines allow; they share the queue.
-import { startRuntime } from "./platform/runtime.js";
+import { ltiGradeSync, startLtiGradeSync } from "./auth/lti.grades.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
+import { failStartup, startRuntime } from "./platform/runtime.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { startScoringWorker } from "./submissions/scoring.job.js";
 import { startQueue } from "./submissions/queue.js";
 
 const rt = await startRuntime("worker");
+let ltiPlatforms: LtiPlatform[];
+try {
+  ltiPlatforms = loadLtiPlatforms(rt.config.LTI_PLATFORMS_FILE);
+} catch (err) {
+  await rt.close();
+  failStartup(err, rt.logger);
+}
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), rt.logger);
+// Quiz grades to LMS gradebooks (LTI AGS), shared with the web processes.
+const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR), rt.logger) : () => {};
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
 await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger });
 rt.logger.info("worker started; scoring case-study submissions from the queue");
@@ -19,6 +30,7 @@ async function shutdown(signal: string) {
   stopping = true;
   rt.logger.info({ signal }, "worker shutting down");
   stopSweeping();
+  stopGradeSync();
   // Lets the job in progress finish; if it cannot in time, the queue gives it to another worker later.
   await boss.stop({ graceful: true, timeout: 30_000 }).catch(() => {});
   await rt.close();

@@ -27,6 +27,8 @@ const Platform = z.strictObject({
   authLoginUrl: httpsUrl,
   /** The platform's public keys (JWKS), which sign its launches. */
   keySetUrl: httpsUrl,
+  /** The platform's OAuth 2 token endpoint: needed to send grades to its gradebook. */
+  tokenUrl: httpsUrl.optional(),
   /** The course a launch opens when its link carries no `course` custom parameter. */
   course: text().optional(),
 });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, NotFound } from "../platform/errors.js";
 import { flash, regenerateSession, saveSession } from "../platform/http.js";
+import type { ToolKey } from "./lti.keys.js";
 import type { LtiService } from "./lti.service.js";
 
 const LoginParams = z.object({
@@ -28,7 +29,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   return r.data;
 }
 
-export function ltiRoutes({ lti, config }: { lti: LtiService; config: Config }) {
+export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: Config; toolKey: () => Promise<ToolKey> }) {
   const router = Router();
   const origin = (req: Request) => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${req.protocol}://${req.get("host")}`);
   const requireEnabled = () => {
@@ -54,10 +55,15 @@ export function ltiRoutes({ lti, config }: { lti: LtiService; config: Config }) 
     res.redirect(303, launch.target);
   });
 
+  // The tool's public key: platforms check the assertions it signs for access tokens (grades).
+  router.get("/lti/jwks", async (_req, res) => {
+    res.set("Cache-Control", "public, max-age=3600").json({ keys: [(await toolKey()).publicJwk] });
+  });
+
   // What an LMS administrator enters when registering this tool.
   router.get("/lti", (req, res) => {
     const o = origin(req);
-    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, origin: o });
+    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
   });
 
   return router;

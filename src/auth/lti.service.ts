@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
+import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -127,7 +128,9 @@ export class LtiService {
     if (!course) throw new NotFound(`This LMS link opens the course "${courseSlug}", which does not exist here. Your instructor can correct the link's course parameter.`);
 
     const userId = await this.provision(platform, claims, course.id, role);
-    return { userId, courseSlug, target: this.targetPath(claims[`${CLAIM}target_link_uri`], publicOrigin, courseSlug) };
+    const target = this.targetPath(claims[`${CLAIM}target_link_uri`], publicOrigin, courseSlug);
+    await this.linkGradebook(platform, claims, course.id, target);
+    return { userId, courseSlug, target };
   }
 
   /** The account for the platform's user: linked before, or found by email, or created; its role in the course set as the LMS says. */
@@ -154,6 +157,26 @@ export class LtiService {
       await tx.user.update({ where: { id: link.userId }, data: { lastSeenAt: this.deps.clock() } });
       return link.userId;
     });
+  }
+
+  /**
+   * A link to one of our quizzes whose launch offers a gradebook column (AGS line item
+   * with the score scope): remembered, so the quiz's grades are sent there.
+   */
+  private async linkGradebook(platform: LtiPlatform, claims: Record<string, unknown>, courseId: string, target: string): Promise<void> {
+    const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
+    const link = claims[`${CLAIM}resource_link`] as { id?: unknown } | undefined;
+    const quizSlug = /^\/courses\/[^/]+\/quizzes\/([^/?#]+)/.exec(target)?.[1];
+    if (!quizSlug || typeof ags?.lineitem !== "string" || !Array.isArray(ags.scope) || !ags.scope.includes(AGS_SCORE_SCOPE) || typeof link?.id !== "string") return;
+    const quiz = await this.deps.db.quiz.findUnique({ where: { courseId_slug: { courseId, slug: quizSlug } } });
+    if (!quiz) return;
+    const key = { issuer: platform.issuer, clientId: platform.clientId, resourceLinkId: link.id };
+    const item = await this.deps.db.ltiLineItem.upsert({
+      where: { issuer_clientId_resourceLinkId: key },
+      create: { ...key, lineitem: ags.lineitem, quizId: quiz.id },
+      update: { lineitem: ags.lineitem, quizId: quiz.id },
+    });
+    await backfillLineItem(this.deps.db, item.id, this.deps.clock());
   }
 
   /** The link's target when it is a page of this course on this site, else the course page. */

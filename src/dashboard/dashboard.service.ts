@@ -173,12 +173,14 @@ export class DashboardService {
   async attention(courseId: string) {
     const { db } = this.deps;
     const stuckBefore = new Date(Date.now() - 30 * 60_000);
-    const [failed, stuck, overrides, autoSubmitted] = await Promise.all([
+    const [failed, stuck, overrides, autoSubmitted, lmsFailing] = await Promise.all([
       db.submission.findMany({ where: { caseStudy: { courseId }, status: "FAILED", errorCode: "grader_error" }, include: { team: true, caseStudy: true }, orderBy: { createdAt: "desc" }, take: 50 }),
       db.submission.findMany({ where: { caseStudy: { courseId }, status: "RUNNING", startedAt: { lt: stuckBefore } }, include: { team: true, caseStudy: true }, take: 50 }),
       db.pointsOverride.findMany({ where: { submission: { caseStudy: { courseId } } }, include: { by: { select: { name: true } }, submission: { include: { team: true, caseStudy: true } } }, orderBy: { createdAt: "desc" }, take: 20 }),
       db.quizAttempt.findMany({ where: { quiz: { courseId }, autoSubmitted: true }, include: { user: { select: { id: true, name: true } }, quiz: true }, orderBy: { submittedAt: "desc" }, take: 20 }),
+      // Grades the LMS has not taken yet after at least one try (LTI grade passback).
+      db.ltiScoreSync.findMany({ where: { sentAt: null, tries: { gt: 0 }, lineItem: { quiz: { courseId } } }, include: { user: { select: { id: true, name: true } }, lineItem: { include: { quiz: { select: { title: true } } } } }, orderBy: { changedAt: "asc" }, take: 50 }),
     ]);
-    return { failed, stuck, overrides, autoSubmitted };
+    return { failed, stuck, overrides, autoSubmitted, lmsFailing };
   }
 }

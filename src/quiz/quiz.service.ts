@@ -6,6 +6,7 @@ import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
+import { queueQuizScore } from "../auth/lti.grades.js";
 import type { QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
 import { SeededRandom } from "./variants.js";
@@ -296,6 +297,8 @@ export class QuizService {
         INSERT INTO "QuizGrade" ("quizId", "userId", percent, passed, attempts, "updatedAt")
         VALUES (${quiz.id}::uuid, ${attempt.userId}::uuid, ${percent}, ${percent >= policy.passPercent - 1e-9}, ${all.length}, ${now})
         ON CONFLICT ("quizId", "userId") DO UPDATE SET percent = EXCLUDED.percent, passed = EXCLUDED.passed, attempts = EXCLUDED.attempts, "updatedAt" = EXCLUDED."updatedAt"`;
+      // The new grade goes to the LMS gradebook, if the quiz is linked there (an outbox row).
+      await queueQuizScore(tx, quiz.id, attempt.userId, percent, now);
       // Last, so the quiz-wide statistics row is locked only for the end of the transaction.
       const scored = new Map(graded.map((g) => [g.slot, g.points]));
       await recordAttempt(tx, quiz.id, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));

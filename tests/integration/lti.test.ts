@@ -4,10 +4,15 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { $, startTestApp, type TestApp } from "../helpers/app.js";
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { $, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
+import { LtiGradeSync } from "../../src/auth/lti.grades.js";
+import { loadToolKey } from "../../src/auth/lti.keys.js";
+import type { SlotQuestion } from "../../src/quiz/questions.js";
+import { answerFields } from "../helpers/quiz.js";
 
 const ISS = "https://lms.example.edu";
 const CLIENT = "tool-client-1";
@@ -19,6 +24,10 @@ const TA = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#Teachin
 
 let t: TestApp;
 let jwks: http.Server;
+let platformFile: string;
+let base: string;
+/** What the fake platform's token and score endpoints saw, and how the score endpoint answers. */
+const lms = { toolKeys: null as JSONWebKeySet | null, tokens: [] as Record<string, string>[], scores: [] as { auth: string; type: string; body: Record<string, unknown> }[], scoreStatus: 200 };
 let platformKey: CryptoKey;
 let otherKey: CryptoKey;
 const dir = tempDir();
@@ -28,16 +37,40 @@ beforeAll(async () => {
   platformKey = pair.privateKey;
   otherKey = (await generateKeyPair("RS256")).privateKey;
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "platform-key-1", alg: "RS256", use: "sig" };
-  jwks = http.createServer((_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] })));
+  // The fake platform: its keys, a token endpoint that checks the tool's signed assertion, a score endpoint.
+  jwks = http.createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => (raw += d.toString()));
+    req.on("end", () => {
+      void (async () => {
+        if (req.url === "/jwks") return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
+        if (req.url === "/token") {
+          const form = Object.fromEntries(new URLSearchParams(raw));
+          lms.tokens.push(form);
+          const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(lms.toolKeys!), { issuer: CLIENT, subject: CLIENT, audience: `${base}/token` });
+          expect(payload.jti).toBeTruthy();
+          return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "token-123", token_type: "Bearer", expires_in: 3600 }));
+        }
+        if (req.url === "/lineitems/7/scores" && req.method === "POST") {
+          lms.scores.push({ auth: String(req.headers.authorization), type: String(req.headers["content-type"]), body: JSON.parse(raw) as Record<string, unknown> });
+          return res.writeHead(lms.scoreStatus).end();
+        }
+        res.writeHead(404).end();
+      })().catch(() => res.writeHead(401).end(JSON.stringify({ error: "invalid_client" })));
+    });
+  });
   await new Promise<void>((r) => jwks.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
   const file = path.join(dir.dir, "lti.yaml");
+  platformFile = file;
   fs.writeFileSync(file, `platforms:
   - name: Example LMS
     issuer: ${ISS}
     clientId: ${CLIENT}
     deployments: [${DEPLOYMENT}]
     authLoginUrl: https://lms.example.edu/auth
-    keySetUrl: http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks
+    keySetUrl: ${base}/jwks
+    tokenUrl: ${base}/token
 `);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" });
 });
@@ -177,4 +210,59 @@ test("the registration page lists the URLs to give the LMS; without registered p
   } finally {
     await off.close();
   }
+});
+
+test("quiz grades go to the LMS gradebook column of the link the quiz was opened from (AGS), once per change, retried on failure", async () => {
+  lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
+  expect(lms.toolKeys.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
+  expect(lms.toolKeys.keys[0]).not.toHaveProperty("d"); // never the private part
+
+  // A learner opens the quiz from an LMS link that has a gradebook column.
+  const agent = t.agent();
+  const { state, nonce } = await login(agent);
+  const ags = { scope: ["https://purl.imsglobal.org/spec/lti-ags/scope/score"], lineitem: `${base}/lineitems/7` };
+  const token = await idToken(nonce, { sub: "lms-grade-1", email: "gina@example.edu", name: "Gina Grade", [`${C}resource_link`]: { id: "quiz-link" }, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags });
+  const launched = await agent.post("/lti/launch").type("form").send({ id_token: token, state });
+  expect(launched.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+  const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "quiz-link" } });
+  expect(item.lineitem).toBe(`${base}/lineitems/7`);
+
+  // She takes the quiz and gets everything right.
+  const quizPage = await agent.get("/courses/cnn/quizzes/cnn-friday");
+  const started = await agent.post("/courses/cnn/quizzes/cnn-friday/attempts").type("form").send({ _csrf: $(quizPage.text)("input[name=_csrf]").val() });
+  const url = started.headers.location as string;
+  const slots = await t.db.quizSlot.findMany({ where: { attemptId: url.split("/").pop()! } });
+  const fields = Object.assign({}, ...slots.map((sl) => answerFields(sl.question as unknown as SlotQuestion, sl.slot, true)));
+  const attemptPage = await agent.get(url);
+  expect((await agent.post(url).type("form").send({ _csrf: $(attemptPage.text)("input[name=_csrf]").val(), action: "submit", ...fields })).status).toBe(303);
+  const gina = await t.db.user.findUniqueOrThrow({ where: { email: "gina@example.edu" } });
+  expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ percent: 100, sentAt: null });
+
+  let now = new Date();
+  const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(platformFile), toolKey: () => loadToolKey(t.dataDir), clock: () => now });
+  expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
+  expect(lms.tokens).toHaveLength(1);
+  expect(lms.tokens[0]).toMatchObject({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", scope: "https://purl.imsglobal.org/spec/lti-ags/scope/score" });
+  expect(lms.scores).toHaveLength(1);
+  expect(lms.scores[0]!.auth).toBe("Bearer token-123");
+  expect(lms.scores[0]!.type).toBe("application/vnd.ims.lis.v1.score+json");
+  expect(lms.scores[0]!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 100, scoreMaximum: 100, activityProgress: "Completed", gradingProgress: "FullyGraded" });
+  expect(await sync.sendDue()).toEqual({ sent: 0, failed: 0 }); // sent once
+
+  // The LMS fails: the score stays queued with the reason, and is tried again later, not at once.
+  lms.scoreStatus = 503;
+  await t.db.$transaction((tx) => tx.$executeRaw`UPDATE "LtiScoreSync" SET percent = 90, "sentAt" = NULL, "changedAt" = ${now}, "nextTryAt" = ${now}`);
+  expect(await sync.sendDue()).toEqual({ sent: 0, failed: 1 });
+  const failing = await t.db.ltiScoreSync.findFirstOrThrow({ where: { userId: gina.id } });
+  expect(failing).toMatchObject({ sentAt: null, tries: 1 });
+  expect(failing.lastError).toContain("HTTP 503");
+  expect(await sync.sendDue()).toEqual({ sent: 0, failed: 0 });
+  // Staff see it in the grading view, with the reason.
+  const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  expect($((await instructor.get("/courses/cnn/grading")).text)("#lms-h").parent().text()).toMatch(/Gina Grade, Friday preparation quiz: convolutional networks: 90\.0% — tried 1×[\s\S]*HTTP 503/);
+  lms.scoreStatus = 204;
+  now = new Date(now.getTime() + 3 * 60_000);
+  expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
+  expect(lms.scores.at(-1)!.body.scoreGiven).toBe(90);
+  expect(lms.tokens).toHaveLength(1); // the access token was reused
 });

@@ -1,0 +1,160 @@
+// LTI Assignment and Grade Services: quiz grades sent to the LMS gradebook column of
+// the link students launched the quiz from. A grade change writes an outbox row in its
+// own transaction (`queueQuizScore`); a sender in every web and worker process claims
+// due rows, gets an access token with a client assertion signed by the tool key,
+// posts the score, and records the outcome — retrying with backoff, and never sending
+// an older grade over a newer one.
+import crypto from "node:crypto";
+import { SignJWT } from "jose";
+import type { Logger } from "pino";
+import { Prisma, type Db } from "../platform/db/prisma.js";
+import { loadToolKey, type ToolKey } from "./lti.keys.js";
+import type { LtiPlatform } from "./lti.platforms.js";
+
+export const AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
+/** After this many failed tries a score waits for someone to look (the grading view shows it). */
+export const MAX_TRIES = 12;
+/** How long a sender may hold a claimed row before another may take it. */
+const LEASE_MS = 5 * 60_000;
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Queues a student's quiz grade for every LMS gradebook column linked to the quiz on a
+ * platform the student has launched from. Call inside the transaction that changed it.
+ */
+export async function queueQuizScore(tx: Tx, quizId: string, userId: string, percent: number, now: Date): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "LtiScoreSync" ("lineItemId", "userId", percent, "changedAt", "nextTryAt")
+    SELECT li.id, ${userId}::uuid, ${percent}, ${now}, ${now}
+    FROM "LtiLineItem" li JOIN "LtiIdentity" i ON i.issuer = li.issuer AND i."userId" = ${userId}::uuid
+    WHERE li."quizId" = ${quizId}::uuid
+    ON CONFLICT ("lineItemId", "userId") DO UPDATE SET percent = EXCLUDED.percent, "changedAt" = EXCLUDED."changedAt",
+      "sentAt" = NULL, tries = 0, "nextTryAt" = EXCLUDED."nextTryAt", "lastError" = NULL`;
+}
+
+/** Queues every existing grade of the quiz for a line item just linked (grades earned before the link). */
+export async function backfillLineItem(db: Db, lineItemId: string, now: Date): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO "LtiScoreSync" ("lineItemId", "userId", percent, "changedAt", "nextTryAt")
+    SELECT li.id, g."userId", g.percent, ${now}, ${now}
+    FROM "LtiLineItem" li JOIN "QuizGrade" g ON g."quizId" = li."quizId"
+    JOIN "LtiIdentity" i ON i.issuer = li.issuer AND i."userId" = g."userId"
+    WHERE li.id = ${lineItemId}::uuid
+    ON CONFLICT ("lineItemId", "userId") DO NOTHING`;
+}
+
+interface Claimed {
+  lineItemId: string;
+  userId: string;
+  percent: number;
+  changedAt: Date;
+  tries: number;
+  lineitem: string;
+  issuer: string;
+  clientId: string;
+  sub: string;
+}
+
+export class LtiGradeSync {
+  private readonly tokens = new Map<string, { token: string; until: number }>();
+
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {}
+
+  /** Sends the scores that are due. Returns how many were sent and how many failed. */
+  async sendDue(limit = 50): Promise<{ sent: number; failed: number }> {
+    const { db, clock } = this.deps;
+    const now = clock();
+    const rows = await db.$queryRaw<Claimed[]>`
+      WITH due AS (
+        SELECT "lineItemId", "userId" FROM "LtiScoreSync"
+        WHERE "sentAt" IS NULL AND "nextTryAt" <= ${now} AND tries < ${MAX_TRIES}
+        ORDER BY "nextTryAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      UPDATE "LtiScoreSync" s SET "nextTryAt" = ${new Date(now.getTime() + LEASE_MS)}
+      FROM due, "LtiLineItem" li, "LtiIdentity" i
+      WHERE s."lineItemId" = due."lineItemId" AND s."userId" = due."userId"
+        AND li.id = s."lineItemId" AND i.issuer = li.issuer AND i."userId" = s."userId"
+      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", i.sub`;
+    let sent = 0;
+    let failed = 0;
+    for (const r of rows) {
+      const problem = await this.post(r).then(() => null, (e: Error) => e.message);
+      if (problem === null) {
+        // Only the grade that was sent is marked: a newer one queued meanwhile still goes.
+        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { sentAt: clock(), lastError: null } });
+        sent++;
+      } else {
+        const backoffMin = Math.min(360, 2 ** r.tries);
+        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { tries: { increment: 1 }, lastError: problem.slice(0, 500), nextTryAt: new Date(clock().getTime() + backoffMin * 60_000) } });
+        failed++;
+      }
+    }
+    return { sent, failed };
+  }
+
+  private platform(issuer: string, clientId: string): LtiPlatform {
+    const p = this.deps.platforms.find((x) => x.issuer === issuer && x.clientId === clientId);
+    if (!p) throw new Error(`the platform ${issuer} (client ${clientId}) is no longer registered`);
+    if (!p.tokenUrl) throw new Error(`${p.name} has no tokenUrl in LTI_PLATFORMS_FILE, so grades cannot be sent`);
+    return p;
+  }
+
+  /** An access token for the score scope (client credentials with a signed JWT assertion), cached until it expires. */
+  private async token(p: LtiPlatform & { tokenUrl: string }): Promise<string> {
+    const key = `${p.issuer} ${p.clientId}`;
+    const now = this.deps.clock().getTime();
+    const cached = this.tokens.get(key);
+    if (cached && cached.until > now) return cached.token;
+    const tool = await this.deps.toolKey();
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256", kid: tool.kid })
+      .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.tokenUrl)
+      .setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 300).setJti(crypto.randomUUID())
+      .sign(tool.privateKey);
+    const res = await (this.deps.fetch ?? fetch)(p.tokenUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion, scope: AGS_SCORE_SCOPE }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
+    if (!res.ok || !body.access_token) throw new Error(`${p.name} refused an access token (HTTP ${res.status}${body.error ? `, ${body.error}` : ""})`);
+    this.tokens.set(key, { token: body.access_token, until: now + Math.max(60, (body.expires_in ?? 3600) - 60) * 1000 });
+    return body.access_token;
+  }
+
+  private async post(r: Claimed): Promise<void> {
+    const p = this.platform(r.issuer, r.clientId) as LtiPlatform & { tokenUrl: string };
+    const url = new URL(r.lineitem);
+    url.pathname = `${url.pathname.replace(/\/$/, "")}/scores`;
+    const res = await (this.deps.fetch ?? fetch)(url, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${await this.token(p)}`, "Content-Type": "application/vnd.ims.lis.v1.score+json" },
+      body: JSON.stringify({ userId: r.sub, scoreGiven: Math.round(r.percent * 100) / 100, scoreMaximum: 100, activityProgress: "Completed", gradingProgress: "FullyGraded", timestamp: r.changedAt.toISOString() }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (res.status === 401) this.tokens.delete(`${p.issuer} ${p.clientId}`);
+    if (!res.ok) throw new Error(`${p.name} did not take the score (HTTP ${res.status} ${res.statusText})`);
+  }
+}
+
+/** The sender a web or worker process runs, with the tool key from DATA_DIR. */
+export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string): LtiGradeSync {
+  let key: Promise<ToolKey> | undefined;
+  return new LtiGradeSync({ db, platforms, toolKey: () => (key ??= loadToolKey(dataDir)), clock: () => new Date() });
+}
+
+/** Sends due scores every `everyMs` in the background (web and worker processes alike; rows are claimed, so they share the work). */
+export function startLtiGradeSync(sync: LtiGradeSync, logger: Logger, everyMs = 15_000): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sync.sendDue()
+      .then((r) => (r.sent || r.failed) && logger.info(r, "LMS grade sync"))
+      .catch((err) => logger.error({ err }, "LMS grade sync failed; will retry"))
+      .finally(() => (running = false));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
