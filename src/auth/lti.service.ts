@@ -36,9 +36,13 @@ export interface Launch {
   target: string;
 }
 
-/** The course role an LTI membership role maps to (LIS vocabulary, full or short names). */
+/**
+ * The course role the LTI roles give (LIS vocabulary, full or short names). Only
+ * context (membership) roles count: an institution's "Instructor" who is a learner in
+ * this course is a student here.
+ */
 export function roleFromLti(roles: unknown): CourseRole | null {
-  const list = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === "string") : [];
+  const list = (Array.isArray(roles) ? roles : []).filter((r): r is string => typeof r === "string" && (!r.includes("://") || r.includes("/lis/v2/membership")));
   const has = (name: string) => list.some((r) => r === name || r.endsWith(`#${name}`) || r.endsWith(`/${name}`));
   if (has("TeachingAssistant")) return CourseRole.GRADER;
   if (has("Instructor") || has("Administrator") || has("ContentDeveloper")) return CourseRole.INSTRUCTOR;

@@ -9,6 +9,7 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
+import { roleFromLti } from "../../src/auth/lti.service.js";
 import { LtiGradeSync } from "../../src/auth/lti.grades.js";
 import { loadToolKey } from "../../src/auth/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
@@ -147,6 +148,14 @@ test("a learner's launch creates the account, signs it in, makes it a student of
   expect(after.name).toBe("Lena L. Learner");
   expect(after.memberships.map((m) => m.role)).toEqual(["GRADER"]);
   expect(await t.db.user.count({ where: { email: "lena@example.edu" } })).toBe(1);
+});
+
+test("course roles come from the context's membership roles only (an institution's instructor who is a learner here is a student)", () => {
+  expect(roleFromLti([LEARNER, "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBe("STUDENT");
+  expect(roleFromLti([TA, INSTRUCTOR])).toBe("GRADER");
+  expect(roleFromLti(["Instructor"])).toBe("INSTRUCTOR");
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"])).toBeNull();
+  expect(roleFromLti("Learner")).toBeNull();
 });
 
 test("an instructor whose email has an account is linked to it; an off-site target opens the course page", async () => {
