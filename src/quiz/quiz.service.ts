@@ -7,7 +7,7 @@ import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { queueQuizScore } from "../auth/lti.grades.js";
-import type { QuizStats } from "./quiz.stats.js";
+import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
 import { SeededRandom } from "./variants.js";
 
@@ -53,9 +53,7 @@ export function reviewItems(policy: Policy, now: Date): Set<ReviewItem> {
   return new Set(closed ? policy.review.afterClose : policy.review.afterSubmit);
 }
 
-export function percentOf(a: { score: number | null; maxScore: number }): number {
-  return a.maxScore > 0 ? ((a.score ?? 0) / a.maxScore) * 100 : 0;
-}
+export { percentOf };
 
 /** The quiz grade from submitted attempts (ordered by number) by the grading method. */
 export function gradeByMethod(method: QuizFile["grading"], percents: number[]): number | null {

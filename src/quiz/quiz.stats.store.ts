@@ -5,7 +5,7 @@
 // `submit`, e.g. imported, or deleted with their student) are rebuilt from the attempts.
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import type { SlotQuestion } from "./questions.js";
-import { addSums, attemptSums, emptySums, statsFromSums, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
+import { addSums, addVariant, attemptSums, emptySums, statsFromSums, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -135,11 +135,7 @@ export async function readQuizStats(db: Db, quizId: string): Promise<QuizStats> 
   const sums = emptySums();
   sums.total = totals;
   for (const it of items) sums.items.set(it.questionId, { ...it });
-  for (const v of variants) {
-    const m = sums.variants.get(v.questionId) ?? new Map<string, { n: number; sumX: number }>();
-    m.set(v.variant, { n: v.n, sumX: v.sumX });
-    sums.variants.set(v.questionId, m);
-  }
+  for (const v of variants) addVariant(sums.variants, v.questionId, v.variant, { n: v.n, sumX: v.sumX });
   const efficiency = new Map(ordered.map((o) => [o.questionId, o.cov !== null && o.maxCov !== null && o.maxCov > 1e-12 ? (o.cov / o.maxCov) * 100 : null]));
   return statsFromSums(sums, { median, efficiency });
 }

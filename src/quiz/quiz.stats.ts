@@ -92,13 +92,16 @@ export const emptySums = (): StatSums => ({
   variants: new Map(),
 });
 
-export const attemptPercent = (a: { score: number; maxScore: number }) => (a.maxScore ? (a.score / a.maxScore) * 100 : 0);
+/** An attempt's score in percent of its maximum. */
+export function percentOf(a: { score: number | null; maxScore: number }): number {
+  return a.maxScore > 0 ? ((a.score ?? 0) / a.maxScore) * 100 : 0;
+}
 export const histogramBin = (percent: number) => Math.max(0, Math.min(9, Math.floor(percent / 10)));
 
 /** What one submitted attempt adds to the running sums. */
 export function attemptSums(a: StatAttempt): StatSums {
   const s = emptySums();
-  const p = attemptPercent(a);
+  const p = percentOf(a);
   s.total = { n: 1, sumP: p, sumPP: p * p, nTimed: a.seconds === null ? 0 : 1, sumSeconds: a.seconds ?? 0, histogram: s.total.histogram };
   s.total.histogram[histogramBin(p)] = 1;
   for (const slot of a.slots) {
@@ -123,7 +126,7 @@ function addItem(items: Map<string, ItemSums>, id: string, add: ItemSums) {
   });
 }
 
-function addVariant(variants: StatSums["variants"], id: string, variant: string, add: { n: number; sumX: number }) {
+export function addVariant(variants: StatSums["variants"], id: string, variant: string, add: { n: number; sumX: number }) {
   const m = variants.get(id) ?? new Map<string, { n: number; sumX: number }>();
   const cur = m.get(variant) ?? { n: 0, sumX: 0 };
   m.set(variant, { n: cur.n + add.n, sumX: cur.sumX + add.sumX });
@@ -207,5 +210,5 @@ export function quizStats(attempts: StatAttempt[]): QuizStats {
     const rows = attempts.flatMap((a) => a.slots.filter((s) => s.questionId === id).map((s) => ({ x: s.points ? s.score / s.points : 0, y: a.score - s.score })));
     efficiency.set(id, efficiencyOf(rows.map((r) => r.x), rows.map((r) => r.y)));
   }
-  return statsFromSums(sums, { median: median(attempts.map(attemptPercent)), efficiency });
+  return statsFromSums(sums, { median: median(attempts.map(percentOf)), efficiency });
 }
