@@ -149,8 +149,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       passPercent: formatNumber(policy.passPercent),
       slots: show.size > (show.has("score") ? 1 : 0) ? slots.map((s, i) => reviewSlotView(s, i, show)) : [],
       nothingYet: show.size === 0,
-      reviews: reviewsView(requests, course.slug, attemptHref),
-      askAction: ownAttempt && attempt.status === AttemptStatus.SUBMITTED && !requests.some((r) => r.resolvedAt === null) ? `${attemptHref}/review-request` : null,
+      ...reviewsView(requests, course.slug, attemptHref, ownAttempt && attempt.status === AttemptStatus.SUBMITTED ? `${attemptHref}/review-request` : null),
       reviewRemedy: course.role === CourseRole.INSTRUCTOR ? { text: "To give this student another attempt, more time or a later close:", href: `${base(req, quiz)}/overrides`, label: "quiz exceptions" } : null,
       laterNote: ownAttempt && policy.closesAt && quizzes.now() < policy.closesAt && policy.review.afterClose.length > policy.review.afterSubmit.length
         ? { closes: policy.closesAt } : null,

@@ -42,12 +42,16 @@ export function askForReview(reviews: ReviewsService, target: (res: Response) =>
   };
 }
 
-/** The requests about one thing as pages show them: with an answer form for staff while open. */
-export function reviewsView(requests: Awaited<ReturnType<ReviewsService["forTarget"]>>, courseSlug: string, back: string) {
-  return requests.map((r) => ({
-    ...r, open: r.resolvedAt === null,
-    answerAction: `/courses/${courseSlug}/review-requests/${r.id}/answer`, back,
-  }));
+/**
+ * The requests about one thing as its page shows them (the review-requests partial):
+ * each with an answer form for staff while open, and the ask form (`askAction`, when
+ * the viewer may ask) unless a request is already open.
+ */
+export function reviewsView(requests: Awaited<ReturnType<ReviewsService["forTarget"]>>, courseSlug: string, back: string, askAction: string | null) {
+  return {
+    reviews: requests.map((r) => ({ ...r, open: r.resolvedAt === null, answerAction: `/courses/${courseSlug}/review-requests/${r.id}/answer`, back })),
+    askAction: requests.some((r) => r.resolvedAt === null) ? null : askAction,
+  };
 }
 
 export function reviewsRoutes({ reviews }: { reviews: ReviewsService }) {

@@ -214,9 +214,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides : [], scripts: ["/assets/js/submission.js"],
-      decided, reviews: reviewsView(requests, course.slug, subHref),
+      decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null),
       reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#staff-h", label: "Set points (below)" },
-      askAction: isStudent && decided && !requests.some((r) => r.resolvedAt === null) ? `${subHref}/review-request` : null,
     });
   });
 
