@@ -6,28 +6,23 @@ import { Router, type Request } from "express";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, NotFound } from "../platform/errors.js";
-import { flash, regenerateSession, saveSession } from "../platform/http.js";
+import { flash, parseForm, regenerateSession, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiService } from "./lti.service.js";
 
 const LoginParams = z.object({
-  iss: z.string().min(1, "the platform's issuer (iss) is missing"),
-  login_hint: z.string().min(1, "login_hint is missing"),
+  iss: z.string("The platform's issuer (iss) is missing.").min(1, "The platform's issuer (iss) is missing."),
+  login_hint: z.string("The login_hint is missing.").min(1, "The login_hint is missing."),
   target_link_uri: z.string().optional(),
   lti_message_hint: z.string().optional(),
   client_id: z.string().optional(),
   lti_deployment_id: z.string().optional(),
 });
 const LaunchBody = z.object({
-  id_token: z.string().min(1, "the id_token is missing"),
-  state: z.string().min(1, "the state is missing"),
+  id_token: z.string("The id_token is missing.").min(1, "The id_token is missing."),
+  state: z.string("The state is missing.").min(1, "The state is missing."),
 });
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) throw new BadRequest(`This is not a valid LTI ${what}: ${r.error.issues.map((i) => i.message).join("; ")}. Open the activity from your course in the LMS.`);
-  return r.data;
-}
+const AGAIN = "This is not a valid LTI request: open the activity from your course in the LMS.";
 
 export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: Config; toolKey: () => Promise<ToolKey> }) {
   const router = Router();
@@ -40,13 +35,13 @@ export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: C
   router.all("/lti/login", async (req, res) => {
     requireEnabled();
     if (req.method !== "GET" && req.method !== "POST") throw new BadRequest("Use GET or POST.");
-    const params = parse(LoginParams, req.method === "GET" ? req.query : req.body, "login");
+    const params = parseForm(LoginParams, req.method === "GET" ? req.query : req.body, AGAIN);
     res.redirect(302, await lti.beginLogin(params, `${origin(req)}/lti/launch`));
   });
 
   router.post("/lti/launch", async (req, res) => {
     requireEnabled();
-    const { id_token, state } = parse(LaunchBody, req.body, "launch");
+    const { id_token, state } = parseForm(LaunchBody, req.body, AGAIN);
     const launch = await lti.launch(id_token, state, origin(req));
     await regenerateSession(req); // a new session id on sign-in defeats session fixation
     req.session.userId = launch.userId;

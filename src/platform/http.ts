@@ -8,7 +8,8 @@ import helmet from "helmet";
 import type pg from "pg";
 import type { AuthService, SessionUser } from "../auth/auth.service.js";
 import type { Config } from "./config.js";
-import { CsrfRejected, Unauthorized } from "./errors.js";
+import type { z } from "zod";
+import { BadRequest, CsrfRejected, Unauthorized } from "./errors.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -148,3 +149,13 @@ export const requireUser: RequestHandler = (req, res, next) => {
   }
   throw new Unauthorized(sessionExpired(req) ? "Your session has expired. Sign in again, then repeat what you were doing." : "Please sign in to continue.");
 };
+
+/**
+ * Validates form input with its schema; on failure, a 400 whose message is the schema's
+ * own sentences (written for people), followed by `then` (what to do next).
+ */
+export function parseForm<T>(schema: z.ZodType<T>, input: unknown, then = ""): T {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) throw new BadRequest(`${r.error.issues.map((i) => i.message).join(" ")}${then ? ` ${then}` : ""}`);
+  return r.data;
+}

@@ -6,7 +6,7 @@ import type { CoursesService } from "../courses/courses.service.js";
 import { AttemptStatus, CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
-import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { renderFragment } from "../readings/dialect.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
@@ -226,9 +226,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   router.post("/quizzes/:quizSlug/overrides", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
     const { course, quiz, user } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "user">>;
     const url = `${base(req, quiz)}/overrides`;
-    const parsed = OverrideBody.safeParse(req.body);
-    if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join(" "));
-    const body = parsed.data;
+    const body = parseForm(OverrideBody, req.body);
     const member = await courses.member(course.id, body.userId);
     if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("That student is not in this course.");
     if ((req.body as { remove?: string }).remove) {

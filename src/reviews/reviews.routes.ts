@@ -3,8 +3,8 @@
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { requireStaff } from "../courses/courses.loaders.js";
-import { BadRequest, NotFound } from "../platform/errors.js";
-import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { NotFound } from "../platform/errors.js";
+import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { isUuid } from "../platform/text.js";
 import type { ReviewsService, ReviewTarget } from "./reviews.service.js";
 
@@ -25,16 +25,12 @@ const AnswerBody = z.object({
   back: z.string().optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new BadRequest(`${r.error.issues.map((i) => i.message).join(" ")} Go back: your text is still in the form.`);
-  return r.data;
-}
+const KEPT = "Go back: your text is still in the form.";
 
 /** A handler for "ask for a review" on a loaded, authorised attempt or submission; `back` is where the student returns. */
 export function askForReview(reviews: ReviewsService, target: (res: Response) => ReviewTarget, back: (req: Request, res: Response) => string): RequestHandler {
   return async (req, res) => {
-    const { message } = parse(AskBody, req.body);
+    const { message } = parseForm(AskBody, req.body, KEPT);
     const { created } = await reviews.ask(res.locals.course!.id, target(res), res.locals.user!.id, message);
     flash(req, created ? "success" : "info", created ? "Your request was sent to the course staff. Their answer will appear here." : "You already have an open request about this; the staff will answer it.");
     await saveSession(req);
@@ -66,7 +62,7 @@ export function reviewsRoutes({ reviews }: { reviews: ReviewsService }) {
   };
 
   router.post("/review-requests/:requestId/answer", csrfProtection, requireStaff, loadRequest, async (req, res) => {
-    const { response, back } = parse(AnswerBody, req.body);
+    const { response, back } = parseForm(AnswerBody, req.body, KEPT);
     const first = await reviews.resolve(res.locals.reviewRequest!, res.locals.user!.id, response);
     flash(req, first ? "success" : "info", first ? "Answered; the student sees your answer on the page they asked from." : "Someone had already answered this request; their answer is kept.");
     await saveSession(req);

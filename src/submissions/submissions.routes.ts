@@ -15,7 +15,7 @@ import type { ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
-import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
 import { privateVisible, settingsOf, type CaseStudyRow, type SubmissionsService } from "./submissions.service.js";
@@ -284,10 +284,9 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/override", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
     const { caseStudy: cs, submission: sub, user } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission" | "user">>;
-    const parsed = OverrideBody.safeParse(req.body);
-    if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join(" "));
-    await submissions.override(sub.id, user.id, parsed.data.points, parsed.data.reason);
-    flash(req, "success", parsed.data.points === null ? "The override was cleared (recorded with your reason)." : `Points set to ${parsed.data.points} (recorded with your reason).`);
+    const { points, reason } = parseForm(OverrideBody, req.body);
+    await submissions.override(sub.id, user.id, points, reason);
+    flash(req, "success", points === null ? "The override was cleared (recorded with your reason)." : `Points set to ${points} (recorded with your reason).`);
     await saveSession(req);
     res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
   });
