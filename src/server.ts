@@ -7,6 +7,7 @@ import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
 import type PgBoss from "pg-boss";
 import { QuizService } from "./quiz/quiz.service.js";
+import { SubmissionsService } from "./submissions/submissions.service.js";
 import { startScoringWorker } from "./submissions/scoring.job.js";
 import { startQueue } from "./submissions/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
@@ -56,7 +57,7 @@ const server = await new Promise<Server>((resolve, reject) => {
 });
 server.keepAliveTimeout = 5000;
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), logger);
-const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR), logger) : () => {};
+const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR })), logger) : () => {};
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;

@@ -1,13 +1,16 @@
-// LTI Assignment and Grade Services: quiz grades sent to the LMS gradebook column of
-// the link students launched the quiz from. A grade change writes an outbox row in its
-// own transaction (`queueQuizScore`); a sender in every web and worker process claims
-// due rows, gets an access token with a client assertion signed by the tool key,
-// posts the score, and records the outcome — retrying with backoff, and never sending
-// an older grade over a newer one.
+// LTI Assignment and Grade Services: quiz grades and case-study points sent to the LMS
+// gradebook column of the link students launched the quiz or case study from. A quiz
+// grade change writes an outbox row in its own transaction (`queueQuizScore`); case-study
+// points — which change with results, overrides, final choices and the deadline itself —
+// are compared with what was queued on each round (`reconcileCaseStudies`), once the
+// private scores are out. A sender in every web and worker process claims due rows, gets
+// an access token with a client assertion signed by the tool key, posts the score, and
+// records the outcome — retrying with backoff, never sending an older grade over a newer one.
 import crypto from "node:crypto";
 import { SignJWT } from "jose";
 import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
+import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
 import { loadToolKey, type ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 
@@ -59,7 +62,36 @@ interface Claimed {
 export class LtiGradeSync {
   private readonly tokens = new Map<string, { token: string; until: number }>();
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {}
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {}
+
+  /**
+   * Queues each linked case study's points (the team's, as the leaderboard counts them,
+   * overrides included) for students who launched from the column's platform, when they
+   * differ from what was queued last — only once private scores are shown (deadline or
+   * reveal). Returns how many rows were queued.
+   */
+  async reconcileCaseStudies(): Promise<number> {
+    const { db, clock, submissions } = this.deps;
+    const now = clock();
+    let queued = 0;
+    for (const li of await db.ltiLineItem.findMany({ where: { caseStudyId: { not: null } }, include: { caseStudy: true } })) {
+      const cs = li.caseStudy!;
+      if (!privateVisible(cs, now)) continue;
+      const points = new Map((await submissions.leaderboard(cs, true)).map((r) => [r.teamId, r.privatePoints]));
+      const members = await db.teamMember.findMany({ where: { courseId: cs.courseId, user: { ltiIdentities: { some: { issuer: li.issuer } } } } });
+      const rows = members.flatMap((m) => {
+        const p = points.get(m.teamId);
+        return p === null || p === undefined ? [] : [Prisma.sql`(${li.id}::uuid, ${m.userId}::uuid, ${p}::float8, ${now}, ${now})`];
+      });
+      if (!rows.length) continue;
+      queued += await db.$executeRaw`
+        INSERT INTO "LtiScoreSync" AS s ("lineItemId", "userId", percent, "changedAt", "nextTryAt") VALUES ${Prisma.join(rows)}
+        ON CONFLICT ("lineItemId", "userId") DO UPDATE SET percent = EXCLUDED.percent, "changedAt" = EXCLUDED."changedAt",
+          "sentAt" = NULL, tries = 0, "nextTryAt" = EXCLUDED."nextTryAt", "lastError" = NULL
+        WHERE s.percent IS DISTINCT FROM EXCLUDED.percent`;
+    }
+    return queued;
+  }
 
   /** Sends the scores that are due. Returns how many were sent and how many failed. */
   async sendDue(limit = 50): Promise<{ sent: number; failed: number }> {
@@ -139,9 +171,9 @@ export class LtiGradeSync {
 }
 
 /** The sender a web or worker process runs, with the tool key from DATA_DIR. */
-export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string): LtiGradeSync {
+export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: SubmissionsService): LtiGradeSync {
   let key: Promise<ToolKey> | undefined;
-  return new LtiGradeSync({ db, platforms, toolKey: () => (key ??= loadToolKey(dataDir)), clock: () => new Date() });
+  return new LtiGradeSync({ db, platforms, toolKey: () => (key ??= loadToolKey(dataDir)), clock: () => new Date(), submissions });
 }
 
 /** Sends due scores every `everyMs` in the background (web and worker processes alike; rows are claimed, so they share the work). */
@@ -150,7 +182,8 @@ export function startLtiGradeSync(sync: LtiGradeSync, logger: Logger, everyMs = 
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sync.sendDue()
+    sync.reconcileCaseStudies()
+      .then(() => sync.sendDue())
       .then((r) => (r.sent || r.failed) && logger.info(r, "LMS grade sync"))
       .catch((err) => logger.error({ err }, "LMS grade sync failed; will retry"))
       .finally(() => (running = false));

@@ -164,23 +164,25 @@ export class LtiService {
   }
 
   /**
-   * A link to one of our quizzes whose launch offers a gradebook column (AGS line item
-   * with the score scope): remembered, so the quiz's grades are sent there.
+   * A link to one of our quizzes or case studies whose launch offers a gradebook column
+   * (AGS line item with the score scope): remembered, so the quiz's grades or the case
+   * study's points are sent there.
    */
   private async linkGradebook(platform: LtiPlatform, claims: Record<string, unknown>, courseId: string, target: string): Promise<void> {
     const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
     const link = claims[`${CLAIM}resource_link`] as { id?: unknown } | undefined;
-    const quizSlug = /^\/courses\/[^/]+\/quizzes\/([^/?#]+)/.exec(target)?.[1];
-    if (!quizSlug || typeof ags?.lineitem !== "string" || !Array.isArray(ags.scope) || !ags.scope.includes(AGS_SCORE_SCOPE) || typeof link?.id !== "string") return;
-    const quiz = await this.deps.db.quiz.findUnique({ where: { courseId_slug: { courseId, slug: quizSlug } } });
-    if (!quiz) return;
+    if (typeof ags?.lineitem !== "string" || !Array.isArray(ags.scope) || !ags.scope.includes(AGS_SCORE_SCOPE) || typeof link?.id !== "string") return;
+    const [, kind, slug] = /^\/courses\/[^/]+\/(quizzes|case-studies)\/([^/?#]+)/.exec(target) ?? [];
+    if (!kind || !slug) return;
+    const where = { courseId_slug: { courseId, slug } };
+    const thing = kind === "quizzes"
+      ? await this.deps.db.quiz.findUnique({ where, select: { id: true } }).then((q) => q && { quizId: q.id, caseStudyId: null })
+      : await this.deps.db.caseStudy.findUnique({ where, select: { id: true } }).then((c) => c && { quizId: null, caseStudyId: c.id });
+    if (!thing) return;
     const key = { issuer: platform.issuer, clientId: platform.clientId, resourceLinkId: link.id };
-    const item = await this.deps.db.ltiLineItem.upsert({
-      where: { issuer_clientId_resourceLinkId: key },
-      create: { ...key, lineitem: ags.lineitem, quizId: quiz.id },
-      update: { lineitem: ags.lineitem, quizId: quiz.id },
-    });
-    await backfillLineItem(this.deps.db, item.id, this.deps.clock());
+    const item = await this.deps.db.ltiLineItem.upsert({ where: { issuer_clientId_resourceLinkId: key }, create: { ...key, lineitem: ags.lineitem, ...thing }, update: { lineitem: ags.lineitem, ...thing } });
+    // Quiz grades earned before the link was used; case-study points follow from the leaderboard (reconcileCaseStudies).
+    if (thing.quizId) await backfillLineItem(this.deps.db, item.id, this.deps.clock());
   }
 
   /** The link's target when it is a page of this course on this site, else the course page. */

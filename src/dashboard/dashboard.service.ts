@@ -179,7 +179,11 @@ export class DashboardService {
       db.pointsOverride.findMany({ where: { submission: { caseStudy: { courseId } } }, include: { by: { select: { name: true } }, submission: { include: { team: true, caseStudy: true } } }, orderBy: { createdAt: "desc" }, take: 20 }),
       db.quizAttempt.findMany({ where: { quiz: { courseId }, autoSubmitted: true }, include: { user: { select: { id: true, name: true } }, quiz: true }, orderBy: { submittedAt: "desc" }, take: 20 }),
       // Grades the LMS has not taken yet after at least one try (LTI grade passback).
-      db.ltiScoreSync.findMany({ where: { sentAt: null, tries: { gt: 0 }, lineItem: { quiz: { courseId } } }, include: { user: { select: { id: true, name: true } }, lineItem: { include: { quiz: { select: { title: true } } } } }, orderBy: { changedAt: "asc" }, take: 50 }),
+      db.ltiScoreSync.findMany({
+        where: { sentAt: null, tries: { gt: 0 }, lineItem: { OR: [{ quiz: { courseId } }, { caseStudy: { courseId } }] } },
+        include: { user: { select: { id: true, name: true } }, lineItem: { include: { quiz: { select: { title: true } }, caseStudy: { select: { title: true } } } } },
+        orderBy: { changedAt: "asc" }, take: 50,
+      }),
     ]);
     return { failed, stuck, overrides, autoSubmitted, lmsFailing };
   }

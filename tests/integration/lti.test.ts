@@ -14,6 +14,7 @@ import { LtiGradeSync } from "../../src/auth/lti.grades.js";
 import { loadToolKey } from "../../src/auth/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { answerFields } from "../helpers/quiz.js";
+import { SubmissionsService } from "../../src/submissions/submissions.service.js";
 
 const ISS = "https://lms.example.edu";
 const CLIENT = "tool-client-1";
@@ -82,6 +83,11 @@ afterAll(async () => {
 });
 
 type Agent = ReturnType<TestApp["agent"]>;
+
+const gradeSync = (clock: () => Date) => new LtiGradeSync({
+  db: t.db, platforms: loadLtiPlatforms(platformFile), toolKey: () => loadToolKey(t.dataDir), clock,
+  submissions: new SubmissionsService({ db: t.db, clock, dataDir: t.dataDir }),
+});
 
 /** Step 1 as the platform starts it; returns the state and nonce the tool sent to the platform. */
 async function login(agent: Agent, extra: Record<string, string> = {}) {
@@ -248,7 +254,7 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ percent: 100, sentAt: null });
 
   let now = new Date();
-  const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(platformFile), toolKey: () => loadToolKey(t.dataDir), clock: () => now });
+  const sync = gradeSync(() => now);
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(lms.tokens).toHaveLength(1);
   expect(lms.tokens[0]).toMatchObject({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", scope: "https://purl.imsglobal.org/spec/lti-ags/scope/score" });
@@ -274,4 +280,44 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(lms.scores.at(-1)!.body.scoreGiven).toBe(90);
   expect(lms.tokens).toHaveLength(1); // the access token was reused
+});
+
+test("case-study points go to the case study's LMS column once private scores are out, and again whenever they change", async () => {
+  lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
+  lms.scoreStatus = 200;
+  // Alice (team Stop Signs) opens the case study from an LMS link with a gradebook column.
+  const agent = t.agent();
+  const { state, nonce } = await login(agent);
+  const token = await idToken(nonce, {
+    sub: "lms-alice", email: "alice@example.edu", name: "Alice Nguyen", [`${C}resource_link`]: { id: "case-link" },
+    [`${C}target_link_uri`]: "https://tool.example.org/courses/cnn/case-studies/cnn",
+    "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": { scope: ["https://purl.imsglobal.org/spec/lti-ags/scope/score"], lineitem: `${base}/lineitems/7` },
+  });
+  expect((await agent.post("/lti/launch").type("form").send({ id_token: token, state })).headers.location).toBe("/courses/cnn/case-studies/cnn");
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "case-link" } });
+  expect(item).toMatchObject({ caseStudyId: cs.id, quizId: null });
+
+  // Her team has a scored submission: 62.5 private points.
+  const team = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
+  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename: "m.keras", storedPath: "/nowhere", bytes: 1, status: "SCORED" } });
+  await t.db.submissionResult.create({ data: { submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: 0.86, privateScore: 0.865, publicPoints: 58, privatePoints: 62.5, accuracy: 0.9, engine: "test", details: {} } });
+
+  const now = new Date();
+  const sync = gradeSync(() => now);
+  expect(await sync.reconcileCaseStudies()).toBe(0); // before the deadline, private points stay private
+  await t.db.caseStudy.update({ where: { id: cs.id }, data: { revealedAt: now } });
+  expect(await sync.reconcileCaseStudies()).toBe(1);
+  const sent = lms.scores.length;
+  expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
+  expect(lms.scores.at(-1)!.body).toMatchObject({ userId: "lms-alice", scoreGiven: 62.5, scoreMaximum: 100 });
+  expect(await sync.reconcileCaseStudies()).toBe(0); // unchanged: nothing new to send
+
+  // A grader overrides the points: the new value goes, once.
+  const grader = await t.db.user.findUniqueOrThrow({ where: { email: "grader@example.edu" } });
+  await t.db.pointsOverride.create({ data: { submissionId: sub.id, points: 70, reason: "Regraded after review", byId: grader.id } });
+  expect(await sync.reconcileCaseStudies()).toBe(1);
+  expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
+  expect(lms.scores.slice(sent).map((x) => x.body.scoreGiven)).toEqual([62.5, 70]);
 });
