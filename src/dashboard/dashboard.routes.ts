@@ -161,7 +161,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     res.render("grading", {
       title: `Grading — ${course.title}`, course, base, isStaff: true,
       failed: a.failed.map((x) => ({ ...x, href: sub(x) })), stuck: a.stuck.map((x) => ({ ...x, href: sub(x) })),
-      overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission) })),
+      overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission), scored: o.submission.results[0]?.privatePoints ?? null })),
       lmsFailing: a.lmsFailing.map((x) => ({ ...x, what: x.lineItem.quiz?.title ?? x.lineItem.caseStudy?.title, valueLabel: x.lineItem.quiz ? `${x.percent.toFixed(1)}%` : `${x.percent} points` })),
       openRequests: requests.open.map(requestView), answeredRequests: requests.answered.map(requestView),
       autoSubmitted: a.autoSubmitted.map((x) => ({ ...x, href: `${base}/quizzes/${x.quiz.slug}/attempts/${x.id}` })),

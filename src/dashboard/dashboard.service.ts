@@ -176,7 +176,12 @@ export class DashboardService {
     const [failed, stuck, overrides, autoSubmitted, lmsFailing] = await Promise.all([
       db.submission.findMany({ where: { caseStudy: { courseId }, status: "FAILED", errorCode: "grader_error" }, include: { team: true, caseStudy: true }, orderBy: { createdAt: "desc" }, take: 50 }),
       db.submission.findMany({ where: { caseStudy: { courseId }, status: "RUNNING", startedAt: { lt: stuckBefore } }, include: { team: true, caseStudy: true }, take: 50 }),
-      db.pointsOverride.findMany({ where: { submission: { caseStudy: { courseId } } }, include: { by: { select: { name: true } }, submission: { include: { team: true, caseStudy: true } } }, orderBy: { createdAt: "desc" }, take: 20 }),
+      db.pointsOverride.findMany({
+        where: { submission: { caseStudy: { courseId } } },
+        // With the scored points, so the view shows what the override changed.
+        include: { by: { select: { name: true } }, submission: { include: { team: true, caseStudy: true, results: { where: { current: true }, select: { privatePoints: true } } } } },
+        orderBy: { createdAt: "desc" }, take: 20,
+      }),
       db.quizAttempt.findMany({ where: { quiz: { courseId }, autoSubmitted: true }, include: { user: { select: { id: true, name: true } }, quiz: true }, orderBy: { submittedAt: "desc" }, take: 20 }),
       // Grades the LMS has not taken yet after at least one try (LTI grade passback).
       db.ltiScoreSync.findMany({
