@@ -5,18 +5,11 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { tempDir } from "../helpers/grading.js";
+import { until } from "../helpers/wait.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const dir = tempDir();
 afterAll(() => dir.remove());
-
-async function until(ok: () => boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const alive = (pid: number) => {
   try {
@@ -40,7 +33,7 @@ test("a server killed while generating the dataset leaves no generator and no ha
   const server = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore", env: { ...process.env, NODE_OPTIONS: "" } });
   const datasets = path.join(dir.dir, "datasets");
   const building = () => (fs.existsSync(datasets) ? fs.readdirSync(datasets).filter((f) => f.includes(".building-")) : []);
-  await until(() => building().length === 1 && fs.existsSync(path.join(datasets, building()[0]!, "train")), 60_000, "the generator to start writing");
+  await until(() => building().length === 1 && fs.existsSync(path.join(datasets, building()[0]!, "train")), (started) => started, 60_000, "the generator to start writing");
   const generators = () => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
     try {
       return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(path.join(datasets, building()[0] ?? "none"));
@@ -52,7 +45,7 @@ test("a server killed while generating the dataset leaves no generator and no ha
   expect(generator).toBeDefined();
 
   server.kill("SIGKILL");
-  await until(() => !alive(generator!), 30_000, "the orphaned generator to stop");
-  await until(() => building().length === 0, 10_000, "the half-written folder to be removed");
+  await until(() => alive(generator!), (running) => !running, 30_000, "the orphaned generator to stop");
+  await until(building, (left) => left.length === 0, 10_000, "the half-written folder to be removed");
   expect(fs.existsSync(datasets) ? fs.readdirSync(datasets) : []).toEqual([]);
 }, 120_000);

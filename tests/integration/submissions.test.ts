@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, csrfFrom, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
+import { until } from "../helpers/wait.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
 
@@ -46,14 +47,8 @@ async function upload(agent: Agent, file: string, token?: string) {
   return agent.post(`${CASE}/submissions`).field("_csrf", csrf).attach("model", file, path.basename(file));
 }
 
-async function scored(id: string, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await t.db.submission.findUniqueOrThrow({ where: { id }, include: { results: true } });
-    if (s.status === "SCORED" || s.status === "FAILED") return s;
-    if (Date.now() > end) throw new Error(`submission still ${s.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function scored(id: string, timeoutMs = 30_000) {
+  return until(() => t.db.submission.findUniqueOrThrow({ where: { id }, include: { results: true } }), (s) => s.status === "SCORED" || s.status === "FAILED", timeoutMs, `submission ${id} to be scored`);
 }
 
 const idOf = (res: { headers: Record<string, string> }) => res.headers.location!.split("/").pop()!;
@@ -251,8 +246,7 @@ test("staff: list with filters, override with a required reason (audit trail), C
   await t.db.caseStudy.updateMany({ data: { holdoutVersion: "v2-test" } });
   const staff = await grader.get(`${CASE}/submissions`);
   expect((await grader.post(`${CASE}/rescore`).type("form").send({ _csrf: csrfFrom(staff.text) })).status).toBe(303);
-  const end = Date.now() + 30_000;
-  while ((await t.db.submissionResult.count({ where: { submissionId: id } })) < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  await until(() => t.db.submissionResult.count({ where: { submissionId: id } }), (n) => n >= 2, 30_000, "the rescore's result");
   const results = await t.db.submissionResult.findMany({ where: { submissionId: id }, orderBy: { createdAt: "asc" } });
   expect(results.map((r) => [r.holdoutVersion === "v2-test", r.current])).toEqual([[false, false], [true, true]]);
   await t.db.caseStudy.updateMany({ data: { holdoutVersion: results[0]!.holdoutVersion } });

@@ -9,6 +9,7 @@ import { ScoringBusy, scoreSubmission } from "../../src/submissions/scoring.job.
 import { csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";
+import { until } from "../helpers/wait.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const holdout = fixtureHoldout(expected("seq-basic").argmax, { repeat: 8 });
@@ -35,16 +36,6 @@ function worker(): ChildProcess {
   });
   workers.push(w);
   return w;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function upload(email: string): Promise<string> {
