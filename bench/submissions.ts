@@ -14,7 +14,7 @@ import { signInHttp, startBenchServer } from "./harness.js";
 
 const TEAMS = Number(process.env.BENCH_TEAMS ?? 16);
 const HOLDOUT = Number(process.env.BENCH_HOLDOUT ?? 1000);
-const MODEL = path.resolve(process.env.BENCH_MODEL ?? "../shared/fixtures/models/seq-basic.keras");
+const MODEL = path.resolve(process.env.BENCH_MODEL ?? "tests/fixtures/models/seq-basic.keras");
 if (!fs.existsSync(MODEL)) {
   console.error(`No model at ${MODEL}; set BENCH_MODEL to a .keras file.`);
   process.exit(1);

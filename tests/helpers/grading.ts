@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import yazl from "yazl";
 import { saveLayersModel } from "../../src/grading/train.js";
 
-export const MODELS = fileURLToPath(new URL("../../../shared/fixtures/models/", import.meta.url));
+export const MODELS = fileURLToPath(new URL("../fixtures/models/", import.meta.url));
 
 export function expected(name: string): { probabilities: number[][]; argmax: number[] } {
   return JSON.parse(fs.readFileSync(path.join(MODELS, `${name}.expected.json`), "utf8"));

@@ -38,7 +38,7 @@ test("content:check also checks quiz files, with file and line", () => {
 });
 
 test("render prints the page as the server renders it; problems go to stderr", () => {
-  const ok = run("render", "../shared/fixtures/readings/module-06-cnn.seed.md");
+  const ok = run("render", "tests/fixtures/readings/module-06-cnn.seed.md");
   expect(ok.status).toBe(0);
   expect(ok.stdout).toContain("<h1>Module 06 — Convolutional Neural Networks</h1>");
   expect(ok.stdout).toContain('src="https://www.youtube-nocookie.com/embed/iaSUYvmCekI"');
