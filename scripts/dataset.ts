@@ -43,5 +43,10 @@ const info = generateDataset(values.out, opts, (part, done, total) => {
   if (parent !== null && process.ppid !== parent) abandon();
   process.stderr.write(`\r${part}: ${done}/${total}   `);
 });
+if (parent !== null && process.ppid !== parent) abandon();
+// Done: the channel (held open by the "disconnect" listener) must not keep this process
+// alive, or the server, waiting for it to exit, never moves the folder into place.
+process.off("disconnect", abandon);
+if (process.connected) process.disconnect();
 process.stderr.write("\n");
 process.stdout.write(`Wrote ${info.parts.train} training, ${info.parts["mini-holdout"]} mini-holdout and ${info.parts.holdout} holdout images (${info.classes} classes, seed ${info.seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
