@@ -19,14 +19,17 @@ export const DEMO_PEOPLE: { email: string; name: string; role: CourseRole; team?
   { email: "felix@example.edu", name: "Felix Romero", role: CourseRole.STUDENT, password: DEMO_PASSWORDS.student },
 ];
 
-/** Creates the demo course and its people unless the course already exists. Returns whether it seeded. */
-export async function seedDemo(db: Db, logger: Logger): Promise<boolean> {
+/**
+ * Creates the demo course and its people unless the course already exists. Returns whether it
+ * seeded. The course starts `now`: the demo's content files count their dates from it.
+ */
+export async function seedDemo(db: Db, logger: Logger, now: Date = new Date()): Promise<boolean> {
   if (await db.course.findUnique({ where: { slug: DEMO_COURSE.slug } })) return false;
   const hashes = new Map<string, string>();
   for (const pw of new Set(DEMO_PEOPLE.map((p) => p.password))) hashes.set(pw, await hashPassword(pw));
   try {
     await db.$transaction(async (tx) => {
-      const course = await tx.course.create({ data: DEMO_COURSE });
+      const course = await tx.course.create({ data: { ...DEMO_COURSE, startsAt: now, createdAt: now } });
       const teams = new Map<string, string>();
       for (const name of new Set(DEMO_PEOPLE.flatMap((p) => (p.team ? [p.team] : [])))) {
         teams.set(name, (await tx.team.create({ data: { courseId: course.id, name } })).id);

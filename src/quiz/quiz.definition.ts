@@ -1,10 +1,9 @@
 // What a quiz file may say (quizzes/<slug>.yaml), checked by zod at sync and by
 // `npm run content:check`. Times are local to the course's time zone.
 import { z } from "zod";
+import { courseDateTime, isAbsoluteCourseDate } from "../platform/course-dates.js";
 
-const localDateTime = z
-  .string({ message: "must be a local date and time such as 2026-11-27T09:00" })
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "must be a local date and time such as 2026-11-27T09:00 (no time zone; the course's zone applies)");
+const localDateTime = courseDateTime();
 
 const text = (what: string) => z.string({ message: `${what} is required` }).trim().min(1, `${what} must not be empty`);
 const feedback = z.string().optional();
@@ -145,7 +144,8 @@ export const QuizFile = z.object({
   }).strict().default({ during: [], afterSubmit: ["score", "answers", "marks", "correctness"], afterClose: ["score", "answers", "marks", "correctness", "feedback", "explanation", "rightAnswer"] }),
   questions: z.array(Entry).min(1, "a quiz needs questions"),
 }).strict()
-  .refine((q) => !q.opens || !q.closes || q.opens < q.closes, { message: "closes must be after opens", path: ["closes"] });
+  // Relative dates are compared once resolved, at sync (quiz.sync.ts).
+  .refine((q) => !isAbsoluteCourseDate(q.opens) || !isAbsoluteCourseDate(q.closes) || q.opens! < q.closes!, { message: "closes must be after opens", path: ["closes"] });
 export type QuizFile = z.infer<typeof QuizFile>;
 
 export function isPool(e: QuizFile["questions"][number]): e is Pool {

@@ -1,7 +1,7 @@
 // Quiz files → database, next to the readings sync. A file with errors keeps its last
 // good version; a removed file archives its quiz (attempts and grades stay).
-import { DateTime } from "luxon";
 import type { Logger } from "pino";
+import { resolveCourseDate } from "../platform/course-dates.js";
 import type { Db } from "../platform/db/prisma.js";
 import type { FileIssue } from "../platform/yaml-file.js";
 import { loadQuizzes } from "./quiz.files.js";
@@ -25,10 +25,16 @@ export async function syncQuizzes({ db, quizDir, logger }: { db: Db; quizDir: st
     }
     const mod = q.def.module ? await db.module.findUnique({ where: { courseId_slug: { courseId: course.id, slug: q.def.module } } }) : null;
     if (q.def.module && !mod) issues.push({ path: q.path, line: 1, severity: "warning", message: `module: there is no module "${q.def.module}" in ${course.slug}; the quiz is listed on the course page only.` });
-    const at = (s?: string) => (s ? DateTime.fromISO(s, { zone: course.timeZone }).toJSDate() : null);
+    const at = (s?: string) => (s ? resolveCourseDate(s, course) : null);
+    const opensAt = at(q.def.opens);
+    const closesAt = at(q.def.closes);
+    if (opensAt && closesAt && closesAt <= opensAt) {
+      issues.push({ path: q.path, line: 1, severity: "error", message: `closes (${closesAt.toISOString()}) must be after opens (${opensAt.toISOString()}); students keep the last version that loaded.` });
+      continue;
+    }
     const data = {
       title: q.def.title, sourcePath: q.path, contentHash: q.hash, definition: q.def as object,
-      opensAt: at(q.def.opens), closesAt: at(q.def.closes), moduleId: mod?.id ?? null, archivedAt: null,
+      opensAt, closesAt, moduleId: mod?.id ?? null, archivedAt: null,
     };
     await db.quiz.upsert({ where: { courseId_slug: { courseId: course.id, slug: q.slug } }, create: { courseId: course.id, slug: q.slug, ...data }, update: data });
     count++;

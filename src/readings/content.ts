@@ -7,15 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { courseDateTime, resolveCourseDate, type CourseTime } from "../platform/course-dates.js";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
 import { renderReading, type RenderedReading } from "./dialect.js";
 
 /** Bump when rendering changes, so cached HTML is rebuilt. */
 export const RENDERER_VERSION = "1";
-
-const localDateTime = z
-  .string({ message: "must be a date and time such as 2026-11-27T09:00" })
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "must be a local date and time such as 2026-11-27T09:00 (no time zone; set timeZone)");
 
 export const ModuleSettings = z
   .object({
@@ -23,8 +20,8 @@ export const ModuleSettings = z
     title: z.string({ message: "is required" }).min(1, "must not be empty"),
     position: z.number().int().default(0),
     timeZone: z.string().refine((tz) => DateTime.now().setZone(tz).isValid, "is not a time zone; use an IANA name such as America/Denver").optional(),
-    theoryDue: localDateTime.describe("when Theory is due: the Friday preparation quiz"),
-    practicalDue: localDateTime.describe("when Practical is due: the Monday case-study start"),
+    theoryDue: courseDateTime().describe("when Theory is due: the Friday preparation quiz"),
+    practicalDue: courseDateTime("2026-11-30T09:00").describe("when Practical is due: the Monday case-study start"),
     urlRoot: z.string().regex(/^(\/|https:\/\/)/, "must start with / or https://").optional(),
     readings: z.array(z.string().regex(/^[\w-]+$/, "must be a reading's file name without .md")).optional(),
   })
@@ -69,10 +66,11 @@ export function parseModuleSettings(text: string, file: string): { settings?: Mo
 }
 
 /**
- * Loads every module under `contentDir`. `courseTimeZone` supplies a module's time
- * zone when its module.yaml does not name one.
+ * Loads every module under `contentDir`. `courseTime` supplies a course's time zone (used
+ * when a module.yaml names none) and its start (where relative dates count from); without
+ * a database, UTC and now.
  */
-export function loadContent(contentDir: string, courseTimeZone: (courseSlug: string) => string = () => "UTC"): LoadedContent {
+export function loadContent(contentDir: string, courseTime: (courseSlug: string) => CourseTime = () => ({ timeZone: "UTC", startsAt: new Date() })): LoadedContent {
   const issues: FileIssue[] = [];
   const modules: LoadedModule[] = [];
   const rel = (p: string) => path.relative(path.dirname(path.resolve(contentDir)), p);
@@ -123,8 +121,9 @@ export function loadContent(contentDir: string, courseTimeZone: (courseSlug: str
     }
     if (!settings) continue;
     readings.sort((a, b) => a.position - b.position);
-    const timeZone = settings.timeZone ?? courseTimeZone(settings.course);
-    const due = (s: string) => DateTime.fromISO(s, { zone: timeZone }).toJSDate();
+    const course = courseTime(settings.course);
+    const timeZone = settings.timeZone ?? course.timeZone;
+    const due = (s: string) => resolveCourseDate(s, { timeZone, startsAt: course.startsAt });
     modules.push({ slug: entry.name, dir, settings, timeZone, urlRoot, theoryDueAt: due(settings.theoryDue), practicalDueAt: due(settings.practicalDue), readings });
   }
   return { modules, issues };

@@ -24,13 +24,15 @@ export interface SyncOptions {
   dataDir?: string;
   /** Generate missing case-study datasets in the background (default true). */
   prepareData?: boolean;
+  /** Scales the sizes of generated case-study datasets (GENERATED_DATA_SCALE; default 1). */
+  dataScale?: number;
   logger: Logger;
 }
 
 /** Syncs the course content: modules and readings, then quizzes; every problem lands on the Content status page. */
-export async function syncContent({ db, contentDir, quizDir, dataDir, prepareData, logger }: SyncOptions): Promise<SyncResult> {
+export async function syncContent({ db, contentDir, quizDir, dataDir, prepareData, dataScale, logger }: SyncOptions): Promise<SyncResult> {
   const courses = new Map((await db.course.findMany()).map((c) => [c.slug, c]));
-  const { modules, issues } = loadContent(contentDir, (slug) => courses.get(slug)?.timeZone ?? "UTC");
+  const { modules, issues } = loadContent(contentDir, (slug) => courses.get(slug) ?? { timeZone: "UTC", startsAt: new Date() });
   let readingCount = 0;
   const now = new Date();
 
@@ -93,7 +95,7 @@ export async function syncContent({ db, contentDir, quizDir, dataDir, prepareDat
     });
   }
 
-  if (dataDir) issues.push(...(await syncCaseStudies({ db, modules, contentDir, dataDir, logger, prepare: prepareData })));
+  if (dataDir) issues.push(...(await syncCaseStudies({ db, modules, contentDir, dataDir, logger, prepare: prepareData, dataScale })));
 
   let quizzes = 0;
   if (quizDir) {

@@ -34,11 +34,19 @@ export interface TestApp extends TestDb {
 export const CONTENT_DIR = fileURLToPath(new URL("../../content", import.meta.url));
 export const QUIZ_DIR = fileURLToPath(new URL("../../quizzes", import.meta.url));
 
+/**
+ * The app's time in tests that set none: a fixed Wednesday far from any real date, so a test
+ * that mixed it with the real clock (or with dates written in the repo's content) would fail
+ * on every run, not only on some date. Tests that move time pass their own clock.
+ */
+export const TEST_NOW = new Date("2031-03-12T17:00:00Z");
+
 export interface TestAppOptions {
   /** A content folder to sync (default: the repo's content/). */
   contentDir?: string;
   /** A quiz folder to sync (default: the repo's quizzes/). */
   quizDir?: string;
+  /** The app's clock (default: fixed at TEST_NOW). The demo course starts at its first reading. */
   clock?: Clock;
   /** Start the grading queue; `worker` also runs a scoring worker in this process. */
   queue?: { worker?: boolean; limits?: Partial<GradingLimits> };
@@ -49,7 +57,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-data-"));
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", DATA_DIR: dataDir, ...env });
   const logger = createLogger(config.LOG_LEVEL);
-  await seedDemo(tdb.db, logger);
+  const clock = opts.clock ?? (() => TEST_NOW);
+  await seedDemo(tdb.db, logger, clock());
   const contentDir = opts.contentDir ?? CONTENT_DIR;
   await syncContent({ db: tdb.db, contentDir, quizDir: opts.quizDir ?? QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: false, logger });
   let boss: PgBoss | null = null;
@@ -59,7 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
-  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock: opts.clock, boss: () => boss });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock, boss: () => boss });
   return {
     ...tdb,
     app,

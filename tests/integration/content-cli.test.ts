@@ -17,12 +17,12 @@ test("content:check passes on the repo's content", () => {
 test("content:check prints each problem with file and line, and exits 1 on errors", () => {
   const c = copyContent();
   c.write("cnn/broken.md", "---\ntitle: Broken\n---\n# Broken\n\nSee [x](./missing.html) and {{WHO}}.\n");
-  c.write("cnn/module.yaml", c.file("cnn/module.yaml").replace("theoryDue: 2026-11-27T09:00", "theoryDue: tomorrow"));
+  c.write("cnn/module.yaml", c.file("cnn/module.yaml").replace(/^theoryDue: .*$/m, "theoryDue: tomorrow"));
   const r = run("content-check", c.dir);
   const name = path.basename(c.dir);
   expect(r.stdout).toContain(`${name}/cnn/broken.md:6: error: Unknown placeholder {{WHO}}.`);
   expect(r.stdout).toContain(`${name}/cnn/broken.md:6: warning: The link to ./missing.html points to a reading that does not exist in this module.`);
-  expect(r.stdout).toContain(`${name}/cnn/module.yaml:7: error: theoryDue: must be a local date and time`);
+  expect(r.stdout).toContain(`${name}/cnn/module.yaml:10: error: theoryDue: must be a local date and time`);
   expect(r.status).toBe(1);
   c.remove();
 });

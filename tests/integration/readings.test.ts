@@ -194,11 +194,11 @@ test("removing a checklist item archives it without losing anyone's tick; restor
 
 test("a bad module.yaml is reported with its line and does not take the site down", async () => {
   const original = content.file("cnn/module.yaml");
-  content.write("cnn/module.yaml", original.replace("theoryDue: 2026-11-27T09:00", "theoryDue: Friday").replace("position: 6", "position: 6\ncolour: blue"));
+  content.write("cnn/module.yaml", original.replace(/^theoryDue: .*$/m, "theoryDue: Friday").replace("position: 6", "position: 6\ncolour: blue"));
   const result = await resync();
   expect(result.issues.map((i) => [i.path.split("/").slice(-2).join("/"), i.line, i.message])).toEqual(
     expect.arrayContaining([
-      ["cnn/module.yaml", 8, "theoryDue: must be a local date and time such as 2026-11-27T09:00 (no time zone; set timeZone)"],
+      ["cnn/module.yaml", 11, 'theoryDue: must be a local date and time such as 2026-11-27T09:00 (no time zone; the course\'s zone applies) or steps from the course\'s start such as "friday 09:00": "Friday" needs a time as HH:MM, such as "friday 09:00"'],
       ["cnn/module.yaml", 5, expect.stringContaining('Unknown field "colour"')],
     ]),
   );
