@@ -88,9 +88,10 @@ export class LtiService {
 
   /** Step 2: the platform's signed launch. Verifies it and returns whom to sign in where. */
   async launch(idToken: string, state: string, publicOrigin: string): Promise<Launch> {
-    // The state is used once, and only within minutes of the login that made it.
-    const pending = await this.deps.db.ltiLaunchState.findUnique({ where: { state } });
-    if (pending) await this.deps.db.ltiLaunchState.deleteMany({ where: { state } });
+    // The state is used once, and only within minutes of the login that made it: claimed by one
+    // DELETE … RETURNING, so of two launches racing on it exactly one gets it.
+    const [pending] = await this.deps.db.$queryRaw<{ issuer: string; clientId: string; nonce: string; createdAt: Date }[]>`
+      DELETE FROM "LtiLaunchState" WHERE state = ${state} RETURNING issuer, "clientId", nonce, "createdAt"`;
     if (!pending || this.deps.clock().getTime() - pending.createdAt.getTime() > STATE_MINUTES * 60_000) {
       throw new LaunchRefused("This launch has expired or was already used.");
     }

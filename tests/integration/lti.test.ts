@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { $, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
+import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
 import { roleFromLti } from "../../src/auth/lti.service.js";
@@ -30,6 +30,9 @@ let platformFile: string;
 let base: string;
 /** What the fake platform's token and score endpoints saw, and how the score endpoint answers. */
 const lms = { toolKeys: null as JSONWebKeySet | null, tokens: [] as Record<string, string>[], scores: [] as { auth: string; type: string; body: Record<string, unknown> }[], scoreStatus: 200 };
+/** The test's time, for the tool and the fake platform alike (its tokens are issued "now"). */
+let now = TEST_NOW;
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 let platformKey: CryptoKey;
 let otherKey: CryptoKey;
 const dir = tempDir();
@@ -49,7 +52,7 @@ beforeAll(async () => {
         if (req.url === "/token") {
           const form = Object.fromEntries(new URLSearchParams(raw));
           lms.tokens.push(form);
-          const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(lms.toolKeys!), { issuer: CLIENT, subject: CLIENT, audience: `${base}/token` });
+          const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(lms.toolKeys!), { issuer: CLIENT, subject: CLIENT, audience: `${base}/token`, currentDate: now });
           expect(payload.jti).toBeTruthy();
           return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "token-123", token_type: "Bearer", expires_in: 3600 }));
         }
@@ -74,7 +77,7 @@ beforeAll(async () => {
     keySetUrl: ${base}/jwks
     tokenUrl: ${base}/token
 `);
-  t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" });
+  t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" }, { clock: () => now });
 });
 afterAll(async () => {
   await t.close();
@@ -97,7 +100,7 @@ async function login(agent: Agent, extra: Record<string, string> = {}) {
   return { url, state: url.searchParams.get("state")!, nonce: url.searchParams.get("nonce")! };
 }
 
-function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { key?: CryptoKey; aud?: string; exp?: string } = {}) {
+function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { key?: CryptoKey; aud?: string; expMinutes?: number } = {}) {
   return new SignJWT({
     nonce, [`${C}message_type`]: "LtiResourceLinkRequest", [`${C}version`]: "1.3.0", [`${C}deployment_id`]: DEPLOYMENT,
     [`${C}target_link_uri`]: "https://tool.example.org/courses/cnn/quizzes/cnn-friday",
@@ -106,7 +109,7 @@ function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { ke
     ...claims,
   })
     .setProtectedHeader({ alg: "RS256", kid: "platform-key-1" })
-    .setIssuer(ISS).setAudience(opts.aud ?? CLIENT).setSubject((claims.sub as string) ?? "lms-user-42").setIssuedAt().setExpirationTime(opts.exp ?? "5m")
+    .setIssuer(ISS).setAudience(opts.aud ?? CLIENT).setSubject((claims.sub as string) ?? "lms-user-42").setIssuedAt(seconds(now)).setExpirationTime(seconds(now) + 60 * (opts.expMinutes ?? 5))
     .sign(opts.key ?? platformKey);
 }
 
@@ -156,6 +159,16 @@ test("a learner's launch creates the account, signs it in, makes it a student of
   expect(await t.db.user.count({ where: { email: "lena@example.edu" } })).toBe(1);
 });
 
+test("two launches racing on one state: exactly one signs in, the other is refused", async () => {
+  const agent = t.agent();
+  const { state, nonce } = await login(agent);
+  const token = await idToken(nonce, { sub: "lms-racer", email: "racer@example.edu", name: "Rae Racer" });
+  const results = await Promise.all(Array.from({ length: 4 }, () => t.agent().post("/lti/launch").type("form").send({ id_token: token, state })));
+  expect(results.map((r) => r.status).sort()).toEqual([303, 401, 401, 401]);
+  expect(await t.db.ltiIdentity.count({ where: { sub: "lms-racer" } })).toBe(1);
+  expect(await t.db.user.count({ where: { email: "racer@example.edu" } })).toBe(1);
+});
+
 test("course roles come from the context's membership roles only (an institution's instructor who is a learner here is a student)", () => {
   expect(roleFromLti([LEARNER, "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBe("STUDENT");
   expect(roleFromLti([TA, INSTRUCTOR])).toBe("GRADER");
@@ -179,7 +192,7 @@ test("an instructor whose email has an account is linked to it; an off-site targ
 test.each([
   ["signed with another key", async (nonce: string) => idToken(nonce, {}, { key: otherKey }), 401, "not signed by the platform's keys"],
   ["meant for another tool", async (nonce: string) => idToken(nonce, {}, { aud: "someone-else" }), 401, `"aud" does not match`],
-  ["expired", async (nonce: string) => idToken(nonce, {}, { exp: "-10m" }), 401, "has expired"],
+  ["expired", async (nonce: string) => idToken(nonce, {}, { expMinutes: -10 }), 401, "has expired"],
   ["with another login's nonce", async () => idToken("not-the-nonce"), 401, "does not belong to the login"],
   ["from an unregistered deployment", async (nonce: string) => idToken(nonce, { [`${C}deployment_id`]: "deploy-9" }), 403, `"deploy-9"`],
   ["without a role that has access", async (nonce: string) => idToken(nonce, { [`${C}roles`]: ["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"] }), 403, "has no access"],
@@ -253,7 +266,6 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   const gina = await t.db.user.findUniqueOrThrow({ where: { email: "gina@example.edu" } });
   expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ percent: 100, sentAt: null });
 
-  let now = new Date();
   const sync = gradeSync(() => now);
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(lms.tokens).toHaveLength(1);
@@ -304,7 +316,6 @@ test("case-study points go to the case study's LMS column once private scores ar
   const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename: "m.keras", storedPath: "/nowhere", bytes: 1, status: "SCORED" } });
   await t.db.submissionResult.create({ data: { submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: 0.86, privateScore: 0.865, publicPoints: 58, privatePoints: 62.5, accuracy: 0.9, engine: "test", details: {} } });
 
-  const now = new Date();
   const sync = gradeSync(() => now);
   expect(await sync.reconcileCaseStudies()).toBe(0); // before the deadline, private points stay private
   await t.db.caseStudy.update({ where: { id: cs.id }, data: { revealedAt: now } });
