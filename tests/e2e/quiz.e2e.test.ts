@@ -4,29 +4,25 @@ import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
-import { answerFields } from "../helpers/quiz.js";
+import { CNN_FRIDAY_KEY, copyDemoQuiz, keyFields, quizFolder } from "../helpers/quiz.js";
+import { until } from "../helpers/wait.js";
 
+// Wednesday 25 Nov 2026, 12:00 in Denver; the test's copy of the quiz is open Monday 9:00 to Friday 9:00.
+const SERVER_NOW = new Date("2026-11-25T19:00:00Z");
+const folder = quizFolder({});
+copyDemoQuiz(folder.dir, { opens: "2026-11-23T09:00", closes: "2026-11-27T09:00" });
 let b: BrowserApp;
 
-/** Waits until `read()` gives `want` (the browser saves in the background). */
-async function until<T>(read: () => Promise<T> | T, want: T, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  let got = await read();
-  while (got !== want && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    got = await read();
-  }
-  expect(got).toBe(want);
-}
 beforeAll(async () => {
-  b = await startBrowserApp({}, { clock: () => new Date("2026-11-25T19:00:00Z") });
+  b = await startBrowserApp({}, { quizDir: folder.dir, clock: () => SERVER_NOW });
 });
 afterAll(async () => {
   await b?.close();
+  folder.remove();
 });
 
 async function fill(page: Page, q: SlotQuestion, slot: number) {
-  const fields = answerFields(q, slot);
+  const fields = keyFields(CNN_FRIDAY_KEY, q, slot);
   const box = page.locator(`#q-${slot}`);
   for (const [name, value] of Object.entries(fields)) {
     if (q.type === "single" || q.type === "truefalse") await box.locator(`input[name="${name}"][value="${value as string}"]`).check();
@@ -55,12 +51,12 @@ test("a student takes the quiz: answers autosave, survive a reload, and the subm
   const half = slots.slice(0, 7);
   for (const s of half) await fill(page, s.question as unknown as SlotQuestion, s.slot);
   await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
-  await until(() => b.t.db.quizSlot.count({ where: { attemptId: attempt.id, savedAt: { not: null } } }), 7);
+  await until(() => b.t.db.quizSlot.count({ where: { attemptId: attempt.id, savedAt: { not: null } } }), (n) => n === 7, 10_000, "seven saved answers");
   await page.reload();
   for (const s of half) {
     const q = s.question as unknown as SlotQuestion;
     if (q.type === "numeric" || q.type === "short") {
-      await expect(page.locator(`input[name="s${s.slot}"]`).inputValue()).resolves.toBe(Object.values(answerFields(q, s.slot))[0]);
+      await expect(page.locator(`input[name="s${s.slot}"]`).inputValue()).resolves.toBe(Object.values(keyFields(CNN_FRIDAY_KEY, q, s.slot))[0]);
     }
   }
   for (const s of slots.slice(7)) await fill(page, s.question as unknown as SlotQuestion, s.slot);
@@ -92,8 +88,9 @@ test("the submit dialog warns about unanswered questions, and cancelling keeps t
     void d.dismiss();
   });
   await page.getByRole("button", { name: "Submit all and finish" }).click();
-  await until(() => message.startsWith("14 questions are not answered"), true);
+  await until(() => message, (m) => m.startsWith("14 questions are not answered"), 10_000, "the dialog");
   const attempt = await b.t.db.quizAttempt.findFirstOrThrow({ where: { user: { email: "dev@example.edu" } } });
   expect(attempt.status).toBe("IN_PROGRESS");
   await context.close();
 });
+

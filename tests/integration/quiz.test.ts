@@ -3,12 +3,13 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { createLogger } from "../../src/platform/logger.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
-import { $, csrfFrom, startTestApp, CONTENT_DIR, QUIZ_DIR, type TestApp, signedIn } from "../helpers/app.js";
-import { answerFields, quizFolder } from "../helpers/quiz.js";
+import { $, csrfFrom, startTestApp, CONTENT_DIR, type TestApp, signedIn } from "../helpers/app.js";
+import { CNN_FRIDAY_KEY, copyDemoQuiz, keyFields, quizFolder, type AnswerKey } from "../helpers/quiz.js";
 import fs from "node:fs";
 import path from "node:path";
 
-// Wednesday 25 Nov 2026, 12:00 in Denver (UTC−7). The demo quiz closes Friday 27th 9:00 Denver.
+// Wednesday 25 Nov 2026, 12:00 in Denver (UTC−7). The test's copy of the demo quiz is open
+// from Monday 23rd 9:00 to Friday 27th 9:00 Denver.
 let now = new Date("2026-11-25T19:00:00Z");
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
 
@@ -37,9 +38,10 @@ const SMALL_QUESTIONS = `  - id: one
     text: The sky is green.
     answer: false
 `;
+const SMALL_KEY: AnswerKey = { one: { choice: "A" }, two: { number: 4 }, three: { value: false } };
 
 const folder = quizFolder({});
-fs.copyFileSync(path.join(QUIZ_DIR, "cnn-friday.yaml"), path.join(folder.dir, "cnn-friday.yaml"));
+copyDemoQuiz(folder.dir, { opens: "2026-11-23T09:00", closes: "2026-11-27T09:00" });
 let t: TestApp;
 const resync = () => syncContent({ db: t.db, contentDir: CONTENT_DIR, quizDir: folder.dir, logger: createLogger("silent") });
 
@@ -78,13 +80,14 @@ async function slotsOf(attemptId: string) {
   return rows.map((r) => ({ ...r, q: r.question as unknown as SlotQuestion }));
 }
 
-async function autosave(agent: Agent, url: string, slot: number, fields: Record<string, unknown>, rev = Date.now()) {
+async function autosave(agent: Agent, url: string, slot: number, fields: Record<string, unknown>, rev: number) {
   return agent.post(`${url}/autosave`).set("X-CSRF-Token", await token(agent)).set("Accept", "application/json").send({ slot, rev, fields });
 }
 
-async function answerAll(agent: Agent, url: string, attemptId: string, right: (i: number) => boolean = () => true) {
+/** Every question answered from the hand-written `key`: rightly where `right(i)` holds (slots in attempt order), else wrongly. */
+async function answerAll(attemptId: string, key: AnswerKey, right: (i: number) => boolean = () => true) {
   const slots = await slotsOf(attemptId);
-  const fields = Object.assign({}, ...slots.map((s, i) => answerFields(s.q, s.slot, right(i))));
+  const fields = Object.assign({}, ...slots.map((s, i) => keyFields(key, s.q, s.slot, right(i))));
   return { fields, slots };
 }
 
@@ -147,7 +150,7 @@ describe("the demo quiz", () => {
     expect(va).not.toEqual(vb);
     expect(new Set(va.filter((v) => !v.endsWith(":")))).not.toEqual(new Set(vb.filter((v) => !v.endsWith(":"))));
     // A second attempt of the same student draws again.
-    const { fields } = await answerAll(alice, a.url, a.id);
+    const { fields } = await answerAll(a.id, CNN_FRIDAY_KEY);
     await submitForm(alice, a.url, fields);
     const a2 = await startedAttempt(alice, "cnn-friday");
     expect(a2.id).not.toBe(a.id);
@@ -157,7 +160,7 @@ describe("the demo quiz", () => {
   test("all right → 100% and passed; the review after submit shows score and correctness but not the right answers before close", async () => {
     const alice = await as("alice@example.edu");
     const { url, id } = await startedAttempt(alice, "cnn-friday");
-    const { fields } = await answerAll(alice, url, id);
+    const { fields } = await answerAll(id, CNN_FRIDAY_KEY);
     const res = await submitForm(alice, url, fields);
     expect(res.status).toBe(303);
     const attempt = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
@@ -167,7 +170,7 @@ describe("the demo quiz", () => {
     expect(grade).toMatchObject({ percent: 100, passed: true, attempts: 1 });
     const review = $((await alice.get(url)).text);
     expect(review("dl.facts").text()).toContain("(100%)");
-    expect(review(".q-state").first().text()).toBe("Correct");
+    expect(review(".q-state").map((_i, e) => review(e).text()).get()).toEqual(Array(14).fill("Correct"));
     expect(review(".q-right")).toHaveLength(0);
     expect(review(".q-explanation")).toHaveLength(0);
     // After the close: right answers and explanations.
@@ -197,7 +200,7 @@ describe("the demo quiz", () => {
   test("without JavaScript, Save answers stores every question and Submit grades them", async () => {
     const alice = await as("alice@example.edu");
     const { url, id } = await startedAttempt(alice, "cnn-friday");
-    const { fields, slots } = await answerAll(alice, url, id, (i) => i % 2 === 0);
+    const { fields, slots } = await answerAll(id, CNN_FRIDAY_KEY, (i) => i % 2 === 0);
     const saved = await submitForm(alice, url, fields, "save");
     expect(saved.status).toBe(303);
     const rows = await slotsOf(id);
@@ -206,14 +209,15 @@ describe("the demo quiz", () => {
     await submitForm(alice, url, fields, "submit");
     const graded = await slotsOf(id);
     graded.forEach((r, i) => expect(r.state).toBe(i % 2 === 0 ? "correct" : "wrong"));
-    const expected = slots.filter((_s, i) => i % 2 === 0).reduce((a, s) => a + s.q.points, 0);
-    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).score).toBeCloseTo(expected, 9);
+    expect(slots).toHaveLength(14);
+    // Seven of the fourteen questions right, a point each.
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).score).toBeCloseTo(7, 9);
   });
 
   test("ten submits at once (two tabs, double clicks) grade once", async () => {
     const alice = await as("alice@example.edu");
     const { url, id } = await startedAttempt(alice, "cnn-friday");
-    const { fields } = await answerAll(alice, url, id);
+    const { fields } = await answerAll(id, CNN_FRIDAY_KEY);
     await submitForm(alice, url, fields, "save");
     const csrf = await token(alice, url);
     const results = await Promise.all(Array.from({ length: 10 }, () => alice.post(`${url}/submit`).set("Accept", "application/json").type("form").send({ _csrf: csrf })));
@@ -297,11 +301,11 @@ describe("policy", () => {
     const tf = slots.find((s) => s.q.type === "truefalse")!;
     const t0 = now;
     now = new Date(t0.getTime() + 9 * 60_000);
-    expect((await autosave(alice, url, single.slot, answerFields(single.q, single.slot))).status).toBe(200);
+    expect((await autosave(alice, url, single.slot, keyFields(SMALL_KEY, single.q, single.slot), 1)).status).toBe(200);
     now = new Date(t0.getTime() + 10.5 * 60_000); // within grace
-    expect((await autosave(alice, url, numeric.slot, answerFields(numeric.q, numeric.slot))).status).toBe(200);
+    expect((await autosave(alice, url, numeric.slot, keyFields(SMALL_KEY, numeric.q, numeric.slot), 2)).status).toBe(200);
     now = new Date(t0.getTime() + 11.5 * 60_000); // after grace
-    const late = await autosave(alice, url, tf.slot, answerFields(tf.q, tf.slot));
+    const late = await autosave(alice, url, tf.slot, keyFields(SMALL_KEY, tf.q, tf.slot), 3);
     expect(late.status).toBe(409);
     expect(late.body.error.message).toContain("Time is up");
     const done = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
@@ -314,7 +318,7 @@ describe("policy", () => {
     const alice = await as("alice@example.edu");
     const { url, id } = await startedAttempt(alice, "policy");
     const [first] = await slotsOf(id);
-    await autosave(alice, url, first!.slot, answerFields(first!.q, first!.slot));
+    await autosave(alice, url, first!.slot, keyFields(SMALL_KEY, first!.q, first!.slot), 1);
     now = minutes(6);
     const page = await alice.get("/courses/cnn/quizzes/policy");
     expect($(page.text)("tbody tr td").eq(2).text()).toContain("Submitted (time ran out)");
@@ -380,7 +384,7 @@ describe("policy", () => {
     // Attempts scoring 2/3, 3/3, 1/3.
     for (const rightCount of [2, 3, 1]) {
       const a = await startedAttempt(alice, "policy");
-      const { fields } = await answerAll(alice, a.url, a.id, (i) => i < rightCount);
+      const { fields } = await answerAll(a.id, SMALL_KEY, (i) => i < rightCount);
       await submitForm(alice, a.url, fields);
     }
     const grade = await t.db.quizGrade.findFirstOrThrow({});
@@ -409,7 +413,7 @@ describe("policy", () => {
     await withQuiz("shuffleQuestions: true\nreview:\n  afterSubmit: []\n  afterClose: [score]\ncloses: 2026-11-26T09:00");
     const alice = await as("alice@example.edu");
     const a = await startedAttempt(alice, "policy");
-    const { fields } = await answerAll(alice, a.url, a.id);
+    const { fields } = await answerAll(a.id, SMALL_KEY);
     await submitForm(alice, a.url, fields);
     const review = $((await alice.get(a.url)).text);
     expect(review(".callout").text()).toContain("shown after the quiz closes");
@@ -430,7 +434,7 @@ describe("policy", () => {
     const a = await startedAttempt(alice, "policy");
     const slots = await slotsOf(a.id);
     const single = slots.find((s) => s.q.type === "single")!;
-    const wrong = answerFields(single.q, single.slot, false);
+    const wrong = keyFields(SMALL_KEY, single.q, single.slot, false);
     const res = await submitForm(alice, a.url, wrong, `check:${single.slot}`);
     expect(res.status).toBe(303);
     const page = $((await alice.get(a.url)).text);
@@ -439,7 +443,7 @@ describe("policy", () => {
     expect(fs0.find(".q-state").text()).toBe("Incorrect");
     expect(fs0.find(".q-feedback").text()).toContain("Not B.");
     expect(fs0.text()).not.toContain("EXPLAIN-ONE"); // explanation not allowed during
-    const retry = await autosave(alice, a.url, single.slot, answerFields(single.q, single.slot, true));
+    const retry = await autosave(alice, a.url, single.slot, keyFields(SMALL_KEY, single.q, single.slot, true), 10);
     expect(retry.status).toBe(409);
     await submitForm(alice, a.url, {}, "submit");
     expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(0);
@@ -454,7 +458,7 @@ describe("policy", () => {
     await Promise.all(Object.entries(grid).map(async ([who, row]) => {
       const agent = await as(`${who}@example.edu`);
       const a = await startedAttempt(agent, "stats");
-      const fields = Object.assign({}, ...(await slotsOf(a.id)).map((s) => answerFields(s.q, s.slot, row[["one", "two", "three"].indexOf(s.q.id)] === 1)));
+      const fields = Object.assign({}, ...(await slotsOf(a.id)).map((s) => keyFields(SMALL_KEY, s.q, s.slot, row[["one", "two", "three"].indexOf(s.q.id)] === 1)));
       expect((await submitForm(agent, a.url, fields)).status).toBe(303);
     }));
     // Kept by the submits themselves, before anyone opens the report.
