@@ -18,11 +18,16 @@ import type { ReviewsService } from "../reviews/reviews.service.js";
 
 const GRADING_LABEL = { highest: "your highest score counts", latest: "your latest attempt counts", average: "the average of your attempts counts", first: "your first attempt counts" };
 
+// Save numbers come from the page (see QuizService.latestRev), never from a clock.
+const Rev = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const AutosaveBody = z.object({
   slot: z.number().int().min(0),
-  rev: z.number().int().min(0),
+  rev: Rev,
   fields: z.record(z.string(), z.union([z.string().max(1000), z.array(z.string().max(1000)).max(50)])),
 });
+
+/** The page's last save number, sent with a plain form post (missing or odd: 0, so the post still comes after every save). */
+const FormRev = z.coerce.number().pipe(Rev).catch(0);
 
 const FormAction = z.union([z.literal("save"), z.literal("submit"), z.string().regex(/^check:\d+$/)], { message: "unknown action" });
 
@@ -100,7 +105,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     res.redirect(303, `${base(req, quiz)}/attempts/${attempt.id}`);
   });
 
-  function attemptPage(req: Request, quiz: QuizRow, attempt: AttemptRow, policy: Policy, slots: Awaited<ReturnType<QuizService["slots"]>>) {
+  function attemptPage(req: Request, quiz: QuizRow, attempt: AttemptRow, policy: Policy, slots: Awaited<ReturnType<QuizService["slots"]>>, rev: number) {
     const during = new Set<ReviewItem>(policy.review.during);
     const secondsLeft = quizzes.secondsLeft(attempt);
     return {
@@ -112,6 +117,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       slots: slots.map((s, i) => attemptSlotView(s, i, during)),
       secondsLeft: secondsLeft === null ? null : Math.max(0, secondsLeft),
       deadlineAt: attempt.deadlineAt,
+      rev,
       scripts: ["/assets/js/quiz.js"],
     };
   }
@@ -126,7 +132,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     const slots = await quizzes.slots(attempt.id);
     const policy = await quizzes.policy(quiz, attempt.userId);
     if (attempt.status === AttemptStatus.IN_PROGRESS && ownAttempt) {
-      res.render("attempt", { ...attemptPage(req, quiz, attempt, policy, slots), course, timeZone: course.timeZone });
+      res.render("attempt", { ...attemptPage(req, quiz, attempt, policy, slots, await quizzes.latestRev(attempt.id)), course, timeZone: course.timeZone });
       return;
     }
     // The review: staff see everything; the student what the review rules allow now.
@@ -171,7 +177,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       return res.redirect(303, url);
     }
     try {
-      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, Date.now());
+      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, FormRev.parse((req.body as { rev?: unknown }).rev));
     } catch (e) {
       if (!(e instanceof Conflict)) throw e;
       flash(req, "info", e.message);
@@ -201,7 +207,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     const attempt = res.locals.attempt!;
     if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
     const out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
-    res.json({ ...out, savedAt: quizzes.now().toISOString(), secondsLeft: quizzes.secondsLeft(attempt) });
+    // The attempt's newest number, so a page behind another window's saves numbers on from it.
+    res.json({ ...out, rev: await quizzes.latestRev(attempt.id), savedAt: quizzes.now().toISOString(), secondsLeft: quizzes.secondsLeft(attempt) });
   });
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/submit", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {

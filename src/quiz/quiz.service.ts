@@ -208,8 +208,19 @@ export class QuizService {
   }
 
   /**
-   * Saves one question's response (autosave). `rev` orders saves from the browser:
-   * one that arrives after a newer one is ignored. A checked question is final.
+   * The number of the attempt's newest save (0 before any). Saves are numbered, never
+   * timed: a page numbers its autosaves on from this figure as it was when the page
+   * loaded, and a form post comes after everything before it. A browser's clock can be
+   * hours off the server's, so ordering by the two clocks dropped answers.
+   */
+  async latestRev(attemptId: string): Promise<number> {
+    const { _max } = await this.deps.db.quizSlot.aggregate({ where: { attemptId }, _max: { rev: true } });
+    return Number(_max.rev ?? 0n);
+  }
+
+  /**
+   * Saves one question's response (autosave). `rev` orders the saves of a question: one
+   * that arrives after a higher-numbered one is ignored. A checked question is final.
    */
   async save(attempt: AttemptRow, slotNo: number, fields: Record<string, unknown>, rev: number): Promise<SaveOutcome> {
     const slot = await this.deps.db.quizSlot.findUnique({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } } });
@@ -234,8 +245,13 @@ export class QuizService {
     return { saved: false, reason: "stale" };
   }
 
-  /** Saves every question from a plain form post (no JavaScript). */
-  async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, rev: number): Promise<void> {
+  /**
+   * Saves every question from a plain form post. The post holds the page's latest answers,
+   * so it is numbered after everything stored and after the page's own autosaves
+   * (`pageRev`: the page's last number; 0 from a page without JavaScript).
+   */
+  async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, pageRev: number): Promise<void> {
+    const rev = Math.max(pageRev, await this.latestRev(attempt.id)) + 1;
     const slots = await this.slots(attempt.id);
     for (const s of slots) {
       if (s.checkedAt) continue;

@@ -1,5 +1,6 @@
 // A student takes the Friday quiz in a real browser: every question type through
-// the page, autosave as they go, a reload in the middle, submit, review.
+// the page, autosave as they go, a reload in the middle, submit, review. And the
+// order of saves when the browser's clock is hours off, or two windows are open.
 import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
@@ -94,3 +95,73 @@ test("the submit dialog warns about unanswered questions, and cancelling keeps t
   await context.close();
 });
 
+/** Starts `email`'s attempt in `page`; returns its id and its first numeric question's slot. */
+async function startAttempt(page: Page, email: string) {
+  await signInPage(page, b.base, email, DEMO_PASSWORDS.student);
+  await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
+  await page.getByRole("button", { name: "Start the quiz" }).click();
+  await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+  const attempt = await b.t.db.quizAttempt.findFirstOrThrow({ where: { user: { email } } });
+  const numeric = await b.t.db.quizSlot.findFirstOrThrow({ where: { attemptId: attempt.id, question: { path: ["type"], equals: "numeric" } } });
+  const stored = async () => (await b.t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: attempt.id, slot: numeric.slot } } })).response;
+  /** Waits until the server holds `text` as the answer (autosave runs in the background). */
+  const storedAs = (text: string) => until(stored, (r) => JSON.stringify(r) === JSON.stringify({ text }), 10_000, `the answer "${text}" to be saved`);
+  return { attempt, url: page.url(), field: `input[name="s${numeric.slot}"]`, stored, storedAs };
+}
+
+test.each([
+  ["six hours ahead of", 6, "ben@example.edu"],
+  ["six hours behind", -6, "emma@example.edu"],
+])("with the browser's clock %s the server's, the newest answer wins at every step", async (_how, hours, email) => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.clock.install({ time: new Date(SERVER_NOW.getTime() + hours * 3_600_000) });
+  const { attempt, field, stored, storedAs } = await startAttempt(page, email);
+  const input = page.locator(field);
+
+  await input.fill("1");
+  await storedAs("1");
+  await input.fill("2");
+  await storedAs("2");
+  // "3" typed and Save answers clicked before autosave sent it: the form post carries it.
+  await input.evaluate((el: HTMLInputElement) => { el.value = "3"; });
+  await page.getByRole("button", { name: "Save answers" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
+  expect(await stored()).toEqual({ text: "3" });
+  // Autosave on the page after the post.
+  await input.fill("4");
+  await storedAs("4");
+  await page.reload();
+  await expect(input.inputValue()).resolves.toBe("4");
+  await input.fill("5");
+  await storedAs("5");
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Submit all and finish" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your attempt was submitted." }).waitFor();
+  expect(await stored()).toEqual({ text: "5" });
+  expect((await b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("SUBMITTED");
+  await context.close();
+});
+
+test("two windows of one attempt: the answer given last wins, though the other window saved since this one loaded", async () => {
+  const context = await b.browser.newContext();
+  const first = await context.newPage();
+  first.setDefaultTimeout(10_000);
+  const { url, field, stored, storedAs } = await startAttempt(first, "felix@example.edu");
+  await first.locator(field).fill("1");
+  await storedAs("1");
+  const second = await context.newPage();
+  second.setDefaultTimeout(10_000);
+  await second.goto(url);
+  await second.locator(field).fill("2");
+  await storedAs("2");
+  await second.locator(field).fill("3");
+  await storedAs("3");
+  // The first window numbers its saves from where it loaded, below the second window's.
+  await first.locator(field).fill("4");
+  await storedAs("4");
+  await first.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
+  expect(await stored()).toEqual({ text: "4" });
+  await context.close();
+});

@@ -80,6 +80,7 @@ async function slotsOf(attemptId: string) {
   return rows.map((r) => ({ ...r, q: r.question as unknown as SlotQuestion }));
 }
 
+/** An autosave as the page sends it: `rev` numbers the page's saves on from its `data-rev`. */
 async function autosave(agent: Agent, url: string, slot: number, fields: Record<string, unknown>, rev: number) {
   return agent.post(`${url}/autosave`).set("X-CSRF-Token", await token(agent)).set("Accept", "application/json").send({ slot, rev, fields });
 }
@@ -185,16 +186,53 @@ describe("the demo quiz", () => {
     const { url, id } = await startedAttempt(alice, "cnn-friday");
     const slots = await slotsOf(id);
     const numeric = slots.find((s) => s.q.type === "numeric")!;
-    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "42" }, 2000)).body).toMatchObject({ saved: true });
-    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "41" }, 1000)).body).toMatchObject({ saved: false, reason: "stale" });
+    // A new attempt's page numbers its saves from 0.
+    const page = $((await alice.get(url)).text);
+    expect(page("form[data-attempt]").attr("data-rev")).toBe("0");
+    expect(page('form[data-attempt] input[name="rev"]').val()).toBe("0");
+    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "42" }, 2)).body).toMatchObject({ saved: true, rev: 2 });
+    expect((await autosave(alice, url, numeric.slot, { [`s${numeric.slot}`]: "41" }, 1)).body).toMatchObject({ saved: false, reason: "stale", rev: 2 });
     const row = await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: numeric.slot } } });
     expect(row.response).toEqual({ text: "42" });
-    // The page shows the saved answer after a reload.
-    expect($((await alice.get(url)).text)(`input[name="s${numeric.slot}"]`).val()).toBe("42");
+    // The page shows the saved answer after a reload, and numbers on from the newest save.
+    const reloaded = $((await alice.get(url)).text);
+    expect(reloaded(`input[name="s${numeric.slot}"]`).val()).toBe("42");
+    expect(reloaded("form[data-attempt]").attr("data-rev")).toBe("2");
     // Junk for a question is dropped, not stored.
     const single = slots.find((s) => s.q.type === "single")!;
-    await autosave(alice, url, single.slot, { [`s${single.slot}`]: "c99" }, 3000);
+    await autosave(alice, url, single.slot, { [`s${single.slot}`]: "c99" }, 3);
     expect((await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: single.slot } } })).response).toEqual({});
+  });
+
+  test("saves are numbered, not timed: Save answers comes after the page's autosaves, the next page's autosaves after it, and a late save of an old page changes nothing", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const numeric = (await slotsOf(id)).find((s) => s.q.type === "numeric")!;
+    const field = `s${numeric.slot}`;
+    const stored = async () => (await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: numeric.slot } } })).response;
+    const pageRev = async () => Number($((await alice.get(url)).text)("form[data-attempt]").attr("data-rev"));
+    const post = async (body: Record<string, string>) => alice.post(url).type("form").send({ _csrf: await token(alice, url), action: "save", ...body });
+
+    const first = await pageRev();
+    expect((await autosave(alice, url, numeric.slot, { [field]: "1" }, first + 1)).body.saved).toBe(true);
+    expect((await autosave(alice, url, numeric.slot, { [field]: "2" }, first + 2)).body.saved).toBe(true);
+    // "3" typed and Save answers clicked before it was autosaved: the post carries the page's next number.
+    expect((await post({ rev: String(first + 3), [field]: "3" })).status).toBe(303);
+    expect(await stored()).toEqual({ text: "3" });
+    // An autosave the old page sent before the click, arriving after the post.
+    expect((await autosave(alice, url, numeric.slot, { [field]: "2" }, first + 2)).body).toMatchObject({ saved: false, reason: "stale" });
+    expect(await stored()).toEqual({ text: "3" });
+    // A page without JavaScript sends no number (or a broken one); its post still comes after every save.
+    await post({ [field]: "4" });
+    expect(await stored()).toEqual({ text: "4" });
+    await post({ rev: "yesterday", [field]: "5" });
+    expect(await stored()).toEqual({ text: "5" });
+    // The page after the post numbers on from there, so its autosaves win over the post.
+    const next = await pageRev();
+    expect(next).toBeGreaterThan(first + 3);
+    expect((await autosave(alice, url, numeric.slot, { [field]: "6" }, next + 1)).body).toMatchObject({ saved: true, rev: next + 1 });
+    await alice.post(`${url}/submit`).type("form").send({ _csrf: await token(alice, url) });
+    expect(await stored()).toEqual({ text: "6" });
   });
 
   test("without JavaScript, Save answers stores every question and Submit grades them", async () => {

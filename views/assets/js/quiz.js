@@ -8,6 +8,11 @@
   const token = form.querySelector('input[name="_csrf"]').value;
   const status = document.querySelector("[data-save-status]");
   const pending = new Map(); // slot → timer
+  // Saves are numbered by the page, on from the attempt's newest number when it loaded,
+  // never by the clock: this computer's clock may be hours off the server's.
+  let rev = Number(form.dataset.rev) || 0;
+  const newest = new Map(); // slot → number of this page's newest save of it
+  const revField = form.querySelector('input[name="rev"]');
   let failures = 0;
   let inFlight = 0;
   let finished = false;
@@ -32,11 +37,13 @@
     return out;
   }
 
-  async function save(fieldset, { keepalive = false } = {}) {
+  async function save(fieldset, { keepalive = false, again = false } = {}) {
     const slot = Number(fieldset.dataset.slot);
     clearTimeout(pending.get(slot));
     pending.delete(slot);
-    const body = JSON.stringify({ slot, rev: Date.now(), fields: fieldsOf(fieldset) });
+    const mine = ++rev;
+    newest.set(slot, mine);
+    const body = JSON.stringify({ slot, rev: mine, fields: fieldsOf(fieldset) });
     say("Saving…");
     inFlight++;
     try {
@@ -56,6 +63,10 @@
       if (!res.ok) throw new Error(String(res.status));
       const data = await res.json();
       failures = 0;
+      if (typeof data.rev === "number") rev = Math.max(rev, data.rev);
+      // Not saved although it is this page's newest answer: another window of this attempt
+      // saved the question since this page loaded. The answer given here and now wins.
+      if (!data.saved && newest.get(slot) === mine && !again) return save(fieldset, { keepalive, again: true });
       if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${new Date(data.savedAt).toLocaleTimeString()}.`);
       if (typeof data.secondsLeft === "number") timer.sync(data.secondsLeft);
     } catch {
@@ -87,15 +98,25 @@
     }
   });
 
+  // The form post carries every answer, so it is numbered after this page's autosaves,
+  // and the answers still waiting to be autosaved go with it.
   form.addEventListener("submit", (e) => {
     const action = e.submitter && e.submitter.value;
-    if (action !== "submit" || finished) return;
+    if (action === "submit" && !finished && !confirmSubmit()) {
+      e.preventDefault();
+      return;
+    }
+    revField.value = String(++rev);
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  });
+  function confirmSubmit() {
     const unanswered = [...form.querySelectorAll("fieldset[data-slot]")].filter((fs) => Object.keys(fieldsOf(fs)).length === 0 || Object.values(fieldsOf(fs)).every((v) => v === "" || (Array.isArray(v) && !v.length))).length;
     const msg = unanswered
       ? `${unanswered} question${unanswered === 1 ? " is" : "s are"} not answered. Submit anyway? You cannot change answers after submitting.`
       : "Submit this attempt? You cannot change answers after submitting.";
-    if (!window.confirm(msg)) e.preventDefault();
-  });
+    return window.confirm(msg);
+  }
 
   // Time left: counted from the server's figure, corrected at every save.
   const timer = (() => {
