@@ -10,7 +10,8 @@ import { saveLayersModel } from "../../src/grading/train.js";
 
 export const MODELS = fileURLToPath(new URL("../fixtures/models/", import.meta.url));
 
-export function expected(name: string): { probabilities: number[][]; argmax: number[] } {
+/** Keras's own outputs on the fixture images, its argmax and its parameter count (model.count_params()). */
+export function expected(name: string): { probabilities: number[][]; argmax: number[]; params: number } {
   return JSON.parse(fs.readFileSync(path.join(MODELS, `${name}.expected.json`), "utf8"));
 }
 
@@ -119,4 +120,80 @@ export function graphModel(dir: string, classes = 43) {
     weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: [{ name: "shape", shape: [2], dtype: "int32" }, { name: "w", shape: [3072, classes], dtype: "float32" }] }],
   };
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
+}
+
+// #region a hand-written ONNX model
+
+// Protobuf written field by field (no protobuf library is needed for so little):
+// a key is (field number << 3 | wire type), then a varint or length-delimited bytes.
+const varint = (n: number): Buffer => {
+  const out: number[] = [];
+  for (; n > 127; n = Math.floor(n / 128)) out.push((n % 128) | 128);
+  out.push(n);
+  return Buffer.from(out);
+};
+const int = (field: number, n: number) => Buffer.concat([varint(field * 8), varint(n)]);
+const bytes = (field: number, b: Buffer | string) => {
+  const buf = Buffer.from(b);
+  return Buffer.concat([varint(field * 8 + 2), varint(buf.length), buf]);
+};
+const msg = (field: number, ...parts: Buffer[]) => bytes(field, Buffer.concat(parts));
+
+/** ValueInfoProto: a float tensor named `name`; string dims are symbolic (e.g. "batch"). */
+const floatTensorInfo = (field: number, name: string, dims: (number | string)[]) =>
+  msg(field, bytes(1, name), msg(2, msg(1, int(1, 1), msg(2, ...dims.map((d) => msg(1, typeof d === "number" ? int(1, d) : bytes(2, d)))))));
+
+/** NodeProto; `ints` attributes are INTS (type 7), numbers INT (type 2). */
+const node = (op: string, inputs: string[], output: string, attrs: Record<string, number | number[]> = {}) =>
+  msg(1, ...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op),
+    ...Object.entries(attrs).map(([name, v]) => msg(5, bytes(1, name), ...(Array.isArray(v) ? [...v.map((x) => int(8, x)), int(20, 7)] : [int(3, v), int(20, 2)]))));
+
+/** TensorProto: float32 (data type 1) stored as raw little-endian bytes. */
+const initializer = (name: string, dims: number[], data: Float32Array) =>
+  msg(5, ...dims.map((d) => int(1, d)), int(2, 1), bytes(8, name), bytes(9, Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+
+/**
+ * The weights of `linearOnnx`: logits[k] = b[k] + Σ x[c,h,w]·W[(c·32 + h)·32 + w, k], with
+ * W and b fixed by formula so a test can compute the logits itself. Scaled so logits
+ * of 0–255 images are of order 1.
+ */
+export function linearWeights(classes = 43): { W: Float32Array; b: Float32Array } {
+  const W = new Float32Array(3072 * classes);
+  for (let i = 0; i < 3072; i++) for (let k = 0; k < classes; k++) W[i * classes + k] = Math.sin(i * 0.37 + k * 1.91 + i * k * 0.013) / 3072;
+  const b = Float32Array.from({ length: classes }, (_x, k) => Math.cos(k) / 100);
+  return { W, b };
+}
+
+/**
+ * An ONNX model as PyTorch exports them: channels-first input [batch, 3, 32, 32] named
+ * "pixels", flattened in (c, h, w) order, times W, plus b (see linearWeights).
+ */
+export function linearOnnxNchw(file: string, classes = 43): void {
+  const { W, b } = linearWeights(classes);
+  const graph = msg(7,
+    node("Flatten", ["pixels"], "flat", { axis: 1 }),
+    node("MatMul", ["flat", "W"], "scores"),
+    node("Add", ["scores", "b"], "logits"),
+    bytes(2, "linear_nchw"),
+    initializer("W", [3072, classes], W),
+    initializer("b", [classes], b),
+    floatTensorInfo(11, "pixels", ["batch", 3, 32, 32]),
+    floatTensorInfo(12, "logits", ["batch", classes]));
+  // ModelProto: ir_version 8, producer "test", the graph, opset 13 of the default domain.
+  fs.writeFileSync(file, Buffer.concat([int(1, 8), bytes(2, "test"), graph, msg(8, bytes(1, ""), int(2, 13))]));
+}
+
+/**
+ * linearOnnxNchw's logits on the 16 fixture images, computed here from the NHWC
+ * fixture data: pixel (h, w) channel c of image n is x[n·3072 + (h·32 + w)·3 + c].
+ */
+export function linearLogitsOnFixtures(classes = 43): number[][] {
+  const x = fixtureInputs();
+  const { W, b } = linearWeights(classes);
+  return Array.from({ length: 16 }, (_r, n) =>
+    Array.from({ length: classes }, (_k, k) => {
+      let s = b[k]!;
+      for (let c = 0; c < 3; c++) for (let h = 0; h < 32; h++) for (let w = 0; w < 32; w++) s += x[n * 3072 + (h * 32 + w) * 3 + c]! * W[((c * 32 + h) * 32 + w) * classes + k]!;
+      return s;
+    }));
 }
