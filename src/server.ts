@@ -30,7 +30,7 @@ if (config.seedDemo && (await seedDemo(rt.db, logger))) {
 }
 
 const contentDir = config.CONTENT_DIR;
-const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, logger };
+const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger };
 await syncContent(sync);
 const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 

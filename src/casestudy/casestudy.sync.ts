@@ -1,30 +1,39 @@
 // content/<module>/case-study.yaml → CaseStudy rows, with the readings sync. A file
 // with errors keeps the last good settings; errors go to the Content status page.
-import { DateTime } from "luxon";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
+import { resolveCourseDate } from "../platform/course-dates.js";
 import type { Db } from "../platform/db/prisma.js";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
 import type { LoadedModule } from "../readings/content.js";
 import { CaseStudyFile } from "./casestudy.definition.js";
 import { dataPaths, holdoutVersion, prepareData } from "./casestudy.data.js";
 
-export async function syncCaseStudies(opts: { db: Db; modules: LoadedModule[]; contentDir: string; dataDir: string; logger: Logger; prepare?: boolean }): Promise<FileIssue[]> {
+/** A generated dataset's sizes times `scale` (GENERATED_DATA_SCALE), keeping every class in each set. */
+function scaled(data: CaseStudyFile, scale: number): CaseStudyFile {
+  if (scale === 1 || !("generate" in data.data)) return data;
+  const g = data.data.generate;
+  const size = (n: number, least: number) => Math.max(least, Math.round(n * scale));
+  return { ...data, data: { generate: { ...g, trainPerClass: size(g.trainPerClass, 2), miniHoldout: size(g.miniHoldout, 43), holdout: size(g.holdout, 43) } } };
+}
+
+export async function syncCaseStudies(opts: { db: Db; modules: LoadedModule[]; contentDir: string; dataDir: string; logger: Logger; prepare?: boolean; dataScale?: number }): Promise<FileIssue[]> {
   const { db, modules, dataDir, logger } = opts;
   const issues: FileIssue[] = [];
   for (const m of modules) {
     const file = path.join(m.dir, "case-study.yaml");
     if (!fs.existsSync(file)) continue;
     const rel = path.relative(path.dirname(path.resolve(opts.contentDir)), file);
-    const { data, issues: fileIssues, lineOf } = parseYamlFile(CaseStudyFile, fs.readFileSync(file, "utf8"), rel, { knownKeys: (p) => (p.length ? undefined : Object.keys(CaseStudyFile.shape)) });
+    const { data: parsed, issues: fileIssues, lineOf } = parseYamlFile(CaseStudyFile, fs.readFileSync(file, "utf8"), rel, { knownKeys: (p) => (p.length ? undefined : Object.keys(CaseStudyFile.shape)) });
     issues.push(...fileIssues);
-    if (!data) continue;
+    if (!parsed) continue;
+    const data = scaled(parsed, opts.dataScale ?? 1);
     if (data.brief && !m.readings.some((r) => r.slug === data.brief)) issues.push({ path: rel, line: lineOf(["brief"]), severity: "warning", message: `brief: there is no reading "${data.brief}" in this module.` });
     const course = await db.course.findUnique({ where: { slug: m.settings.course } });
     const mod = course && (await db.module.findUnique({ where: { courseId_slug: { courseId: course.id, slug: m.slug } } }));
     if (!course || !mod) continue;
-    const at = (s: string) => DateTime.fromISO(s, { zone: m.timeZone }).toJSDate();
+    const at = (s: string) => resolveCourseDate(s, { timeZone: m.timeZone, startsAt: course.startsAt });
     const paths = dataPaths(data, dataDir);
     if (!paths.generated && !fs.existsSync(path.join(paths.holdout, "labels.csv"))) {
       issues.push({ path: rel, line: lineOf(["data", "holdoutDir"]), severity: "error", message: `data.holdoutDir: ${paths.holdout} has no labels.csv, so submissions cannot be scored.` });

@@ -31,6 +31,7 @@ export const ConfigSchema = z.object({
   SEED_DEMO: bool.optional(),
   RUN_WORKER: bool.optional(),
   PREPARE_CASE_DATA: bool.default(true),
+  GENERATED_DATA_SCALE: z.coerce.number({ message: "must be a number" }).gt(0, "must be above 0").max(1, "must be at most 1").default(1),
   GRADING_JOB_EXPIRE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(2).default(15 * 60),
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(1).default(30),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),

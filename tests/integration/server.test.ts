@@ -12,6 +12,8 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 interface Proc { child: ChildProcess; out: () => string; exited: Promise<number | null> }
 
+const started: Proc[] = [];
+
 function startServer(env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: ROOT,
@@ -22,10 +24,34 @@ function startServer(env: Record<string, string>): Proc {
   child.stdout!.on("data", (c) => (out += c));
   child.stderr!.on("data", (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, out: () => out, exited };
+  const p = { child, out: () => out, exited };
+  started.push(p);
+  return p;
 }
 
-async function until(p: Proc, pattern: RegExp, ms = 60_000): Promise<void> {
+/** A PostgreSQL that a data folder's postmaster.pid names, stopped (a failed test must not leave one running). */
+function stopLeftoverPostgres(dataDir: string) {
+  const pidFile = path.join(dataDir, "pg", "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+  try {
+    process.kill(pid, "SIGQUIT");
+  } catch {
+    // already gone
+  }
+}
+
+// A test that failed half-way must not leave its server behind.
+afterEach(async () => {
+  for (const p of started.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill("SIGKILL");
+      await p.exited;
+    }
+  }
+});
+
+async function until(p: Proc, pattern: RegExp, ms = 150_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pattern.test(p.out())) {
     if (p.child.exitCode !== null) throw new Error(`server exited (${p.child.exitCode}) before ${pattern}:\n${p.out()}`);
@@ -82,7 +108,15 @@ test("embedded PostgreSQL: data survives restarts, and a SIGKILLed run does not 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-embedded-"));
   fs.chmodSync(dataDir, 0o755);
   const env = { DATA_DIR: dataDir, PG_PORT: String(await freePort()), PORT: String(await freePort()) };
+  try {
+    await restarts(env);
+  } finally {
+    stopLeftoverPostgres(dataDir);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
 
+async function restarts(env: Record<string, string>) {
   const first = startServer(env);
   await until(first, /"msg":"listening"/);
   expect(first.out()).toContain("Demo sign-ins");
@@ -97,7 +131,5 @@ test("embedded PostgreSQL: data survives restarts, and a SIGKILLed run does not 
   expect(login.status).toBe(200);
   second.child.kill("SIGINT");
   expect(await second.exited).toBe(0);
-  const pidFile = path.join(dataDir, "pg", "postmaster.pid");
-  expect(fs.existsSync(pidFile)).toBe(false); // postgres shut down cleanly with the app
-  fs.rmSync(dataDir, { recursive: true, force: true });
-}, 90_000);
+  expect(fs.existsSync(path.join(env.DATA_DIR!, "pg", "postmaster.pid"))).toBe(false); // postgres shut down cleanly with the app
+}
