@@ -2,7 +2,7 @@
 // math.js expressions in a locked-down instance (no assignment, no function
 // definitions, no import): quiz files are data, never code.
 import crypto from "node:crypto";
-import { all, create, type EvalFunction } from "mathjs";
+import { all, create, type EvalFunction, type SymbolNode } from "mathjs";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Param, Question } from "./quiz.definition.js";
@@ -26,11 +26,14 @@ math.import(
 );
 
 const FORBIDDEN_NODES = new Set(["AssignmentNode", "FunctionAssignmentNode", "BlockNode"]);
+// `config` cannot be overridden like the functions above, and a call of it from one quiz
+// file would change the shared instance (its number type) for every expression after it.
+const FORBIDDEN_NAMES = new Set(["config"]);
 const cache = new Map<string, EvalFunction>();
 
 export class ExpressionError extends Error {}
 
-/** Compiles an expression once; refuses assignments and function definitions. */
+/** Compiles an expression once; refuses assignments, function definitions and `config`. */
 export function compile(expr: string): EvalFunction {
   let fn = cache.get(expr);
   if (fn) return fn;
@@ -42,6 +45,7 @@ export function compile(expr: string): EvalFunction {
   }
   node.traverse((n) => {
     if (FORBIDDEN_NODES.has(n.type)) throw new ExpressionError(`"${expr}" may only compute a value (no assignments, definitions or several statements)`);
+    if (n.type === "SymbolNode" && FORBIDDEN_NAMES.has((n as SymbolNode).name)) throw new ExpressionError(`"${expr}" uses ${(n as SymbolNode).name}, which quiz expressions may not use`);
   });
   fn = compileRaw(expr);
   cache.set(expr, fn);

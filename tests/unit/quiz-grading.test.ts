@@ -1,7 +1,7 @@
 import { Question } from "../../src/quiz/quiz.definition.js";
 import { grade, instantiate, normaliseText, parseNumber, readResponse, type SlotQuestion } from "../../src/quiz/questions.js";
 import { gradeByMethod } from "../../src/quiz/quiz.service.js";
-import { compile, evaluateNumber, fillTemplate, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
+import { compile, evaluateNumber, ExpressionError, fillTemplate, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
 
 /** A question as a student would get it (fixed seed, file order). */
 function slot(def: Record<string, unknown>): SlotQuestion {
@@ -118,29 +118,36 @@ describe("short text", () => {
   });
 });
 
+/** The form key of the option showing `text` (what a student picks by reading). */
+const keyOfText = (list: { key: string; html: string }[], text: string) => list.find((o) => o.html === text)!.key;
+
 test("matching: each right pair earns its share; distractors are offered", () => {
   const q = slot({ type: "matching", pairs: [{ left: "a", right: "1" }, { left: "b", right: "2" }, { left: "c", right: "3" }], distractors: ["4"] });
-  expect(q.rights).toHaveLength(4);
-  const right = q.matches!;
-  const lefts = Object.keys(right);
+  expect(q.rights!.map((r) => r.html).sort()).toEqual(["1", "2", "3", "4"]);
+  const [a, b, c] = ["a", "b", "c"].map((t) => keyOfText(q.lefts!, t));
+  const [r1, r2, r3, r4] = ["1", "2", "3", "4"].map((t) => keyOfText(q.rights!, t));
+  const right = { [a!]: r1!, [b!]: r2!, [c!]: r3! };
   expect(grade(q, { matches: right }).fraction).toBe(1);
-  expect(grade(q, { matches: { [lefts[0]!]: right[lefts[0]!]!, [lefts[1]!]: right[lefts[2]!]! } }).fraction).toBeCloseTo(1 / 3, 12);
-  const fields = Object.fromEntries(lefts.map((l) => [`s1.${l}`, right[l]!]));
+  expect(grade(q, { matches: { [a!]: r1!, [b!]: r3! } }).fraction).toBeCloseTo(1 / 3, 12);
+  expect(grade(q, { matches: { [a!]: r4!, [b!]: r1!, [c!]: r2! } })).toEqual({ fraction: 0, state: "wrong" });
+  const fields = Object.fromEntries(Object.entries(right).map(([l, r]) => [`s1.${l}`, r]));
   expect(readResponse(q, 1, { ...fields, "s1.zz": "r0" })).toEqual({ matches: right });
 });
 
 test("ordering: each item in its place earns its share; the starting order is never the answer", () => {
-  const def = { type: "ordering", items: ["first", "second", "third", "fourth"] };
+  const items = ["first", "second", "third", "fourth"];
+  const def = { type: "ordering", items };
   for (let i = 0; i < 30; i++) {
     const q = instantiate(Question.parse({ id: "o", text: "order", ...def }), new SeededRandom(`seed-${i}`), true);
-    expect(q.items!.map((it) => it.key)).not.toEqual(q.order);
+    expect(q.items!.map((it) => it.html)).not.toEqual(items);
   }
   const q = slot(def);
-  const all = Object.fromEntries(q.order!.map((k, i) => [k, i + 1]));
+  const [k1, k2, k3, k4] = items.map((t) => keyOfText(q.items!, t));
+  const all = { [k1!]: 1, [k2!]: 2, [k3!]: 3, [k4!]: 4 };
   expect(grade(q, { positions: all }).fraction).toBe(1);
-  const swapped = { ...all, [q.order![0]!]: 2, [q.order![1]!]: 1 };
-  expect(grade(q, { positions: swapped }).fraction).toBe(0.5);
-  expect(readResponse(q, 0, { [`s0.${q.order![0]}`]: "9" })).toEqual({});
+  expect(grade(q, { positions: { ...all, [k1!]: 2, [k2!]: 1 } }).fraction).toBe(0.5);
+  expect(grade(q, { positions: { [k1!]: 4, [k2!]: 3, [k3!]: 2, [k4!]: 1 } })).toEqual({ fraction: 0, state: "wrong" });
+  expect(readResponse(q, 0, { [`s0.${k1}`]: "9" })).toEqual({});
 });
 
 describe("variants", () => {
@@ -165,16 +172,71 @@ describe("variants", () => {
       expect(q.numeric!.answer).toBe(Math.floor((H! - k!) / s!) + 1);
     }
   });
-  test("expressions compute values and nothing else", () => {
+  test("expressions compute values", () => {
     expect(evaluateNumber("k*k*C*F + F", { k: 3, C: 3, F: 16 })).toBe(448);
     expect(fillTemplate("{{ 1/3 }} and {{2*k}}", { k: 4 })).toBe("0.333333 and 8");
-    expect(() => compile("x = 5")).toThrow(/only compute a value/);
-    expect(() => compile("f(x) = x")).toThrow(/only compute a value/);
-    expect(() => compile("1; 2")).toThrow(/only compute a value/);
-    expect(() => evaluateNumber('import({evil: 1}, {override: true})', {})).toThrow();
-    expect(() => evaluateNumber('evaluate("1+1")', {})).toThrow();
-    expect(() => evaluateNumber("1/0", {})).toThrow(/Infinity/);
-    expect(() => evaluateNumber("unknownThing + 1", {})).toThrow(/it uses unknownThing, which is not a parameter/);
+  });
+});
+
+describe("the expression sandbox: quiz files are data, never code", () => {
+  /** The ExpressionError `run` is refused with; any other error (a crash) fails the test. */
+  function refusal(run: () => unknown): string {
+    try {
+      run();
+    } catch (e) {
+      if (e instanceof ExpressionError) return e.message;
+      throw e;
+    }
+    throw new Error("the expression was accepted");
+  }
+  const VALUE_ONLY = "may only compute a value (no assignments, definitions or several statements)";
+
+  test.each([
+    ["an assignment", "x = 5"],
+    ["an assignment of a function", "f = cos"],
+    ["a property assignment", "a.b = 1"],
+    ["an index assignment", "x[1] = 2"],
+    ["a function definition", "f(x) = x"],
+    ["several statements", "1; 2"],
+  ])("refused before it runs: %s", (_what, expr) => {
+    expect(refusal(() => compile(expr))).toBe(`"${expr}" ${VALUE_ONLY}`);
+  });
+
+  test.each([
+    ["import", 'import({evil: 1}, {override: true})'],
+    ["evaluate", 'evaluate("1+1")'],
+    ["parse", 'parse("1+1")'],
+    ["createUnit", 'createUnit("widget")'],
+    ["simplify", 'simplify("x+x")'],
+    ["derivative", 'derivative("x^2", "x")'],
+    ["resolve", 'resolve("x", {})'],
+    ["reviver", "reviver()"],
+  ])("%s is disabled", (name, expr) => {
+    expect(refusal(() => evaluateNumber(expr, {}))).toBe(`"${expr}" fails: ${name} is disabled`);
+  });
+
+  test("an import that was refused defined nothing", () => {
+    refusal(() => evaluateNumber('import({evil: 1}, {override: true})', {}));
+    expect(refusal(() => evaluateNumber("evil", {}))).toBe("it uses evil, which is not a parameter or let value");
+  });
+
+  test("config cannot be called, so one quiz file cannot change how every later expression computes", () => {
+    for (const expr of ['config({number: "BigNumber"})', '(config)({number: "BigNumber"})']) {
+      expect(refusal(() => evaluateNumber(expr, {}))).toBe(`"${expr}" uses config, which quiz expressions may not use`);
+    }
+    // An expression compiled after the attempt still computes with plain numbers.
+    expect(evaluateNumber("k / 8", { k: 1 })).toBe(0.125);
+  });
+
+  test("JavaScript behind a function cannot be reached", () => {
+    expect(refusal(() => evaluateNumber("cos.constructor", {}))).toBe('"cos.constructor" fails: No access to property "constructor"');
+    expect(refusal(() => evaluateNumber('cos["constructor"]', {}))).toBe('"cos["constructor"]" fails: No access to property "constructor"');
+  });
+
+  test("values that are not finite numbers, and unknown names, are refused with the reason", () => {
+    expect(refusal(() => evaluateNumber("1/0", {}))).toBe('"1/0" gives Infinity');
+    expect(refusal(() => evaluateNumber("[1, 2]", {}))).toMatch(/^"\[1, 2\]" does not give a number/);
+    expect(refusal(() => evaluateNumber("unknownThing + 1", {}))).toBe("it uses unknownThing, which is not a parameter or let value");
   });
 });
 
