@@ -6,8 +6,10 @@ import * as cheerio from "cheerio";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
-import { QUIZ_DIR } from "./app.js";
+
+const DEMO_QUIZ = fileURLToPath(new URL("../../quizzes/cnn-friday.yaml", import.meta.url));
 
 export function quizFolder(files: Record<string, string>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "quizzes-"));
@@ -21,7 +23,7 @@ export function quizFolder(files: Record<string, string>) {
  * close times (local to the course), so the test does not hang on the demo's dates.
  */
 export function copyDemoQuiz(dir: string, { opens, closes }: { opens: string; closes: string }) {
-  const text = fs.readFileSync(path.join(QUIZ_DIR, "cnn-friday.yaml"), "utf8").replace(/^(opens|closes):.*\n/gm, "");
+  const text = fs.readFileSync(DEMO_QUIZ, "utf8").replace(/^(opens|closes):.*\n/gm, "");
   fs.writeFileSync(path.join(dir, "cnn-friday.yaml"), `opens: ${opens}\ncloses: ${closes}\n${text}`);
 }
 

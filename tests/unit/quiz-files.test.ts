@@ -1,6 +1,8 @@
+import { grade, instantiate, readResponse } from "../../src/quiz/questions.js";
 import { loadQuizFile, loadQuizzes } from "../../src/quiz/quiz.files.js";
 import { isPool, type Question } from "../../src/quiz/quiz.definition.js";
-import { isVariant } from "../../src/quiz/variants.js";
+import { isVariant, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
+import { CNN_FRIDAY_KEY, keyFields } from "../helpers/quiz.js";
 
 const HEAD = "title: T\ncourse: cnn\nquestions:\n";
 const check = (body: string) => loadQuizFile(HEAD + body, "quizzes/t.yaml", "t").issues.map((i) => `${i.line}: ${i.message}`);
@@ -15,6 +17,26 @@ test("the demo quiz loads without problems and uses every question type, with va
   expect(quiz.questions.some(isPool)).toBe(true);
   expect(quiz.passPercent).toBe(90);
   expect(quiz.grading).toBe("highest");
+});
+
+test("every draw of the demo quiz, answered from the hand-written key, is right; answered otherwise, it is not", () => {
+  const quiz = loadQuizzes("quizzes").quizzes.find((q) => q.slug === "cnn-friday")!.def;
+  const all: Question[] = quiz.questions.flatMap((e) => (isPool(e) ? e.questions : [e]));
+  expect(new Set(all.map((q) => q.id))).toEqual(new Set(Object.keys(CNN_FRIDAY_KEY)));
+  let draws = 0;
+  for (const q of all) {
+    // Every parameter combination students can get, each drawn on its own; choices shuffled.
+    const combos = isVariant(q) ? validCombinations(q) : [{}];
+    for (const [i, combo] of combos.entries()) {
+      const only = isVariant(q) ? { ...q, params: Object.fromEntries(Object.entries(combo).map(([name, v]) => [name, { choose: [v] }])) } : q;
+      const s = instantiate(only, new SeededRandom(`key:${q.id}:${i}`), true);
+      const as = (right: boolean) => grade(s, readResponse(s, 0, keyFields(CNN_FRIDAY_KEY, s, 0, right))).state;
+      expect([q.id, s.variant, as(true)]).toEqual([q.id, s.variant, "correct"]);
+      expect([q.id, s.variant, as(false)]).not.toEqual([q.id, s.variant, "correct"]);
+      draws++;
+    }
+  }
+  expect(draws).toBeGreaterThan(200);
 });
 
 test("a duplicated question id, with both lines", () => {
