@@ -23,10 +23,32 @@ export async function startQueue(url: string, logger: Logger, opts: QueueOptions
   });
   boss.on("error", (err) => logger.error({ err }, "job queue error"));
   await boss.start();
-  await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE, retryLimit: opts.retryLimit ?? 2, retryDelay: 2, expireInSeconds: opts.expireInSeconds ?? 15 * 60 });
+  const settings = { retryLimit: opts.retryLimit ?? 2, retryDelay: 2, expireInSeconds: opts.expireInSeconds ?? 15 * 60 };
+  await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
+  // createQueue leaves an existing queue as it was first made: apply today's settings.
+  await boss.updateQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
   return boss;
 }
 
-export async function enqueueScoring(boss: PgBoss, submissionId: string): Promise<void> {
-  await boss.send(SCORE_QUEUE, { submissionId }, { singletonKey: submissionId });
+export interface ScoreJob {
+  submissionId: string;
+  /** When the submission began waiting for its case study's data (ISO time), carried by the jobs that wait. */
+  waitingSince?: string;
+}
+
+export interface EnqueueOptions {
+  /** Not before this many seconds from now. */
+  afterSeconds?: number;
+  /** Retries for this job (default: the queue's). */
+  retryLimit?: number;
+  waitingSince?: Date;
+}
+
+export async function enqueueScoring(boss: PgBoss, submissionId: string, opts: EnqueueOptions = {}): Promise<void> {
+  const data: ScoreJob = { submissionId, ...(opts.waitingSince && { waitingSince: opts.waitingSince.toISOString() }) };
+  await boss.send(SCORE_QUEUE, data, {
+    singletonKey: submissionId,
+    ...(opts.afterSeconds !== undefined && { startAfter: opts.afterSeconds }),
+    ...(opts.retryLimit !== undefined && { retryLimit: opts.retryLimit }),
+  });
 }

@@ -7,15 +7,21 @@
 // process dies. pg-boss gives a job whose run outlives `expireInSeconds` to the next
 // fetch even though the first run is alive (possibly in the same worker); that
 // second run finds the lock taken and leaves the work to the live one.
+//
+// Waiting for data (a first start, while the generated dataset is being made) is done
+// in the queue, not in a run: the job puts the submission back as a new job due a few
+// seconds later, with the retries it had, until the data is ready. A run never sits
+// on a job for the minutes generation takes (past the job's expiry, using up its
+// retries), and a restart loses nothing: the waiting job is in the database.
 import pg from "pg";
 import type { Logger } from "pino";
 import type PgBoss from "pg-boss";
-import { dataPaths, prepareData } from "../casestudy/casestudy.data.js";
+import { dataPaths, dataState } from "../casestudy/casestudy.data.js";
 import type { CaseStudyFile } from "../casestudy/casestudy.definition.js";
 import { HoldoutRefused, ModelRefused } from "../grading/errors.js";
 import { scoreAllSplits, type GradingLimits, type ScoreResult } from "../grading/score.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
-import { SCORE_QUEUE } from "./queue.js";
+import { enqueueScoring, SCORE_QUEUE, type ScoreJob } from "./queue.js";
 
 export interface ScoringDeps {
   db: Db;
@@ -25,7 +31,17 @@ export interface ScoringDeps {
   logger: Logger;
   /** Overrides of the grading limits (tests, benchmarks). */
   limits?: Partial<GradingLimits>;
+  /** How often a submission waiting for its case study's data looks again (default 10 s). */
+  dataWaitSeconds?: number;
 }
+
+/** Shown (status JSON) while a submission waits for its case study's data. */
+export const WAITING_FOR_DATA = "The case-study data is still being prepared. This submission will be scored as soon as it is ready; there is no need to upload it again.";
+
+const graderProblem = (problem: string) => `The grader had a problem that is not your model's fault (${problem}). This does not count against your limits; the course staff have been told and can rescore it.`;
+
+/** "done": scored, failed, or left to another run; "waiting": the data is not ready yet, so the job should come back later. */
+export type ScoringOutcome = "done" | "waiting";
 
 /** What is kept of a split's result: everything but the bulky class names (kept once). */
 function compact(r: ScoreResult) {
@@ -56,38 +72,57 @@ async function lockSubmission(databaseUrl: string, submissionId: string): Promis
   return null;
 }
 
-export async function scoreSubmission(deps: ScoringDeps, submissionId: string, { lastTry = true } = {}): Promise<void> {
+export interface ScoreOptions {
+  /** The job's last try: a failure is final (FAILED), and a busy submission is left to its live run. */
+  lastTry?: boolean;
+  /** Since when the submission has waited for its data: a failed preparation after this fails it. */
+  waitingSince?: Date;
+}
+
+export async function scoreSubmission(deps: ScoringDeps, submissionId: string, { lastTry = true, waitingSince = new Date() }: ScoreOptions = {}): Promise<ScoringOutcome> {
   const release = await lockSubmission(deps.databaseUrl, submissionId);
   if (!release) {
     deps.logger.info({ submissionId }, "submission already being scored; leaving it to that run");
-    if (lastTry) return; // the live run records the outcome
+    if (lastTry) return "done"; // the live run records the outcome
     throw new ScoringBusy(submissionId); // retried; by then the live run has usually finished
   }
   try {
-    await scoreLocked(deps, submissionId, lastTry);
+    return await scoreLocked(deps, submissionId, lastTry, waitingSince);
   } finally {
     await release();
   }
 }
 
-async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boolean): Promise<void> {
+async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boolean, waitingSince: Date): Promise<ScoringOutcome> {
   const { db, logger } = deps;
   const sub = await db.submission.findUnique({ where: { id: submissionId }, include: { caseStudy: true } });
-  if (!sub) return; // deleted since it was queued
+  if (!sub) return "done"; // deleted since it was queued
   // Refused or failed for good by an earlier run of this job; a rescore sets QUEUED first.
-  if (sub.status === SubmissionStatus.FAILED) return;
+  if (sub.status === SubmissionStatus.FAILED) return "done";
   const cs = sub.caseStudy;
   const done = await db.submissionResult.findUnique({ where: { submissionId_holdoutVersion: { submissionId, holdoutVersion: cs.holdoutVersion } } });
   if (done) {
     if (sub.status !== SubmissionStatus.SCORED) await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1 } });
-    return;
+    return "done";
   }
   const settings = cs.settings as unknown as CaseStudyFile;
-  await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.RUNNING, startedAt: new Date(), runs: { increment: 1 }, progress: 0, errorCode: null, errorMessage: null } });
   const paths = dataPaths(settings, deps.dataDir);
+  const data = dataState(settings, paths, logger, waitingSince);
+  if (data.state === "preparing") {
+    if (sub.status !== SubmissionStatus.QUEUED || sub.errorMessage !== WAITING_FOR_DATA) {
+      await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.QUEUED, progress: 0, errorMessage: WAITING_FOR_DATA } });
+      logger.info({ submissionId, dir: paths.root }, "submission waits for the case-study data");
+    }
+    return "waiting";
+  }
+  if (data.state === "failed") {
+    logger.error({ err: data.error, submissionId }, "scoring failed: the case-study data could not be prepared");
+    await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: graderProblem(`the case-study data could not be prepared: ${data.error.message}`), finishedAt: new Date() } });
+    return "done";
+  }
+  await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.RUNNING, startedAt: new Date(), runs: { increment: 1 }, progress: 0, errorCode: null, errorMessage: null } });
   let lastWrite = 0;
   try {
-    await prepareData(settings, paths, logger);
     const r = await scoreAllSplits({
       model: sub.storedPath, holdout: paths.holdout, splitSeed: settings.splitSeed, rule: settings.points,
       limits: { maxUploadBytes: settings.limits.maxUploadMb * 1024 * 1024, ...deps.limits },
@@ -116,29 +151,35 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
       await tx.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1, finishedAt: new Date() } });
     });
     logger.info({ submissionId, points: r.public.points }, "submission scored");
+    return "done";
   } catch (e) {
     if (e instanceof ModelRefused) {
       await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: e.code, errorMessage: e.message, finishedAt: new Date() } });
       logger.info({ submissionId, code: e.code }, "submission refused");
-      return;
+      return "done";
     }
     const problem = e instanceof HoldoutRefused ? `The holdout cannot be read: ${e.message}` : (e as Error).message;
     logger.error({ err: e, submissionId }, "scoring failed");
     await db.submission.update({
       where: { id: submissionId },
       data: lastTry
-        ? { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: `The grader had a problem that is not your model's fault (${problem}). This does not count against your limits; the course staff have been told and can rescore it.`, finishedAt: new Date() }
+        ? { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: graderProblem(problem), finishedAt: new Date() }
         : { status: SubmissionStatus.QUEUED, errorMessage: "The grader had a problem and will try again shortly." },
     });
     if (!lastTry) throw e; // the queue retries
+    return "done";
   }
 }
 
 /** Registers the handler on a queue: one job at a time per worker process (scoring uses the CPU). */
 export async function startScoringWorker(boss: PgBoss, deps: ScoringDeps, { pollingIntervalSeconds = 1 } = {}): Promise<string> {
-  return boss.work<{ submissionId: string }>(SCORE_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
+  return boss.work<ScoreJob>(SCORE_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
     if (!job) return;
     const meta = job as unknown as { retryCount?: number; retryLimit?: number };
-    await scoreSubmission(deps, job.data.submissionId, { lastTry: (meta.retryCount ?? 0) >= (meta.retryLimit ?? 0) });
+    const retriesLeft = (meta.retryLimit ?? 0) - (meta.retryCount ?? 0);
+    const waitingSince = job.data.waitingSince ? new Date(job.data.waitingSince) : new Date();
+    const outcome = await scoreSubmission(deps, job.data.submissionId, { lastTry: retriesLeft <= 0, waitingSince });
+    // Back in the queue as a new job with the retries this one had: waiting used none.
+    if (outcome === "waiting") await enqueueScoring(boss, job.data.submissionId, { afterSeconds: deps.dataWaitSeconds ?? 10, retryLimit: retriesLeft, waitingSince });
   });
 }

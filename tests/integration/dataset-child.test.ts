@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pino } from "pino";
+import { dataPaths, dataReady, prepareData, stopDataPreparation } from "../../src/casestudy/casestudy.data.js";
 import { tempDir } from "../helpers/grading.js";
 import { until } from "../helpers/wait.js";
 
@@ -13,6 +15,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const dir = tempDir();
 const spawned: ChildProcess[] = [];
 afterAll(() => {
+  stopDataPreparation();
   for (const c of spawned) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   dir.remove();
 });
@@ -39,6 +42,20 @@ test("the generator started with an IPC channel exits by itself once the files a
   expect(await until(() => child.exitCode, (code) => code !== null, 30_000, "the generator to exit after writing")).toBe(0);
   expect(JSON.parse(fs.readFileSync(path.join(out, "dataset.json"), "utf8")).parts).toEqual({ train: 43, "mini-holdout": 2, holdout: 5 });
   expect(fs.readFileSync(path.join(out, "holdout", "labels.csv"), "utf8").trim().split("\n")).toHaveLength(6);
+}, 120_000);
+
+test("the server moves the finished dataset into place and logs the folder and the counts", async () => {
+  const settings = { data: { generate: { seed: 4, trainPerClass: 1, miniHoldout: 3, holdout: 7 } } };
+  const paths = dataPaths(settings as never, path.join(dir.dir, "server"));
+  const lines: { msg: string; dir?: string; holdout?: number }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  expect(dataReady(paths)).toBe(false);
+  await prepareData(settings as never, paths, logger);
+  expect(dataReady(paths)).toBe(true);
+  expect(fs.readdirSync(path.dirname(paths.root!))).toEqual([path.basename(paths.root!)]); // nothing half-written left beside it
+  const ready = lines.find((l) => l.msg.startsWith("case-study dataset ready"));
+  expect(ready).toMatchObject({ dir: paths.root, holdout: 7 });
+  expect(ready!.msg).toBe(`case-study dataset ready in ${paths.root}: 43 training, 3 mini-holdout and 7 holdout images, 43 classes`);
 }, 120_000);
 
 test("a server killed while generating the dataset leaves no generator and no half-written folder", async () => {
