@@ -14,13 +14,14 @@ import { until } from "../helpers/wait.js";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const holdout = fixtureHoldout(expected("seq-basic").argmax, { repeat: 8 });
 const content = copyContent();
-content.write("cnn/case-study.yaml", `title: Crash test\ndeadline: 2030-01-01T00:00\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
+content.write("cnn/case-study.yaml", `title: Crash test\ndeadline: 2026-12-04T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
+const now = new Date("2026-12-01T19:00:00Z"); // the app's clock, before the deadline
 const QUEUE_ENV = { GRADING_JOB_EXPIRE_SECONDS: "3", QUEUE_MAINTENANCE_SECONDS: "1" };
 let t: TestApp;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp(QUEUE_ENV, { contentDir: content.dir, queue: {} });
+  t = await startTestApp(QUEUE_ENV, { contentDir: content.dir, clock: () => now, queue: {} });
 });
 afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
