@@ -5,10 +5,14 @@ import { DashboardService } from "../../src/dashboard/dashboard.service.js";
 import { $, csrfFrom, signIn, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";
+import type { CheerioAPI } from "cheerio";
 
 const holdout = tempDir();
 const content = copyContent();
 content.write("cnn/case-study.yaml", `title: Test case study\ndeadline: 2026-12-04T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\n`);
+// The module's own due dates (not the demo's), so the completion chart's days are known:
+// Theory due Friday 27 Nov 9:00, Practical Monday 30 Nov 9:00 (Denver).
+content.write("cnn/module.yaml", content.file("cnn/module.yaml").replace(/^theoryDue:.*$/m, "theoryDue: 2026-11-27T09:00").replace(/^practicalDue:.*$/m, "practicalDue: 2026-11-30T09:00"));
 let t: TestApp;
 const now = new Date("2026-12-01T19:00:00Z");
 const ids: Record<string, string> = {};
@@ -63,8 +67,84 @@ test("the roster: progress, last activity, quiz and case-study figures per stude
   expect(row("Chloé Martin").slice(2, 4)).toEqual([`${T}/${T}`, `${P}/${P}`]);
   expect(row("Felix Romero").slice(1, 7)).toEqual(["no team", `0/${T}`, `0/${P}`, "never", "—", "— (0)"]);
   expect(page("h2#roster").text()).toContain("(6)");
-  // Charts render as SVG.
-  expect(page("section.charts svg").length).toBeGreaterThanOrEqual(3);
+});
+
+/** The dashboard's chart whose caption starts with `caption`. */
+function figure(page: CheerioAPI, caption: string) {
+  const fig = page("section.charts figure").filter((_i, f) => page(f).find("figcaption").text().startsWith(caption));
+  expect(fig).toHaveLength(1);
+  return fig;
+}
+type Selection = ReturnType<typeof figure>;
+
+/** A line chart's series: its title, its points, and each point's value read off the chart against its 0 and 1 grid lines. */
+function lines(page: CheerioAPI, svg: Selection) {
+  const grid = svg.find("line").map((_i, l) => Number(page(l).attr("y1"))).get();
+  const [zeroY, oneY] = [Math.max(...grid), Math.min(...grid)];
+  return svg.find("g").map((_i, g) => {
+    const points = page(g).find("path").attr("d")!.split(" ").map((p) => p.slice(1).split(",").map(Number) as [number, number]);
+    return [{ title: page(g).find("title").text(), xs: points.map(([x]) => x), values: points.map(([, y]) => (zeroY - y) / (zeroY - oneY)) }];
+  }).get() as { title: string; xs: number[]; values: number[] }[];
+}
+
+/** A histogram's bars: title, the texts drawn with it (count, label), and whether it has height. */
+function bars(page: CheerioAPI, svg: Selection) {
+  return svg.find("g").map((_i, g) => [[page(g).find("title").text(), page(g).find("text").map((_j, t) => page(t).text()).get().join(" "), Number(page(g).find("rect").attr("height")) > 0]]).get() as [string, string, boolean][];
+}
+
+/** The x positions of a chart's axis labels that match `pattern`, by label. */
+function axisLabels(page: CheerioAPI, svg: Selection, pattern: RegExp) {
+  return svg.find("text").filter((_i, t) => pattern.test(page(t).text())).map((_i, t) => [[page(t).text(), Number(page(t).attr("x"))]]).get() as [string, number][];
+}
+
+test("the charts show the hand-computed figures of the seeded activity", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const page = $((await instructor.get("/courses/cnn/dashboard")).text);
+
+  // Completion, Saturday 21 Nov (six days before Theory is due) to Monday 30 Nov, six students:
+  // Alice finished Theory on Wednesday 25th, Chloé Theory and Practical on Saturday 28th; Ben has one Theory item.
+  const completion = figure(page, "Checklist completion over the week").find("svg");
+  expect(completion.attr("aria-label")).toBe("Share of 6 students who had finished Theory and Practical by the end of each day: Theory 0, 0, 0, 0, 1, 1, 1, 2, 2, 2; Practical 0, 0, 0, 0, 0, 0, 0, 1, 1, 1.");
+  const days = axisLabels(page, completion, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+$/);
+  expect(days.map(([label]) => label)).toEqual(["Sat 21", "Sun 22", "Mon 23", "Tue 24", "Wed 25", "Thu 26", "Fri 27", "Sat 28", "Sun 29", "Mon 30"]);
+  const [theory, practical] = lines(page, completion);
+  expect(theory!.title).toBe("Theory done: 0, 0, 0, 0, 0.167, 0.167, 0.167, 0.333, 0.333, 0.333");
+  expect(practical!.title).toBe("Practical done: 0, 0, 0, 0, 0, 0, 0, 0.167, 0.167, 0.167");
+  const sixths = (counts: number[]) => counts.map((n) => n / 6);
+  for (const [series, counts] of [[theory!, [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]], [practical!, [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]]] as const) {
+    // One point per day, above its day's label, at the share of students done.
+    series.xs.forEach((x, i) => expect(x).toBeCloseTo(days[i]![1], 1));
+    series.values.forEach((v, i) => expect(v).toBeCloseTo(sixths([...counts])[i]!, 2));
+    expect(series.values).toHaveLength(10);
+  }
+  expect(completion.find("text").filter((_i, t) => /done$/.test(page(t).text())).map((_i, t) => page(t).text()).get()).toEqual(["Theory done", "Practical done"]);
+
+  // No quiz attempts yet.
+  const quiz = figure(page, "Quiz scores");
+  expect(quiz.find("figcaption").text()).toBe("Quiz scores (0 attempts)");
+  expect(quiz.find("svg")).toHaveLength(0);
+  expect(quiz.text()).toContain("No data yet.");
+
+  // One team with scored submissions: Stop Signs, public 0.8 then 0.9 (the third failed).
+  const teams = figure(page, "Case study: teams' best public macro-F1").find("svg");
+  expect(teams.attr("aria-label")).toBe("Teams' best public macro-F1 in bins of 0.1: 0, 0, 0, 0, 0, 0, 0, 0, 0, 1.");
+  expect(bars(page, teams)).toEqual([
+    ...["0.0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"].map((l) => [`${l}: 0`, l, false]),
+    ["0.9: 1", "1 0.9", true],
+  ]);
+
+  // Its best over time: 0.8 after the 11:00 UTC submission, 0.9 after the 12:00 one (4:00 and 5:00 in Denver).
+  const overTime = figure(page, "Leaderboard over time").find("svg");
+  expect(overTime.attr("aria-label")).toBe("Best public macro-F1 of the top 1 teams over time.");
+  const times = axisLabels(page, overTime, /^Tue \d\d:\d\d$/);
+  expect(times.map(([label]) => label)).toEqual(["Tue 04:00", "Tue 04:30", "Tue 05:00"]);
+  const [stop] = lines(page, overTime);
+  expect(stop!.title).toBe("Stop Signs: 0.8, 0.9");
+  expect(stop!.xs).toHaveLength(2);
+  expect(stop!.xs[0]).toBeCloseTo(times[0]![1], 1);
+  expect(stop!.xs[1]).toBeCloseTo(times[2]![1], 1);
+  expect(stop!.values[0]).toBeCloseTo(0.8, 2);
+  expect(stop!.values[1]).toBeCloseTo(0.9, 2);
 });
 
 test("filters, search, sorting and paging", async () => {
@@ -145,6 +225,13 @@ test("quiz statistics from the database match hand-computed values", async () =>
   expect(page("dl.facts").text()).toContain("mean 50.0%, median 50.0%");
   expect(page("dl.facts").text()).toContain("25.0 minutes on average");
   expect(page("#stat-q1 table").text()).toMatch(/Right\s*2 \(50%\)\s*Tempting\s*2 \(50%\)/);
+  // The dashboard's quiz chart: attempts at 100%, 66.7%, 33.3% and 0% in 10% bins (100% in the last).
+  const dashboard = $((await instructor.get("/courses/cnn/dashboard")).text);
+  const chart = figure(dashboard, "Quiz scores");
+  expect(chart.find("figcaption").text()).toBe("Quiz scores (4 attempts, mean 50.0%, median 50.0%, 25.0 min on average)");
+  expect(chart.find("svg").attr("aria-label")).toBe("Quiz attempt scores in 10% bins: 1, 0, 0, 1, 0, 0, 1, 0, 0, 1.");
+  const one = new Set(["0%", "30%", "60%", "90%"]);
+  expect(bars(dashboard, chart.find("svg"))).toEqual(["0%", "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%"].map((l) => (one.has(l) ? [`${l}: 1`, `1 ${l}`, true] : [`${l}: 0`, l, false])));
   await t.db.quizAttempt.deleteMany({ where: { seed: "s" } });
 });
 
