@@ -6,16 +6,21 @@ import path from "node:path";
 import { HoldoutRefused, ModelRefused } from "../../src/grading/errors.js";
 import { readHoldout } from "../../src/grading/holdout.js";
 import { scoreAllSplits, scoreModel } from "../../src/grading/score.js";
-import { expected, fixtureHoldout, graphModel, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
+import { expected, fixtureHoldout, graphModel, kerasParts, linearLogitsOnFixtures, linearOnnxNchw, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const t = tempDir();
-const labels = expected("seq-basic").argmax;
+const keras = expected("seq-basic");
+const labels = keras.argmax;
 const holdout = fixtureHoldout(labels, { repeat: 2 }); // 32 images, seq-basic gets them all right
 afterAll(() => {
   t.remove();
   holdout.remove();
 });
 const file = (name: string) => path.join(t.dir, name);
+const argmax = (rows: number[][]) => rows.map((r) => r.indexOf(Math.max(...r)));
+// tfjs-node is optional: where it did not install, TF.js runs on WebAssembly.
+const TFJS_ENGINE = fs.existsSync(path.join(ROOT, "node_modules/@tensorflow/tfjs-node")) ? /tfjs-node/ : /WebAssembly/;
 
 async function refusal(model: string, limits = {}): Promise<ModelRefused> {
   try {
@@ -31,9 +36,9 @@ test("a Keras model is scored in a child process: metrics, points, engine, speed
   const progress: number[] = [];
   const r = await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir, onProgress: (done) => progress.push(done), limits: { batchSize: 8 } });
   expect(r).toMatchObject({ n: 32, accuracy: 1, macroF1: 1, points: 100, kind: "model", split: "all" });
-  expect(r.engine).toMatch(/WebAssembly|tfjs-node/);
+  expect(r.engine).toMatch(TFJS_ENGINE);
   expect(r.imagesPerSecond).toBeGreaterThan(0);
-  expect(r.model).toMatchObject({ format: "keras", params: 108_299, outputClasses: 43 });
+  expect(r.model).toMatchObject({ format: "keras", params: keras.params, outputClasses: 43 });
   expect(r.preprocessing).toContain("0 to 255");
   expect(r.misclassified).toEqual([]);
   expect(progress).toEqual([8, 16, 24, 32]);
@@ -47,6 +52,19 @@ test("ONNX and the predictions CSV score the same as the Keras file", async () =
   fs.writeFileSync(file("pred.csv"), `predictions\n${[...labels, ...labels].join("\n")}\n`);
   const csv = await scoreModel({ model: file("pred.csv"), holdout: holdout.dir });
   expect(csv).toMatchObject({ accuracy: 1, points: 100, kind: "predictions", inferenceSeconds: null });
+});
+
+test("an ONNX model with channels-first input [batch, 3, 32, 32] is given the holdout images channels-first", async () => {
+  linearOnnxNchw(file("linear-nchw.onnx"));
+  // Labelled with the model's logits computed by hand: a channel or height/width swap changes most of them.
+  const h = fixtureHoldout(argmax(linearLogitsOnFixtures()));
+  try {
+    const r = await scoreModel({ model: file("linear-nchw.onnx"), holdout: h.dir });
+    expect(r).toMatchObject({ n: 16, accuracy: 1, macroF1: 1, kind: "model", misclassified: [] });
+    expect(r.model).toMatchObject({ format: "onnx", inputShape: [null, 3, 32, 32], outputClasses: 43 });
+  } finally {
+    h.remove();
+  }
 });
 
 test("wrong predictions: metrics, confusion and misclassified samples follow; the split scores part of the holdout", async () => {
@@ -198,18 +216,55 @@ test("holdout refusals: no labels.csv, a bad header, a missing image, a name out
 });
 
 
-test("npm run score: a table, --json with the documented fields, exit 2 with the reason on stderr when refused", () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/score.ts", ...args], { cwd: path.resolve(import.meta.dirname, "../.."), encoding: "utf8" });
+test("npm run score: a table, --json with the metrics' values, exit 2 with the reason on stderr when refused", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/score.ts", ...args], { cwd: ROOT, encoding: "utf8" });
   const table = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", holdout.dir);
   expect(table.status).toBe(0);
   expect(table.stdout).toContain("Macro-F1: 1.0000");
   expect(table.stdout).toContain("Points:   100 (macro-F1 scaled linearly from 0.79 (0 points) to 0.91 (100 points), clamped)");
+
+  // The holdout is labelled with Keras's argmax, each image twice; the stratified public
+  // half has each of its 16 classes once.
   const json = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", holdout.dir, "--json", "--split", "public");
   expect(json.status).toBe(0);
   const r = JSON.parse(json.stdout);
-  for (const k of ["n", "accuracy", "macroF1", "points", "engine", "imagesPerSecond", "perClass", "confusion"]) expect(r).toHaveProperty(k);
-  expect(r.split).toBe("public");
+  expect(r).toMatchObject({ split: "public", n: 16, accuracy: 1, macroF1: 1, points: 100, kind: "model", misclassified: [], model: { format: "keras", params: keras.params } });
+  expect(r.engine).toMatch(TFJS_ENGINE);
+  expect(r.perClass.map((c: { support: number }) => c.support)).toEqual(Array.from({ length: 43 }, (_x, c) => (labels.includes(c) ? 1 : 0)));
+  expect(r.confusion).toEqual(Array.from({ length: 43 }, (_x, i) => Array.from({ length: 43 }, (_y, j) => (i === j && labels.includes(i) ? 1 : 0))));
+
+  // Two labels changed. Keras predicts 14, 2, 0, 5, 10, … for images 0–4; truth is now
+  // 2, 2, 0, 10, 10, …, so 14 of 16 are right. Classes in truth or predictions: 16.
+  // F1: class 2 (support 2, predicted once, right) 2/3; class 10 likewise 2/3;
+  // classes 14 and 5 (predicted, never true) 0; the other 12 classes 1.
+  // Macro-F1 (12 + 4/3) / 16 = 5/6; points (5/6 − 0.79) / 0.12 · 100 = 36.11.
+  const changed = [2, labels[1]!, labels[2]!, 10, ...labels.slice(4)];
+  const relabelled = fixtureHoldout(changed);
+  try {
+    const w = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", relabelled.dir, "--json");
+    expect(w.status).toBe(0);
+    const s = JSON.parse(w.stdout);
+    expect(s).toMatchObject({ split: "all", n: 16 });
+    expect(s.accuracy).toBeCloseTo(14 / 16, 12);
+    expect(s.macroF1).toBeCloseTo(5 / 6, 12);
+    expect(s.macroPrecision).toBeCloseTo(14 / 16, 12); // classes 14 and 5 have precision 0, the rest 1
+    expect(s.macroRecall).toBeCloseTo(13 / 16, 12); // 2 and 10: 1/2; 14 and 5: 0 (no support); the rest 1
+    expect(s.points).toBe(36.11);
+    expect(s.perClass[2]).toMatchObject({ precision: 1, recall: 0.5, support: 2, predicted: 1 });
+    expect(s.perClass[2].f1).toBeCloseTo(2 / 3, 12);
+    expect(s.perClass[14]).toMatchObject({ precision: 0, recall: 0, f1: 0, support: 0, predicted: 1 });
+    expect(s.confusion[2][14]).toBe(1);
+    expect(s.confusion[10][5]).toBe(1);
+    expect(s.mostConfused.map((p: { trueClass: number; predicted: number; count: number }) => [p.trueClass, p.predicted, p.count])).toEqual([[2, 14, 1], [10, 5, 1]]);
+    expect(s.misclassified).toEqual([
+      { filename: "img-0-00.png", trueClass: 2, predicted: 14, confidence: expect.closeTo(keras.probabilities[0]![14]!, 3) },
+      { filename: "img-0-03.png", trueClass: 10, predicted: 5, confidence: expect.closeTo(keras.probabilities[3]![5]!, 3) },
+    ]);
+  } finally {
+    relabelled.remove();
+  }
+
   const refused = run("--model", path.join(MODELS, "seq-basic.keras"), "--holdout", t.dir);
   expect(refused.status).toBe(2);
   expect(refused.stderr).toContain("Refused: The holdout folder has no labels.csv");
-});
+}, 120_000);
