@@ -1,6 +1,6 @@
 /** Jest runs the TypeScript sources as ES modules (swc strips types; `npm run typecheck` checks them). */
 export default {
-  testEnvironment: "node",
+  testEnvironment: "<rootDir>/tests/helpers/environment.mjs",
   extensionsToTreatAsEsm: [".ts"],
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }],

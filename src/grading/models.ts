@@ -5,11 +5,13 @@ import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import onnxProto from "onnx-proto";
 import { readZip, type ZipLimits } from "./archive.js";
 import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
 import { ModelRefused } from "./errors.js";
 import type { InputSpec } from "./images.js";
-import { convertKerasConfig, loadKeras3, loadLegacyH5, tempFile } from "./keras.js";
+import { tempFile, translateH5, translateKeras3, translateTfjsLayers } from "./keras.js";
+import type { Translated } from "./onnx/keras-onnx.js";
 
 export type ModelFormat = "keras" | "keras-h5" | "tfjs-layers" | "tfjs-graph" | "onnx";
 
@@ -46,6 +48,8 @@ export interface ModelLimits {
   zip: ZipLimits;
 }
 
+const { onnx } = onnxProto;
+
 const FORMAT_LABEL: Record<ModelFormat, string> = {
   keras: "Keras 3 (.keras)",
   "keras-h5": "Keras HDF5 (.h5)",
@@ -75,58 +79,8 @@ export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | 
 
 // #region summary
 
-function shapeOf(s: unknown): (number | null)[] {
-  const one = Array.isArray(s) && Array.isArray(s[0]) ? s[0] : s;
-  return (one as (number | null)[]) ?? [];
-}
-
 function prod(xs: (number | null)[]): number {
   return xs.reduce<number>((a, b) => a * (b ?? 1), 1);
-}
-
-/** Multiply-adds count twice: FLOPs as papers and the course count them. */
-function layerFlops(layer: tf.layers.Layer): number {
-  const out = shapeOf(layer.outputShape);
-  const input = layer.input as tf.SymbolicTensor | tf.SymbolicTensor[];
-  const inp = shapeOf(Array.isArray(input) ? input[0]!.shape : input.shape);
-  const outSize = prod(out.slice(1));
-  const cfg = layer.getConfig() as Record<string, unknown>;
-  const k = (cfg.kernelSize as number[] | undefined) ?? [1, 1];
-  const inCh = inp[inp.length - 1] ?? 1;
-  switch (layer.getClassName()) {
-    case "Conv2D":
-      return 2 * k[0]! * k[1]! * inCh * outSize;
-    case "DepthwiseConv2D":
-      return 2 * k[0]! * k[1]! * outSize;
-    case "SeparableConv2D": {
-      const mult = (cfg.depthMultiplier as number) ?? 1;
-      const spatial = prod(out.slice(1, -1));
-      return 2 * k[0]! * k[1]! * inCh * mult * spatial + 2 * inCh * mult * outSize;
-    }
-    case "Dense":
-      return 2 * inCh * outSize;
-    case "MaxPooling2D":
-    case "AveragePooling2D": {
-      const p = (cfg.poolSize as number[] | undefined) ?? [2, 2];
-      return p[0]! * p[1]! * outSize;
-    }
-    case "BatchNormalization":
-      return 2 * outSize;
-    default:
-      return 0;
-  }
-}
-
-function summarise(model: tf.LayersModel, format: ModelFormat): ModelSummary {
-  const layers = model.layers.filter((l) => l.getClassName() !== "InputLayer").map((l) => ({
-    name: l.name, className: l.getClassName(), outputShape: JSON.stringify(shapeOf(l.outputShape)).replace(/null/g, "None"),
-    params: l.countParams(), flops: layerFlops(l),
-  }));
-  const outShape = shapeOf(model.outputs[0]!.shape);
-  return {
-    format, formatLabel: FORMAT_LABEL[format], inputShape: shapeOf(model.inputs[0]!.shape), outputClasses: outShape[outShape.length - 1] ?? 0,
-    params: model.countParams(), flopsPerImage: layers.reduce((a, l) => a + l.flops, 0), layers,
-  };
 }
 
 // #region checks
@@ -156,20 +110,6 @@ export function checkModel(summary: ModelSummary, numClasses: number, limits: Mo
 
 // #region loaders
 
-function fromLayers(model: tf.LayersModel, format: ModelFormat, engine: string): LoadedModel {
-  const summary = summarise(model, format);
-  return {
-    summary, engine, input: inputSpec(summary.inputShape, "NHWC"),
-    async predict(batch) {
-      const out = model.predict(batch) as tf.Tensor;
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return data;
-    },
-    dispose: () => model.dispose(),
-  };
-}
-
 interface TfjsJson {
   format?: string;
   modelTopology?: Record<string, unknown>;
@@ -179,7 +119,7 @@ interface TfjsJson {
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, int16: 2, float16: 2, string: 0, complex64: 8 };
 
-async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | null, engine: string): Promise<LoadedModel> {
+async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | null): Promise<LoadedModel> {
   let json: TfjsJson;
   try {
     json = JSON.parse(modelJson.toString("utf8")) as TfjsJson;
@@ -203,6 +143,9 @@ async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | nu
   const artifacts = { ...json, weightSpecs: specs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) } as tf.io.ModelArtifacts;
   const isGraph = json.format === "graph-model" || "node" in (json.modelTopology ?? {});
   if (isGraph) {
+    // Graph models (tensorflowjs_converter output) are TensorFlow ops, not Keras layers: they stay on TF.js.
+    const backend = await useFastestEngine();
+    const engine = ENGINE_LABEL[backend] ?? backend;
     let model: tf.GraphModel;
     try {
       model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
@@ -231,31 +174,28 @@ async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | nu
       dispose: () => model.dispose(),
     };
   }
-  // Layers model: refuse Lambda/custom/unsupported layers by name before building it.
-  const topo = json.modelTopology as { model_config?: unknown };
-  convertKerasConfig(topo.model_config ?? topo);
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  } catch (e) {
-    throw new ModelRefused(`The TF.js model could not be loaded: ${(e as Error).message}.`, "bad_config");
-  }
-  return fromLayers(model, "tfjs-layers", engine);
+  return fromOnnx(translateTfjsLayers(json.modelTopology, specs, weightData), "tfjs-layers");
 }
 
-async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
-  const ort = await import("onnxruntime-node");
+let ortModule: Promise<typeof import("onnxruntime-node")> | null = null;
+
+/** An ONNX Runtime session on this process's cores, with one images input (NHWC or NCHW). */
+async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: Translated | null): Promise<LoadedModel> {
+  ortModule ??= import("onnxruntime-node");
+  const ort = await ortModule;
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   const threads = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   try {
     session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
   } catch (e) {
-    throw new ModelRefused(`The ONNX model could not be loaded: ${(e as Error).message.split("\n")[0]}. Export it again (opset 13 or later).`, "corrupt");
+    const why = (e as Error).message.split("\n")[0];
+    if (translated) throw new ModelRefused(`The model was translated but ONNX Runtime could not load it (${why}). Please report this with your model file.`, "bad_config");
+    throw new ModelRefused(`The ONNX model could not be loaded: ${why}. Export it again (opset 13 or later).`, "corrupt");
   }
   if (session.inputNames.length !== 1) throw new ModelRefused(`The ONNX model has ${session.inputNames.length} inputs; it must take exactly one (the images).`, "bad_input_shape");
   const meta = session.inputMetadata[0] as { shape?: (number | string)[]; type?: string } | undefined;
-  const raw = (meta?.shape ?? []).map((d) => (typeof d === "number" ? d : null));
-  const layout = raw.length === 4 && (raw[1] === 3 || raw[1] === 1) && raw[3] !== 3 && raw[3] !== 1 ? "NCHW" : "NHWC";
+  const raw = translated ? translated.inputShape : (meta?.shape ?? []).map((d) => (typeof d === "number" ? d : null));
+  const layout = !translated && raw.length === 4 && (raw[1] === 3 || raw[1] === 1) && raw[3] !== 3 && raw[3] !== 1 ? "NCHW" : "NHWC";
   const input = inputSpec(raw, layout);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
@@ -265,12 +205,16 @@ async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
     if (x !== batch) x.dispose();
     const result = await session.run({ [inputName]: new ort.Tensor("float32", data, x.shape) });
     const out = result[outputName]!;
-    return { data: Float32Array.from(out.data as Float32Array), dims: out.dims as number[] };
+    return { data: out.data as Float32Array, dims: out.dims as number[] };
   };
-  const probe = await run(tf.zeros([1, input.height, input.width, input.channels]) as tf.Tensor4D);
+  let outputClasses = translated?.outputClasses;
+  if (outputClasses === undefined) {
+    const probe = await run(tf.zeros([1, input.height, input.width, input.channels]) as tf.Tensor4D);
+    outputClasses = probe.dims[probe.dims.length - 1] ?? 0;
+  }
   const summary: ModelSummary = {
-    format: "onnx", formatLabel: FORMAT_LABEL.onnx, inputShape: raw, outputClasses: probe.dims[probe.dims.length - 1] ?? 0,
-    params: null, flopsPerImage: null, layers: null,
+    format, formatLabel: FORMAT_LABEL[format], inputShape: raw, outputClasses,
+    params: translated ? translated.params : onnxParams(bytes), flopsPerImage: translated?.flopsPerImage ?? null, layers: translated?.layers ?? null,
   };
   return {
     summary, input, engine: `ONNX Runtime ${ort.env.versions?.common ?? ""} (CPU, ${threads} threads)`.replace("  ", " "),
@@ -279,14 +223,26 @@ async function loadOnnx(bytes: Uint8Array): Promise<LoadedModel> {
   };
 }
 
+function fromOnnx(t: Translated, format: ModelFormat): Promise<LoadedModel> {
+  return onnxSession(t.onnx, format, t);
+}
+
+/** An ONNX upload's parameters: the elements of its float initializers (its weights). */
+function onnxParams(bytes: Uint8Array): number | null {
+  try {
+    const model = onnx.ModelProto.decode(bytes);
+    return (model.graph?.initializer ?? []).reduce((a, t) => a + (t.dims ?? []).reduce<number>((n, d) => n * Number(d), 1), 0);
+  } catch {
+    return null;
+  }
+}
+
 /** Loads any supported model file or folder. Throws ModelRefused for anything it cannot grade. */
 export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">): Promise<LoadedModel> {
   const kind = sniff(file);
   if (kind === "csv") throw new ModelRefused("This is a predictions CSV, not a model.", "is_csv");
-  if (kind === "onnx") return loadOnnx(fs.readFileSync(file));
-  const backend = await useFastestEngine();
-  const engine = ENGINE_LABEL[backend] ?? backend;
-  if (kind === "hdf5") return fromLayers(await loadLegacyH5(file), "keras-h5", engine);
+  if (kind === "onnx") return onnxSession(fs.readFileSync(file), "onnx", null);
+  if (kind === "hdf5") return fromOnnx(await translateH5(file), "keras-h5");
   if (kind === "dir" || kind === "json") {
     const modelJson = kind === "dir" ? path.join(file, "model.json") : file;
     if (!fs.existsSync(modelJson)) throw new ModelRefused("The folder has no model.json. Upload a TF.js model (model.json and its .bin files).", "unknown_format");
@@ -295,7 +251,7 @@ export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">):
       const full = path.resolve(base, p);
       if (!full.startsWith(path.resolve(base) + path.sep) || !fs.existsSync(full)) return null;
       return fs.readFileSync(full);
-    }, engine);
+    });
   }
   if (kind === "zip") {
     const files = await readZip(file, limits.zip);
@@ -303,7 +259,7 @@ export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">):
     if (files.has("config.json") && files.has("model.weights.h5")) {
       const weights = tempFile(files.get("model.weights.h5")!, "model.weights.h5");
       try {
-        return fromLayers(await loadKeras3(files.get("config.json")!.toString("utf8"), weights.file), "keras", engine);
+        return await fromOnnx(await translateKeras3(files.get("config.json")!.toString("utf8"), weights.file), "keras");
       } finally {
         weights.remove();
       }
@@ -311,7 +267,7 @@ export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">):
     const jsonName = names.find((n) => n === "model.json" || n.endsWith("/model.json"));
     if (jsonName) {
       const dir = jsonName.slice(0, -"model.json".length);
-      return loadTfjs(files.get(jsonName)!, (p) => files.get(path.posix.normalize(dir + p)) ?? null, engine);
+      return loadTfjs(files.get(jsonName)!, (p) => files.get(path.posix.normalize(dir + p)) ?? null);
     }
     const inner = names.find((n) => /\.(h5|hdf5|onnx)$/i.test(n));
     if (inner) {
