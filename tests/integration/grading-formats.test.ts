@@ -110,9 +110,23 @@ test("a TF.js graph model loads and predicts", async () => {
   const model = await loadModel(dir, limits);
   expect(model.summary).toMatchObject({ format: "tfjs-graph", outputClasses: 43, params: 2 + 3072 * 43 });
   const rows = await predictFixture(model);
-  rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4));
-  // Row 0 is all zeros: the logits are 0, so every class is equally likely.
-  rows[0]!.forEach((v) => expect(v).toBeCloseTo(1 / 43, 6));
+  // By hand: logits[k] = Σ x[i]·w[i][k] over the image flattened in (h, w, c) order, with the
+  // helper's weights w[i][k] = sin(43·i + k) / 3072; then softmax. Image 0 is all zeros:
+  // every class equally likely.
+  const x = fixtureInputs();
+  const want = Array.from({ length: 16 }, (_r, n) => {
+    const logits = Array.from({ length: 43 }, (_k, k) => {
+      let s = 0;
+      for (let i = 0; i < 3072; i++) s += x[n * 3072 + i]! * Math.fround(Math.sin(i * 43 + k) / 3072);
+      return s;
+    });
+    const top = Math.max(...logits);
+    const e = logits.map((v) => Math.exp(v - top));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
+  });
+  expect(want[0]!.every((v) => Math.abs(v - 1 / 43) < 1e-12)).toBe(true);
+  expect(maxAbsDiff(rows, want)).toBeLessThan(1e-5);
   model.dispose();
 });
 
