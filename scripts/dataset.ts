@@ -8,10 +8,10 @@ import { DEFAULT_DATASET, generateDataset } from "../src/grading/dataset/generat
 const { values } = parseArgs({
   options: { out: { type: "string" }, seed: { type: "string" }, "train-per-class": { type: "string" }, mini: { type: "string" }, holdout: { type: "string" } },
 });
-const num = (v: string | undefined, d: number, name: string) => {
+const num = (v: string | undefined, d: number, name: string, { negative = false } = {}) => {
   if (v === undefined) return d;
-  if (!/^\d+$/.test(v)) {
-    process.stderr.write(`--${name} must be a whole number\n`);
+  if (!(negative ? /^-?\d+$/ : /^\d+$/).test(v)) {
+    process.stderr.write(`--${name} must be a whole number${negative ? "" : " (0 or more)"}\n`);
     process.exit(1);
   }
   return Number(v);
@@ -21,7 +21,7 @@ if (!values.out) {
   process.exit(1);
 }
 const opts = {
-  seed: num(values.seed, DEFAULT_DATASET.seed, "seed"),
+  seed: num(values.seed, DEFAULT_DATASET.seed, "seed", { negative: true }), // any integer, as case-study.yaml allows
   trainPerClass: num(values["train-per-class"], DEFAULT_DATASET.trainPerClass, "train-per-class"),
   miniHoldout: num(values.mini, DEFAULT_DATASET.miniHoldout, "mini"),
   holdout: num(values.holdout, DEFAULT_DATASET.holdout, "holdout"),

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
-import { dataPaths, dataReady, prepareData, stopDataPreparation } from "../../src/casestudy/casestudy.data.js";
+import { dataPaths, dataReady, dataState, prepareData, stopDataPreparation } from "../../src/casestudy/casestudy.data.js";
 import { tempDir } from "../helpers/grading.js";
 import { until } from "../helpers/wait.js";
 
@@ -88,3 +88,40 @@ test("a server killed while generating the dataset leaves no generator and no ha
   await until(building, (left) => left.length === 0, 10_000, "the half-written folder to be removed");
   expect(fs.existsSync(datasets) ? fs.readdirSync(datasets) : []).toEqual([]);
 }, 120_000);
+
+test("a failed preparation is reported to those who waited for it; a later wait tries again", async () => {
+  const settings = { data: { generate: { seed: -5, trainPerClass: 1, miniHoldout: 1, holdout: 1.5 } } }; // a negative seed is fine; the generator refuses 1.5 images
+  const paths = dataPaths(settings as never, path.join(dir.dir, "failing"));
+  const logger = pino({ level: "silent" });
+  const since = new Date();
+  expect(dataState(settings as never, paths, logger, since).state).toBe("preparing");
+  const failed = await until(() => dataState(settings as never, paths, logger, since), (d) => d.state !== "preparing", 60_000, "the generation to fail");
+  expect(failed.state).toBe("failed");
+  expect(failed.state === "failed" && failed.error.message).toBe("dataset generation failed (exit code 1): --holdout must be a whole number (0 or more)");
+  expect(dataState(settings as never, paths, logger, new Date(Date.now() + 1)).state).toBe("preparing"); // started again
+  await prepareData(settings as never, paths, logger).catch(() => {});
+}, 120_000);
+
+// Last: it stops preparation in this process for good, as a server's shutdown does.
+test("a preparation stopped by shutdown is not a failure, and nothing new starts", async () => {
+  const settings = { data: { generate: { seed: 6, trainPerClass: 50, miniHoldout: 10, holdout: 5000 } } };
+  const paths = dataPaths(settings as never, path.join(dir.dir, "stopped"));
+  const logger = pino({ level: "silent" });
+  const since = new Date();
+  const running = prepareData(settings as never, paths, logger);
+  stopDataPreparation();
+  await expect(running).rejects.toThrow(/dataset generation failed \(SIGTERM\)/);
+  expect(dataState(settings as never, paths, logger, since).state).toBe("preparing");
+  const other = { data: { generate: { seed: 8, trainPerClass: 1, miniHoldout: 1, holdout: 1 } } };
+  const otherPaths = dataPaths(other as never, path.join(dir.dir, "stopped"));
+  expect(dataState(other as never, otherPaths, logger, since).state).toBe("preparing");
+  const generators = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(path.join(dir.dir, "stopped"));
+    } catch {
+      return false;
+    }
+  });
+  expect(generators).toEqual([]);
+  expect(fs.existsSync(path.join(dir.dir, "stopped", "datasets")) ? fs.readdirSync(path.join(dir.dir, "stopped", "datasets")) : []).toEqual([]);
+});
