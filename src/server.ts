@@ -8,7 +8,7 @@ import { failStartup, sessionSecret, startRuntime, StartupError } from "./platfo
 import type PgBoss from "pg-boss";
 import { QuizService } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./submissions/submissions.service.js";
-import { startScoringWorker } from "./submissions/scoring.job.js";
+import { reconcileScoring, startScoringWorker } from "./submissions/scoring.job.js";
 import { startQueue } from "./submissions/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { stopDataPreparation } from "./casestudy/casestudy.data.js";
@@ -39,6 +39,7 @@ let boss: PgBoss | null = null;
 try {
   boss = await startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
   if (config.runWorker) await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger });
+  if (config.runWorker) await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger });
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }

@@ -7,7 +7,7 @@ import { failStartup, startRuntime } from "./platform/runtime.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./submissions/submissions.service.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
-import { startScoringWorker } from "./submissions/scoring.job.js";
+import { reconcileScoring, startScoringWorker } from "./submissions/scoring.job.js";
 import { startQueue } from "./submissions/queue.js";
 
 const rt = await startRuntime("worker");
@@ -23,6 +23,7 @@ const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: ()
 const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR })), rt.logger) : () => {};
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
 await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger });
+await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger: rt.logger });
 rt.logger.info("worker started; scoring case-study submissions from the queue");
 
 let stopping = false;

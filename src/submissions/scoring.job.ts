@@ -183,3 +183,100 @@ export async function startScoringWorker(boss: PgBoss, deps: ScoringDeps, { poll
     if (outcome === "waiting") await enqueueScoring(boss, job.data.submissionId, { afterSeconds: deps.dataWaitSeconds ?? 10, retryLimit: retriesLeft, waitingSince });
   });
 }
+
+export interface Reconciled {
+  requeued: { submissionId: string; was: SubmissionStatus; job: string }[];
+  failed: { submissionId: string; job: string }[];
+}
+
+interface QueueJob {
+  submissionId: string;
+  id: string;
+  state: string;
+  retryCount: number;
+  retryLimit: number;
+  /** Waiting, or running within its expiry. */
+  live: boolean;
+}
+
+const STOPPED_FOR_GOOD = "The grader stopped while scoring this model (its process ended or lost contact) and has no tries left for it. This is not your model's fault and does not count against your limits; the course staff have been told and can rescore it.";
+
+/**
+ * Start-up repair of submissions whose state disagrees with the queue, left by a
+ * process that died between writing one and the other:
+ * - QUEUED with no live job (completed, failed or missing): queued again;
+ * - RUNNING past the job expiry with no live job and no live run (its lock is free):
+ *   queued again with the retries its last job had left, or FAILED as a grader
+ *   problem (rescorable, not counted) when it had none.
+ * Live means waiting (created, retry) or active within its expiry; an active job past
+ * its expiry is cancelled, so pg-boss does not retry it as well. A duplicate job is
+ * harmless (scoring is idempotent), so no grace period is kept for uploads in flight.
+ * One process at a time. Never throws: start-up goes on and the problem is logged.
+ */
+export async function reconcileScoring(boss: PgBoss, deps: Pick<ScoringDeps, "db" | "databaseUrl" | "logger">, { now = new Date() } = {}): Promise<Reconciled> {
+  const { db, logger } = deps;
+  const done: Reconciled = { requeued: [], failed: [] };
+  const client = new pg.Client({ connectionString: deps.databaseUrl });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("SELECT pg_advisory_lock(hashtextextended('reconcile-scoring', 0))"); // released when the connection ends
+    const queue = await boss.getQueue(SCORE_QUEUE);
+    const expiredBefore = new Date(now.getTime() - (queue?.expireInSeconds ?? 15 * 60) * 1000);
+    const subs = await db.submission.findMany({
+      where: { OR: [{ status: SubmissionStatus.QUEUED }, { status: SubmissionStatus.RUNNING, OR: [{ startedAt: null }, { startedAt: { lt: expiredBefore } }] }] },
+      select: { id: true, status: true },
+      orderBy: { createdAt: "asc" },
+    });
+    if (!subs.length) return done;
+    const ids = subs.map((s) => s.id);
+    // Every job of these submissions, newest first; finished ones may have been archived.
+    const jobs = await db.$queryRaw<QueueJob[]>`
+      SELECT data->>'submissionId' AS "submissionId", id::text AS id, state::text AS state, retry_count AS "retryCount", retry_limit AS "retryLimit",
+             (state IN ('created', 'retry') OR (state = 'active' AND started_on + expire_in > ${now}::timestamptz)) AS live, created_on
+        FROM pgboss.job WHERE name = ${SCORE_QUEUE} AND data->>'submissionId' = ANY(${ids}::text[])
+      UNION ALL
+      SELECT data->>'submissionId', id::text, state::text, retry_count, retry_limit, false, created_on
+        FROM pgboss.archive WHERE name = ${SCORE_QUEUE} AND data->>'submissionId' = ANY(${ids}::text[])
+      ORDER BY created_on DESC`;
+    for (const sub of subs) {
+      const mine = jobs.filter((j) => j.submissionId === sub.id);
+      if (mine.some((j) => j.live)) continue;
+      const last = mine[0];
+      const job = last?.state ?? "missing";
+      let retryLimit: number | undefined; // the queue's, unless a run of the last job was used up
+      if (sub.status === SubmissionStatus.RUNNING) {
+        const release = await lockSubmission(deps.databaseUrl, sub.id);
+        if (!release) continue; // a run is alive after all (on a worker that lost its job)
+        await release();
+        const left = last ? last.retryLimit - last.retryCount : null;
+        if (left !== null && left <= 0) {
+          await cancelStale(boss, mine);
+          const n = await db.submission.updateMany({ where: { id: sub.id, status: SubmissionStatus.RUNNING }, data: { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: STOPPED_FOR_GOOD, finishedAt: now } });
+          if (n.count) done.failed.push({ submissionId: sub.id, job });
+          continue;
+        }
+        if (left !== null) retryLimit = left - 1;
+      }
+      await cancelStale(boss, mine);
+      const n = await db.submission.updateMany({ where: { id: sub.id, status: sub.status }, data: { status: SubmissionStatus.QUEUED, progress: 0 } });
+      if (!n.count) continue; // changed meanwhile by someone who queues it
+      await enqueueScoring(boss, sub.id, { retryLimit });
+      done.requeued.push({ submissionId: sub.id, was: sub.status, job });
+    }
+    if (done.requeued.length || done.failed.length) {
+      logger.info(done, `submissions reconciled with the grading queue: ${done.requeued.length} queued again, ${done.failed.length} failed (no tries left)`);
+    }
+  } catch (err) {
+    logger.error({ err, ...done }, "could not reconcile submissions with the grading queue; stuck submissions need a rescore");
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return done;
+}
+
+/** Active jobs past their expiry: their worker is gone; cancelled so pg-boss does not run them again. */
+async function cancelStale(boss: PgBoss, jobs: QueueJob[]) {
+  const stale = jobs.filter((j) => j.state === "active").map((j) => j.id);
+  if (stale.length) await boss.cancel(SCORE_QUEUE, stale);
+}
