@@ -3,9 +3,11 @@
 // grade change writes an outbox row in its own transaction (`queueQuizScore`); case-study
 // points — which change with results, overrides, final choices and the deadline itself —
 // are compared with what was queued on each round (`reconcileCaseStudies`), once the
-// private scores are out. A sender in every web and worker process claims due rows, gets
-// an access token with a client assertion signed by the tool key, posts the score, and
-// records the outcome — retrying with backoff, never sending an older grade over a newer one.
+// private scores are out; they are the team's grade as the points rule counts it
+// (countedSubmissions), sent on the case study's own scale (points.max), not out of 100.
+// A sender in every web and worker process claims due rows, gets an access token with a
+// client assertion signed by the tool key, posts the score, and records the outcome —
+// retrying with backoff, never sending an older grade over a newer one.
 import crypto from "node:crypto";
 import { SignJWT } from "jose";
 import type { Logger } from "pino";
@@ -57,6 +59,8 @@ interface Claimed {
   issuer: string;
   clientId: string;
   sub: string;
+  /** The case study's maximum points for a case-study column; null for a quiz (a percentage). */
+  caseMax: number | null;
 }
 
 export class LtiGradeSync {
@@ -65,10 +69,10 @@ export class LtiGradeSync {
   constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {}
 
   /**
-   * Queues each linked case study's points (the team's, as the leaderboard counts them,
-   * overrides included) for students who launched from the column's platform, when they
-   * differ from what was queued last — only once private scores are shown (deadline or
-   * reveal). Returns how many rows were queued.
+   * Queues each linked case study's points (the team's grade by the points rule, overrides
+   * included) for students who launched from the column's platform, when they differ from
+   * what was queued last — only once private scores are shown (deadline or reveal).
+   * Returns how many rows were queued.
    */
   async reconcileCaseStudies(): Promise<number> {
     const { db, clock, submissions } = this.deps;
@@ -77,7 +81,7 @@ export class LtiGradeSync {
     for (const li of await db.ltiLineItem.findMany({ where: { caseStudyId: { not: null } }, include: { caseStudy: true } })) {
       const cs = li.caseStudy!;
       if (!privateVisible(cs, now)) continue;
-      const points = new Map((await submissions.leaderboard(cs, true)).map((r) => [r.teamId, r.privatePoints]));
+      const points = new Map((await submissions.standings(cs)).map((r) => [r.teamId, r.counted.private?.points]));
       const members = await db.teamMember.findMany({ where: { courseId: cs.courseId, user: { ltiIdentities: { some: { issuer: li.issuer } } } } });
       const rows = members.flatMap((m) => {
         const p = points.get(m.teamId);
@@ -106,7 +110,8 @@ export class LtiGradeSync {
       FROM due, "LtiLineItem" li, "LtiIdentity" i
       WHERE s."lineItemId" = due."lineItemId" AND s."userId" = due."userId"
         AND li.id = s."lineItemId" AND i.issuer = li.issuer AND i."userId" = s."userId"
-      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", i.sub`;
+      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", i.sub,
+        (SELECT (c.settings #>> '{points,max}')::float8 FROM "CaseStudy" c WHERE c.id = li."caseStudyId") AS "caseMax"`;
     let sent = 0;
     let failed = 0;
     for (const r of rows) {
@@ -162,7 +167,8 @@ export class LtiGradeSync {
     const res = await (this.deps.fetch ?? fetch)(url, {
       method: "POST",
       headers: { Authorization: `Bearer ${await this.token(p)}`, "Content-Type": "application/vnd.ims.lis.v1.score+json" },
-      body: JSON.stringify({ userId: r.sub, scoreGiven: Math.round(r.percent * 100) / 100, scoreMaximum: 100, activityProgress: "Completed", gradingProgress: "FullyGraded", timestamp: r.changedAt.toISOString() }),
+      // A quiz grade is a percentage; case-study points are on the case study's own scale.
+      body: JSON.stringify({ userId: r.sub, scoreGiven: Math.round(r.percent * 100) / 100, scoreMaximum: r.caseMax ?? 100, activityProgress: "Completed", gradingProgress: "FullyGraded", timestamp: r.changedAt.toISOString() }),
       signal: AbortSignal.timeout(15_000),
     });
     if (res.status === 401) this.tokens.delete(`${p.issuer} ${p.clientId}`);

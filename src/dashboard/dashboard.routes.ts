@@ -9,7 +9,7 @@ import { BadRequest, NotFound } from "../platform/errors.js";
 import { csrfProtection, flash, saveSession } from "../platform/http.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReadingsService } from "../readings/readings.service.js";
-import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
+import { privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -86,7 +86,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
       const bins = new Array<number>(10).fill(0);
       for (const r of board) if (r.publicScore !== null) bins[Math.min(9, Math.floor(r.publicScore * 10))]!++;
       caseSvg = histogramSvg(bins, bins.map((_x, i) => (i / 10).toFixed(1)), `Teams' best public macro-F1 in bins of 0.1: ${bins.join(", ")}.`);
-      const over = await dashboard.leaderboardOverTime(caseStudy.id);
+      const over = await dashboard.leaderboardOverTime(caseStudy);
       if (over.size) {
         const all = [...over.values()].flat();
         const t0 = Math.min(...all.map((p) => p.at.getTime()));
@@ -115,8 +115,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const course = res.locals.course!;
     const { quiz, caseStudy } = await dashboard.focus(course.id);
     const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: 100_000 });
-    const board = caseStudy ? await submissions.leaderboard(caseStudy, true) : [];
-    const points = new Map(board.map((b) => [b.teamId, b.privatePoints]));
+    const points = new Map((caseStudy ? await submissions.standings(caseStudy) : []).map((x) => [x.teamId, x.counted.private?.points]));
     const lines = [["email", "name", "team", "theory_percent", "practical_percent", "readings_percent", "quiz_percent", "quiz_passed", "quiz_attempts", "case_study_points", "case_study_submissions"].join(",")];
     for (const r of rows) {
       lines.push(csvRow([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
@@ -161,8 +160,8 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     res.render("grading", {
       title: `Grading — ${course.title}`, course, base, isStaff: true,
       failed: a.failed.map((x) => ({ ...x, href: sub(x) })), stuck: a.stuck.map((x) => ({ ...x, href: sub(x) })),
-      overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission), scored: o.submission.results[0]?.privatePoints ?? null })),
-      lmsFailing: a.lmsFailing.map((x) => ({ ...x, what: x.lineItem.quiz?.title ?? x.lineItem.caseStudy?.title, valueLabel: x.lineItem.quiz ? `${x.percent.toFixed(1)}%` : `${x.percent} points` })),
+      overrides: a.overrides.map((o) => ({ ...o, href: sub(o.submission), cleared: o.points === null, scored: o.submission.results[0]?.privatePoints ?? null, hasScored: !!o.submission.results[0] })),
+      lmsFailing: a.lmsFailing.map((x) => ({ ...x, what: x.lineItem.quiz?.title ?? x.lineItem.caseStudy?.title, valueLabel: x.lineItem.caseStudy ? `${x.percent} of ${settingsOf(x.lineItem.caseStudy).points.max} points` : `${x.percent.toFixed(1)}%` })),
       openRequests: requests.open.map(requestView), answeredRequests: requests.answered.map(requestView),
       autoSubmitted: a.autoSubmitted.map((x) => ({ ...x, href: `${base}/quizzes/${x.quiz.slug}/attempts/${x.id}` })),
       caseStudy: cs && { href: `${base}/case-studies/${cs.slug}/submissions`, privateShown: privateVisible(cs, submissions.now()) },

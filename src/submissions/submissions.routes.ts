@@ -18,7 +18,7 @@ import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
-import { privateVisible, settingsOf, type CaseStudyRow, type SubmissionsService } from "./submissions.service.js";
+import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type CaseStudyRow, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { csvRow, isUuid } from "../platform/text.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -40,7 +40,37 @@ const STATUS_LABEL: Record<SubmissionStatus, string> = { QUEUED: "Queued", RUNNI
 const OverrideBody = z.object({
   points: z.string().trim().regex(/^$|^\d+(\.\d+)?$/, "Points must be a number (or empty to clear the override).").transform((v) => (v === "" ? null : Number(v))),
   reason: z.string().trim().min(5, "Give a reason of at least a few words: it is kept in the audit trail.").max(1000),
+  /** Sent by the preview's save button, with the preview's key: saving checks the preview still holds. */
+  confirm: z.literal("1").optional(),
+  shown: z.string().max(200).optional(),
 });
+
+type Counts = Counted<RuleSubmission> | null;
+
+/** The override preview as the submission page shows it: the team's points before → after, and why when surprising. */
+function overridePreviewView(p: OverridePreview, input: { points: number | null; reason: string }, changed: boolean) {
+  const pts = (c: Counts) => (c ? String(c.points) : "none");
+  const from = (b: Counts, a: Counts) => {
+    const n = (c: Counts) => (c ? `#${c.submission.number}` : "none");
+    return n(b) === n(a) ? n(a) : `${n(b)} → ${n(a)}`;
+  };
+  const own = (x: OverridePreview["submission"]["before"]) => (!x ? "not scored" : x.public === x.private ? String(x.private) : `public ${x.public}, private ${x.private}`);
+  const n = p.submission.number;
+  let note: string | null = null;
+  if (!p.submission.after) note = `Submission #${n} is not scored, so its points do not count: only scored submissions have points.`;
+  else if (p.after.private?.submission.number !== n) {
+    note = p.finals.length && !p.submission.final
+      ? `Submission #${n} is not one of the team's final submissions (${p.finals.map((f) => `#${f}`).join(", ")}), so it does not give the grade.`
+      : `Submission #${p.after.private?.submission.number} gives the grade instead: it has more points (ties go to the higher score, then the earlier submission).`;
+  }
+  return {
+    points: input.points === null ? "" : String(input.points), reason: input.reason, key: p.key, changed, note,
+    saveLabel: input.points === null ? "Save: clear the override" : `Save: set ${input.points} points`,
+    own: { before: own(p.submission.before), after: own(p.submission.after) },
+    grade: { before: pts(p.before.private), after: pts(p.after.private), from: from(p.before.private, p.after.private) },
+    public: { before: pts(p.before.public), after: pts(p.after.public), from: from(p.before.public, p.after.public) },
+  };
+}
 
 export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; reviews: ReviewsService; boss: () => PgBoss | null; dataDir: string }) {
   const router = Router({ mergeParams: true });
@@ -87,7 +117,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     return {
       publicScore: r.publicScore.toFixed(4), publicPoints: r.publicPoints, accuracy: pct(pub.accuracy), macroF1: pub.macroF1.toFixed(4),
       privateScore: showPrivate ? r.privateScore.toFixed(4) : null, privatePoints: showPrivate ? r.privatePoints : null,
-      override: sub.overrides[0] ?? null,
+      override: sub.overrides[0] ? { points: sub.overrides[0].points, cleared: sub.overrides[0].points === null, reason: sub.overrides[0].reason } : null,
       n: pub.n, engine: r.engine, seconds: r.seconds?.toFixed(2), imagesPerSecond: pub.imagesPerSecond ? Math.round(pub.imagesPerSecond) : null,
       preprocessing: pub.preprocessing,
       model: pub.model && {
@@ -111,15 +141,22 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const limits = myTeam ? await submissions.limits(cs, myTeam.id, course.timeZone) : null;
     const subs = myTeam ? await submissions.teamSubmissions(cs.id, myTeam.id) : [];
     const showPrivate = privateVisible(cs, submissions.now());
+    const counted = countedSubmissions(subs);
+    const teamShown = showPrivate ? counted.private : counted.public;
     res.render("case-study", {
       title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s,
       rule: describeRule(s.points), dataReady: dataReady(paths), hasTrain: !!paths.train, hasMini: !!paths.mini,
       brief: s.brief ? `/courses/${course.slug}/modules/${cs.slug}/readings/${s.brief}` : null,
-      submissions: subs.map((x) => ({
-        ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
-        publicScore: x.results[0]?.publicScore.toFixed(4), publicPoints: x.results[0]?.publicPoints, privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
-        isScored: x.status === SubmissionStatus.SCORED, isFailed: x.status === SubmissionStatus.FAILED,
-      })),
+      teamPoints: teamShown && { points: teamShown.points, max: s.points.max, number: teamShown.submission.number, overridden: teamShown.overridden },
+      submissions: subs.map((x) => {
+        const p = submissionPoints(x);
+        return {
+          ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
+          publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
+          points: p && (showPrivate ? p.private : p.public), overridden: p?.overridden, counts: x.id === teamShown?.submission.id,
+          isScored: !!p, isFailed: x.status === SubmissionStatus.FAILED,
+        };
+      }),
       showPrivate, maxMb: s.limits.maxUploadMb, scripts: ["/assets/js/case-study.js"],
     });
   });
@@ -200,7 +237,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     }
   });
 
-  router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, async (req, res) => {
+  /** The submission page; staff may be shown an override's preview, with their input kept in the form. */
+  async function renderSubmission(req: Request, res: Response, override: ReturnType<typeof overridePreviewView> | null = null) {
     const { course, caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "submission">>;
     const isStudent = course.role === CourseRole.STUDENT;
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
@@ -213,11 +251,14 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       statusLabel: STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
       isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
-      overrides: !isStudent ? sub.overrides : [], scripts: ["/assets/js/submission.js"],
+      overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
+      maxPoints: settingsOf(cs).points.max, override,
       decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null),
       reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#staff-h", label: "Set points (below)" },
     });
-  });
+  }
+
+  router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, (req, res) => renderSubmission(req, res));
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/review-request", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission,
     askForReview(reviews, (res) => ({ submission: res.locals.submission! }), (req, res) => `${base(req, res.locals.caseStudy!)}/submissions/${res.locals.submission!.id}`));
@@ -271,8 +312,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
       rows: list.map((x) => ({
         ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
-        publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: x.results[0]?.privateScore.toFixed(4), points: x.overrides[0]?.points ?? x.results[0]?.privatePoints,
-        overridden: !!x.overrides[0],
+        publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: x.results[0]?.privateScore.toFixed(4), points: submissionPoints(x)?.private, overridden: submissionPoints(x)?.overridden,
       })),
     });
   });
@@ -282,11 +322,17 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     res.download(sub.storedPath, sub.filename);
   });
 
+  // Two steps, no script needed: the form shows what the team's points become (the points
+  // rule run with the change); only its save button, carrying what it showed, saves.
   router.post("/case-studies/:caseSlug/submissions/:submissionId/override", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
     const { caseStudy: cs, submission: sub, user } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission" | "user">>;
-    const { points, reason } = parseForm(OverrideBody, req.body);
-    await submissions.override(sub.id, user.id, points, reason);
-    flash(req, "success", points === null ? "The override was cleared (recorded with your reason)." : `Points set to ${points} (recorded with your reason).`);
+    const { points, reason, confirm, shown } = parseForm(OverrideBody, req.body);
+    const preview = await submissions.previewOverride(cs, sub, points);
+    const view = overridePreviewView(preview, { points, reason }, confirm === "1");
+    if (confirm !== "1" || shown !== preview.key) return renderSubmission(req, res, view);
+    await submissions.override(cs, sub, user, points, reason);
+    const team = `Team points: ${view.grade.before} → ${view.grade.after}.`;
+    flash(req, "success", points === null ? `The override was cleared (recorded with your reason). ${team}` : `Points set to ${points} (recorded with your reason). ${team}`);
     await saveSession(req);
     res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
   });
@@ -312,12 +358,13 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
 
   router.get("/case-studies/:caseSlug/grades.csv", loadCaseStudy, requireStaff, async (req, res) => {
     const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
-    const rows = await submissions.leaderboard(cs, true);
+    const teams = new Map((await submissions.standings(cs)).map((x) => [x.team, x]));
     const roster = await courses.roster(course.id);
     const lines = [["email", "name", "team", "points", "private_score", "public_score", "submissions", "overridden"].join(",")];
     for (const m of roster.members.filter((x) => x.role === CourseRole.STUDENT)) {
-      const r = rows.find((x) => x.team === m.team);
-      lines.push(csvRow([m.email, m.name, m.team, r?.privatePoints ?? "", r?.privateScore ?? "", r?.publicScore ?? "", r?.submissions ?? 0, r?.overridden ? "yes" : ""]));
+      const r = m.team === null ? undefined : teams.get(m.team);
+      const grade = r?.counted.private;
+      lines.push(csvRow([m.email, m.name, m.team, grade?.points ?? "", grade?.score ?? "", r?.counted.public?.score ?? "", r?.submissions ?? 0, grade?.overridden ? "yes" : ""]));
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);

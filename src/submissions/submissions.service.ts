@@ -1,17 +1,18 @@
 // Case-study submissions: limits (daily, total, cooldown — failed runs never count),
-// storing uploads, final choices, the leaderboard and what each person may see of it.
+// storing uploads, final choices, point overrides, the one rule for a team's points
+// (countedSubmissions) and the standings every page, export and LMS send reads from it.
 import { DateTime } from "luxon";
 import fs from "node:fs";
 import path from "node:path";
 import type { Clock } from "../checklist/checklist.service.js";
 import type { CaseStudyFile } from "../casestudy/casestudy.definition.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
-import { Forbidden, TooManyRequests } from "../platform/errors.js";
+import { BadRequest, Forbidden, TooManyRequests } from "../platform/errors.js";
 
 export type CaseStudyRow = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
 export type SubmissionRow = NonNullable<Awaited<ReturnType<Db["submission"]["findFirst"]>>>;
 
-export function settingsOf(cs: CaseStudyRow): CaseStudyFile {
+export function settingsOf(cs: Pick<CaseStudyRow, "settings">): CaseStudyFile {
   return cs.settings as unknown as CaseStudyFile;
 }
 
@@ -29,6 +30,125 @@ export interface LimitState {
 /** Private scores are shown after the deadline, or once an instructor reveals them. */
 export function privateVisible(cs: CaseStudyRow, now: Date): boolean {
   return now >= cs.deadlineAt || cs.revealedAt !== null;
+}
+
+/** What the points rule reads of a submission: its status, final mark, current result and newest override first. */
+export interface RuleSubmission {
+  id: string;
+  number: number;
+  status: SubmissionStatus;
+  final: boolean;
+  results: { publicScore: number; privateScore: number; publicPoints: number; privatePoints: number }[];
+  overrides: { points: number | null }[];
+}
+
+export interface SubmissionPoints {
+  public: number;
+  private: number;
+  /** The points are a grader's, not the scores'. */
+  overridden: boolean;
+}
+
+/**
+ * A submission's points: those its newest override sets (the same on the public and the
+ * private half), else those its scores earned; an override cleared (no points) gives the
+ * scored points back. Null until it is scored: only scored submissions have points.
+ */
+export function submissionPoints(sub: RuleSubmission): SubmissionPoints | null {
+  const r = sub.results[0];
+  if (sub.status !== SubmissionStatus.SCORED || !r) return null;
+  const set = sub.overrides[0]?.points;
+  if (set === null || set === undefined) return { public: r.publicPoints, private: r.privatePoints, overridden: false };
+  return { public: set, private: set, overridden: true };
+}
+
+export interface Counted<S> {
+  submission: S;
+  points: number;
+  score: number;
+  overridden: boolean;
+}
+
+export interface TeamCount<S> {
+  /** The submission behind the team's public (leaderboard) points. */
+  public: Counted<S> | null;
+  /** The submission behind the team's grade: its private points. */
+  private: Counted<S> | null;
+}
+
+/**
+ * The one rule for a team's points; every page, export and LMS send reads it from here.
+ * Each scored submission's points are taken with its override applied (submissionPoints),
+ * then: public — the submission with the most public points; private (the grade) — of the
+ * team's final submissions the one with the most private points, or, without a final
+ * choice, the public one. Ties go to the higher score on that half, then to the earlier
+ * submission (lower number), so the same data always gives the same answer.
+ */
+export function countedSubmissions<S extends RuleSubmission>(subs: S[]): TeamCount<S> {
+  const scored = subs.flatMap((s) => {
+    const p = submissionPoints(s);
+    return p ? [{ s, p, r: s.results[0]! }] : [];
+  });
+  type Entry = (typeof scored)[number];
+  const score = (e: Entry, half: "public" | "private") => (half === "public" ? e.r.publicScore : e.r.privateScore);
+  /** > 0 when `e` beats `b`: more points, then a higher score, then an earlier submission. */
+  const beats = (e: Entry, b: Entry, half: "public" | "private") => e.p[half] - b.p[half] || score(e, half) - score(b, half) || b.s.number - e.s.number;
+  const best = (list: Entry[], half: "public" | "private") => list.reduce<Entry | null>((b, e) => (!b || beats(e, b, half) > 0 ? e : b), null);
+  const counted = (e: Entry | null, half: "public" | "private"): Counted<S> | null => e && { submission: e.s, points: e.p[half], score: score(e, half), overridden: e.p.overridden };
+  const pub = best(scored, "public");
+  const finals = scored.filter((e) => e.s.final);
+  return { public: counted(pub, "public"), private: counted(finals.length ? best(finals, "private") : pub, "private") };
+}
+
+/** A team's standing in a case study: its submissions' count and time, and what counts (countedSubmissions). */
+export interface Standing {
+  teamId: string;
+  team: string;
+  /** Submissions that were not refused (failed ones do not count against limits either). */
+  submissions: number;
+  lastAt: Date | null;
+  counted: TeamCount<RuleSubmission & { createdAt: Date }>;
+}
+
+/** Each team's submissions to the case study, as the points rule reads them, oldest first. */
+export function teamsWithSubmissions(db: Pick<Db, "team">, cs: Pick<CaseStudyRow, "id" | "courseId">, teamId?: string) {
+  return db.team.findMany({
+    where: { courseId: cs.courseId, ...(teamId ? { id: teamId } : {}) },
+    orderBy: { name: "asc" },
+    select: {
+      id: true, name: true,
+      submissions: {
+        where: { caseStudyId: cs.id }, orderBy: { number: "asc" },
+        select: {
+          id: true, number: true, status: true, final: true, createdAt: true,
+          results: { where: { current: true }, select: { publicScore: true, privateScore: true, publicPoints: true, privatePoints: true } },
+          overrides: { orderBy: { createdAt: "desc" }, take: 1, select: { points: true } },
+        },
+      },
+    },
+  });
+}
+
+/** Every team of the course that has submitted to the case study, with what counts for it. */
+export async function standings(db: Pick<Db, "team">, cs: Pick<CaseStudyRow, "id" | "courseId">): Promise<Standing[]> {
+  return (await teamsWithSubmissions(db, cs)).flatMap((t) => {
+    const kept = t.submissions.filter((s) => s.status !== SubmissionStatus.FAILED);
+    if (!kept.length) return [];
+    const lastAt = t.submissions.reduce<Date | null>((d, s) => (!d || s.createdAt > d ? s.createdAt : d), null);
+    return [{ teamId: t.id, team: t.name, submissions: kept.length, lastAt, counted: countedSubmissions(t.submissions) }];
+  });
+}
+
+/** What a team's points would become with an override: the rule run on the team as it is and as it would be. */
+export interface OverridePreview {
+  before: TeamCount<RuleSubmission>;
+  after: TeamCount<RuleSubmission>;
+  /** The submission's own points, as they are and as they would be (null while it is not scored). */
+  submission: { number: number; before: SubmissionPoints | null; after: SubmissionPoints | null; final: boolean };
+  /** The team's final choices (numbers), which alone can give the grade when there are any. */
+  finals: number[];
+  /** Identifies the "after" shown; saving checks it still holds. */
+  key: string;
 }
 
 export class SubmissionsService {
@@ -115,36 +235,32 @@ export class SubmissionsService {
     });
   }
 
+  /** Every team that has submitted, with the submissions that count for it (the points rule). */
+  standings(cs: CaseStudyRow): Promise<Standing[]> {
+    return standings(this.deps.db, cs);
+  }
+
   /**
-   * The leaderboard: per team, the best public score; the private score (of the final
-   * submissions, or the best public one when none was chosen) only when visible.
+   * The leaderboard: per team, the counted public submission's score and points, and —
+   * only when visible — the counted private one's. Ranked by the points shown, then that
+   * score, then the earlier last submission.
    */
   async leaderboard(cs: CaseStudyRow, showPrivate: boolean) {
-    const teams = await this.deps.db.team.findMany({
-      where: { courseId: cs.courseId },
-      // Scores only: a result's details (per-class tables, confusion matrix) are large.
-      include: { submissions: { where: { caseStudyId: cs.id }, include: { results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } } } },
-    });
-    const rows = teams.map((t) => {
-      const scored = t.submissions.filter((s) => s.status === SubmissionStatus.SCORED && s.results[0]);
-      const counted = t.submissions.filter((s) => s.status !== SubmissionStatus.FAILED);
-      const bestPublic = scored.reduce<(typeof scored)[number] | null>((b, s) => (!b || s.results[0]!.publicScore > b.results[0]!.publicScore ? s : b), null);
-      const finals = scored.filter((s) => s.final);
-      const candidates = finals.length ? finals : bestPublic ? [bestPublic] : [];
-      const bestPrivate = candidates.reduce<(typeof scored)[number] | null>((b, s) => (!b || s.results[0]!.privateScore > b.results[0]!.privateScore ? s : b), null);
-      const override = bestPrivate?.overrides[0];
+    const rows = (await this.standings(cs)).map(({ counted, ...t }) => {
+      const shown = showPrivate ? counted.private : counted.public;
       return {
-        teamId: t.id, team: t.name, submissions: counted.length,
-        lastAt: t.submissions.reduce<Date | null>((d, s) => (!d || s.createdAt > d ? s.createdAt : d), null),
-        publicScore: bestPublic?.results[0]!.publicScore ?? null,
-        publicPoints: bestPublic?.results[0]!.publicPoints ?? null,
-        privateScore: showPrivate ? (bestPrivate?.results[0]!.privateScore ?? null) : null,
-        privatePoints: showPrivate ? (override && override.points !== null ? override.points : (bestPrivate?.results[0]!.privatePoints ?? null)) : null,
-        overridden: showPrivate && !!override,
+        ...t,
+        publicScore: counted.public?.score ?? null,
+        publicPoints: counted.public?.points ?? null,
+        privateScore: showPrivate ? (counted.private?.score ?? null) : null,
+        privatePoints: showPrivate ? (counted.private?.points ?? null) : null,
+        /** The points shown were set by a grader. */
+        overridden: shown?.overridden ?? false,
       };
-    }).filter((r) => r.submissions > 0);
-    const key = (r: (typeof rows)[number]) => (showPrivate ? r.privateScore : r.publicScore) ?? -1;
-    rows.sort((a, b) => key(b) - key(a) || (a.lastAt?.getTime() ?? 0) - (b.lastAt?.getTime() ?? 0));
+    });
+    const points = (r: (typeof rows)[number]) => (showPrivate ? r.privatePoints : r.publicPoints) ?? -1;
+    const score = (r: (typeof rows)[number]) => (showPrivate ? r.privateScore : r.publicScore) ?? -1;
+    rows.sort((a, b) => points(b) - points(a) || score(b) - score(a) || (a.lastAt?.getTime() ?? 0) - (b.lastAt?.getTime() ?? 0) || a.team.localeCompare(b.team));
     return rows.map((r, i) => ({ ...r, rank: i + 1 }));
   }
 
@@ -158,8 +274,36 @@ export class SubmissionsService {
     });
   }
 
-  override(subId: string, byId: string, points: number | null, reason: string) {
-    return this.deps.db.pointsOverride.create({ data: { submissionId: subId, byId, points, reason } });
+  /** Refuses points outside 0 to the case study's maximum (the LMS column's scale). */
+  private checkPoints(cs: CaseStudyRow, points: number | null) {
+    const max = settingsOf(cs).points.max;
+    if (points !== null && (points < 0 || points > max)) throw new BadRequest(`Points must be from 0 to at most ${max}, this case study's maximum. Nothing was saved.`);
+  }
+
+  /** What the team's counted points become if `points` are set on the submission (null clears the override). */
+  async previewOverride(cs: CaseStudyRow, sub: SubmissionRow, points: number | null): Promise<OverridePreview> {
+    this.checkPoints(cs, points);
+    const [team] = await teamsWithSubmissions(this.deps.db, cs, sub.teamId);
+    const subs = team?.submissions ?? [];
+    const changed = subs.map((s) => (s.id === sub.id ? { ...s, overrides: [{ points }] } : s));
+    const after = countedSubmissions(changed);
+    const own = (list: RuleSubmission[]) => {
+      const s = list.find((x) => x.id === sub.id);
+      return s ? submissionPoints(s) : null;
+    };
+    const half = (c: Counted<RuleSubmission> | null) => (c ? `${c.submission.number}:${c.points}` : "-");
+    return {
+      before: countedSubmissions(subs), after,
+      submission: { number: sub.number, before: own(subs), after: own(changed), final: subs.some((s) => s.id === sub.id && s.final) },
+      finals: subs.filter((s) => s.final).map((s) => s.number),
+      key: `${half(after.public)}/${half(after.private)}`,
+    };
+  }
+
+  /** Sets (or, with null, clears) a submission's points, with the grader's reason for the audit trail. */
+  override(cs: CaseStudyRow, sub: SubmissionRow, actor: { id: string }, points: number | null, reason: string) {
+    this.checkPoints(cs, points);
+    return this.deps.db.pointsOverride.create({ data: { submissionId: sub.id, byId: actor.id, points, reason } });
   }
 
   reveal(cs: CaseStudyRow, reveal: boolean) {

@@ -232,7 +232,12 @@ test("staff: list with filters, override with a required reason (audit trail), C
   const page = await grader.get(`${CASE}/submissions/${id}`);
   const noReason = await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "" });
   expect(noReason.status).toBe(400);
-  expect((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "Late penalty agreed with the team" })).status).toBe(303);
+  // The form previews the team's points first (100 scored → 80); only the preview's save button saves.
+  const preview = $((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "Late penalty agreed with the team" })).text);
+  expect(preview("#override-preview").text().replace(/\s+/g, " ")).toContain("Team points: 100 → 80");
+  expect(await t.db.pointsOverride.count()).toBe(0);
+  const confirm = Object.fromEntries(preview("#override-preview form input").map((_i, e) => [[preview(e).attr("name"), preview(e).val()]]).get() as [string, string][]);
+  expect((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send(confirm)).status).toBe(303);
   const audited = $((await grader.get(`${CASE}/submissions/${id}`)).text);
   expect(audited("section.card li").text()).toContain("Gus Grader");
   expect(audited("section.card li").text()).toContain("Late penalty agreed");
