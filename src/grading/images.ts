@@ -32,6 +32,8 @@ export interface InputSpec {
   channels: 1 | 3;
 }
 
+const GRAY = [0.2989, 0.587, 0.114];
+
 /** A batch of images as one NHWC float32 tensor of the model's input size. */
 export async function loadBatch(dir: string, files: string[], spec: InputSpec): Promise<tf.Tensor4D> {
   const images = await Promise.all(files.map(async (f) => {
@@ -46,7 +48,8 @@ export async function loadBatch(dir: string, files: string[], spec: InputSpec): 
     const tensors = images.map(({ width, height, rgb }) => {
       let t: tf.Tensor3D = tf.tensor3d(rgb, [height, width, 3], "int32").toFloat();
       if (height !== spec.height || width !== spec.width) t = tf.image.resizeBilinear(t, [spec.height, spec.width], false, true);
-      if (spec.channels === 1) t = tf.image.rgbToGrayscale(t);
+      // tf.image.rgb_to_grayscale's weights; written out because TF.js's version needs Einsum, which the wasm backend lacks.
+      if (spec.channels === 1) t = tf.sum(tf.mul(t, tf.tensor1d(GRAY)), -1, true);
       return t;
     });
     return tf.stack(tensors) as tf.Tensor4D;
