@@ -11,8 +11,10 @@ import { checkModel, loadModel, type ModelLimits } from "./models.js";
 export interface InferenceJob {
   model: string;
   holdoutDir: string;
+  /** The images to score: none to only load and check the model (an upload's inspection). */
   files: string[];
-  numClasses: number;
+  /** The holdout's classes; null when it is not ready (the output size is checked at scoring). */
+  numClasses: number | null;
   batchSize: number;
   limits: ModelLimits;
 }
@@ -41,7 +43,7 @@ async function run(job: InferenceJob) {
     const probs = await model.predict(batch);
     seconds += (performance.now() - t0) / 1000;
     batch.dispose();
-    const k = job.numClasses;
+    const k = model.summary.outputClasses;
     for (let i = 0; i < names.length; i++) {
       let best = 0;
       let bestValue = -Infinity;

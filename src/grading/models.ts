@@ -96,8 +96,9 @@ function inputSpec(shape: (number | null)[], layout: "NHWC" | "NCHW"): InputSpec
   return { height: h, width: w, channels: c, layout };
 }
 
-export function checkModel(summary: ModelSummary, numClasses: number, limits: ModelLimits) {
-  if (summary.outputClasses !== numClasses) {
+/** Refuses a model that cannot be scored; `numClasses` null while the holdout is not ready yet. */
+export function checkModel(summary: ModelSummary, numClasses: number | null, limits: ModelLimits) {
+  if (numClasses !== null && summary.outputClasses !== numClasses) {
     throw new ModelRefused(`The model gives ${summary.outputClasses} outputs per image, but the holdout has ${numClasses} classes. The last layer must be Dense(${numClasses}) (with softmax).`, "wrong_output_size");
   }
   if (summary.params !== null && summary.params > limits.maxParams) {

@@ -143,6 +143,16 @@ function resultOf(h: Holdout, p: Predicted, subset: number[], split: Split, rule
 }
 
 /** Scores one split of the holdout (only its images are run). */
+/**
+ * Loads and checks a model in the inference process without scoring it: what an upload is
+ * refused for (an untranslatable layer, the wrong output size, over the limits), in seconds.
+ */
+export async function inspectModel(opts: { model: string; numClasses: number | null; limits?: Partial<GradingLimits> }): Promise<ModelSummary> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const r = await runInference({ model: path.resolve(opts.model), holdoutDir: path.dirname(path.resolve(opts.model)), files: [], numClasses: opts.numClasses, batchSize: limits.batchSize, limits }, limits);
+  return r.summary;
+}
+
 export async function scoreModel(opts: ScoreOptions): Promise<ScoreResult> {
   const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
   const split = opts.split ?? "all";

@@ -10,8 +10,9 @@ import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { readHoldout } from "../grading/holdout.js";
 import { describeRule } from "../grading/metrics.js";
+import { ModelRefused } from "../grading/errors.js";
 import { sniff } from "../grading/models.js";
-import type { ScoreResult } from "../grading/score.js";
+import { inspectModel, type ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
@@ -217,12 +218,21 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       const kind = sniff(file.path);
       if (kind === "unknown") throw new BadRequest("This is not a model the grader knows. Upload a Keras .keras or .h5 file, a TF.js model (model.json and .bin files, zipped), an ONNX file or a predictions CSV.");
       if (kind === "json") throw new BadRequest("This is a TF.js model.json on its own. Zip it together with its .bin weight files and upload the zip.");
+      const paths = dataPaths(settingsOf(cs), dataDir);
       if (kind === "csv") {
-        const paths = dataPaths(settingsOf(cs), dataDir);
         if (dataReady(paths)) {
           const rows = fs.readFileSync(file.path, "utf8").split(/\r?\n/).filter((l) => l.trim()).length - 1;
           const expected = readHoldout(paths.holdout).files.length;
           if (rows !== expected) throw new BadRequest(`The predictions CSV has ${rows} rows, but the holdout has ${expected} images. Predict every holdout image, in order, under a "predictions" header.`);
+        }
+      } else {
+        // Loaded and checked in the inference process now, so a model that cannot run is refused
+        // with its reason at once and no job is queued for it. A slow or failing check is left to the job.
+        try {
+          await inspectModel({ model: file.path, numClasses: dataReady(paths) ? readHoldout(paths.holdout).numClasses : null, limits: { maxUploadBytes: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, timeoutMs: 120_000 } });
+        } catch (e) {
+          if (e instanceof ModelRefused && e.code !== "time_limit") throw new HttpError(400, `This model cannot be scored: ${e.message}`, e.code);
+          req.log.warn({ err: e }, "the upload's model could not be checked at once; its scoring job will");
         }
       }
       const name = path.basename(file.originalname || "model").replace(/[^\w.-]+/g, "_").slice(-120) || "model";

@@ -11,7 +11,8 @@ import { DEFAULT_ZIP_LIMITS } from "../../src/grading/archive.js";
 import { loadModel } from "../../src/grading/models.js";
 import { csrfFrom, signedIn, startTestApp, TEST_NOW } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
-import { fixtureHoldout, fixtureInputs, MODELS } from "../helpers/grading.js";
+import { ModelRefused } from "../../src/grading/errors.js";
+import { fixtureHoldout, fixtureInputs, kerasParts, MODELS, tempDir, writeKeras } from "../helpers/grading.js";
 import { until } from "../helpers/wait.js";
 import fs from "node:fs";
 
@@ -92,5 +93,79 @@ test("uploads of nested, grayscale and op-layer models are scored by the worker 
       holdout.remove();
       content.remove();
     }
+  }
+});
+
+// #region refusals: by layer, class and field; at upload, with nothing queued
+
+type Layer = { class_name: string; config: Record<string, unknown> };
+const files = tempDir();
+afterAll(() => files.remove());
+
+/** seq-basic.keras with one layer changed. */
+async function variant(file: string, change: (layers: Layer[]) => void): Promise<string> {
+  const parts = await kerasParts("seq-basic.keras");
+  change((parts.config as { config: { layers: Layer[] } }).config.layers);
+  const out = path.join(files.dir, file);
+  await writeKeras(out, parts);
+  return out;
+}
+
+async function refusal(file: string): Promise<ModelRefused> {
+  try {
+    await loadModel(file, { zip: DEFAULT_ZIP_LIMITS });
+  } catch (e) {
+    if (e instanceof ModelRefused) return e;
+    throw e;
+  }
+  throw new Error("the model was accepted");
+}
+
+const byClass = (cls: string) => (layers: Layer[]) => layers.find((l) => l.class_name === cls)!;
+
+test("a field the translator does not read, an unknown layer, an activation or data format it lacks: refused naming layer, class and field", async () => {
+  const field = await refusal(await variant("field.keras", (ls) => (byClass("Conv2D")(ls).config.kernel_quantizer = "int8")));
+  expect(field.message).toBe('Layer "conv2d" (Conv2D): the field "kernel_quantizer" ("int8") is not translated by the grader, so the model cannot be scored faithfully.');
+  const unknown = await refusal(await variant("unknown.keras", (ls) => (byClass("Flatten")(ls).class_name = "Flatten3D")));
+  expect(unknown.message).toMatch(/^Layer "flatten" \(Flatten3D\): this layer is not supported by the grader/);
+  const act = await refusal(await variant("act.keras", (ls) => (ls.filter((l) => l.class_name === "Dense").at(-1)!.config.activation = "sparsemax")));
+  expect(act.message).toBe('Layer "dense_1" (Dense): activation "sparsemax" is not supported by the grader.');
+  const format = await refusal(await variant("format.keras", (ls) => (byClass("MaxPooling2D")(ls).config.data_format = "channels_first")));
+  expect(format.message).toBe('Layer "max_pooling2d" (MaxPooling2D): data_format "channels_first" is not supported; use channels_last (Keras\'s default).');
+  const lambda = await refusal(await variant("lambda.keras", (ls) => ls.splice(1, 0, { class_name: "Lambda", config: { name: "scale", function: "gASV..." } })));
+  expect(lambda.code).toBe("lambda_layer");
+  expect(lambda.message).toContain("Lambda layer (scale)");
+});
+
+test("an upload that cannot be scored is refused at once with the reason; nothing is stored or queued", async () => {
+  const holdout = fixtureHoldout(expectedOf("seq-basic").argmax);
+  const content = copyContent();
+  content.write("cnn/case-study.yaml", `title: Zoo\ndeadline: 2031-03-20T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
+  const t = await startTestApp({}, { contentDir: content.dir, clock: () => TEST_NOW, queue: {} });
+  try {
+    const alice = await signedIn(t, "alice@example.edu");
+    const bad = await variant("upload.keras", (ls) => (byClass("Conv2D")(ls).config.kernel_quantizer = "int8"));
+    const page = await alice.get("/courses/cnn/case-studies/cnn");
+    const res = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom(page.text)).attach("model", bad);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("This model cannot be scored: Layer &quot;conv2d&quot; (Conv2D): the field &quot;kernel_quantizer&quot;");
+    expect(await t.db.submission.count()).toBe(0);
+    expect(fs.readdirSync(t.dataDir, { recursive: true }).filter((f) => String(f).endsWith(".keras"))).toEqual([]);
+    // A model whose output does not fit the holdout's 43 classes, likewise.
+    const wrongSize = await variant("classes.keras", () => {});
+    const h10 = fixtureHoldout(expectedOf("seq-basic").argmax.map((c) => c % 10), { classes: 10 });
+    content.write("cnn/case-study.yaml", `title: Zoo\ndeadline: 2031-03-20T23:59\ndata: { holdoutDir: ${JSON.stringify(h10.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
+    const { syncContent } = await import("../../src/readings/readings.sync.js");
+    const { createLogger } = await import("../../src/platform/logger.js");
+    await syncContent({ db: t.db, contentDir: content.dir, dataDir: t.dataDir, prepareData: false, logger: createLogger("silent") });
+    const again = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom((await alice.get("/courses/cnn/case-studies/cnn")).text)).attach("model", wrongSize);
+    expect(again.status).toBe(400);
+    expect(again.text).toContain("The model gives 43 outputs per image, but the holdout has 10 classes.");
+    expect(await t.db.submission.count()).toBe(0);
+    h10.remove();
+  } finally {
+    await t.close();
+    holdout.remove();
+    content.remove();
   }
 });
