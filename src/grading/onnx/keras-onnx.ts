@@ -89,6 +89,8 @@ function spatial(size: number, k: number, stride: number, dilation: number, padd
 }
 
 class Refusal extends Error {}
+/** Weights that are not what the layer's config describes: Keras itself would not load the file. */
+class WeightsMismatch extends Refusal {}
 
 export class KerasToOnnx {
   private readonly g = new OnnxGraph();
@@ -220,7 +222,7 @@ export class KerasToOnnx {
       const out = this.translateLayer(l, ref, inputs, scope, full);
       return [out];
     } catch (e) {
-      if (e instanceof Refusal) throw new ModelRefused(`Layer "${ref.name}" (${l.class_name}): ${e.message}`, "unsupported_layer");
+      if (e instanceof Refusal) throw new ModelRefused(`Layer "${ref.name}" (${l.class_name}): ${e.message}`, e instanceof WeightsMismatch ? "weights_mismatch" : "unsupported_layer");
       throw e;
     }
   }
@@ -237,7 +239,7 @@ export class KerasToOnnx {
       case "Conv2D": {
         known("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias", "lora_rank", "lora_alpha");
         channelsLast(c);
-        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias");
+        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias", [[...kernelSize(c), null, filters(c)], [filters(c)]]);
         const groups = Number(c.groups ?? 1);
         const { out, y } = this.conv(x, kernel!, bias, c, groups, full);
         return summary(this.activation(y, c.activation, full), 2 * kernel!.shape[0]! * kernel!.shape[1]! * kernel!.shape[2]! * kernel!.shape[3]! * out[0]! * out[1]!, [kernel!, ...(bias ? [bias] : [])]);
@@ -245,7 +247,7 @@ export class KerasToOnnx {
       case "DepthwiseConv2D": {
         known("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias");
         channelsLast(c);
-        const [dk, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a depthwise kernel and a bias");
+        const [dk, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a depthwise kernel and a bias", [[...kernelSize(c), null, Number(c.depth_multiplier ?? 1)]]);
         const [kh, kw, cin, mult] = dk!.shape as [number, number, number, number];
         // [kh, kw, cin, mult] is, row-major, a grouped kernel [kh, kw, 1, cin·mult]: output channel c·mult + m.
         const { out, y } = this.conv(x, { data: dk!.data, shape: [kh, kw, 1, cin * mult] }, bias, c, cin, full, true);
@@ -254,7 +256,7 @@ export class KerasToOnnx {
       case "SeparableConv2D": {
         known("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias");
         channelsLast(c);
-        const [dk, pk, bias] = expectWeights(w(), c.use_bias !== false ? 3 : 2, "depthwise and pointwise kernels and a bias");
+        const [dk, pk, bias] = expectWeights(w(), c.use_bias !== false ? 3 : 2, "depthwise and pointwise kernels and a bias", [[...kernelSize(c), null, Number(c.depth_multiplier ?? 1)], [1, 1, null, filters(c)], [filters(c)]]);
         const [kh, kw, cin, mult] = dk!.shape as [number, number, number, number];
         const dw = this.conv(x, { data: dk!.data, shape: [kh, kw, 1, cin * mult] }, undefined, c, cin, `${full}/depthwise`, true);
         const pw = this.conv(dw.y, pk!, bias, { strides: [1, 1], padding: "valid", dilation_rate: [1, 1] }, 1, `${full}/pointwise`);
@@ -265,7 +267,7 @@ export class KerasToOnnx {
         known("filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate", "activation", "use_bias");
         channelsLast(c);
         if (c.output_padding != null) throw new Refusal("output_padding is not supported; leave it unset.");
-        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias");
+        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias", [[...kernelSize(c), filters(c), null], [filters(c)]]);
         const [kh, kw, cout, cin] = kernel!.shape as [number, number, number, number];
         const [sh, sw] = pair(c.strides ?? 1, "strides must be one or two numbers");
         const [dh, dw] = pair(c.dilation_rate ?? 1, "dilation_rate must be one or two numbers");
@@ -289,7 +291,7 @@ export class KerasToOnnx {
       case "Dense": {
         known("units", "activation", "use_bias", "lora_rank", "lora_alpha", "quantization_config");
         if (c.quantization_config != null) throw new Refusal("quantized Dense layers are not supported.");
-        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias");
+        const [kernel, bias] = expectWeights(w(), c.use_bias !== false ? 2 : 1, "a kernel and a bias", [[null, c.units == null ? null : Number(c.units)], [c.units == null ? null : Number(c.units)]]);
         const p = this.plain(x);
         const [nin, nout] = kernel!.shape as [number, number];
         if (p.shape.at(-1) !== nin) throw new ModelRefused(`Layer "${ref.name}" (Dense): its kernel takes ${nin} inputs but gets ${p.shape.at(-1)}: the weights do not match the model's config.`, "weights_mismatch");
@@ -783,11 +785,22 @@ function lastAxis(axis: unknown, rank: number, field: string) {
   if (list.length !== 1 || (list[0] !== -1 && list[0] !== rank)) throw new Refusal(`${field} ${JSON.stringify(axis)} is not supported (only the last axis, -1).`);
 }
 
-function expectWeights(arrays: WeightArray[] | null, n: number, what: string): WeightArray[] {
-  if (!arrays) throw new Refusal(`its weights are missing from the file: the weights do not match the model's config.`);
-  if (arrays.length !== n) throw new Refusal(`the file has ${arrays.length} weight arrays for it but it needs ${n} (${what}): the weights do not match the model's config.`);
+/** The layer's weights, n of them, each of the shape the config gives (null: any size, checked where it is used). */
+function expectWeights(arrays: WeightArray[] | null, n: number, what: string, shapes: (number | null)[][] = []): WeightArray[] {
+  if (!arrays) throw new WeightsMismatch(`its weights are missing from the file: the weights do not match the model's config.`);
+  if (arrays.length !== n) throw new WeightsMismatch(`the file has ${arrays.length} weight arrays for it but it needs ${n} (${what}): the weights do not match the model's config.`);
+  arrays.forEach((a, k) => {
+    const want = shapes[k];
+    if (want && (want.length !== a.shape.length || want.some((d, j) => d !== null && d !== a.shape[j]))) {
+      throw new WeightsMismatch(`weight ${k} has shape [${a.shape.join(", ")}] in the file but the config needs [${want.map((d, j) => d ?? a.shape[j]).join(", ")}]: the weights do not match the model's config.`);
+    }
+  });
   return arrays;
 }
+
+/** kernel_size and filters as the config states them (null where it does not). */
+const kernelSize = (c: Json): [number | null, number | null] => (c.kernel_size == null ? [null, null] : pair(c.kernel_size, "kernel_size must be one or two numbers"));
+const filters = (c: Json): number | null => (c.filters == null ? null : Number(c.filters));
 
 /** A Keras 3 node `{args, kwargs}` or a Keras 2 / TF.js node `[[layer, node, tensor, kwargs], …]`. */
 function nodeArgs(n: unknown): { args: unknown[]; kwargs: Json } {
