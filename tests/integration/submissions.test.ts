@@ -76,7 +76,7 @@ test("each format uploaded over HTTP is queued, scored by the worker, and its pa
   expect(page(".score-card").text()).toContain("shown after the deadline"); // private hidden before the deadline
   expect(page("svg.confusion")).toHaveLength(1);
   expect(page("svg.bars")).toHaveLength(1);
-  expect(page(".score-card").text()).toMatch(/WebAssembly|tfjs-node/);
+  expect(page(".score-card").text()).toMatch(/Engine\s*ONNX Runtime \d+\.\d+\.\d+ \(CPU, \d+ threads?\)/);
   // The TF.js zip too (a fifth submission is over today's limit of 4: a new day).
   now = new Date("2026-12-02T19:00:00Z");
   const tfjs = await upload(alice, path.join(files.dir, "tfjs.zip"));
@@ -110,17 +110,24 @@ test("bad uploads are refused at once, before queueing; nothing is stored", asyn
   expect(fs.readdirSync(path.join(t.dataDir, "uploads-tmp"))).toEqual([]); // temporary files removed
 });
 
-test("a refused model fails with its reason and does not count against the limits", async () => {
+test("a model that cannot run is refused at upload with its reason; one that fails while scored fails with it; neither counts against the limits", async () => {
   const parts = await kerasParts("seq-basic.keras");
   (parts.config.config as { layers: unknown[] }).layers.splice(2, 0, { module: "keras.layers", class_name: "Lambda", config: { name: "scale" }, registered_name: null });
   await writeKeras(path.join(files.dir, "lambda.keras"), parts);
   const chloe = await as("chloe@example.edu");
   const res = await upload(chloe, path.join(files.dir, "lambda.keras"));
-  const s = await scored(idOf(res));
+  expect(res.status).toBe(400);
+  expect($(res.text)(".error-message").text()).toContain("Lambda layer (scale)");
+  expect(await t.db.submission.count()).toBe(0);
+
+  // Weights that diverged (NaN) load fine and fail only when the model runs: FAILED with the reason.
+  await tfjsModel(path.join(files.dir, "nan"), { nan: true });
+  await writeZip(path.join(files.dir, "nan.zip"), { "model.json": fs.readFileSync(path.join(files.dir, "nan/model.json")), "weights.bin": fs.readFileSync(path.join(files.dir, "nan/weights.bin")) });
+  const s = await scored(idOf(await upload(chloe, path.join(files.dir, "nan.zip"))));
   expect(s.status).toBe("FAILED");
-  expect(s.errorCode).toBe("lambda_layer");
+  expect(s.errorCode).toBe("nan_output");
   const page = $((await chloe.get(`${CASE}/submissions/${s.id}`)).text);
-  expect(page("[role=alert]").text()).toContain("Lambda layer (scale)");
+  expect(page("[role=alert]").text()).toContain("not a number");
   expect(page("[role=alert]").text()).toContain("does not count against your team's limits");
   const cs = $((await chloe.get(CASE)).text);
   expect(cs("dl.facts").text()).toContain("Used: 0 today");
