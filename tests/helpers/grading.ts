@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
+import onnxProto from "onnx-proto";
 import yazl from "yazl";
 import { saveLayersModel } from "../../src/grading/train.js";
 
@@ -122,38 +123,21 @@ export function graphModel(dir: string, classes = 43) {
   fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify(json));
 }
 
-// #region a hand-written ONNX model
+// #region a hand-written ONNX model (protobuf through onnx-proto, not the grader's own builder)
 
-// Protobuf written field by field (no protobuf library is needed for so little):
-// a key is (field number << 3 | wire type), then a varint or length-delimited bytes.
-const varint = (n: number): Buffer => {
-  const out: number[] = [];
-  for (; n > 127; n = Math.floor(n / 128)) out.push((n % 128) | 128);
-  out.push(n);
-  return Buffer.from(out);
-};
-const int = (field: number, n: number) => Buffer.concat([varint(field * 8), varint(n)]);
-const bytes = (field: number, b: Buffer | string) => {
-  const buf = Buffer.from(b);
-  return Buffer.concat([varint(field * 8 + 2), varint(buf.length), buf]);
-};
-const msg = (field: number, ...parts: Buffer[]) => bytes(field, Buffer.concat(parts));
+const { onnx } = onnxProto;
 
 /** ValueInfoProto: a float tensor named `name`; string dims are symbolic (e.g. "batch"). */
-const floatTensorInfo = (field: number, name: string, dims: (number | string)[]) =>
-  msg(field, bytes(1, name), msg(2, msg(1, int(1, 1), msg(2, ...dims.map((d) => msg(1, typeof d === "number" ? int(1, d) : bytes(2, d)))))));
+const floatTensorInfo = (name: string, dims: (number | string)[]) => onnx.ValueInfoProto.create({
+  name,
+  type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+});
 
-/** NodeProto; `ints` attributes are INTS (type 7), numbers INT (type 2). */
-const node = (op: string, inputs: string[], output: string, attrs: Record<string, number | number[]> = {}) =>
-  msg(1, ...inputs.map((i) => bytes(1, i)), bytes(2, output), bytes(3, output), bytes(4, op),
-    ...Object.entries(attrs).map(([name, v]) => msg(5, bytes(1, name), ...(Array.isArray(v) ? [...v.map((x) => int(8, x)), int(20, 7)] : [int(3, v), int(20, 2)]))));
-
-/** TensorProto: float32 (data type 1) stored as raw little-endian bytes. */
-const initializer = (name: string, dims: number[], data: Float32Array) =>
-  msg(5, ...dims.map((d) => int(1, d)), int(2, 1), bytes(8, name), bytes(9, Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+const floatInitializer = (name: string, dims: number[], data: Float32Array) =>
+  onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
 
 /**
- * The weights of `linearOnnx`: logits[k] = b[k] + Σ x[c,h,w]·W[(c·32 + h)·32 + w, k], with
+ * The weights of `linearOnnxNchw`: logits[k] = b[k] + Σ x[c,h,w]·W[(c·32 + h)·32 + w, k], with
  * W and b fixed by formula so a test can compute the logits itself. Scaled so logits
  * of 0–255 images are of order 1.
  */
@@ -170,17 +154,19 @@ export function linearWeights(classes = 43): { W: Float32Array; b: Float32Array 
  */
 export function linearOnnxNchw(file: string, classes = 43): void {
   const { W, b } = linearWeights(classes);
-  const graph = msg(7,
-    node("Flatten", ["pixels"], "flat", { axis: 1 }),
-    node("MatMul", ["flat", "W"], "scores"),
-    node("Add", ["scores", "b"], "logits"),
-    bytes(2, "linear_nchw"),
-    initializer("W", [3072, classes], W),
-    initializer("b", [classes], b),
-    floatTensorInfo(11, "pixels", ["batch", 3, 32, 32]),
-    floatTensorInfo(12, "logits", ["batch", classes]));
-  // ModelProto: ir_version 8, producer "test", the graph, opset 13 of the default domain.
-  fs.writeFileSync(file, Buffer.concat([int(1, 8), bytes(2, "test"), graph, msg(8, bytes(1, ""), int(2, 13))]));
+  const graph = onnx.GraphProto.create({
+    name: "linear_nchw",
+    node: [
+      onnx.NodeProto.create({ opType: "Flatten", input: ["pixels"], output: ["flat"], attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }),
+      onnx.NodeProto.create({ opType: "MatMul", input: ["flat", "W"], output: ["scores"] }),
+      onnx.NodeProto.create({ opType: "Add", input: ["scores", "b"], output: ["logits"] }),
+    ],
+    initializer: [floatInitializer("W", [3072, classes], W), floatInitializer("b", [classes], b)],
+    input: [floatTensorInfo("pixels", ["batch", 3, 32, 32])],
+    output: [floatTensorInfo("logits", ["batch", classes])],
+  });
+  const model = onnx.ModelProto.create({ irVersion: 8, producerName: "test", graph, opsetImport: [{ domain: "", version: 13 }] });
+  fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
 }
 
 /**
