@@ -2,14 +2,14 @@
 // the signed-in user, flash messages. No domain rules here.
 import connectPgSimple from "connect-pg-simple";
 import { csrfSync } from "csrf-sync";
-import type { RequestHandler } from "express";
+import type { NextFunction, RequestHandler, Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
 import type { AuthService, SessionUser } from "../auth/auth.service.js";
 import type { Config } from "./config.js";
 import type { z } from "zod";
-import { BadRequest, CsrfRejected, Unauthorized } from "./errors.js";
+import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -159,3 +159,18 @@ export function parseForm<T>(schema: z.ZodType<T>, input: unknown, then = ""): T
   if (!r.success) throw new BadRequest(`${r.error.issues.map((i) => i.message).join(" ")}${then ? ` ${then}` : ""}`);
   return r.data;
 }
+
+/**
+ * Sends a file from disk (as a download when `downloadName` is given). A file that is not
+ * there, or a name `send` refuses (one that climbs out), is a 404, not a server error.
+ */
+export function sendStoredFile(res: Response, next: NextFunction, file: string, opts: { downloadName?: string; headers?: Record<string, string> } = {}): void {
+  const done = (err?: Error & { status?: number }) => {
+    if (!err) return;
+    if (res.headersSent) return next(err);
+    next(err.status === 404 || err.status === 403 ? new NotFound("There is no such file.") : err);
+  };
+  if (opts.downloadName) res.download(file, opts.downloadName, { headers: opts.headers }, done);
+  else res.sendFile(file, { headers: opts.headers }, done);
+}
+

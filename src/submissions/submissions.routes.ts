@@ -16,7 +16,7 @@ import { inspectModel, type ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
-import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
 import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type CaseStudyRow, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
@@ -163,13 +163,13 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   });
 
   // Downloads for students: the training set and the mini holdout (zipped on the fly), the class map.
-  router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res) => {
+  router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res, next) => {
     const cs = res.locals.caseStudy!;
     const paths = dataPaths(settingsOf(cs), dataDir);
     if (!dataReady(paths)) throw new HttpError(503, "The case-study data is still being prepared. Try again in a minute.", "data_not_ready");
     const what = String(req.params.what);
     const folder = what === "train.zip" ? paths.train : what === "mini-holdout.zip" ? paths.mini : null;
-    if (what === "classes.csv") return res.download(path.join(paths.holdout, "classes.csv"), "classes.csv");
+    if (what === "classes.csv") return sendStoredFile(res, next, path.join(paths.holdout, "classes.csv"), { downloadName: "classes.csv" });
     if (!folder || !fs.existsSync(folder)) throw new NotFound("There is no such download for this case study.");
     const zip = new yazl.ZipFile();
     const root = what.replace(".zip", "");
@@ -278,7 +278,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     res.json({ status: sub.status, label: STATUS_LABEL[sub.status], progress: sub.progress, error: sub.errorMessage });
   });
 
-  router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res) => {
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res, next) => {
     const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
     const details = sub.results[0]?.details as unknown as { public: ScoreResult } | undefined;
     const item = details?.public.misclassified[Number(req.params.n)];
@@ -286,7 +286,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const holdout = dataPaths(settingsOf(cs), dataDir).holdout;
     const file = path.resolve(holdout, item.filename);
     if (!file.startsWith(holdout + path.sep)) throw new NotFound("There is no such image.");
-    res.sendFile(file, { headers: { "Cache-Control": "private, max-age=3600" } });
+    sendStoredFile(res, next, file, { headers: { "Cache-Control": "private, max-age=3600" } });
   });
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/final", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission, async (req, res) => {
@@ -327,9 +327,9 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     });
   });
 
-  router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res) => {
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res, next) => {
     const sub = res.locals.submission!;
-    res.download(sub.storedPath, sub.filename);
+    sendStoredFile(res, next, sub.storedPath, { downloadName: sub.filename });
   });
 
   // Two steps, no script needed: the form shows what the team's points become (the points

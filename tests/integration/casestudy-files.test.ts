@@ -181,11 +181,7 @@ describe("misclassified images", () => {
     }
   });
 
-  // Issue 11: fails today. The route hands res.sendFile's "no such file" error to the error
-  // handler, which knows only HttpError and answers 500 "Something went wrong on our side"
-  // (and logs an error); the same for classes.csv when the holdout has none. Drop
-  // `.failing` when the route answers 404.
-  test.failing("a file that is not there (an image gone from the holdout, an encoded name, no classes.csv) is a plain 404, not a server error", async () => {
+  test("a file that is not there (an image gone from the holdout, an encoded name, no classes.csv) is a plain 404, not a server error", async () => {
     const result = await t.db.submissionResult.findFirstOrThrow({ where: { submissionId: id, current: true } });
     const details = result.details as { public: { misclassified: { filename: string }[] } };
     details.public.misclassified = [{ ...details.public.misclassified[0]!, filename: "..%2Fsecret.txt" }, { ...details.public.misclassified[0]!, filename: "img-9-99.png" }];
