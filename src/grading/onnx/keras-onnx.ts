@@ -55,10 +55,13 @@ export function snakeCase(name: string): string {
 const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 const shown = (shape: (number | null)[]) => `(${["None", ...shape.map((d) => (d === null ? "None" : String(d)))].join(", ")})`;
 const isOpLayer = (l: LayerConfig) => String(l.module ?? "").startsWith("keras.src.ops");
+/** A layer the translator cannot take as configured; `layer()` adds the layer's name and class. */
+class Refusal extends Error {}
+
 const pair = (v: unknown, what: string): [number, number] => {
   if (typeof v === "number") return [v, v];
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")) return [v[0] as number, v[1] as number];
-  throw new Error(what);
+  throw new Refusal(what);
 };
 
 /** Keras weights → another axis order (kernels to ONNX's layouts). */
@@ -88,7 +91,6 @@ function spatial(size: number, k: number, stride: number, dilation: number, padd
   return { out, pads: [Math.floor(total / 2), total - Math.floor(total / 2)] };
 }
 
-class Refusal extends Error {}
 /** Weights that are not what the layer's config describes: Keras itself would not load the file. */
 class WeightsMismatch extends Refusal {}
 
@@ -703,27 +705,23 @@ export class KerasToOnnx {
   // #region layouts, constants, weights, accounting
 
   private nchw(t: T): T {
-    if (t.nchw || t.shape.length !== 3) return t;
-    const key = `nchw:${t.v}`;
-    let v = this.layout.get(key);
-    if (!v) {
-      v = this.g.op("Transpose", [t.v], { perm: ints([0, 3, 1, 2]) }, `${t.v}/nchw`);
-      this.layout.set(key, v);
-      this.layout.set(`plain:${v}`, t.v);
-    }
-    return { v, shape: t.shape, nchw: true };
+    return t.nchw || t.shape.length !== 3 ? t : this.relayout(t, true);
   }
 
   private plain(t: T): T {
-    if (!t.nchw) return t;
-    const key = `plain:${t.v}`;
-    let v = this.layout.get(key);
+    return t.nchw ? this.relayout(t, false) : t;
+  }
+
+  /** One Transpose per value and direction; the way back is remembered too. */
+  private relayout(t: T, nchw: boolean): T {
+    const [to, from] = nchw ? ["nchw", "plain"] : ["plain", "nchw"];
+    let v = this.layout.get(`${to}:${t.v}`);
     if (!v) {
-      v = this.g.op("Transpose", [t.v], { perm: ints([0, 2, 3, 1]) }, `${t.v}/nhwc`);
-      this.layout.set(key, v);
-      this.layout.set(`nchw:${v}`, t.v);
+      v = this.g.op("Transpose", [t.v], { perm: ints(nchw ? [0, 3, 1, 2] : [0, 2, 3, 1]) }, `${t.v}/${nchw ? "nchw" : "nhwc"}`);
+      this.layout.set(`${to}:${t.v}`, v);
+      this.layout.set(`${from}:${v}`, t.v);
     }
-    return { v, shape: t.shape, nchw: false };
+    return { v, shape: t.shape, nchw };
   }
 
   private floatConst(hint: string, values: number[]): string {
