@@ -4,6 +4,7 @@
 // converted to grayscale when the model takes one channel.
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import * as tf from "@tensorflow/tfjs";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -34,16 +35,19 @@ export interface InputSpec {
 
 const GRAY = [0.2989, 0.587, 0.114];
 
-/** A batch of images as one NHWC float32 tensor of the model's input size. */
-export async function loadBatch(dir: string, files: string[], spec: InputSpec): Promise<tf.Tensor4D> {
-  const images = await Promise.all(files.map(async (f) => {
-    const bytes = await fs.promises.readFile(path.join(dir, f));
-    try {
-      return await decodeRgb(bytes);
-    } catch {
-      throw new Error(`The holdout image ${f} could not be decoded.`);
-    }
-  }));
+export type DecodedImage = Awaited<ReturnType<typeof decodeRgb>>;
+
+async function decodeFile(dir: string, f: string): Promise<DecodedImage> {
+  const bytes = await fs.promises.readFile(path.join(dir, f));
+  try {
+    return await decodeRgb(bytes);
+  } catch {
+    throw new Error(`The holdout image ${f} could not be decoded.`);
+  }
+}
+
+/** Decoded images as one NHWC float32 tensor of the model's input size. */
+export function toBatch(images: DecodedImage[], spec: InputSpec): tf.Tensor4D {
   return tf.tidy(() => {
     const tensors = images.map(({ width, height, rgb }) => {
       let t: tf.Tensor3D = tf.tensor3d(rgb, [height, width, 3], "int32").toFloat();
@@ -55,3 +59,80 @@ export async function loadBatch(dir: string, files: string[], spec: InputSpec): 
     return tf.stack(tensors) as tf.Tensor4D;
   });
 }
+
+/** A batch of images as one NHWC float32 tensor of the model's input size. */
+export async function loadBatch(dir: string, files: string[], spec: InputSpec): Promise<tf.Tensor4D> {
+  return toBatch(await Promise.all(files.map((f) => decodeFile(dir, f))), spec);
+}
+
+/**
+ * A holdout's images decoded once and kept in one cache file (decoding is most of a score's
+ * time; a second model, of any input size, reads them back). The file is named by the
+ * folder, the images' names, sizes and modification times, so a changed holdout is decoded
+ * anew; the newest few files are kept.
+ */
+export class DecodedHoldout {
+  private readonly cached = new Map<string, DecodedImage>();
+  private fromCache = false;
+
+  private constructor(private readonly dir: string, private readonly files: string[], private readonly file: string | null) {}
+
+  static async open(dir: string, files: string[], cacheDir: string | null): Promise<DecodedHoldout> {
+    if (!cacheDir || !files.length) return new DecodedHoldout(dir, files, null);
+    const hash = crypto.createHash("sha256").update(path.resolve(dir));
+    for (const f of files) {
+      const st = fs.statSync(path.join(dir, f));
+      hash.update(`\0${f}\0${st.size}\0${st.mtimeMs}`);
+    }
+    const h = new DecodedHoldout(dir, files, path.join(cacheDir, `${hash.digest("hex").slice(0, 32)}.decoded`));
+    h.read();
+    return h;
+  }
+
+  /** The images of `names`, from the cache or decoded now. */
+  async images(names: string[]): Promise<DecodedImage[]> {
+    return Promise.all(names.map(async (n) => this.cached.get(n) ?? this.remember(n, await decodeFile(this.dir, n))));
+  }
+
+  /** Writes the cache file once every image has been decoded (atomically; old files pruned). */
+  save(): void {
+    if (!this.file || this.fromCache || this.cached.size !== this.files.length) return;
+    try {
+      const index = this.files.map((n) => ({ n, w: this.cached.get(n)!.width, h: this.cached.get(n)!.height }));
+      const head = Buffer.from(JSON.stringify(index));
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(head.length);
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, Buffer.concat([len, head, ...this.files.map((n) => this.cached.get(n)!.rgb)]));
+      fs.renameSync(tmp, this.file);
+      const others = fs.readdirSync(path.dirname(this.file)).filter((f) => f.endsWith(".decoded")).map((f) => path.join(path.dirname(this.file!), f));
+      for (const old of others.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs).slice(CACHED_HOLDOUTS)) fs.rmSync(old, { force: true });
+    } catch {
+      // A cache that cannot be written only costs the next job its decoding.
+    }
+  }
+
+  private remember(n: string, img: DecodedImage): DecodedImage {
+    if (this.file) this.cached.set(n, img);
+    return img;
+  }
+
+  private read() {
+    try {
+      const buf = fs.readFileSync(this.file!);
+      const len = buf.readUInt32LE(0);
+      const index = JSON.parse(buf.subarray(4, 4 + len).toString("utf8")) as { n: string; w: number; h: number }[];
+      let offset = 4 + len;
+      for (const { n, w, h } of index) {
+        this.cached.set(n, { width: w, height: h, rgb: new Uint8Array(buf.buffer, buf.byteOffset + offset, w * h * 3) });
+        offset += w * h * 3;
+      }
+      this.fromCache = this.cached.size === this.files.length;
+    } catch {
+      this.cached.clear(); // no cache yet (or a damaged one): decode
+    }
+  }
+}
+
+const CACHED_HOLDOUTS = 3;

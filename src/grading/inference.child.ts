@@ -4,7 +4,7 @@
 // enforces the time and memory budget and kills it when exceeded.
 import * as tf from "@tensorflow/tfjs";
 import { ModelRefused } from "./errors.js";
-import { loadBatch } from "./images.js";
+import { DecodedHoldout, toBatch } from "./images.js";
 import { useFastestEngine } from "./engine.js";
 import { checkModel, loadModel, type ModelLimits } from "./models.js";
 
@@ -15,6 +15,8 @@ export interface InferenceJob {
   files: string[];
   /** The holdout's classes; null when it is not ready (the output size is checked at scoring). */
   numClasses: number | null;
+  /** Where decoded holdout images are cached between jobs (null: no cache). */
+  cacheDir: string | null;
   batchSize: number;
   limits: ModelLimits;
 }
@@ -36,9 +38,10 @@ async function run(job: InferenceJob) {
   const predictions = new Int32Array(n);
   const confidence = new Float32Array(n);
   let seconds = 0;
+  const holdout = await DecodedHoldout.open(job.holdoutDir, job.files, job.cacheDir);
   for (let start = 0; start < n; start += job.batchSize) {
     const names = job.files.slice(start, start + job.batchSize);
-    const batch = await loadBatch(job.holdoutDir, names, model.input);
+    const batch = toBatch(await holdout.images(names), model.input);
     const t0 = performance.now();
     const probs = await model.predict(batch);
     seconds += (performance.now() - t0) / 1000;
@@ -61,6 +64,7 @@ async function run(job: InferenceJob) {
     await send({ type: "progress", done: Math.min(n, start + names.length), total: n });
   }
   model.dispose();
+  holdout.save();
   await send({ type: "done", predictions, confidence, seconds });
 }
 

@@ -13,6 +13,7 @@
 // seconds later, with the retries it had, until the data is ready. A run never sits
 // on a job for the minutes generation takes (past the job's expiry, using up its
 // retries), and a restart loses nothing: the waiting job is in the database.
+import path from "node:path";
 import pg from "pg";
 import type { Logger } from "pino";
 import type PgBoss from "pg-boss";
@@ -124,7 +125,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
   let lastWrite = 0;
   try {
     const r = await scoreAllSplits({
-      model: sub.storedPath, holdout: paths.holdout, splitSeed: settings.splitSeed, rule: settings.points,
+      model: sub.storedPath, holdout: paths.holdout, splitSeed: settings.splitSeed, rule: settings.points, cacheDir: path.join(deps.dataDir, "cache"),
       limits: { maxUploadBytes: settings.limits.maxUploadMb * 1024 * 1024, ...deps.limits },
       onProgress: (n, total) => {
         if (Date.now() - lastWrite < 500 && n < total) return;

@@ -269,3 +269,35 @@ test("npm run score: a table, --json with the metrics' values, exit 2 with the r
   expect(refused.status).toBe(2);
   expect(refused.stderr).toContain("Refused: The holdout folder has no labels.csv");
 }, 120_000);
+
+test("decoded holdout images are cached between scorings: same results from the cache, a changed image is decoded anew, a damaged cache is ignored", async () => {
+  const cacheDir = file("decoded-cache");
+  const h = fixtureHoldout(labels);
+  try {
+    const model = path.join(MODELS, "seq-basic.keras");
+    const first = await scoreModel({ model, holdout: h.dir, split: "all", cacheDir });
+    const cached = fs.readdirSync(cacheDir).filter((f) => f.endsWith(".decoded"));
+    expect(cached).toHaveLength(1);
+    // 16 images of 32×32 RGB after a length and an index.
+    expect(fs.statSync(path.join(cacheDir, cached[0]!)).size).toBeGreaterThan(16 * 32 * 32 * 3);
+    const again = await scoreModel({ model, holdout: h.dir, split: "all", cacheDir });
+    expect(again.accuracy).toBe(1);
+    expect(again.confusion).toEqual(first.confusion);
+    expect(again.misclassified).toEqual(first.misclassified);
+
+    // One image replaced by a black one: a new cache entry, and that image is now misclassified.
+    const victim = path.join(h.dir, "img-0-05.png");
+    fs.copyFileSync(path.join(h.dir, "img-0-00.png"), victim); // image 0 is all zeros
+    fs.utimesSync(victim, new Date(), new Date(Date.now() + 5000));
+    const changed = await scoreModel({ model, holdout: h.dir, split: "all", cacheDir });
+    expect(fs.readdirSync(cacheDir).filter((f) => f.endsWith(".decoded"))).toHaveLength(2);
+    expect(changed.accuracy).toBe(keras.argmax[0] === keras.argmax[5] ? 1 : 15 / 16);
+
+    // A damaged cache file is not trusted: the images are decoded again.
+    for (const f of fs.readdirSync(cacheDir)) fs.writeFileSync(path.join(cacheDir, f), "not a cache");
+    const repaired = await scoreModel({ model, holdout: h.dir, split: "all", cacheDir });
+    expect(repaired.accuracy).toBe(changed.accuracy);
+  } finally {
+    h.remove();
+  }
+});
