@@ -15,6 +15,8 @@ import { freePort } from "../helpers/test-database.js";
 import { until } from "../helpers/wait.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
+/** Under `npm run test:year-ahead` the server runs a year ahead too: libfaketime's settings pass on. */
+const fakedClock = () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && (e[0] === "LD_PRELOAD" || e[0].startsWith("FAKETIME"))));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-first-run-"));
 let server: ChildProcess;
 let exited: Promise<number | null>;
@@ -29,7 +31,7 @@ beforeAll(async () => {
   server = spawn("npm", ["start"], {
     cwd: ROOT,
     detached: true,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), PG_PORT: String(await freePort()), DATA_DIR: dataDir, GENERATED_DATA_SCALE: "0.02" },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), PG_PORT: String(await freePort()), DATA_DIR: dataDir, GENERATED_DATA_SCALE: "0.02", ...fakedClock() },
     stdio: ["ignore", "pipe", "pipe"],
   });
   server.stdout!.on("data", (c: Buffer) => (out += c.toString()));
@@ -58,6 +60,9 @@ test("fresh data folder, npm start: the demo student takes the quiz, waits for t
   expect(out).toContain("Demo sign-ins (role, email, password):");
   expect(out).toContain("alice@example.edu");
   expect(out).toContain("embedded PostgreSQL ready");
+  // The server keeps the test's time (a year ahead under test:year-ahead): its log says when it listened.
+  const listened = JSON.parse(out.split("\n").find((l) => l.includes('"msg":"listening"'))!) as { time: number };
+  expect(Math.abs(listened.time - Date.now())).toBeLessThan(30 * 60_000);
 
   const context = await browser.newContext();
   const page = await context.newPage();

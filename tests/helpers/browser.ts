@@ -5,9 +5,19 @@ import { startTestApp, type TestApp } from "./app.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/**
+ * The environment without libfaketime (`npm run test:year-ahead`): Chromium's crash handler
+ * fails under a faked clock, so the browser keeps the real one while the app, its database
+ * and the tests run a year ahead (the browser only shows pages and sends cookies back).
+ */
+function realClockEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== "LD_PRELOAD" && !e[0].startsWith("FAKETIME")));
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
+    env: realClockEnv(),
     // This machine has no internet: external hosts (YouTube embeds) fail at once instead of hanging on DNS.
     args: ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
