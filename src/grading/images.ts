@@ -94,22 +94,30 @@ export class DecodedHoldout {
     return Promise.all(names.map(async (n) => this.cached.get(n) ?? this.remember(n, await decodeFile(this.dir, n))));
   }
 
-  /** Writes the cache file once every image has been decoded (atomically; old files pruned). */
+  /** Writes the cache file once every image has been decoded (image by image, atomically; old files pruned). */
   save(): void {
     if (!this.file || this.fromCache || this.cached.size !== this.files.length) return;
+    const dir = path.dirname(this.file);
+    const tmp = `${this.file}.${crypto.randomBytes(8).toString("hex")}.tmp`;
     try {
-      const index = this.files.map((n) => ({ n, w: this.cached.get(n)!.width, h: this.cached.get(n)!.height }));
-      const head = Buffer.from(JSON.stringify(index));
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const images = this.files.map((n) => this.cached.get(n)!);
+      const head = Buffer.from(JSON.stringify(this.files.map((n, i) => ({ n, w: images[i]!.width, h: images[i]!.height }))));
       const len = Buffer.alloc(4);
       len.writeUInt32LE(head.length);
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([len, head, ...this.files.map((n) => this.cached.get(n)!.rgb)]));
+      const fd = fs.openSync(tmp, "wx", 0o600);
+      try {
+        fs.writeSync(fd, len);
+        fs.writeSync(fd, head);
+        for (const img of images) fs.writeSync(fd, img.rgb);
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(tmp, this.file);
-      const others = fs.readdirSync(path.dirname(this.file)).filter((f) => f.endsWith(".decoded")).map((f) => path.join(path.dirname(this.file!), f));
+      const others = fs.readdirSync(dir).filter((f) => f.endsWith(".decoded")).map((f) => path.join(dir, f));
       for (const old of others.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs).slice(CACHED_HOLDOUTS)) fs.rmSync(old, { force: true });
     } catch {
-      // A cache that cannot be written only costs the next job its decoding.
+      fs.rmSync(tmp, { force: true }); // a cache that cannot be written only costs the next job its decoding
     }
   }
 

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { ModelRefused } from "./errors.js";
 import { KerasToOnnx, type LayerConfig, type Translated, type WeightArray } from "./onnx/keras-onnx.js";
-import { keras3Scope, legacyH5Scope, tfjsScope } from "./onnx/weights.js";
+import { keras3Scope, legacyH5Scope, readH5, tfjsScope } from "./onnx/weights.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 
@@ -30,14 +30,11 @@ async function openH5(file: string): Promise<H5File> {
   }
 }
 
-/** HDF5 files are read lazily, so a truncated file fails part-way: any such failure is a damaged upload. */
-async function readingH5<T>(what: string, file: string, read: (f: H5File) => T): Promise<T> {
+/** Opens an HDF5 file for `read` and always closes it. */
+async function withH5<T>(file: string, read: (f: H5File) => T): Promise<T> {
   const f = await openH5(file);
   try {
     return read(f);
-  } catch (e) {
-    if (e instanceof ModelRefused) throw e;
-    throw new ModelRefused(`The ${what} could not be read (${(e as Error).message}): the file is damaged or truncated. Save the model again and upload the new file.`, "corrupt");
   } finally {
     f.close();
   }
@@ -54,17 +51,19 @@ function parseConfig(json: string, what: string): LayerConfig {
 /** Keras 3 `.keras` after unzipping: config.json + model.weights.h5. */
 export function translateKeras3(configJson: string, weightsFile: string): Promise<Translated> {
   const config = parseConfig(configJson, "config.json inside the .keras file");
-  return readingH5("weights file (model.weights.h5)", weightsFile, (f) => KerasToOnnx.translate(config, keras3Scope(f)));
+  return withH5(weightsFile, (f) => KerasToOnnx.translate(config, keras3Scope(f)));
 }
 
 /** A Keras `.h5` (Keras 2, or Keras 3's legacy format): model_config attribute, weights under model_weights/<layer>. */
 export function translateH5(file: string): Promise<Translated> {
-  return readingH5(".h5 file", file, (f) => {
-    const attr = f.attrs["model_config"];
+  return withH5(file, (f) => {
+    const attr = readH5("the .h5 file's model_config", () => f.attrs["model_config"]);
     if (!attr) throw new ModelRefused("This .h5 file holds only weights, not a model (it was saved with save_weights). Save the whole model with model.save(\"model.keras\").", "weights_only");
     const root = f.get("model_weights");
     if (!(root instanceof h5wasm.Group)) throw new ModelRefused("The .h5 file has no model_weights: it is not a complete Keras model file.", "weights_mismatch");
-    return KerasToOnnx.translate(parseConfig(String(attr.value), "The .h5 file's model_config"), legacyH5Scope(root));
+    // Keras 2 wrote these files (Keras 3 only in its legacy format, with keras_version 3.x).
+    const legacy = !String(readH5("the .h5 file's keras_version", () => f.attrs["keras_version"]?.value) ?? "").startsWith("3.");
+    return KerasToOnnx.translate(parseConfig(String(attr.value), "The .h5 file's model_config"), legacyH5Scope(root), { legacy });
   });
 }
 
@@ -83,7 +82,7 @@ export function translateTfjsLayers(topology: unknown, specs: TfjsWeightSpec[], 
     weights.set(spec.name, { data: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), shape: spec.shape });
   }
   const topo = topology as { model_config?: unknown };
-  return KerasToOnnx.translate((topo.model_config ?? topo) as LayerConfig, tfjsScope(weights));
+  return KerasToOnnx.translate((topo.model_config ?? topo) as LayerConfig, tfjsScope(weights), { legacy: true }); // TF.js follows Keras 2
 }
 
 /** h5wasm reads from the file system; a temporary copy for bytes that came from a zip. */

@@ -190,7 +190,8 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
     session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" });
   } catch (e) {
     const why = (e as Error).message.split("\n")[0];
-    if (translated) throw new ModelRefused(`The model was translated but ONNX Runtime could not load it (${why}). Please report this with your model file.`, "bad_config");
+    // The translator's graph not loading is the grader's fault, not the student's: a grader error staff see.
+    if (translated) throw new Error(`ONNX Runtime could not load the graph translated from this ${FORMAT_LABEL[format]} model: ${why}`, { cause: e });
     throw new ModelRefused(`The ONNX model could not be loaded: ${why}. Export it again (opset 13 or later).`, "corrupt");
   }
   if (session.inputNames.length !== 1) throw new ModelRefused(`The ONNX model has ${session.inputNames.length} inputs; it must take exactly one (the images).`, "bad_input_shape");
@@ -228,11 +229,16 @@ function fromOnnx(t: Translated, format: ModelFormat): Promise<LoadedModel> {
   return onnxSession(t.onnx, format, t);
 }
 
-/** An ONNX upload's parameters: the elements of its float initializers (its weights). */
+const FLOAT_TYPES = new Set([onnx.TensorProto.DataType.FLOAT, onnx.TensorProto.DataType.DOUBLE, onnx.TensorProto.DataType.FLOAT16, onnx.TensorProto.DataType.BFLOAT16]);
+
+/** An ONNX upload's parameters: the elements of its float initializers and Constant nodes (its weights). */
 function onnxParams(bytes: Uint8Array): number | null {
   try {
-    const model = onnx.ModelProto.decode(bytes);
-    return (model.graph?.initializer ?? []).reduce((a, t) => a + (t.dims ?? []).reduce<number>((n, d) => n * Number(d), 1), 0);
+    const graph = onnx.ModelProto.decode(bytes).graph;
+    const constants = (graph?.node ?? []).filter((n) => n.opType === "Constant").flatMap((n) => (n.attribute ?? []).flatMap((a) => (a.t ? [a.t] : [])));
+    return [...(graph?.initializer ?? []), ...constants]
+      .filter((t) => FLOAT_TYPES.has(t.dataType ?? 0))
+      .reduce((a, t) => a + (t.dims ?? []).reduce<number>((n, d) => n * Number(d), 1), 0);
   } catch {
     return null;
   }

@@ -2,7 +2,6 @@
 // budget) or a predictions CSV, then metrics, points and the public/private split.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { DEFAULT_ZIP_LIMITS } from "./archive.js";
@@ -17,8 +16,6 @@ export interface GradingLimits extends ModelLimits, Budget {
   maxUploadBytes: number;
   batchSize: number;
 }
-
-export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), "cnn-grading-cache");
 
 export const DEFAULT_LIMITS: GradingLimits = {
   maxUploadBytes: 200 * 1024 * 1024,
@@ -38,7 +35,7 @@ export interface ScoreOptions {
   rule?: PointsRule;
   limits?: Partial<GradingLimits>;
   onProgress?: (done: number, total: number) => void;
-  /** Where decoded holdout images are kept between scorings (default: the system temp folder; null: none). */
+  /** Where decoded holdout images are kept between scorings (a folder of the server's own; default: none). */
   cacheDir?: string | null;
 }
 
@@ -123,7 +120,7 @@ async function predict(opts: ScoreOptions, h: Holdout, idx: number[]): Promise<P
     return { kind: "predictions", idx, predictions: Int32Array.from(idx, (i) => all[i]!), confidence: null, engine: "predictions CSV (no inference)", seconds: null, summary: null };
   }
   const r = await runInference(
-    { model: path.resolve(opts.model), holdoutDir: h.dir, files: idx.map((i) => h.files[i]!), numClasses: h.numClasses, batchSize: limits.batchSize, limits, cacheDir: opts.cacheDir === undefined ? DEFAULT_CACHE_DIR : opts.cacheDir },
+    { model: path.resolve(opts.model), holdoutDir: h.dir, files: idx.map((i) => h.files[i]!), numClasses: h.numClasses, batchSize: limits.batchSize, limits, cacheDir: opts.cacheDir ?? null },
     limits,
     opts.onProgress,
   );

@@ -14,7 +14,7 @@ import { ModelRefused } from "../grading/errors.js";
 import { sniff } from "../grading/models.js";
 import { inspectModel, type ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
-import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
+import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
@@ -71,6 +71,23 @@ function overridePreviewView(p: OverridePreview, input: { points: number | null;
     grade: { before: pts(p.before.private), after: pts(p.after.private), from: from(p.before.private, p.after.private) },
     public: { before: pts(p.before.public), after: pts(p.after.public), from: from(p.before.public, p.after.public) },
   };
+}
+
+/** Upload inspections run one at a time per web process (each loads a model in a child process). */
+let inspectionQueue: Promise<unknown> = Promise.resolve();
+function inspecting<T>(run: () => Promise<T>): Promise<T> {
+  const next = inspectionQueue.then(run, run);
+  inspectionQueue = next.catch(() => undefined);
+  return next;
+}
+
+/** A holdout's class count, read once per holdout folder and labels file (not for every upload). */
+const classCounts = new Map<string, number>();
+function holdoutClasses(dir: string): number {
+  const key = `${dir}:${fs.statSync(path.join(dir, "labels.csv")).mtimeMs}`;
+  let n = classCounts.get(key);
+  if (n === undefined) classCounts.set(key, (n = readHoldout(dir).numClasses));
+  return n;
 }
 
 export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; reviews: ReviewsService; boss: () => PgBoss | null; dataDir: string }) {
@@ -226,10 +243,14 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
           if (rows !== expected) throw new BadRequest(`The predictions CSV has ${rows} rows, but the holdout has ${expected} images. Predict every holdout image, in order, under a "predictions" header.`);
         }
       } else {
-        // Loaded and checked in the inference process now, so a model that cannot run is refused
-        // with its reason at once and no job is queued for it. A slow or failing check is left to the job.
+        // Within the limits (checked again, serialised, when the submission is recorded), the model
+        // is loaded and checked in the inference process, one upload at a time, so a model that
+        // cannot run is refused with its reason at once and no job is queued for it. A check that
+        // is slow or fails on the grader's side is left to the job.
+        const state = await submissions.limits(cs, myTeam.id, course.timeZone);
+        if (state.blocked) throw new TooManyRequests(`${state.blocked} Nothing was uploaded.`);
         try {
-          await inspectModel({ model: file.path, numClasses: dataReady(paths) ? readHoldout(paths.holdout).numClasses : null, limits: { maxUploadBytes: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, timeoutMs: 120_000 } });
+          await inspecting(() => inspectModel({ model: file.path, numClasses: dataReady(paths) ? holdoutClasses(paths.holdout) : null, limits: { maxUploadBytes: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, timeoutMs: 120_000 } }));
         } catch (e) {
           if (e instanceof ModelRefused && e.code !== "time_limit") throw new HttpError(400, `This model cannot be scored: ${e.message}`, e.code);
           req.log.warn({ err: e }, "the upload's model could not be checked at once; its scoring job will");

@@ -285,6 +285,17 @@ test("decoded holdout images are cached between scorings: same results from the 
     expect(again.confusion).toEqual(first.confusion);
     expect(again.misclassified).toEqual(first.misclassified);
 
+    // The cache is what is read: its pixels blacked out (index kept), every image looks like image 0.
+    const cacheFile = path.join(cacheDir, cached[0]!);
+    const bytes = fs.readFileSync(cacheFile);
+    const pixelsFrom = 4 + bytes.readUInt32LE(0);
+    const saved = Buffer.from(bytes);
+    bytes.fill(0, pixelsFrom);
+    fs.writeFileSync(cacheFile, bytes);
+    const black = await scoreModel({ model, holdout: h.dir, split: "all", cacheDir });
+    expect(black.accuracy).toBe(labels.filter((c) => c === labels[0]).length / 16);
+    fs.writeFileSync(cacheFile, saved);
+
     // One image replaced by a black one: a new cache entry, and that image is now misclassified.
     const victim = path.join(h.dir, "img-0-05.png");
     fs.copyFileSync(path.join(h.dir, "img-0-00.png"), victim); // image 0 is all zeros

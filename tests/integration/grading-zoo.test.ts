@@ -14,6 +14,7 @@ import { copyContent } from "../helpers/content.js";
 import { ModelRefused } from "../../src/grading/errors.js";
 import { fixtureHoldout, fixtureInputs, kerasParts, MODELS, tempDir, writeKeras } from "../helpers/grading.js";
 import { until } from "../helpers/wait.js";
+import { saveLayersModel } from "../../src/grading/train.js";
 import fs from "node:fs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -135,6 +136,27 @@ test("a field the translator does not read, an unknown layer, an activation or d
   const lambda = await refusal(await variant("lambda.keras", (ls) => ls.splice(1, 0, { class_name: "Lambda", config: { name: "scale", function: "gASV..." } })));
   expect(lambda.code).toBe("lambda_layer");
   expect(lambda.message).toContain("Lambda layer (scale)");
+  // A registered custom class, even one named like a built-in, is never translated as the built-in.
+  const custom = await refusal(await variant("custom.keras", (ls) => Object.assign(byClass("Conv2D")(ls), { module: "my_package.layers", registered_name: "my_package>Conv2D" })));
+  expect(custom.code).toBe("custom_layer");
+  expect(custom.message).toContain("conv2d (my_package>Conv2D)");
+});
+
+test("a TF.js Layers model gets TF.js's (Keras 2's) hard_sigmoid, 0.2·x + 0.5, not Keras 3's", async () => {
+  tf.setBackend("cpu");
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [32, 32, 3] }), tf.layers.dense({ units: 43, activation: "hardSigmoid", kernelInitializer: "randomNormal" })] });
+  model.layers[1]!.setWeights([tf.randomNormal([3072, 43], 0, 0.002, "float32", 7), tf.zeros([43])]);
+  const dir = path.join(files.dir, "hard-sigmoid");
+  await saveLayersModel(model, dir);
+  const x = tf.tensor4d(fixtureInputs(), [16, 32, 32, 3]);
+  const want = (model.predict(x) as tf.Tensor).arraySync() as number[][];
+  const loaded = await loadModel(dir, { zip: DEFAULT_ZIP_LIMITS });
+  const got = await loaded.predict(x);
+  loaded.dispose();
+  // Inputs up to 255 with weights of σ 0.002 put many values inside (−2.5, 2.5), where the two rules differ.
+  const inside = want.flat().filter((v) => v > 0 && v < 1).length;
+  expect(inside).toBeGreaterThan(50);
+  want.forEach((row, r) => row.forEach((v, k) => expect(Math.abs(got[r * 43 + k]! - v)).toBeLessThan(1e-5)));
 });
 
 test("an upload that cannot be scored is refused at once with the reason; nothing is stored or queued", async () => {

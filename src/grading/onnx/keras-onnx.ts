@@ -43,9 +43,9 @@ const MODELS = new Set(["Sequential", "Functional", "Model"]);
 /** The identity at inference (augmentation, dropout, noise, regularisers): their settings do not matter. */
 const IDENTITY = new Set([
   "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization", "Identity",
-  "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomCrop", "RandomHeight", "RandomWidth",
+  "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness", "RandomHeight", "RandomWidth",
   "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomColorJitter", "RandomSharpness", "RandomShear", "RandomPosterization", "RandomInvert",
-  "RandomErasing", "RandomGaussianBlur", "RandomPerspective", "RandomElasticTransform", "RandomColorDegeneration", "RandomApply", "AutoContrast",
+  "RandomErasing", "RandomGaussianBlur", "RandomPerspective", "RandomElasticTransform", "RandomColorDegeneration", "RandomApply",
 ]);
 
 export function snakeCase(name: string): string {
@@ -54,6 +54,8 @@ export function snakeCase(name: string): string {
 
 const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 const shown = (shape: (number | null)[]) => `(${["None", ...shape.map((d) => (d === null ? "None" : String(d)))].join(", ")})`;
+/** Keras's own classes: module `keras` or `keras.…` (none in TF.js topologies), not a registered custom object ("package>Name"). */
+const fromKeras = (l: LayerConfig) => (l.module == null || l.module === "keras" || String(l.module).startsWith("keras.")) && !String(l.registered_name ?? "").includes(">");
 const isOpLayer = (l: LayerConfig) => String(l.module ?? "").startsWith("keras.src.ops");
 /** A layer the translator cannot take as configured; `layer()` adds the layer's name and class. */
 class Refusal extends Error {}
@@ -102,9 +104,15 @@ export class KerasToOnnx {
   private readonly weightValues = new Map<string, string>();
 
   /** Translates a Keras model config (Keras 3 `.keras`, `.h5` model_config, TF.js Layers topology). */
-  static translate(model: LayerConfig, weights: WeightScope): Translated {
-    return new KerasToOnnx().run(model, weights);
+  /**
+   * `legacy`: a Keras 2 or TF.js model, whose built-in hard_sigmoid is max(0, min(1, 0.2·x + 0.5));
+   * Keras 3's is relu6(x + 3) / 6.
+   */
+  static translate(model: LayerConfig, weights: WeightScope, opts: { legacy?: boolean } = {}): Translated {
+    return new KerasToOnnx(opts.legacy ?? false).run(model, weights);
   }
+
+  private constructor(private readonly legacy: boolean) {}
 
   private run(model: LayerConfig, weights: WeightScope): Translated {
     if (!model || typeof model !== "object" || !MODELS.has(model.class_name)) {
@@ -134,7 +142,7 @@ export class KerasToOnnx {
       for (const l of (m.config.layers ?? []) as LayerConfig[]) {
         const name = String(l.config?.name ?? l.name ?? "?");
         if (l.class_name === "Lambda") lambdas.push(name);
-        else if (l.registered_name && !String(l.module ?? "").startsWith("keras") && !String(l.registered_name).startsWith("keras")) custom.push(`${name} (${l.registered_name})`);
+        else if (!fromKeras(l)) custom.push(`${name} (${l.registered_name ?? `${String(l.module)}.${l.class_name}`})`);
         if (MODELS.has(l.class_name)) walk(l);
       }
     };
@@ -213,7 +221,7 @@ export class KerasToOnnx {
   private layer(l: LayerConfig, ref: LayerRef, inputs: T[], args: Arg[], scope: WeightScope, path: string): T[] {
     const full = `${path}${ref.name}`;
     if (MODELS.has(l.class_name)) return this.container(l, inputs, scope.enter(ref), `${full}/`);
-    if (isOpLayer(l)) return [this.opLayer(l, ref, args)];
+    if (isOpLayer(l)) return [this.opLayer(l, ref, args, full)];
     if (IDENTITY.has(l.class_name)) {
       if (inputs[0]) this.summarise(full, l.class_name, inputs[0], 0);
       return inputs;
@@ -600,7 +608,7 @@ export class KerasToOnnx {
       case "leaky_relu":
         return one("LeakyRelu", { alpha: f(0.2) });
       case "hard_sigmoid":
-        return one("HardSigmoid", { alpha: f(1 / 6), beta: f(0.5) });
+        return one("HardSigmoid", { alpha: f(this.legacy ? 0.2 : 1 / 6), beta: f(0.5) });
       case "hard_silu":
       case "hard_swish":
         return one("HardSwish");
@@ -670,7 +678,7 @@ export class KerasToOnnx {
   }
 
   /** Keras op layers (`x / 255.0`, `x - 0.5`, keras.ops.*): element-wise ONNX ops. */
-  private opLayer(l: LayerConfig, ref: LayerRef, args: Arg[]): T {
+  private opLayer(l: LayerConfig, ref: LayerRef, args: Arg[], full: string): T {
     const BINARY: Record<string, string> = { TrueDivide: "Div", Divide: "Div", Add: "Add", Subtract: "Sub", Multiply: "Mul", Maximum: "Max", Minimum: "Min", Power: "Pow" };
     const UNARY: Record<string, string> = { Negative: "Neg", Abs: "Abs", Absolute: "Abs", Sqrt: "Sqrt", Exp: "Exp", Log: "Log", Tanh: "Tanh", Sigmoid: "Sigmoid", Relu: "Relu", Floor: "Floor", Ceil: "Ceil" };
     const name = ref.name;
@@ -686,17 +694,17 @@ export class KerasToOnnx {
       let [a, b] = [tensorOf(args[0]!, first), tensorOf(args[1]!, first)];
       if (a.nchw !== b.nchw && a.shape.length && b.shape.length) [a, b] = [this.plain(a), this.plain(b)];
       const out: T = { v: this.g.op(BINARY[l.class_name]!, [a.v, b.v], {}, name), shape: a.shape.length >= b.shape.length ? a.shape : b.shape, nchw: a.shape.length ? a.nchw : b.nchw };
-      this.summarise(name, l.class_name, out, 0);
+      this.summarise(full, l.class_name, out, 0);
       return out;
     }
     if (l.class_name === "Square") {
       const out = { ...first, v: this.g.op("Mul", [first.v, first.v], {}, name) };
-      this.summarise(name, l.class_name, out, 0);
+      this.summarise(full, l.class_name, out, 0);
       return out;
     }
     if (l.class_name in UNARY && args.length === 1) {
       const out = { ...first, v: this.g.op(UNARY[l.class_name]!, [first.v], {}, name) };
-      this.summarise(name, l.class_name, out, 0);
+      this.summarise(full, l.class_name, out, 0);
       return out;
     }
     throw new ModelRefused(`Op layer "${name}" (${l.class_name}, from ${String(l.module)}) is not supported by the grader. Use a built-in layer instead (for example Rescaling for arithmetic on the input).`, "unsupported_layer");
