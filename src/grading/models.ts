@@ -77,8 +77,6 @@ export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | 
   return "unknown";
 }
 
-// #region summary
-
 function prod(xs: (number | null)[]): number {
   return xs.reduce<number>((a, b) => a * (b ?? 1), 1);
 }

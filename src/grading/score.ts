@@ -144,7 +144,6 @@ function resultOf(h: Holdout, p: Predicted, subset: number[], split: Split, rule
   };
 }
 
-/** Scores one split of the holdout (only its images are run). */
 /**
  * Loads and checks a model in the inference process without scoring it: what an upload is
  * refused for (an untranslatable layer, the wrong output size, over the limits), in seconds.
@@ -155,6 +154,7 @@ export async function inspectModel(opts: { model: string; numClasses: number | n
   return r.summary;
 }
 
+/** Scores one split of the holdout (only its images are run). */
 export async function scoreModel(opts: ScoreOptions): Promise<ScoreResult> {
   const h = typeof opts.holdout === "string" ? readHoldout(opts.holdout) : opts.holdout;
   const split = opts.split ?? "all";
