@@ -14,7 +14,7 @@ import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter,
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { histogramSvg, lineChartSvg } from "./svg.js";
-import { csvRow } from "../platform/text.js";
+import { csvRow, spreadsheetRow } from "../platform/text.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
@@ -118,7 +118,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const points = new Map((caseStudy ? await submissions.standings(caseStudy) : []).map((x) => [x.teamId, x.counted.private?.points]));
     const lines = [["email", "name", "team", "theory_percent", "practical_percent", "readings_percent", "quiz_percent", "quiz_passed", "quiz_attempts", "case_study_points", "case_study_submissions"].join(",")];
     for (const r of rows) {
-      lines.push(csvRow([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
+      lines.push(spreadsheetRow([r.email, r.name, r.team, pct(r.theoryDone, r.theoryTotal), pct(r.practicalDone, r.practicalTotal), pct(r.theoryDone + r.practicalDone, r.theoryTotal + r.practicalTotal),
         r.quizPercent === null ? "" : Math.round(r.quizPercent * 100) / 100, r.quizPassed === null ? "" : r.quizPassed ? "yes" : "no", r.quizAttempts,
         r.teamId ? (points.get(r.teamId) ?? "") : "", r.caseSubmissions]));
     }

@@ -1,5 +1,5 @@
 // Small text helpers shared by features: HTML escaping for markup built in code,
-// CSV rows for exports, and the shape of ids that arrive in URLs.
+// CSV rows (and spreadsheet-safe ones for exports), and the shape of ids that arrive in URLs.
 import MarkdownIt from "markdown-it";
 
 /** Escapes &, <, >, " and ' for text placed in HTML or SVG. */
@@ -8,6 +8,15 @@ export const escapeHtml: (s: string) => string = MarkdownIt().utils.escapeHtml;
 /** One CSV line: every value quoted, quotes doubled (safe for spreadsheets' column splitting). */
 export function csvRow(values: unknown[]): string {
   return values.map((v) => `"${String(v ?? "").replace(/"/g, '""')}"`).join(",");
+}
+
+/**
+ * One CSV line of an export people open in a spreadsheet: as csvRow, and a text value that
+ * begins with = + - @ (or a tab or carriage return) gets a leading ' so it is shown, never
+ * evaluated as a formula (OWASP, CSV injection). Numbers are left as they are.
+ */
+export function spreadsheetRow(values: unknown[]): string {
+  return csvRow(values.map((v) => (typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -20,7 +20,7 @@ import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from ".
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
 import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type CaseStudyRow, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
-import { csvRow, isUuid } from "../platform/text.js";
+import { isUuid, spreadsheetRow } from "../platform/text.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 
@@ -395,7 +395,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     for (const m of roster.members.filter((x) => x.role === CourseRole.STUDENT)) {
       const r = m.team === null ? undefined : teams.get(m.team);
       const grade = r?.counted.private;
-      lines.push(csvRow([m.email, m.name, m.team, grade?.points ?? "", grade?.score ?? "", r?.counted.public?.score ?? "", r?.submissions ?? 0, grade?.overridden ? "yes" : ""]));
+      lines.push(spreadsheetRow([m.email, m.name, m.team, grade?.points ?? "", grade?.score ?? "", r?.counted.public?.score ?? "", r?.submissions ?? 0, grade?.overridden ? "yes" : ""]));
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);

@@ -182,6 +182,17 @@ test("the gradebook CSV: readings %, quiz grade, case-study points (private, of 
   expect(csv).toContain(`"alice@example.edu","Alice Nguyen","Stop Signs","100","0","${readings}","95","yes","2","75","2"`);
   expect(csv).toContain(`"felix@example.edu","Felix Romero","","0","0","0","","","0","","0"`);
   expect(csv).toHaveLength(7);
+  // A name or team that would start a spreadsheet formula is exported as text.
+  await t.db.user.update({ where: { email: "felix@example.edu" }, data: { name: "=HYPERLINK(\"http://evil.example\",\"Felix\")" } });
+  await t.db.team.updateMany({ where: { name: "Stop Signs" }, data: { name: "@SUM(1+1)" } });
+  try {
+    const hostile = (await instructor.get("/courses/cnn/dashboard/gradebook.csv")).text;
+    expect(hostile).toContain(`"felix@example.edu","'=HYPERLINK(""http://evil.example"",""Felix"")",""`);
+    expect(hostile).toContain(`"alice@example.edu","Alice Nguyen","'@SUM(1+1)"`);
+  } finally {
+    await t.db.user.update({ where: { email: "felix@example.edu" }, data: { name: "Felix Romero" } });
+    await t.db.team.updateMany({ where: { name: "@SUM(1+1)" }, data: { name: "Stop Signs" } });
+  }
 });
 
 test("students and graders cannot open instructor pages; graders have the grading view", async () => {

@@ -254,6 +254,10 @@ test("staff: list with filters, override with a required reason (audit trail), C
   const csv = (await grader.get(`${CASE}/grades.csv`)).text;
   expect(csv.split("\n")[0]).toBe("email,name,team,points,private_score,public_score,submissions,overridden");
   expect(csv).toContain('"alice@example.edu","Alice Nguyen","Stop Signs","80","1","1","1","yes"');
+  // A team name that would start a spreadsheet formula is exported as text.
+  await t.db.team.updateMany({ where: { name: "Stop Signs" }, data: { name: "-2+3" } });
+  expect((await grader.get(`${CASE}/grades.csv`)).text).toContain(`"alice@example.edu","Alice Nguyen","'-2+3","80"`);
+  await t.db.team.updateMany({ where: { name: "-2+3" }, data: { name: "Stop Signs" } });
   // A new rule version: rescoring all adds a result and keeps the old one.
   await t.db.caseStudy.updateMany({ data: { holdoutVersion: "v2-test" } });
   const staff = await grader.get(`${CASE}/submissions`);
