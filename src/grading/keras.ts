@@ -11,6 +11,9 @@ import { keras3Scope, legacyH5Scope, readH5, tfjsScope } from "./onnx/weights.js
 
 type H5File = InstanceType<typeof h5wasm.File>;
 
+/** The first bytes of every HDF5 file (Keras's .h5 and a .keras file's model.weights.h5). */
+export const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 let h5Ready: Promise<unknown> | null = null;
 async function openH5(file: string): Promise<H5File> {
   h5Ready ??= h5wasm.ready;
@@ -22,7 +25,7 @@ async function openH5(file: string): Promise<H5File> {
   } finally {
     fs.closeSync(fd);
   }
-  if (!head.equals(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new ModelRefused("The weights are not an HDF5 file: the upload is damaged or not a Keras file. Save again with model.save(...) and upload the new file.", "corrupt");
+  if (!head.equals(HDF5_MAGIC)) throw new ModelRefused("The weights are not an HDF5 file: the upload is damaged or not a Keras file. Save again with model.save(...) and upload the new file.", "corrupt");
   try {
     return new h5wasm.File(file, "r");
   } catch {

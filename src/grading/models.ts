@@ -10,18 +10,13 @@ import { readZip, type ZipLimits } from "./archive.js";
 import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
 import { ModelRefused } from "./errors.js";
 import type { InputSpec } from "./images.js";
-import { tempFile, translateH5, translateKeras3, translateTfjsLayers } from "./keras.js";
-import type { Translated } from "./onnx/keras-onnx.js";
+import { HDF5_MAGIC, tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
+import type { Translated, TranslatedLayer } from "./onnx/keras-onnx.js";
 
 export type ModelFormat = "keras" | "keras-h5" | "tfjs-layers" | "tfjs-graph" | "onnx";
 
-export interface LayerSummary {
-  name: string;
-  className: string;
-  outputShape: string;
-  params: number;
-  flops: number;
-}
+/** One layer of a translated model: name, class, output shape, parameters, FLOPs per image. */
+export type LayerSummary = TranslatedLayer;
 
 export interface ModelSummary {
   format: ModelFormat;
@@ -58,7 +53,6 @@ const FORMAT_LABEL: Record<ModelFormat, string> = {
   onnx: "ONNX",
 };
 
-const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** What kind of upload this is, from its first bytes and name. */
 export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | "dir" | "unknown" {
@@ -112,7 +106,7 @@ export function checkModel(summary: ModelSummary, numClasses: number | null, lim
 interface TfjsJson {
   format?: string;
   modelTopology?: Record<string, unknown>;
-  weightsManifest?: { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[] }[];
+  weightsManifest?: { paths: string[]; weights: TfjsWeightSpec[] }[];
   [k: string]: unknown;
 }
 
