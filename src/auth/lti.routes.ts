@@ -3,9 +3,10 @@
 // No CSRF token here: the launch is a cross-site POST by design, and what protects it
 // is the signed id_token, bound to a one-time state and nonce.
 import { Router, type Request } from "express";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
-import { BadRequest, NotFound } from "../platform/errors.js";
+import { BadRequest, NotFound, TooManyRequests } from "../platform/errors.js";
 import { flash, parseForm, regenerateSession, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiService } from "./lti.service.js";
@@ -22,6 +23,8 @@ const LaunchBody = z.object({
   id_token: z.string("The id_token is missing.").min(1, "The id_token is missing."),
   state: z.string("The state is missing.").min(1, "The state is missing."),
 });
+/** Login initiations per address per 10 minutes. */
+export const LTI_LOGINS_PER_ADDRESS = 600;
 const AGAIN = "This is not a valid LTI request: open the activity from your course in the LMS.";
 
 export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: Config; toolKey: () => Promise<ToolKey> }) {
@@ -31,8 +34,19 @@ export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: C
     if (!lti.enabled) throw new NotFound("LTI is not set up on this server. An administrator registers LMS platforms in LTI_PLATFORMS_FILE (see the README).");
   };
 
+  // Each login initiation stores a state row until its launch: bounded per address here (generous, as a
+  // lecture hall behind one NAT opens the activity together) and in total by the service.
+  const loginLimiter = rateLimit({
+    windowMs: 10 * 60_000,
+    limit: LTI_LOGINS_PER_ADDRESS,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? ""),
+    handler: (_req, _res, next) => next(new TooManyRequests("Too many LTI sign-ins from your network in the last few minutes. Wait ten minutes, then open the activity from your LMS again.")),
+  });
+
   // Platforms send the login initiation as a GET or a POST.
-  router.all("/lti/login", async (req, res) => {
+  router.all("/lti/login", loginLimiter, async (req, res) => {
     requireEnabled();
     if (req.method !== "GET" && req.method !== "POST") throw new BadRequest("Use GET or POST.");
     const params = parseForm(LoginParams, req.method === "GET" ? req.query : req.body, AGAIN);

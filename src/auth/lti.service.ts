@@ -6,13 +6,15 @@
 import crypto from "node:crypto";
 import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
-import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
+import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
 /** How long a login may take between the platform's two requests. */
 const STATE_MINUTES = 10;
+/** Logins begun and not yet launched (kept an hour) beyond which new ones are refused with a 429. */
+export const MAX_PENDING_LOGINS = 5_000;
 
 class LaunchRefused extends HttpError {
   constructor(message: string) {
@@ -75,6 +77,10 @@ export class LtiService {
     const nonce = crypto.randomBytes(24).toString("base64url");
     const now = this.deps.clock();
     await this.deps.db.ltiLaunchState.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - 60 * 60_000) } } });
+    // A ceiling on logins begun and not finished, so a flood of initiations cannot grow the table without bound.
+    if ((await this.deps.db.ltiLaunchState.count()) >= MAX_PENDING_LOGINS) {
+      throw new TooManyRequests("Too many LTI sign-ins are in progress on this server. Wait a few minutes, then open the activity from your LMS again.");
+    }
     await this.deps.db.ltiLaunchState.create({ data: { state, nonce, issuer: platform.issuer, clientId: platform.clientId, createdAt: now } });
     const url = new URL(platform.authLoginUrl);
     const params: Record<string, string> = {
