@@ -56,7 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     cookieSecure: c.COOKIE_SECURE ?? c.NODE_ENV === "production",
-    seedDemo: c.SEED_DEMO ?? !c.DATABASE_URL,
+    // The demo's accounts have published passwords: never seeded in production unless asked for.
+    seedDemo: c.SEED_DEMO ?? (c.NODE_ENV !== "production" && !c.DATABASE_URL),
     // With the embedded database (one machine) the web process grades too; elsewhere run `npm run worker`.
     runWorker: c.RUN_WORKER ?? !c.DATABASE_URL,
     watchContent: c.WATCH_CONTENT ?? c.NODE_ENV === "development",

@@ -11,6 +11,13 @@ test("DATABASE_URL switches off the demo seed unless asked for", () => {
   expect(loadConfig({ DATABASE_URL: "postgres://u:p@h/db", SEED_DEMO: "true" }).seedDemo).toBe(true);
 });
 
+test("production with the embedded database seeds no demo (published passwords) unless SEED_DEMO=true", () => {
+  const prod = { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40) };
+  expect(loadConfig(prod).seedDemo).toBe(false);
+  expect(loadConfig({ ...prod, SEED_DEMO: "true" }).seedDemo).toBe(true);
+  expect(loadConfig({ NODE_ENV: "test" }).seedDemo).toBe(true);
+});
+
 test("each bad value is named with what was expected", () => {
   let message = "";
   try {
