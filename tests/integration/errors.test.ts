@@ -82,3 +82,22 @@ describe("the error middleware on its own", () => {
     expect(res.body.error.message).toBe("That quiz does not exist.");
   });
 });
+
+test.each([
+  ["/content/%E0%A4%A.png", 400], // a broken %-escape
+  ["/content/cnn%00/a.png", 400], // a NUL byte
+  ["/content/cnn/%.png", 400],
+  ["/content/..%2f..%2fetc/x.png", 404], // an escape from the content folder: nothing to see there
+  ["/content/cnn/img/%2e%2e/x.png", 404],
+  ["/content/cnn/img/no-such.png", 404],
+])("a malformed or unknown course-content address %s is a %i, never a server error", async (url, status) => {
+  const res = await t.agent().get(url);
+  expect(res.status).toBe(status);
+  expect($(res.text)(".error-message").text()).toBe(status === 400 ? "That file address is malformed. Use the link from the reading." : "There is no such file in the course content.");
+});
+
+test("a course-content file is still served", async () => {
+  const res = await t.agent().get("/content/cnn/img/convolution.svg");
+  expect(res.status).toBe(200);
+  expect(res.headers["content-type"]).toMatch(/image\/svg\+xml/);
+});
