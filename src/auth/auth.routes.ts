@@ -1,69 +1,141 @@
-import { Router } from "express";
+import { Router, type Request, type Response } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { TooManyRequests } from "../platform/errors.js";
-import { csrfProtection, destroySession, flash, regenerateSession, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
-import type { AuthService } from "./auth.service.js";
+import { csrfProtection, destroySession, flash, readCookie, regenerateSession, RETURN_COOKIE, requireUser, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
+import { newPasswordProblem, type AuthService } from "./auth.service.js";
+import { formCsrf } from "./form-csrf.js";
+import { PASSWORD_MAX, PASSWORD_MIN } from "./password.js";
 
 const LoginBody = z.object({
   email: z.string().trim().max(320).default(""),
   password: z.string().max(1024).default(""),
 });
 
+const NewPasswordBody = z.object({
+  password: z.string().max(PASSWORD_MAX * 4).default(""),
+  confirm: z.string().max(PASSWORD_MAX * 4).default(""),
+});
+
+const ChangePasswordBody = NewPasswordBody.extend({ current: z.string().max(PASSWORD_MAX * 4).default("") });
+
 /** Only same-site paths, so a crafted link cannot bounce a fresh sign-in to another site. */
 export function safeReturnTo(value: unknown): string {
   return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
 }
 
-export function authRoutes({ auth, config }: { auth: AuthService; config: Config }) {
+/** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
+const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? "");
+
+/** A 429 from the hash queue (server busy) is not the client's failure; a 401 is. */
+const notAFailure = (_req: Request, res: Response) => res.statusCode < 400 || res.statusCode === 429;
+
+export function authRoutes({ auth, config, secret }: { auth: AuthService; config: Config; secret: string }) {
   const router = Router();
-  const loginLimiter = rateLimit({
-    windowMs: 15 * 60 * 1000,
+  const forms = formCsrf(secret, config.cookieSecure);
+  const windowMs = 15 * 60 * 1000;
+  const minutes = Math.ceil(windowMs / 60000);
+  // Per address: many accounts tried from one address (each a costly hash) stop here. Only
+  // failures count, so a lecture hall behind one campus NAT signing in at once gets through.
+  const addressLimiter = rateLimit({
+    windowMs,
+    limit: config.LOGIN_ADDRESS_RATE_LIMIT,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: notAFailure,
+    identifier: "address",
+    keyGenerator: clientKey,
+    handler: (_req, _res, next) =>
+      next(new TooManyRequests(`Too many failed sign-in attempts from your network. Wait ${minutes} minutes and try again, or ask your instructor to reset your password.`)),
+  });
+  // Per address *and* account: guessing one account's password stays slow.
+  const accountLimiter = rateLimit({
+    windowMs,
     limit: config.LOGIN_RATE_LIMIT,
     standardHeaders: "draft-8",
     legacyHeaders: false,
     skipSuccessfulRequests: true,
-    // Per address *and* account: a lecture hall behind one campus NAT signing in at
-    // once must not lock itself out, while guessing one account's password stays slow.
-    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? "")}|${String((req.body as { email?: unknown } | undefined)?.email ?? "").trim().toLowerCase()}`,
-    handler: (_req, _res, next, options) =>
-      next(new TooManyRequests(`Too many failed sign-in attempts for this account from your network. Wait ${Math.ceil(options.windowMs / 60000)} minutes and try again, or ask your instructor to reset your password.`)),
+    requestWasSuccessful: notAFailure,
+    identifier: "account",
+    keyGenerator: (req) => `${clientKey(req)}|${String((req.body as { email?: unknown } | undefined)?.email ?? "").trim().toLowerCase()}`,
+    handler: (_req, _res, next) =>
+      next(new TooManyRequests(`Too many failed sign-in attempts for this account from your network. Wait ${minutes} minutes and try again, or ask your instructor to reset your password.`)),
   });
 
+  const returnTo = (req: Request) => safeReturnTo(readCookie(req, RETURN_COOKIE));
+
   router.get("/login", (req, res) => {
-    if (res.locals.user) return res.redirect(303, safeReturnTo(req.session.returnTo));
+    if (res.locals.user) return res.redirect(303, returnTo(req));
     res.render("login", {
       title: "Sign in",
-      csrfToken: res.locals.csrfToken,
+      csrfToken: forms.token(req, res),
       expired: req.query.expired === "1" || sessionExpired(req),
+      passwordSet: req.query.passwordSet === "1",
     });
   });
 
-  router.post("/login", loginLimiter, csrfProtection, async (req, res) => {
+  router.post("/login", addressLimiter, accountLimiter, forms.protect, async (req, res) => {
     const body = LoginBody.parse(req.body ?? {});
-    const user = body.email && body.password ? await auth.authenticate(body.email, body.password) : null;
+    const user = body.email && body.password ? await auth.authenticate(body.email, body.password, clientKey(req)) : null;
     if (!user) {
       res.status(401).render("login", {
         title: "Sign in",
-        csrfToken: res.locals.csrfToken,
+        csrfToken: forms.token(req, res),
         email: body.email,
         error: body.email && body.password ? "That email and password do not match an account. Check both and try again." : "Enter your email and your password.",
       });
       return;
     }
-    const returnTo = safeReturnTo(req.session.returnTo);
+    const to = returnTo(req);
     await regenerateSession(req); // a new session id on sign-in defeats session fixation
     req.session.userId = user.id;
     flash(req, "success", `Signed in as ${user.name}.`);
     await saveSession(req);
-    res.redirect(303, returnTo);
+    res.clearCookie(RETURN_COOKIE, { path: "/" });
+    res.redirect(303, to);
   });
 
   router.post("/logout", csrfProtection, async (req, res) => {
     await destroySession(req);
     res.clearCookie(SESSION_COOKIE);
     res.redirect(303, "/login?signedOut=1");
+  });
+
+  // The signed-in user's own account: change the password.
+  const account = (res: Response, extra: Record<string, unknown> = {}) => ({
+    title: "Your account",
+    user: res.locals.user,
+    csrfToken: res.locals.csrfToken,
+    min: PASSWORD_MIN,
+    ...extra,
+  });
+  router.get("/account", requireUser, (_req, res) => {
+    res.render("account", account(res));
+  });
+  router.post("/account/password", requireUser, csrfProtection, async (req, res) => {
+    const body = ChangePasswordBody.parse(req.body ?? {});
+    const problem = newPasswordProblem(body.password, body.confirm);
+    if (problem) return res.status(400).render("account", account(res, { error: problem }));
+    await auth.changePassword(res.locals.user!, body, req.sessionID, clientKey(req));
+    flash(req, "success", "Your password is changed. Any other place you were signed in has been signed out.");
+    await saveSession(req);
+    res.redirect(303, "/account");
+  });
+
+  // A one-time set-password link (new accounts from a roster import, resets by staff).
+  const linkPage = (req: Request, res: Response, user: { email: string; name: string }, error?: string) =>
+    res.status(error ? 400 : 200).render("password-link", { title: "Choose your password", email: user.email, name: user.name, csrfToken: forms.token(req, res), min: PASSWORD_MIN, error });
+  router.get("/password-link/:token", async (req, res) => {
+    linkPage(req, res, (await auth.passwordLink(String(req.params.token))).user);
+  });
+  router.post("/password-link/:token", forms.protect, async (req, res) => {
+    const body = NewPasswordBody.parse(req.body ?? {});
+    const problem = newPasswordProblem(body.password, body.confirm);
+    if (problem) return linkPage(req, res, (await auth.passwordLink(String(req.params.token))).user, problem);
+    await auth.usePasswordLink(String(req.params.token), body, clientKey(req));
+    res.redirect(303, "/login?passwordSet=1");
   });
 
   return router;

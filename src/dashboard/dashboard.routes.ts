@@ -1,10 +1,11 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import { DateTime } from "luxon";
 import multer from "multer";
 import { z } from "zod";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import type { AuthService } from "../auth/auth.service.js";
 import { BadRequest, NotFound } from "../platform/errors.js";
 import { csrfProtection, flash, saveSession } from "../platform/http.js";
 import type { QuizService } from "../quiz/quiz.service.js";
@@ -22,15 +23,30 @@ const pct = (done: number, total: number) => (total ? Math.round((done / total) 
 const RosterParams = z.object({
   sort: z.enum(Object.keys(ROSTER_SORTS) as [RosterSort, ...RosterSort[]]).catch("name"),
   dir: z.enum(["asc", "desc"]).catch("asc"),
-  filter: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((f): f is RosterFilter => f in ROSTER_FILTERS)),
+  // Own keys only: `f in` would take "constructor" (from Object.prototype) for a filter.
+  filter: z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((f): f is RosterFilter => Object.hasOwn(ROSTER_FILTERS, f))),
   q: z.string().max(200).optional().catch(undefined),
   page: z.coerce.number().int().min(1).catch(1),
 });
 
-export function dashboardRoutes(deps: { dashboard: DashboardService; courses: CoursesService; quizzes: QuizService; submissions: SubmissionsService; readings: ReadingsService; roster: RosterService; reviews: ReviewsService }) {
-  const { dashboard, quizzes, submissions, readings, roster } = deps;
+export function dashboardRoutes(deps: { dashboard: DashboardService; courses: CoursesService; quizzes: QuizService; submissions: SubmissionsService; readings: ReadingsService; roster: RosterService; reviews: ReviewsService; auth: AuthService; publicUrl?: string }) {
+  const { dashboard, quizzes, submissions, readings, roster, auth } = deps;
   const router = Router({ mergeParams: true });
   const courseBase = (req: Request) => `/courses/${String(req.params.courseSlug)}`;
+  const linkUrl = (req: Request, token: string) => `${(deps.publicUrl ?? `${req.protocol}://${req.get("host")}`).replace(/\/+$/, "")}/password-link/${token}`;
+
+  /**
+   * The import's result with each new account's one-time link to choose a password, shown on this
+   * response only (never stored, never flashed into the session) and as a CSV download made in the page.
+   */
+  async function importResult(req: Request, res: Response, result: Awaited<ReturnType<RosterService["apply"]>>, title: string) {
+    const links = (await auth.inviteLinks(res.locals.user!, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
+    const csv = [["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))].join("\n");
+    res.render("people-import", {
+      title, course: res.locals.course, base: courseBase(req), isStaff: true,
+      result: { ...result, links, csvHref: `data:text/csv;charset=utf-8,${encodeURIComponent(`${csv}\n`)}` },
+    });
+  }
 
   function rowView(r: RosterRow, base: string) {
     return {
@@ -181,8 +197,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const parsed = parseRosterCsv(text);
     const preview = await roster.preview(course.id, parsed);
     if (body.apply === "1" && !preview.errors) {
-      const result = await roster.apply(course.id, preview);
-      res.render("people-import", { title: "Import done", course, base: courseBase(req), isStaff: true, result });
+      await importResult(req, res, await roster.apply(course.id, preview), "Import done");
       return;
     }
     res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview, csv: text });
@@ -195,9 +210,15 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     const preview = await roster.preview(course.id, parsed);
     if (preview.errors) throw new BadRequest(preview.rows[0]!.errors.join(" "));
     const result = await roster.apply(course.id, preview);
-    flash(req, "success", result.passwords.length ? `Added ${preview.rows[0]!.email}. Temporary password: ${result.passwords[0]!.password} (shown once; ask them to change it).` : `Updated ${preview.rows[0]!.email}.`);
+    if (result.newAccounts.length) return importResult(req, res, result, `Added ${preview.rows[0]!.email}`);
+    flash(req, "success", `Updated ${preview.rows[0]!.email}.`);
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);
+  });
+  router.post("/people/:userId/password-link", csrfProtection, requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const link = await auth.createPasswordLink(res.locals.user!, course.id, String(req.params.userId));
+    res.render("password-link-made", { title: `Password link for ${link.name}`, course, base: courseBase(req), isStaff: true, link: { ...link, url: linkUrl(req, link.token) } });
   });
   router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
     const role = z.enum(["STUDENT", "INSTRUCTOR", "GRADER"]).safeParse(req.body.role);

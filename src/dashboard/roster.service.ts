@@ -1,8 +1,6 @@
 // Roster management: import people and teams from CSV (validated, previewed with
 // per-row errors, applied in one transaction), add, remove, change roles.
-import crypto from "node:crypto";
 import { parse } from "csv-parse/sync";
-import { hashPassword } from "../auth/password.js";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, NotFound } from "../platform/errors.js";
 
@@ -88,27 +86,20 @@ export class RosterService {
     return { rows, errors: rows.reduce((n, r) => n + r.errors.length, 0) + (parsed.headerError ? 1 : 0), headerError: parsed.headerError, newTeams };
   }
 
-  /** Applies a preview without errors in one transaction. New accounts get a temporary password, returned once. */
-  async apply(courseId: string, preview: RosterPreview): Promise<{ created: number; updated: number; passwords: { email: string; password: string }[] }> {
+  /**
+   * Applies a preview without errors in one transaction. New accounts have no password: the
+   * caller gives each a one-time link to choose one (returned in `newAccounts`).
+   */
+  async apply(courseId: string, preview: RosterPreview): Promise<{ created: number; updated: number; newAccounts: { id: string; email: string; name: string }[] }> {
     if (preview.errors) throw new BadRequest("The import has errors; fix them and check again.");
-    const passwords: { email: string; password: string }[] = [];
-    const hashes = new Map<string, string>();
-    for (const r of preview.rows) {
-      const exists = await this.deps.db.user.findUnique({ where: { email: r.email }, select: { id: true } });
-      if (!exists) {
-        const password = crypto.randomBytes(9).toString("base64url");
-        passwords.push({ email: r.email, password });
-        hashes.set(r.email, await hashPassword(password));
-      }
-    }
-    let created = 0;
+    const newAccounts: { id: string; email: string; name: string }[] = [];
     let updated = 0;
     await this.deps.db.$transaction(async (tx) => {
       for (const r of preview.rows) {
         let user = await tx.user.findUnique({ where: { email: r.email } });
         if (!user) {
-          user = await tx.user.create({ data: { email: r.email, name: r.name, passwordHash: hashes.get(r.email)! } });
-          created++;
+          user = await tx.user.create({ data: { email: r.email, name: r.name } });
+          newAccounts.push({ id: user.id, email: user.email, name: user.name });
         } else if (r.action !== "no change") updated++;
         await tx.membership.upsert({ where: { userId_courseId: { userId: user.id, courseId } }, create: { userId: user.id, courseId, role: r.role }, update: { role: r.role } });
         if (r.role !== CourseRole.STUDENT) await tx.teamMember.deleteMany({ where: { courseId, userId: user.id } });
@@ -119,7 +110,7 @@ export class RosterService {
         }
       }
     }, { timeout: 60_000 });
-    return { created, updated, passwords };
+    return { created: newAccounts.length, updated, newAccounts };
   }
 
   private async lastInstructorGuard(courseId: string, userId: string) {

@@ -1,5 +1,17 @@
+import { execFile } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import request from "supertest";
+import { AuthService } from "../../src/auth/auth.service.js";
+import { HashGate } from "../../src/auth/hash.gate.js";
+import { hashPassword, OWASP_SCRYPT, verifyPassword } from "../../src/auth/password.js";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
+
+const execFileP = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 let t: TestApp;
 beforeAll(async () => {
@@ -143,9 +155,118 @@ describe("sessions", () => {
 });
 
 describe("passwords", () => {
-  test("are stored as scrypt hashes, never in clear", async () => {
+  test("are stored as scrypt hashes, never in clear (tests hash at N=2^14 to stay fast)", async () => {
     const user = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
-    expect(user.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(user.passwordHash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     expect(user.passwordHash).not.toContain(DEMO_PASSWORDS.student);
+  });
+
+  test("outside tests new hashes use OWASP's scrypt cost: N=2^17, r=8, p=1", async () => {
+    const { stdout } = await execFileP(process.execPath, ["--import", "tsx", "-e", "import('./src/auth/password.ts').then(async (m) => console.log(await m.hashPassword('correct horse')))"], {
+      cwd: ROOT, env: { ...process.env, NODE_ENV: "production", NODE_OPTIONS: "" },
+    });
+    expect(stdout.trim()).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
+  });
+
+  test("an old hash (N=2^15) is upgraded to the current cost at a successful sign-in and still verifies", async () => {
+    const old = await hashPassword("an old password", { N: 2 ** 15, r: 8, p: 1 });
+    const user = await t.db.user.update({ where: { email: "dev@example.edu" }, data: { passwordHash: old } });
+    const auth = new AuthService({ db: t.db, scrypt: OWASP_SCRYPT });
+    expect(await auth.authenticate("dev@example.edu", "not it")).toBeNull();
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).toBe(old); // a failure changes nothing
+    expect((await auth.authenticate("dev@example.edu", "an old password"))?.id).toBe(user.id);
+    const upgraded = (await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash!;
+    expect(upgraded).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await verifyPassword("an old password", upgraded)).toBe(true);
+    expect(await verifyPassword("not it", upgraded)).toBe(false);
+    // The app (at the test cost, below 2^15) leaves a stronger hash alone.
+    expect((await signIn(t.agent(), "dev@example.edu", "an old password")).status).toBe(303);
+    expect((await t.db.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).toBe(upgraded);
+    await t.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(DEMO_PASSWORDS.student) } });
+  });
+
+  test("at most `concurrency` hashes run at once; the next waits in the queue, and past the queue gets a 429", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const full = new HashGate({ concurrency: 1, queue: 0 });
+    const holding = full.run("someone", () => held);
+    await expect(new AuthService({ db: t.db, gate: full }).authenticate("alice@example.edu", DEMO_PASSWORDS.student, "me")).rejects.toThrow(
+      "The server is busy signing other people in. Wait a few seconds and try again.",
+    );
+    const queued = new HashGate({ concurrency: 1, queue: 1 });
+    let releaseQueued!: () => void;
+    const holdingQueued = queued.run("someone", () => new Promise<void>((r) => (releaseQueued = r)));
+    let done = false;
+    const waiting = new AuthService({ db: t.db, gate: queued }).authenticate("alice@example.edu", DEMO_PASSWORDS.student, "me").then((u) => ((done = true), u));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false); // no hash runs while the only slot is taken
+    releaseQueued();
+    expect((await waiting)?.email).toBe("alice@example.edu");
+    release();
+    await Promise.all([holding, holdingQueued]);
+  });
+});
+
+describe("limits on sign-in per address", () => {
+  test("many sign-ins with new emails from one address get 429s past the per-address limit; a classroom before them signed in", async () => {
+    const limited = await startTestApp({ LOGIN_RATE_LIMIT: "1000" }); // LOGIN_ADDRESS_RATE_LIMIT: the default, 50
+    // A class of twelve behind one NAT, five typos among them: all through.
+    const classmates = ["alice", "ben", "chloe", "dev", "emma", "felix"].flatMap((n) => [n, n]);
+    const burst = await Promise.all([
+      ...classmates.map((n) => signIn(limited.agent(), `${n}@example.edu`, DEMO_PASSWORDS.student)),
+      ...[1, 2, 3, 4, 5].map((i) => signIn(limited.agent(), "emma@example.edu", `typo-${i}`)),
+    ]);
+    expect(burst.map((r) => r.status)).toEqual([...Array(12).fill(303), ...Array(5).fill(401)]);
+    // Then 60 at once, each with a new email: 45 more failures reach the limit of 50, the other 15 are refused unhashed.
+    const flood = await Promise.all(Array.from({ length: 60 }, (_x, i) => signIn(limited.agent(), `new-${i}@example.org`, "guess")));
+    const statuses = flood.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(45);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect($(flood[statuses.indexOf(429)]!.text)(".error-message").text()).toBe("Too many failed sign-in attempts from your network. Wait 15 minutes and try again, or ask your instructor to reset your password.");
+    await limited.close();
+  });
+
+  // The app sees a client's address as Express's req.ip under `trust proxy` (TRUST_PROXY). A client
+  // connecting from a non-loopback address stands in for one on the network.
+  const lanAddress = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+  async function failuresWithForgedAddresses(env: Record<string, string>) {
+    if (!lanAddress) throw new Error("this test needs a non-loopback IPv4 interface");
+    const app = await startTestApp({ LOGIN_RATE_LIMIT: "1000", LOGIN_ADDRESS_RATE_LIMIT: "3", ...env });
+    const server = app.app.listen(0, "0.0.0.0");
+    await new Promise<void>((r) => server.once("listening", () => r()));
+    const agent = request.agent(`http://${lanAddress}:${(server.address() as AddressInfo).port}`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await agent.get("/login");
+      const res = await agent.post("/login").set("X-Forwarded-For", `203.0.113.${i + 1}`).type("form").send({ _csrf: csrfFrom(page.text), email: `x${i}@example.org`, password: "guess" });
+      statuses.push(res.status);
+    }
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await app.close();
+    return statuses;
+  }
+
+  test("with the default TRUST_PROXY (loopback), X-Forwarded-For from a client on the network does not change its limiter key", async () => {
+    expect(await failuresWithForgedAddresses({})).toEqual([401, 401, 401, 429, 429]);
+  });
+
+  test("with TRUST_PROXY set to the proxy's address, X-Forwarded-For from it names the client", async () => {
+    expect(await failuresWithForgedAddresses({ TRUST_PROXY: lanAddress ?? "" })).toEqual([401, 401, 401, 401, 401]);
+  });
+});
+
+describe("no sessions for anonymous visitors", () => {
+  test("the sign-in page and a protected page write no session row; signing in from them still works and returns", async () => {
+    const before = await t.db.session.count();
+    const agent = t.agent();
+    for (let i = 0; i < 20; i++) expect((await agent.get("/login")).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await t.agent().get("/login")).status).toBe(200);
+    expect((await agent.get("/courses/cnn")).headers.location).toBe("/login");
+    expect(await t.db.session.count()).toBe(before);
+    const res = await signIn(agent, "chloe@example.edu", DEMO_PASSWORDS.student);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe("/courses/cnn");
+    expect(await t.db.session.count()).toBe(before + 1);
   });
 });
