@@ -1,12 +1,16 @@
 // Where a case study's images live, whether they are ready, and making them: a
-// generated dataset is built once per settings in a child process (so a web process
-// keeps serving) and swapped into place when complete.
+// generated dataset is built once per settings and installation holdout secret in a
+// child process (so a web process keeps serving) and swapped into place when complete.
+// Its training set and mini holdout come from the public seed; its holdout from the
+// secret in DATA_DIR (src/grading/dataset/secret.ts), which web and worker processes
+// share, so no one can recompute the holdout from the repository.
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { GENERATOR_VERSION, type DatasetInfo } from "../grading/dataset/generator.js";
+import { holdoutSecretBytes, holdoutSecretId, installationHoldoutSecret } from "../grading/dataset/secret.js";
 import { ROOT } from "../platform/views.js";
 import type { CaseStudyFile } from "./casestudy.definition.js";
 
@@ -16,15 +20,22 @@ export interface DataPaths {
   train: string | null;
   mini: string | null;
   holdout: string;
+  /** Generated data: the installation's holdout secret file, and the id of the secret in it (part of the folder's name). */
+  secretFile: string | null;
+  secretId: string | null;
 }
 
 export function dataPaths(settings: CaseStudyFile, dataDir: string): DataPaths {
   if ("holdoutDir" in settings.data) {
-    return { generated: false, root: null, train: settings.data.trainDir ?? null, mini: settings.data.miniHoldoutDir ?? null, holdout: path.resolve(settings.data.holdoutDir) };
+    return { generated: false, root: null, train: settings.data.trainDir ?? null, mini: settings.data.miniHoldoutDir ?? null, holdout: path.resolve(settings.data.holdoutDir), secretFile: null, secretId: null };
   }
   const g = settings.data.generate;
-  const root = path.resolve(dataDir, "datasets", `signs-seed${g.seed}-t${g.trainPerClass}-m${g.miniHoldout}-h${g.holdout}-v${GENERATOR_VERSION}`);
-  return { generated: true, root, train: path.join(root, "train"), mini: path.join(root, "mini-holdout"), holdout: path.join(root, "holdout") };
+  const { secret, file } = installationHoldoutSecret(dataDir);
+  const id = holdoutSecretId(holdoutSecretBytes(secret));
+  // Named by the secret's id, so another secret (another installation, or a holdout once
+  // drawn from the public seed, named without one) is another folder, holdout version and cache.
+  const root = path.resolve(dataDir, "datasets", `signs-seed${g.seed}-t${g.trainPerClass}-m${g.miniHoldout}-h${g.holdout}-v${GENERATOR_VERSION}-k${id}`);
+  return { generated: true, root, train: path.join(root, "train"), mini: path.join(root, "mini-holdout"), holdout: path.join(root, "holdout"), secretFile: file, secretId: id };
 }
 
 export function dataReady(p: DataPaths): boolean {
@@ -58,13 +69,15 @@ export function prepareData(settings: CaseStudyFile, p: DataPaths, logger: Logge
   const existing = preparing.get(p.root!);
   if (existing) return existing;
   const g = (settings.data as { generate: { seed: number; trainPerClass: number; miniHoldout: number; holdout: number } }).generate;
-  const tmp = `${p.root}.building-${process.pid}`;
+  // Random too: web and worker containers on one volume may both be pid 1.
+  const tmp = `${p.root}.building-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
   const job = new Promise<void>((resolve, reject) => {
     fs.rmSync(tmp, { recursive: true, force: true });
     logger.info({ dir: p.root }, "generating the case-study dataset (once)");
     // With an IPC channel, so the generator stops if this process dies (see scripts/dataset.ts).
-    // --name=value, so a negative seed is not read as an option.
-    const args = ["--import", "tsx", "scripts/dataset.ts", `--out=${tmp}`, `--seed=${g.seed}`, `--train-per-class=${g.trainPerClass}`, `--mini=${g.miniHoldout}`, `--holdout=${g.holdout}`];
+    // --name=value, so a negative seed is not read as an option. The secret by its file,
+    // never on the command line, where other users of the machine could read it.
+    const args = ["--import", "tsx", "scripts/dataset.ts", `--out=${tmp}`, `--seed=${g.seed}`, `--train-per-class=${g.trainPerClass}`, `--mini=${g.miniHoldout}`, `--holdout=${g.holdout}`, `--holdout-secret-file=${p.secretFile}`];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe", "ipc"], env: { ...process.env, DATASET_PARENT_PID: String(process.pid) } });
     children.add(child);
     let err = "";
@@ -80,6 +93,11 @@ export function prepareData(settings: CaseStudyFile, p: DataPaths, logger: Logge
         return reject(new Error(`dataset generation failed (${signal ?? `exit code ${code}`}): ${lastWords(err)}`));
       }
       try {
+        const made = JSON.parse(fs.readFileSync(path.join(tmp, "dataset.json"), "utf8")) as DatasetInfo;
+        if (made.holdoutSecretId !== p.secretId) {
+          fs.rmSync(tmp, { recursive: true, force: true });
+          return reject(new Error(`the holdout secret in ${p.secretFile} changed while the dataset was being generated, so it was not kept; it is generated again with the new secret when next needed`));
+        }
         fs.mkdirSync(path.dirname(p.root!), { recursive: true });
         const movedHere = !dataReady(p); // else another process finished first
         if (movedHere) {

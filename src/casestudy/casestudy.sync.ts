@@ -8,7 +8,8 @@ import type { Db } from "../platform/db/prisma.js";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
 import type { LoadedModule } from "../readings/content.js";
 import { CaseStudyFile } from "./casestudy.definition.js";
-import { dataPaths, holdoutVersion, prepareData } from "./casestudy.data.js";
+import { HoldoutSecretInvalid } from "../grading/dataset/secret.js";
+import { dataPaths, holdoutVersion, prepareData, type DataPaths } from "./casestudy.data.js";
 
 /** A generated dataset's sizes times `scale` (GENERATED_DATA_SCALE), keeping every class in each set. */
 function scaled(data: CaseStudyFile, scale: number): CaseStudyFile {
@@ -34,12 +35,28 @@ export async function syncCaseStudies(opts: { db: Db; modules: LoadedModule[]; c
     const mod = course && (await db.module.findUnique({ where: { courseId_slug: { courseId: course.id, slug: m.slug } } }));
     if (!course || !mod) continue;
     const at = (s: string) => resolveCourseDate(s, { timeZone: m.timeZone, startsAt: course.startsAt });
-    const paths = dataPaths(data, dataDir);
+    let paths: DataPaths;
+    try {
+      paths = dataPaths(data, dataDir);
+    } catch (e) {
+      if (!(e instanceof HoldoutSecretInvalid)) throw e;
+      issues.push({ path: rel, line: lineOf(["data"]), severity: "error", message: `The holdout secret cannot be read, so this case study keeps its last settings: ${e.message}` });
+      continue;
+    }
     if (!paths.generated && !fs.existsSync(path.join(paths.holdout, "labels.csv"))) {
       issues.push({ path: rel, line: lineOf(["data", "holdoutDir"]), severity: "error", message: `data.holdoutDir: ${paths.holdout} has no labels.csv, so submissions cannot be scored.` });
     }
     const row = { title: data.title, settings: data as object, opensAt: data.opens ? at(data.opens) : null, deadlineAt: at(data.deadline), holdoutVersion: holdoutVersion(data, paths), moduleId: mod.id };
-    await db.caseStudy.upsert({ where: { courseId_slug: { courseId: course.id, slug: m.slug } }, create: { courseId: course.id, slug: m.slug, ...row }, update: row });
+    const cs = await db.caseStudy.upsert({ where: { courseId_slug: { courseId: course.id, slug: m.slug } }, create: { courseId: course.id, slug: m.slug, ...row }, update: row });
+    // A new holdout or rule (such as the move from the public-seed holdout to this
+    // installation's secret one): results under the old one still count until rescored.
+    const stale = await db.submissionResult.count({ where: { current: true, holdoutVersion: { not: cs.holdoutVersion }, submission: { caseStudyId: cs.id } } });
+    if (stale) {
+      issues.push({
+        path: rel, line: lineOf(["data"]), severity: "warning",
+        message: `The holdout or scoring rule has changed: ${stale} submission${stale === 1 ? " still counts" : "s still count"} with ${stale === 1 ? "its score" : "their scores"} on the previous one. On the case study's staff page, use "Rescore everything not scored under the current holdout and rule".`,
+      });
+    }
     if (opts.prepare !== false) prepareData(data, paths, logger).catch((err) => logger.error({ err }, "the case-study dataset could not be generated"));
   }
   return issues;

@@ -42,6 +42,41 @@ test("the generator started with an IPC channel exits by itself once the files a
   expect(await until(() => child.exitCode, (code) => code !== null, 30_000, "the generator to exit after writing")).toBe(0);
   expect(JSON.parse(fs.readFileSync(path.join(out, "dataset.json"), "utf8")).parts).toEqual({ train: 43, "mini-holdout": 2, holdout: 5 });
   expect(fs.readFileSync(path.join(out, "holdout", "labels.csv"), "utf8").trim().split("\n")).toHaveLength(6);
+  // Run without a holdout secret, it made one and says where: owner-only, beside the data, never in dataset.json.
+  const secretFile = path.join(out, "holdout-secret");
+  expect(stdout).toContain(`The holdout was drawn from a new random holdout secret, written to ${secretFile} (owner-only).`);
+  const secret = fs.readFileSync(secretFile, "utf8").trim();
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+  expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
+  expect(fs.readFileSync(path.join(out, "dataset.json"), "utf8")).not.toContain(secret);
+}, 120_000);
+
+test("npm run dataset with the same holdout secret makes the same holdout; with another, another; a bad one is refused", async () => {
+  const run = (name: string, ...extra: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/dataset.ts", `--out=${path.join(dir.dir, name)}`, "--seed=3", "--train-per-class=1", "--mini=2", "--holdout=200", ...extra], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+  const holdoutLabels = (name: string) => fs.readFileSync(path.join(dir.dir, name, "holdout", "labels.csv"), "utf8");
+  const first = await run("first");
+  expect(first.code).toBe(0);
+  const again = await run("again", `--holdout-secret-file=${path.join(dir.dir, "first", "holdout-secret")}`);
+  expect(again.code).toBe(0);
+  expect(again.stdout).not.toContain("new random holdout secret");
+  expect(fs.existsSync(path.join(dir.dir, "again", "holdout-secret"))).toBe(false);
+  expect(holdoutLabels("again")).toBe(holdoutLabels("first"));
+  const other = await run("other", `--holdout-secret=${"5a".repeat(16)}`);
+  expect(other.code).toBe(0);
+  expect(holdoutLabels("other")).not.toBe(holdoutLabels("first"));
+  // Same seed: the public parts are the same whatever the secret.
+  expect(fs.readFileSync(path.join(dir.dir, "other", "mini-holdout", "labels.csv"), "utf8")).toBe(fs.readFileSync(path.join(dir.dir, "first", "mini-holdout", "labels.csv"), "utf8"));
+  const short = await run("short", "--holdout-secret=abcd");
+  expect(short).toMatchObject({ code: 1, stderr: "--holdout-secret must be at least 32 hexadecimal digits (128 bits), an even number of them.\n" });
+  const missing = await run("missing", `--holdout-secret-file=${path.join(dir.dir, "nowhere")}`);
+  expect(missing).toMatchObject({ code: 1, stderr: `--holdout-secret-file: ${path.join(dir.dir, "nowhere")} does not exist\n` });
 }, 120_000);
 
 test("the server moves the finished dataset into place and logs the folder and the counts", async () => {
@@ -82,6 +117,11 @@ test("a server killed while generating the dataset leaves no generator and no ha
   });
   const [generator] = generators();
   expect(generator).toBeDefined();
+  // The installation's holdout secret reaches it by its file, not on the command line (which other users can read).
+  const secret = fs.readFileSync(path.join(dir.dir, "holdout-secret"), "utf8").trim();
+  const cmdline = fs.readFileSync(`/proc/${generator}/cmdline`, "utf8");
+  expect(cmdline).toContain(`--holdout-secret-file=${path.join(dir.dir, "holdout-secret")}`);
+  expect(cmdline).not.toContain(secret);
 
   server.kill("SIGKILL");
   await until(() => alive(generator!), (running) => !running, 30_000, "the orphaned generator to stop");

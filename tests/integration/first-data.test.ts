@@ -90,9 +90,11 @@ test("a model uploaded while the data is being prepared waits, then is scored on
   expect(done.results).toHaveLength(1);
   expect((await jobsOf(id)).filter((j) => j.state === "failed" || j.retry_count > 0)).toEqual([]);
 
-  // The dataset is in place under its name, and the page offers the downloads.
+  // The dataset is in place under its name (its settings and the id of the installation's
+  // holdout secret, made at first start), and the page offers the downloads.
   const datasets = fs.readdirSync(path.join(t.dataDir, "datasets"));
-  expect(datasets).toEqual([expect.stringMatching(/^signs-seed11-t1-m2-h200-v\d+$/)]);
+  expect(datasets).toEqual([expect.stringMatching(/^signs-seed11-t1-m2-h200-v\d+-k[0-9a-f]{10}$/)]);
+  expect(fs.statSync(path.join(t.dataDir, "holdout-secret")).mode & 0o777).toBe(0o600);
   const after = $((await alice.get(CASE)).text);
   expect(after("main").text()).not.toContain("The data is being prepared");
   expect(after(`a[href="${CASE}/downloads/mini-holdout.zip"]`)).toHaveLength(1);

@@ -1,29 +1,95 @@
-// A deterministic traffic-sign dataset: every image comes from (seed, part, index),
-// so the same seed always gives the same files. Signs are drawn at varied sizes and
-// positions with rotation, perspective, blur, lighting, noise, partial occlusion and
-// cluttered backgrounds, on images of varied size, as PNG or JPEG.
+// A deterministic traffic-sign dataset. The training set and mini holdout come from
+// (seed, part, index), so the same seed always gives the same files, which anyone may
+// have. The hidden holdout comes from the installation's holdout secret instead
+// (HMAC-SHA256 of it, 128 bits of generator state per stream), so nothing public -
+// the seed, the code, the public files - says which image is which class.
+// Signs are drawn at varied sizes and positions with rotation, perspective, blur,
+// lighting, noise, partial occlusion and cluttered backgrounds, on images of varied
+// size, as PNG or JPEG.
 import { createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { SeededRandom } from "../../quiz/variants.js";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus, xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
+import { holdoutSecretBytes, holdoutSecretId } from "./secret.js";
 import { SIGN_CLASSES } from "./signs.js";
 
 /** Bump when drawing changes: cached datasets of another version are rebuilt. */
 export const GENERATOR_VERSION = 1;
 
 export interface DatasetOptions {
+  /** Public: the training set and the mini holdout. */
   seed: number;
   trainPerClass: number;
   miniHoldout: number;
   holdout: number;
+  /**
+   * The installation's holdout secret (hex, at least 128 bits; see secret.ts), from which
+   * the holdout alone is drawn. Without it the holdout comes from the public seed, as
+   * anyone can compute it: for benchmarks and tests only, never for grading.
+   */
+  holdoutSecret?: string;
 }
 
 export const DEFAULT_DATASET: DatasetOptions = { seed: 2026, trainPerClass: 120, miniHoldout: 215, holdout: 12_630 };
 
-class Rng extends SeededRandom {
+type Generator = ReturnType<typeof xoroshiro128plus>;
+
+class Rng {
+  private constructor(private readonly g: Generator) {}
+
+  /** A stream anyone can reproduce from the text `seed` (as the quizzes' SeededRandom: 32 bits of its SHA-256). */
+  static public(seed: string): Rng {
+    return new Rng(xoroshiro128plus(crypto.createHash("sha256").update(seed).digest().readInt32LE(0)));
+  }
+
+  /** A stream only the holder of `key` can reproduce: all 128 bits of state from HMAC-SHA256(key, label). */
+  static keyed(key: Buffer, label: string): Rng {
+    const d = crypto.createHmac("sha256", key).update(label).digest();
+    const state = [d.readInt32LE(0), d.readInt32LE(4), d.readInt32LE(8), d.readInt32LE(12)];
+    if (!state.some((x) => x !== 0)) state[0] = 1; // the one state xoroshiro cannot leave
+    return new Rng(xoroshiro128plusFromState(state));
+  }
+
+  int(from: number, to: number): number {
+    return uniformInt(this.g, from, to);
+  }
+  /** Uniform in [a, b). */
+  float(a = 0, b = 1): number {
+    return a + (this.int(0, 0x3fffffff) / 0x40000000) * (b - a);
+  }
+  chance(p: number): boolean {
+    return this.float() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(0, items.length - 1)]!;
+  }
+  shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
   color(min = 0, max = 255): string {
     return `rgb(${this.int(min, max)},${this.int(min, max)},${this.int(min, max)})`;
   }
+}
+
+/** Where a part's class plan and each of its images get their randomness. */
+interface Streams {
+  plan(): Rng;
+  image(i: number): Rng;
+}
+
+function publicStreams(seed: number, part: string): Streams {
+  return { plan: () => Rng.public(`${seed}:${part}:plan`), image: (i) => Rng.public(`${seed}:${part}:${i}`) };
+}
+
+function secretStreams(secret: Buffer, seed: number): Streams {
+  return { plan: () => Rng.keyed(secret, `holdout:${seed}:plan`), image: (i) => Rng.keyed(secret, `holdout:${seed}:${i}`) };
 }
 
 function background(ctx: SKRSContext2D, w: number, h: number, r: Rng) {
@@ -153,14 +219,13 @@ function classPlan(total: number, r: Rng, min: number): number[] {
   return r.shuffle(plan);
 }
 
-function writePart(dir: string, part: string, count: number, seed: number, byClassFolders: boolean, onProgress?: (part: string, done: number, total: number) => void) {
+function writePart(dir: string, part: string, count: number, streams: Streams, byClassFolders: boolean, onProgress?: (part: string, done: number, total: number) => void) {
   const out = path.join(dir, part);
   fs.mkdirSync(out, { recursive: true });
-  const planRng = new Rng(`${seed}:${part}:plan`);
-  const plan = classPlan(count, planRng, byClassFolders ? 20 : 3);
+  const plan = classPlan(count, streams.plan(), byClassFolders ? 20 : 3);
   const lines = ["filename,class_id"];
   plan.forEach((classId, i) => {
-    const { bytes, ext } = renderSign(classId, new Rng(`${seed}:${part}:${i}`));
+    const { bytes, ext } = renderSign(classId, streams.image(i));
     const name = byClassFolders ? `${String(classId).padStart(2, "0")}/${String(i).padStart(5, "0")}.${ext}` : `${String(i).padStart(5, "0")}.${ext}`;
     if (byClassFolders) fs.mkdirSync(path.join(out, path.dirname(name)), { recursive: true });
     fs.writeFileSync(path.join(out, name), bytes);
@@ -171,8 +236,10 @@ function writePart(dir: string, part: string, count: number, seed: number, byCla
   writeClasses(out);
 }
 
-export interface DatasetInfo extends DatasetOptions {
+export interface DatasetInfo extends Omit<DatasetOptions, "holdoutSecret"> {
   version: number;
+  /** Names the holdout secret the holdout was drawn from (secret.ts), without revealing it; null: drawn from the public seed. */
+  holdoutSecretId: string | null;
   classes: number;
   parts: { train: number; "mini-holdout": number; holdout: number };
 }
@@ -184,21 +251,27 @@ export interface DatasetInfo extends DatasetOptions {
 export function generateDataset(outDir: string, opts: DatasetOptions = DEFAULT_DATASET, onProgress?: (part: string, done: number, total: number) => void): DatasetInfo {
   fs.mkdirSync(outDir, { recursive: true });
   const train = opts.trainPerClass * SIGN_CLASSES.length;
-  writePart(outDir, "train", train, opts.seed, true, onProgress);
-  writePart(outDir, "mini-holdout", opts.miniHoldout, opts.seed, false, onProgress);
-  writePart(outDir, "holdout", opts.holdout, opts.seed, false, onProgress);
+  const secret = opts.holdoutSecret === undefined ? null : holdoutSecretBytes(opts.holdoutSecret);
+  writePart(outDir, "train", train, publicStreams(opts.seed, "train"), true, onProgress);
+  writePart(outDir, "mini-holdout", opts.miniHoldout, publicStreams(opts.seed, "mini-holdout"), false, onProgress);
+  writePart(outDir, "holdout", opts.holdout, secret ? secretStreams(secret, opts.seed) : publicStreams(opts.seed, "holdout"), false, onProgress);
   writeClasses(outDir);
-  const info: DatasetInfo = { ...opts, version: GENERATOR_VERSION, classes: SIGN_CLASSES.length, parts: { train, "mini-holdout": opts.miniHoldout, holdout: opts.holdout } };
+  // The secret itself is never written here: only its id.
+  const { seed, trainPerClass, miniHoldout, holdout } = opts;
+  const info: DatasetInfo = {
+    seed, trainPerClass, miniHoldout, holdout, holdoutSecretId: secret ? holdoutSecretId(secret) : null,
+    version: GENERATOR_VERSION, classes: SIGN_CLASSES.length, parts: { train, "mini-holdout": miniHoldout, holdout },
+  };
   fs.writeFileSync(path.join(outDir, "dataset.json"), `${JSON.stringify(info, null, 2)}\n`);
   return info;
 }
 
-/** The dataset in `dir` if it was made with these options by this generator version; else makes it. */
+/** The dataset in `dir` if it was made with these options (and holdout secret) by this generator version; else makes it. */
 export function ensureDataset(dir: string, opts: DatasetOptions = DEFAULT_DATASET, onProgress?: (part: string, done: number, total: number) => void): DatasetInfo {
   const infoFile = path.join(dir, "dataset.json");
   if (fs.existsSync(infoFile)) {
     const info = JSON.parse(fs.readFileSync(infoFile, "utf8")) as DatasetInfo;
-    if (info.version === GENERATOR_VERSION && info.seed === opts.seed && info.trainPerClass === opts.trainPerClass && info.miniHoldout === opts.miniHoldout && info.holdout === opts.holdout) return info;
+    if (info.version === GENERATOR_VERSION && info.seed === opts.seed && info.trainPerClass === opts.trainPerClass && info.miniHoldout === opts.miniHoldout && info.holdout === opts.holdout && (info.holdoutSecretId ?? null) === (opts.holdoutSecret === undefined ? null : holdoutSecretId(holdoutSecretBytes(opts.holdoutSecret)))) return info;
   }
   // Build beside, then swap in, so a crash never leaves a half-written dataset in place.
   const tmp = `${dir}.building-${process.pid}`;
