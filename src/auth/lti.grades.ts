@@ -24,27 +24,31 @@ const LEASE_MS = 5 * 60_000;
 
 type Tx = Prisma.TransactionClient;
 
+/** A refusal the platform will repeat however often the score is sent (a 4xx other than 401, 408, 409, 429). */
+export class PermanentSendError extends Error {}
+
 /**
- * Queues a student's quiz grade for every LMS gradebook column linked to the quiz on a
- * platform the student has launched from. Call inside the transaction that changed it.
+ * Queues a student's quiz grade for every LMS gradebook column linked to the quiz in an LMS
+ * course (deployment and context) the student was launched from — never a column of another
+ * LMS course or institution. Call inside the transaction that changed it.
  */
 export async function queueQuizScore(tx: Tx, quizId: string, userId: string, percent: number, now: Date): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO "LtiScoreSync" ("lineItemId", "userId", percent, "changedAt", "nextTryAt")
     SELECT li.id, ${userId}::uuid, ${percent}, ${now}, ${now}
-    FROM "LtiLineItem" li JOIN "LtiIdentity" i ON i.issuer = li.issuer AND i."userId" = ${userId}::uuid
+    FROM "LtiLineItem" li JOIN "LtiContextMember" m ON m."contextId" = li."contextId" AND m."userId" = ${userId}::uuid
     WHERE li."quizId" = ${quizId}::uuid
     ON CONFLICT ("lineItemId", "userId") DO UPDATE SET percent = EXCLUDED.percent, "changedAt" = EXCLUDED."changedAt",
       "sentAt" = NULL, tries = 0, "nextTryAt" = EXCLUDED."nextTryAt", "lastError" = NULL`;
 }
 
-/** Queues every existing grade of the quiz for a line item just linked (grades earned before the link). */
+/** Queues every existing grade of the quiz for a line item just linked (grades earned before the link), for its LMS course's members. */
 export async function backfillLineItem(db: Db, lineItemId: string, now: Date): Promise<void> {
   await db.$executeRaw`
     INSERT INTO "LtiScoreSync" ("lineItemId", "userId", percent, "changedAt", "nextTryAt")
     SELECT li.id, g."userId", g.percent, ${now}, ${now}
     FROM "LtiLineItem" li JOIN "QuizGrade" g ON g."quizId" = li."quizId"
-    JOIN "LtiIdentity" i ON i.issuer = li.issuer AND i."userId" = g."userId"
+    JOIN "LtiContextMember" m ON m."contextId" = li."contextId" AND m."userId" = g."userId"
     WHERE li.id = ${lineItemId}::uuid
     ON CONFLICT ("lineItemId", "userId") DO NOTHING`;
 }
@@ -78,11 +82,11 @@ export class LtiGradeSync {
     const { db, clock, submissions } = this.deps;
     const now = clock();
     let queued = 0;
-    for (const li of await db.ltiLineItem.findMany({ where: { caseStudyId: { not: null } }, include: { caseStudy: true } })) {
+    for (const li of await db.ltiLineItem.findMany({ where: { caseStudyId: { not: null }, contextId: { not: null } }, include: { caseStudy: true } })) {
       const cs = li.caseStudy!;
       if (!privateVisible(cs, now)) continue;
       const points = new Map((await submissions.standings(cs)).map((r) => [r.teamId, r.counted.private?.points]));
-      const members = await db.teamMember.findMany({ where: { courseId: cs.courseId, user: { ltiIdentities: { some: { issuer: li.issuer } } } } });
+      const members = await db.teamMember.findMany({ where: { courseId: cs.courseId, user: { ltiContexts: { some: { contextId: li.contextId! } } } } });
       const rows = members.flatMap((m) => {
         const p = points.get(m.teamId);
         return p === null || p === undefined ? [] : [Prisma.sql`(${li.id}::uuid, ${m.userId}::uuid, ${p}::float8, ${now}, ${now})`];
@@ -107,22 +111,25 @@ export class LtiGradeSync {
         WHERE "sentAt" IS NULL AND "nextTryAt" <= ${now} AND tries < ${MAX_TRIES}
         ORDER BY "nextTryAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
       UPDATE "LtiScoreSync" s SET "nextTryAt" = ${new Date(now.getTime() + LEASE_MS)}
-      FROM due, "LtiLineItem" li, "LtiIdentity" i
+      FROM due, "LtiLineItem" li, "LtiContextMember" m
       WHERE s."lineItemId" = due."lineItemId" AND s."userId" = due."userId"
-        AND li.id = s."lineItemId" AND i.issuer = li.issuer AND i."userId" = s."userId"
-      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", i.sub,
+        AND li.id = s."lineItemId" AND m."contextId" = li."contextId" AND m."userId" = s."userId"
+      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", m.sub,
         (SELECT (c.settings #>> '{points,max}')::float8 FROM "CaseStudy" c WHERE c.id = li."caseStudyId") AS "caseMax"`;
     let sent = 0;
     let failed = 0;
     for (const r of rows) {
-      const problem = await this.post(r).then(() => null, (e: Error) => e.message);
+      const failure = await this.post(r).then(() => null, (e: Error) => e);
+      const problem = failure && (failure instanceof PermanentSendError ? `${failure.message} — not retried: the platform refuses this score as sent; check the column and the student in the LMS, then rescore to send again` : failure.message);
       if (problem === null) {
         // Only the grade that was sent is marked: a newer one queued meanwhile still goes.
         await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { sentAt: clock(), lastError: null } });
         sent++;
       } else {
         const backoffMin = Math.min(360, 2 ** r.tries);
-        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { tries: { increment: 1 }, lastError: problem.slice(0, 500), nextTryAt: new Date(clock().getTime() + backoffMin * 60_000) } });
+        // A permanent refusal uses up the tries at once: the grading view shows it with the reason.
+        const tries = failure instanceof PermanentSendError ? { set: MAX_TRIES } : { increment: 1 };
+        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { tries, lastError: problem.slice(0, 500), nextTryAt: new Date(clock().getTime() + backoffMin * 60_000) } });
         failed++;
       }
     }
@@ -172,7 +179,11 @@ export class LtiGradeSync {
       signal: AbortSignal.timeout(15_000),
     });
     if (res.status === 401) this.tokens.delete(`${p.issuer} ${p.clientId}`);
-    if (!res.ok) throw new Error(`${p.name} did not take the score (HTTP ${res.status} ${res.statusText})`);
+    if (!res.ok) {
+      const message = `${p.name} did not take the score (HTTP ${res.status} ${res.statusText})`;
+      // 4xx other than an expired token (401), a timeout (408), a conflict (409) or a rate limit (429) will not change on retry.
+      throw res.status >= 400 && res.status < 500 && ![401, 408, 409, 429].includes(res.status) ? new PermanentSendError(message) : new Error(message);
+    }
   }
 }
 

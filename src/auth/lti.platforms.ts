@@ -29,8 +29,10 @@ const Platform = z.strictObject({
   keySetUrl: httpsUrl,
   /** The platform's OAuth 2 token endpoint: needed to send grades to its gradebook. */
   tokenUrl: httpsUrl.optional(),
-  /** The course a launch opens when its link carries no `course` custom parameter. */
+  /** The course offered first when an instructor connects an LMS course of this platform (a suggestion: who may connect is checked). */
   course: text().optional(),
+  /** Link a first launch to the existing (student) account with the email the platform vouches for. Off by default: never for staff or administrators. */
+  trustEmail: z.boolean({ error: "must be true or false" }).default(false),
 });
 export type LtiPlatform = z.infer<typeof Platform>;
 

@@ -1,15 +1,24 @@
 // LTI 1.3 endpoints an LMS administrator registers: the login initiation URL
-// (/lti/login), the redirect / launch URL (/lti/launch), and a page listing them.
-// No CSRF token here: the launch is a cross-site POST by design, and what protects it
-// is the signed id_token, bound to a one-time state and nonce.
-import { Router, type Request } from "express";
+// (/lti/login), the redirect / launch URL (/lti/launch), and a page listing them; then the
+// pages a launch may lead to: choosing the account to link, and connecting an LMS course.
+// No CSRF token on the launch: it is a cross-site POST by design, and what protects it
+// is the signed id_token, bound to a one-time state and nonce and to the browser that began
+// the login (a cookie set at login initiation).
+import { Router, type Request, type Response } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
-import { BadRequest, NotFound, TooManyRequests } from "../platform/errors.js";
-import { flash, parseForm, regenerateSession, saveSession } from "../platform/http.js";
+import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
+import { csrfProtection, flash, parseForm, regenerateSession, requireUser, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
-import type { LtiService } from "./lti.service.js";
+import type { LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
+
+declare module "express-session" {
+  interface SessionData {
+    /** A verified launch waiting for the person to choose the account it links to. */
+    ltiPending?: PendingLaunch;
+  }
+}
 
 const LoginParams = z.object({
   iss: z.string("The platform's issuer (iss) is missing.").min(1, "The platform's issuer (iss) is missing."),
@@ -23,15 +32,45 @@ const LaunchBody = z.object({
   id_token: z.string("The id_token is missing.").min(1, "The id_token is missing."),
   state: z.string("The state is missing.").min(1, "The state is missing."),
 });
+const LinkBody = z.object({
+  choice: z.enum(["link", "new"], "Choose whether to link your account or make a new one."),
+  password: z.string().max(1024).default(""),
+});
+const ConnectBody = z.object({ course: z.string().trim().min(1, "Choose a course.").max(200) });
+
 /** Login initiations per address per 10 minutes. */
 export const LTI_LOGINS_PER_ADDRESS = 600;
+/** The cookie naming the login this browser began: `lti-state-<first 12 characters of the state>`. */
+export const STATE_COOKIE_PREFIX = "lti-state-";
 const AGAIN = "This is not a valid LTI request: open the activity from your course in the LMS.";
 
-export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: Config; toolKey: () => Promise<ToolKey> }) {
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
+  lti: LtiService;
+  config: Config;
+  toolKey: () => Promise<ToolKey>;
+  /** The account whose email and password these are, or null (the sign-in form's check, with its limits). */
+  checkPassword: (email: string, password: string) => Promise<string | null>;
+}) {
   const router = Router();
-  const origin = (req: Request) => (config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : `${req.protocol}://${req.get("host")}`);
-  const requireEnabled = () => {
+  const requireEnabled = (): string => {
     if (!lti.enabled) throw new NotFound("LTI is not set up on this server. An administrator registers LMS platforms in LTI_PLATFORMS_FILE (see the README).");
+    // The redirect_uri and the launch's target are checked against the site's own address, never a Host header.
+    if (!lti.publicOrigin) throw new NotFound("LTI is not available until this server knows its public address: an administrator sets PUBLIC_URL (see the README).");
+    return lti.publicOrigin;
   };
 
   // Each login initiation stores a state row until its launch: bounded per address here (generous, as a
@@ -44,24 +83,108 @@ export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: C
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? ""),
     handler: (_req, _res, next) => next(new TooManyRequests("Too many LTI sign-ins from your network in the last few minutes. Wait ten minutes, then open the activity from your LMS again.")),
   });
+  const linkLimiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: config.LOGIN_RATE_LIMIT,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    skipSuccessfulRequests: true,
+    keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? "")}|${req.session.ltiPending?.email ?? ""}`,
+    handler: (_req, _res, next) => next(new TooManyRequests("Too many wrong passwords for this account from your network. Wait 15 minutes, or continue with a separate account.")),
+  });
 
   // Platforms send the login initiation as a GET or a POST.
   router.all("/lti/login", loginLimiter, async (req, res) => {
-    requireEnabled();
+    const origin = requireEnabled();
     if (req.method !== "GET" && req.method !== "POST") throw new BadRequest("Use GET or POST.");
     const params = parseForm(LoginParams, req.method === "GET" ? req.query : req.body, AGAIN);
-    res.redirect(302, await lti.beginLogin(params, `${origin(req)}/lti/launch`));
+    const url = new URL(await lti.beginLogin(params, `${origin}/lti/launch`));
+    const state = url.searchParams.get("state")!;
+    // Binds the login to this browser. SameSite=None (the launch is a cross-site POST), Secure (which
+    // None requires), Partitioned (kept when the LMS shows the tool in a frame and third-party cookies are blocked).
+    res.cookie(`${STATE_COOKIE_PREFIX}${state.slice(0, 12)}`, state, { httpOnly: true, secure: true, sameSite: "none", partitioned: true, path: "/lti", maxAge: 10 * 60_000 });
+    res.redirect(302, url.toString());
   });
+
+  /** Signs the launch's account in (a new session id defeats session fixation) and goes where the outcome says. */
+  async function signIn(req: Request, res: Response, outcome: Exclude<LaunchOutcome, { kind: "chooseAccount" }>) {
+    await regenerateSession(req);
+    req.session.userId = outcome.userId;
+    if (outcome.kind === "connect") {
+      flash(req, "info", "Signed in from your LMS. This LMS course is not connected to a course here yet.");
+      await saveSession(req);
+      return res.redirect(303, `/lti/contexts/${outcome.contextRowId}`);
+    }
+    flash(req, "success", "Signed in from your LMS.");
+    await saveSession(req);
+    res.redirect(303, outcome.target);
+  }
 
   router.post("/lti/launch", async (req, res) => {
     requireEnabled();
     const { id_token, state } = parseForm(LaunchBody, req.body, AGAIN);
-    const launch = await lti.launch(id_token, state, origin(req));
-    await regenerateSession(req); // a new session id on sign-in defeats session fixation
-    req.session.userId = launch.userId;
-    flash(req, "success", "Signed in from your LMS.");
+    const cookieName = `${STATE_COOKIE_PREFIX}${state.slice(0, 12)}`;
+    const browserState = cookie(req, cookieName);
+    res.clearCookie(cookieName, { httpOnly: true, secure: true, sameSite: "none", partitioned: true, path: "/lti" });
+    const outcome = await lti.launch(id_token, state, browserState);
+    if (outcome.kind !== "chooseAccount") return signIn(req, res, outcome);
+    await regenerateSession(req);
+    req.session.ltiPending = outcome.pending;
     await saveSession(req);
-    res.redirect(303, launch.target);
+    res.redirect(303, "/lti/link");
+  });
+
+  // An account here has the launch's email: link it by proving it is yours, or make a separate one.
+  router.get("/lti/link", (req, res) => {
+    const p = req.session.ltiPending;
+    if (!p) throw new NotFound("There is no LMS launch waiting here (it may have expired). Open the activity again from your LMS.");
+    res.render("lti-link", { title: "Link your LMS sign-in", email: p.email, csrfToken: res.locals.csrfToken });
+  });
+
+  router.post("/lti/link", csrfProtection, linkLimiter, async (req, res) => {
+    const p = req.session.ltiPending;
+    if (!p) throw new NotFound("There is no LMS launch waiting here (it may have expired). Open the activity again from your LMS.");
+    const body = parseForm(LinkBody, req.body);
+    let userId: string | null = null;
+    if (body.choice === "link") {
+      userId = p.email && body.password ? await checkPassword(p.email, body.password) : null;
+      if (!userId) {
+        res.status(401).render("lti-link", { title: "Link your LMS sign-in", email: p.email, csrfToken: res.locals.csrfToken, error: "That is not the password of this account. Try again, or continue with a separate account." });
+        return;
+      }
+    }
+    const outcome = await lti.finish(p, userId);
+    delete req.session.ltiPending;
+    if (outcome.kind === "chooseAccount") throw new BadRequest(AGAIN);
+    await signIn(req, res, outcome);
+  });
+
+  // An LMS course waiting to be connected: an instructor of a course here, or an administrator, connects it.
+  router.get("/lti/contexts/:id", requireUser, async (req, res) => {
+    requireEnabled();
+    const ctx = await lti.context(String(req.params.id));
+    if (!ctx) throw new NotFound("There is no such LMS course here.");
+    const user = res.locals.user!;
+    const courses = await lti.connectableCourses(user);
+    const suggested = lti.suggestedCourse(ctx.issuer, ctx.clientId);
+    res.render("lti-connect", {
+      title: "Connect an LMS course",
+      ctx, connected: ctx.course, csrfToken: res.locals.csrfToken,
+      courses: courses.map((c) => ({ ...c, selected: c.slug === suggested })),
+      shareUrl: `${lti.publicOrigin ?? ""}/lti/contexts/${ctx.id}`,
+    });
+  });
+
+  router.post("/lti/contexts/:id", requireUser, csrfProtection, async (req, res) => {
+    requireEnabled();
+    const { course } = parseForm(ConnectBody, req.body);
+    const user = res.locals.user!;
+    if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === course)) {
+      throw new Forbidden("Only an instructor of that course here, or a site administrator, can connect an LMS course to it.");
+    }
+    const { slug } = await lti.connect(String(req.params.id), course, user);
+    flash(req, "success", "The LMS course is connected: its launches now open this course, with the roles the LMS gives.");
+    res.redirect(303, `/courses/${slug}`);
   });
 
   // The tool's public key: platforms check the assertions it signs for access tokens (grades).
@@ -70,9 +193,9 @@ export function ltiRoutes({ lti, config, toolKey }: { lti: LtiService; config: C
   });
 
   // What an LMS administrator enters when registering this tool.
-  router.get("/lti", (req, res) => {
-    const o = origin(req);
-    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
+  router.get("/lti", (_req, res) => {
+    const o = lti.publicOrigin;
+    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, hasOrigin: Boolean(o), loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
   });
 
   return router;

@@ -31,34 +31,74 @@ export interface LoginRequest {
   lti_deployment_id?: string;
 }
 
-export interface Launch {
-  userId: string;
-  courseSlug: string;
-  /** Where in this tool the link points (a path), when it names one of ours. */
-  target: string;
+/** What a verified launch asks for, kept (in the browser's session) while the person chooses an account. */
+export interface PendingLaunch {
+  issuer: string;
+  clientId: string;
+  sub: string;
+  name: string | null;
+  email: string | null;
+  role: CourseRole;
+  /** Our LtiContext row for the LMS course launched from. */
+  contextRowId: string;
+  targetLinkUri: string | null;
+  resourceLinkId: string;
+  lineitem: string | null;
+  at: number;
 }
 
+export type LaunchOutcome =
+  /** Signed in to the course the LMS course is connected to, at this page. */
+  | { kind: "signedIn"; userId: string; courseSlug: string; target: string }
+  /** An LMS instructor whose LMS course is not connected yet: signed in, to connect it (or ask for it to be). */
+  | { kind: "connect"; userId: string; contextRowId: string }
+  /** An account here has the launch's email: the person links it with its password, or makes a separate one. */
+  | { kind: "chooseAccount"; pending: PendingLaunch; email: string };
+
+const MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
+const MEMBERSHIP_SUB = "http://purl.imsglobal.org/vocab/lis/v2/membership/";
+/** LIS context roles whose simple names the LTI 1.3 core spec (§A.2.2) lets platforms send bare. */
+const CONTEXT_ROLES = new Set(["Administrator", "ContentDeveloper", "Instructor", "Learner", "Mentor", "Manager", "Member", "Officer"]);
+
 /**
- * The course role the LTI roles give (LIS vocabulary, full or short names). Only
- * context (membership) roles count: an institution's "Instructor" who is a learner in
- * this course is a student here.
+ * The course role the LTI roles give. Only context (membership) roles count, in the spec's long
+ * (`…/membership#Instructor`) or short (`Instructor`) form, and sub-roles (`…/membership/Learner#Instructor`)
+ * count as their principal role: a learner's sub-role is a learner, and an Instructor's
+ * TeachingAssistant sub-role is a grader here. Institution and system roles and LTI 1.1 URNs are ignored.
  */
 export function roleFromLti(roles: unknown): CourseRole | null {
-  const list = (Array.isArray(roles) ? roles : []).filter((r): r is string => typeof r === "string" && (!r.includes("://") || r.includes("/lis/v2/membership")));
-  const has = (name: string) => list.some((r) => r === name || r.endsWith(`#${name}`) || r.endsWith(`/${name}`));
-  if (has("TeachingAssistant")) return CourseRole.GRADER;
-  if (has("Instructor") || has("Administrator") || has("ContentDeveloper")) return CourseRole.INSTRUCTOR;
-  if (has("Learner")) return CourseRole.STUDENT;
+  const principals = new Set<string>();
+  let assistant = false;
+  for (const r of Array.isArray(roles) ? roles : []) {
+    if (typeof r !== "string") continue;
+    if (r.startsWith(MEMBERSHIP)) principals.add(r.slice(MEMBERSHIP.length));
+    else if (CONTEXT_ROLES.has(r)) principals.add(r);
+    else if (r.startsWith(MEMBERSHIP_SUB)) {
+      const [principal, sub] = r.slice(MEMBERSHIP_SUB.length).split("#");
+      if (!principal || !sub || !CONTEXT_ROLES.has(principal)) continue;
+      if (principal === "Instructor" && sub === "TeachingAssistant") assistant = true;
+      else if (principal === "Learner") principals.add("Learner");
+    }
+  }
+  if (assistant) return CourseRole.GRADER;
+  if (principals.has("Instructor") || principals.has("Administrator") || principals.has("ContentDeveloper")) return CourseRole.INSTRUCTOR;
+  if (principals.has("Learner")) return CourseRole.STUDENT;
   return null;
 }
 
 export class LtiService {
   private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date }) {}
+  /** `publicOrigin`: the site's own origin from PUBLIC_URL; without it LTI stays off (a redirect_uri is never built from a Host header). */
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date; publicOrigin: string | null }) {}
 
+  /** Platforms are registered (LTI_PLATFORMS_FILE). */
   get enabled(): boolean {
     return this.deps.platforms.length > 0;
+  }
+
+  get publicOrigin(): string | null {
+    return this.deps.publicOrigin;
   }
 
   private platform(issuer: string, clientId?: string): LtiPlatform | undefined {
@@ -92,14 +132,24 @@ export class LtiService {
     return url.toString();
   }
 
-  /** Step 2: the platform's signed launch. Verifies it and returns whom to sign in where. */
-  async launch(idToken: string, state: string, publicOrigin: string): Promise<Launch> {
+  /**
+   * Step 2: the platform's signed launch. Verifies it (signature, issuer, audience, azp, exp and
+   * bounded iat, nonce, deployment, context, resource link) and says what happens next. The course
+   * is the one the LMS course (issuer, client, deployment, context) was connected to here — never a
+   * launch parameter — and the account is the one linked to the platform's id for the person.
+   */
+  async launch(idToken: string, state: string, browserState: string | undefined): Promise<LaunchOutcome> {
     // The state is used once, and only within minutes of the login that made it: claimed by one
     // DELETE … RETURNING, so of two launches racing on it exactly one gets it.
     const [pending] = await this.deps.db.$queryRaw<{ issuer: string; clientId: string; nonce: string; createdAt: Date }[]>`
       DELETE FROM "LtiLaunchState" WHERE state = ${state} RETURNING issuer, "clientId", nonce, "createdAt"`;
     if (!pending || this.deps.clock().getTime() - pending.createdAt.getTime() > STATE_MINUTES * 60_000) {
       throw new LaunchRefused("This launch has expired or was already used.");
+    }
+    // The login began in this browser (a cookie set then): an id_token posted from another browser
+    // cannot sign this one in (login CSRF).
+    if (!browserState || browserState.length !== state.length || !crypto.timingSafeEqual(Buffer.from(browserState), Buffer.from(state))) {
+      throw new LaunchRefused("This launch did not start in this browser, or your browser did not keep this tool's sign-in cookie (it may block cookies in frames: open the activity in a new window).");
     }
     const platform = this.platform(pending.issuer, pending.clientId);
     if (!platform) throw new LaunchRefused("The platform of this launch is no longer registered.");
@@ -110,18 +160,18 @@ export class LtiService {
       this.keySets.set(platform.keySetUrl, keys);
       ({ payload: claims } = await jwtVerify(idToken, keys, {
         issuer: platform.issuer, audience: platform.clientId, algorithms: ["RS256", "RS384", "RS512", "ES256", "ES384"],
-        currentDate: this.deps.clock(), clockTolerance: 60,
+        currentDate: this.deps.clock(), clockTolerance: 60, requiredClaims: ["exp", "iat", "sub", "nonce"], maxTokenAge: `${STATE_MINUTES} minutes`,
       }));
     } catch (e) {
-      const why = e instanceof joseErrors.JWTExpired ? "the launch token has expired"
-        : e instanceof joseErrors.JWTClaimValidationFailed ? `the launch token's "${e.claim}" does not match this tool's registration`
+      const why = e instanceof joseErrors.JWTExpired ? (e.claim === "iat" ? "the launch token was issued too long ago" : "the launch token has expired")
+        : e instanceof joseErrors.JWTClaimValidationFailed ? (e.reason === "missing" ? `the launch token has no "${e.claim}"` : `the launch token's "${e.claim}" does not match this tool's registration`)
         : e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey ? "the launch token is not signed by the platform's keys"
         : e instanceof joseErrors.JWKSTimeout || (e as { code?: string }).code === "ERR_JOSE_GENERIC" ? "the platform's keys could not be fetched"
         : "the launch token could not be read";
       throw new LaunchRefused(`${platform.name} sent a launch this tool cannot trust: ${why}.`);
     }
-    // A token's azp, when there are several audiences, must be this tool.
-    if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp !== platform.clientId) throw new LaunchRefused("The launch token is meant for another tool.");
+    // azp, when present, must be this tool; with several audiences it must be present (OIDC Core §3.1.3.7).
+    if (claims.azp !== undefined ? claims.azp !== platform.clientId : Array.isArray(claims.aud) && claims.aud.length > 1) throw new LaunchRefused("The launch token is meant for another tool.");
     if (claims.nonce !== pending.nonce) throw new LaunchRefused("The launch does not belong to the login that started it.");
     if (claims[`${CLAIM}version`] !== "1.3.0") throw new LaunchRefused("The launch is not LTI 1.3.");
     const messageType = claims[`${CLAIM}message_type`];
@@ -129,56 +179,139 @@ export class LtiService {
     const deployment = claims[`${CLAIM}deployment_id`];
     if (typeof deployment !== "string" || !platform.deployments.includes(deployment)) throw new Forbidden(`The deployment "${String(deployment)}" of ${platform.name} is not registered with this tool. An administrator can add it to LTI_PLATFORMS_FILE.`);
     if (typeof claims.sub !== "string" || !claims.sub) throw new BadRequest("The launch does not say who you are (anonymous launches are not supported). Open it from your course while signed in to the LMS.");
+    const link = claims[`${CLAIM}resource_link`] as { id?: unknown } | undefined;
+    if (typeof link?.id !== "string" || !link.id) throw new BadRequest("The launch names no resource link (resource_link.id), which LTI 1.3 requires. Your LMS administrator can check the tool's placement.");
+    const context = claims[`${CLAIM}context`] as { id?: unknown; title?: unknown; label?: unknown } | undefined;
+    if (typeof context?.id !== "string" || !context.id) throw new BadRequest("This launch does not come from an LMS course (it has no context). Open the activity from your course in the LMS.");
 
     const role = roleFromLti(claims[`${CLAIM}roles`]);
     if (!role) throw new Forbidden("Your role in this LMS course (not learner, teaching assistant or instructor) has no access to this tool.");
-    const custom = (claims[`${CLAIM}custom`] ?? {}) as Record<string, unknown>;
-    const courseSlug = typeof custom.course === "string" && custom.course ? custom.course : platform.course;
-    if (!courseSlug) throw new BadRequest("This LMS link does not say which course to open. Your instructor can add the custom parameter course=<course id> to it.");
-    const course = await this.deps.db.course.findUnique({ where: { slug: courseSlug } });
-    if (!course) throw new NotFound(`This LMS link opens the course "${courseSlug}", which does not exist here. Your instructor can correct the link's course parameter.`);
+    const title = [context.title, context.label, context.id].find((x): x is string => typeof x === "string" && x.trim() !== "")!.trim().slice(0, 200);
+    const key = { issuer: platform.issuer, clientId: platform.clientId, deploymentId: deployment, contextId: context.id };
+    const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title }, update: { title } });
 
-    const userId = await this.provision(platform, claims, course.id, role);
-    const target = this.targetPath(claims[`${CLAIM}target_link_uri`], publicOrigin, courseSlug);
-    await this.linkGradebook(platform, claims, course.id, target);
-    return { userId, courseSlug, target };
+    const str = (k: string) => (typeof claims[k] === "string" && (claims[k] as string).trim() ? (claims[k] as string).trim() : null);
+    const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
+    const p: PendingLaunch = {
+      issuer: platform.issuer, clientId: platform.clientId, sub: claims.sub, role, contextRowId: ctx.id,
+      email: str("email")?.toLowerCase() ?? null,
+      name: str("name") ?? ([str("given_name"), str("family_name")].filter(Boolean).join(" ") || null),
+      targetLinkUri: typeof claims[`${CLAIM}target_link_uri`] === "string" ? (claims[`${CLAIM}target_link_uri`] as string) : null,
+      resourceLinkId: link.id,
+      lineitem: typeof ags?.lineitem === "string" && Array.isArray(ags.scope) && ags.scope.includes(AGS_SCORE_SCOPE) ? ags.lineitem : null,
+      at: this.deps.clock().getTime(),
+    };
+    // A learner of an LMS course nobody here has connected gets nothing (no account either).
+    if (!ctx.courseId && role !== CourseRole.INSTRUCTOR) {
+      throw new Forbidden(`The LMS course "${title}" is not connected to a course on this site yet. Your instructor connects it by opening this activity once from the LMS; try again after that.`);
+    }
+    const linked = await this.deps.db.ltiIdentity.findUnique({ where: { issuer_sub: { issuer: p.issuer, sub: p.sub } } });
+    if (linked) return this.complete(p, linked.userId);
+    if (p.email) {
+      const existing = await this.deps.db.user.findUnique({ where: { email: p.email }, include: { memberships: { select: { role: true } } } });
+      if (existing?.isAdmin) throw new Forbidden("This email belongs to a site administrator, whose account is not linked to LMS launches. Sign in with your password instead.");
+      if (existing) {
+        const staff = existing.memberships.some((m) => m.role !== CourseRole.STUDENT);
+        // Only a platform trusted for emails links new identities by email, and never to staff accounts.
+        if (!(platform.trustEmail && !staff)) return { kind: "chooseAccount", pending: p, email: p.email };
+      }
+    }
+    return this.finish(p, null);
   }
 
-  /** The account for the platform's user: linked before, or found by email, or created; its role in the course set as the LMS says. */
-  private async provision(platform: LtiPlatform, claims: Record<string, unknown>, courseId: string, role: CourseRole): Promise<string> {
-    const sub = String(claims.sub);
-    const str = (k: string) => (typeof claims[k] === "string" && (claims[k] as string).trim() ? (claims[k] as string).trim() : null);
-    const email = str("email")?.toLowerCase() ?? null;
-    const claimedName = str("name") ?? ([str("given_name"), str("family_name")].filter(Boolean).join(" ") || null);
-    const name = claimedName ?? email ?? "LMS user";
-    return this.deps.db.$transaction(async (tx) => {
+  /**
+   * The rest of a launch once the person is known: `userId` an account they proved is theirs (its
+   * password), or null to link the launch's identity to an account found by email (trusted
+   * platforms only) or made new.
+   */
+  async finish(p: PendingLaunch, userId: string | null): Promise<LaunchOutcome> {
+    if (this.deps.clock().getTime() - p.at > STATE_MINUTES * 60_000) throw new LaunchRefused("This launch has expired.");
+    const platform = this.platform(p.issuer, p.clientId);
+    if (!platform) throw new LaunchRefused("The platform of this launch is no longer registered.");
+    const id = await this.deps.db.$transaction(async (tx) => {
       // One launch at a time per platform user (two tabs launching at once make one account).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`lti:${platform.issuer}:${sub}`}, 0))`;
-      let link = await tx.ltiIdentity.findUnique({ where: { issuer_sub: { issuer: platform.issuer, sub } } });
-      if (!link) {
-        // The platform vouches for the email, so an account with it is the same person.
-        const existing = email ? await tx.user.findUnique({ where: { email } }) : null;
-        if (existing?.isAdmin) throw new Forbidden("This email belongs to a site administrator, whose account is not linked to LMS launches. Sign in with your password instead.");
-        const user = existing ?? (await tx.user.create({ data: { email: email ?? `${crypto.createHash("sha256").update(`${platform.issuer} ${sub}`).digest("hex").slice(0, 24)}@lti.invalid`, name, passwordHash: null } }));
-        link = await tx.ltiIdentity.create({ data: { issuer: platform.issuer, sub, userId: user.id } });
-      } else if (claimedName) {
-        await tx.user.update({ where: { id: link.userId }, data: { name: claimedName } });
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`lti:${p.issuer}:${p.sub}`}, 0))`;
+      const link = await tx.ltiIdentity.findUnique({ where: { issuer_sub: { issuer: p.issuer, sub: p.sub } } });
+      if (link) return link.userId;
+      let owner = userId;
+      if (!owner) {
+        const existing = p.email ? await tx.user.findUnique({ where: { email: p.email }, include: { memberships: { select: { role: true } } } }) : null;
+        const trusted = existing && platform.trustEmail && !existing.isAdmin && existing.memberships.every((m) => m.role === CourseRole.STUDENT);
+        // A separate account when the email is taken by someone who did not prove it is theirs.
+        const email = p.email && !existing ? p.email : `${crypto.createHash("sha256").update(`${p.issuer} ${p.sub}`).digest("hex").slice(0, 24)}@lti.invalid`;
+        owner = trusted ? existing.id : (await tx.user.create({ data: { email, name: p.name ?? p.email ?? "LMS user", passwordHash: null } })).id;
       }
-      await tx.membership.upsert({ where: { userId_courseId: { userId: link.userId, courseId } }, create: { userId: link.userId, courseId, role }, update: { role } });
-      await tx.user.update({ where: { id: link.userId }, data: { lastSeenAt: this.deps.clock() } });
-      return link.userId;
+      await tx.ltiIdentity.create({ data: { issuer: p.issuer, sub: p.sub, userId: owner } });
+      return owner;
     });
+    return this.complete(p, id);
+  }
+
+  /** Membership in the connected course with the LMS's role there, the gradebook column, and where to go. */
+  private async complete(p: PendingLaunch, userId: string): Promise<LaunchOutcome> {
+    const { db } = this.deps;
+    const now = this.deps.clock();
+    const ctx = await db.ltiContext.findUniqueOrThrow({ where: { id: p.contextRowId }, include: { course: true } });
+    if (p.name) await db.user.update({ where: { id: userId }, data: { name: p.name } });
+    await db.user.update({ where: { id: userId }, data: { lastSeenAt: now } });
+    if (!ctx.course) {
+      if (p.role !== CourseRole.INSTRUCTOR) throw new Forbidden(`The LMS course "${ctx.title}" is not connected to a course on this site yet. Your instructor connects it by opening this activity once from the LMS; try again after that.`);
+      return { kind: "connect", userId, contextRowId: ctx.id };
+    }
+    const courseId = ctx.course.id;
+    await db.membership.upsert({ where: { userId_courseId: { userId, courseId } }, create: { userId, courseId, role: p.role }, update: { role: p.role } });
+    await db.ltiContextMember.upsert({ where: { contextId_userId: { contextId: ctx.id, userId } }, create: { contextId: ctx.id, userId, sub: p.sub, seenAt: now }, update: { sub: p.sub, seenAt: now } });
+    const target = this.targetPath(p.targetLinkUri, ctx.course.slug);
+    await this.linkGradebook(p, ctx.id, courseId, target);
+    return { kind: "signedIn", userId, courseSlug: ctx.course.slug, target };
+  }
+
+  /** LMS courses launched from, for the connect page: the one asked for and those the user may connect or has connected. */
+  async context(id: string) {
+    return this.deps.db.ltiContext.findUnique({ where: { id }, include: { course: { select: { slug: true, title: true } } } });
+  }
+
+  /**
+   * Connects an LMS course to a course here: only a site administrator or an instructor of that
+   * course may, and a connected LMS course stays with its course (disconnect first).
+   */
+  async connect(contextRowId: string, courseSlug: string, by: { id: string; isAdmin: boolean }): Promise<{ slug: string }> {
+    const { db } = this.deps;
+    const course = await db.course.findUnique({ where: { slug: courseSlug } });
+    if (!course) throw new NotFound(`There is no course "${courseSlug}" here.`);
+    if (!by.isAdmin) {
+      const m = await db.membership.findUnique({ where: { userId_courseId: { userId: by.id, courseId: course.id } } });
+      if (m?.role !== CourseRole.INSTRUCTOR) throw new Forbidden(`Only an instructor of ${course.title} here, or a site administrator, can connect an LMS course to it.`);
+    }
+    const done = await db.ltiContext.updateMany({ where: { id: contextRowId, courseId: null }, data: { courseId: course.id, approvedById: by.id, approvedAt: this.deps.clock() } });
+    if (!done.count) {
+      const ctx = await db.ltiContext.findUnique({ where: { id: contextRowId }, include: { course: true } });
+      if (!ctx) throw new NotFound("There is no such LMS course waiting to be connected.");
+      if (ctx.courseId !== course.id) throw new Forbidden(`This LMS course is already connected to ${ctx.course?.title ?? "another course"}.`);
+    }
+    return { slug: course.slug };
+  }
+
+  /** Courses this user may connect an LMS course to. */
+  async connectableCourses(user: { id: string; isAdmin: boolean }) {
+    return this.deps.db.course.findMany({
+      where: user.isAdmin ? {} : { memberships: { some: { userId: user.id, role: CourseRole.INSTRUCTOR } } },
+      select: { slug: true, title: true }, orderBy: { title: "asc" },
+    });
+  }
+
+  /** The platform's suggestion for the course to connect (its `course` field), when there is one. */
+  suggestedCourse(issuer: string, clientId: string): string | undefined {
+    return this.platform(issuer, clientId)?.course;
   }
 
   /**
    * A link to one of our quizzes or case studies whose launch offers a gradebook column
-   * (AGS line item with the score scope): remembered, so the quiz's grades or the case
-   * study's points are sent there.
+   * (AGS line item with the score scope): remembered with the LMS course it was launched from,
+   * so the quiz's grades or the case study's points go there — for that LMS course's members only.
    */
-  private async linkGradebook(platform: LtiPlatform, claims: Record<string, unknown>, courseId: string, target: string): Promise<void> {
-    const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
-    const link = claims[`${CLAIM}resource_link`] as { id?: unknown } | undefined;
-    if (typeof ags?.lineitem !== "string" || !Array.isArray(ags.scope) || !ags.scope.includes(AGS_SCORE_SCOPE) || typeof link?.id !== "string") return;
+  private async linkGradebook(p: PendingLaunch, contextRowId: string, courseId: string, target: string): Promise<void> {
+    if (!p.lineitem) return;
     const [, kind, slug] = /^\/courses\/[^/]+\/(quizzes|case-studies)\/([^/?#]+)/.exec(target) ?? [];
     if (!kind || !slug) return;
     const where = { courseId_slug: { courseId, slug } };
@@ -186,19 +319,19 @@ export class LtiService {
       ? await this.deps.db.quiz.findUnique({ where, select: { id: true } }).then((q) => q && { quizId: q.id, caseStudyId: null })
       : await this.deps.db.caseStudy.findUnique({ where, select: { id: true } }).then((c) => c && { quizId: null, caseStudyId: c.id });
     if (!thing) return;
-    const key = { issuer: platform.issuer, clientId: platform.clientId, resourceLinkId: link.id };
-    const item = await this.deps.db.ltiLineItem.upsert({ where: { issuer_clientId_resourceLinkId: key }, create: { ...key, lineitem: ags.lineitem, ...thing }, update: { lineitem: ags.lineitem, ...thing } });
+    const key = { issuer: p.issuer, clientId: p.clientId, resourceLinkId: p.resourceLinkId };
+    const item = await this.deps.db.ltiLineItem.upsert({ where: { issuer_clientId_resourceLinkId: key }, create: { ...key, lineitem: p.lineitem, contextId: contextRowId, ...thing }, update: { lineitem: p.lineitem, contextId: contextRowId, ...thing } });
     // Quiz grades earned before the link was used; case-study points follow from the leaderboard (reconcileCaseStudies).
     if (thing.quizId) await backfillLineItem(this.deps.db, item.id, this.deps.clock());
   }
 
   /** The link's target when it is a page of this course on this site, else the course page. */
-  private targetPath(target: unknown, publicOrigin: string, courseSlug: string): string {
+  private targetPath(target: string | null, courseSlug: string): string {
     const home = `/courses/${courseSlug}`;
-    if (typeof target !== "string") return home;
+    if (!target || !this.deps.publicOrigin) return home;
     try {
-      const url = new URL(target, publicOrigin);
-      if (url.origin !== publicOrigin) return home;
+      const url = new URL(target, this.deps.publicOrigin);
+      if (url.origin !== this.deps.publicOrigin) return home;
       return url.pathname === home || url.pathname.startsWith(`${home}/`) ? `${url.pathname}${url.search}` : home;
     } catch {
       return home;

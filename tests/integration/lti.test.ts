@@ -7,16 +7,20 @@ import path from "node:path";
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+/** A page's CSRF token (the sign-out form in the header carries one on every signed-in page). */
+const csrfOf = (page: ReturnType<typeof $>) => String(page("input[name=_csrf]").first().val());
 import { tempDir } from "../helpers/grading.js";
 import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
 import { roleFromLti } from "../../src/auth/lti.service.js";
-import { LtiGradeSync } from "../../src/auth/lti.grades.js";
+import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/auth/lti.grades.js";
 import { loadToolKey } from "../../src/auth/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { answerFields } from "../helpers/quiz.js";
 import { SubmissionsService } from "../../src/submissions/submissions.service.js";
 
 const ISS = "https://lms.example.edu";
+/** A second platform, registered with trustEmail: true. */
+const TRUSTING = "https://trusting.example.edu";
 const CLIENT = "tool-client-1";
 const DEPLOYMENT = "deploy-1";
 const C = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -76,8 +80,20 @@ beforeAll(async () => {
     authLoginUrl: https://lms.example.edu/auth
     keySetUrl: ${base}/jwks
     tokenUrl: ${base}/token
+  - name: Trusting LMS
+    issuer: ${TRUSTING}
+    clientId: ${CLIENT}
+    deployments: [${DEPLOYMENT}]
+    authLoginUrl: https://trusting.example.edu/auth
+    keySetUrl: ${base}/jwks
+    trustEmail: true
 `);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" }, { clock: () => now });
+  // The LMS course most tests launch from, connected to the course here by its instructor (the flow itself is tested below).
+  const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
+  for (const issuer of [ISS, TRUSTING]) {
+    await t.db.ltiContext.create({ data: { issuer, clientId: CLIENT, deploymentId: DEPLOYMENT, contextId: "ctx-1", title: "ML 501", courseId: cnn.id, approvedAt: now } });
+  }
 });
 afterAll(async () => {
   await t.close();
@@ -92,16 +108,30 @@ const gradeSync = (clock: () => Date) => new LtiGradeSync({
   submissions: new SubmissionsService({ db: t.db, clock, dataDir: t.dataDir }),
 });
 
-/** Step 1 as the platform starts it; returns the state and nonce the tool sent to the platform. */
+/** Step 1 as the platform starts it; returns the state and nonce the tool sent to the platform, and the browser's state cookie. */
 async function login(agent: Agent, extra: Record<string, string> = {}) {
   const res = await agent.get("/lti/login").query({ iss: ISS, login_hint: "hint-1", target_link_uri: "https://tool.example.org/courses/cnn/quizzes/cnn-friday", lti_message_hint: "msg-1", client_id: CLIENT, ...extra });
   expect(res.status).toBe(302);
   const url = new URL(res.headers.location!);
-  return { url, state: url.searchParams.get("state")!, nonce: url.searchParams.get("nonce")! };
+  const setCookie = ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("lti-state-"))!;
+  // The agent keeps it but, like a browser, sends a Secure cookie only over https: the tests hand it on.
+  return { url, state: url.searchParams.get("state")!, nonce: url.searchParams.get("nonce")!, setCookie, cookie: setCookie.split(";")[0]! };
 }
 
-function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { key?: CryptoKey; aud?: string; expMinutes?: number } = {}) {
-  return new SignJWT({
+/** Step 2 from the browser that began the login (its state cookie sent along). */
+function launch(agent: Agent, l: { state: string; cookie: string }, token: string) {
+  return agent.post("/lti/launch").set("Cookie", l.cookie).type("form").send({ id_token: token, state: l.state });
+}
+
+/** On the "link your LMS sign-in" page: link with the account's password, or make a separate account. */
+async function choose(agent: Agent, choice: "link" | "new", password = "") {
+  const page = await agent.get("/lti/link");
+  expect(page.status).toBe(200);
+  return agent.post("/lti/link").type("form").send({ _csrf: $(page.text)("input[name=_csrf]").first().val(), choice, password });
+}
+
+function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { key?: CryptoKey; aud?: string; expMinutes?: number; iss?: string; iat?: number | null } = {}) {
+  const jwt = new SignJWT({
     nonce, [`${C}message_type`]: "LtiResourceLinkRequest", [`${C}version`]: "1.3.0", [`${C}deployment_id`]: DEPLOYMENT,
     [`${C}target_link_uri`]: "https://tool.example.org/courses/cnn/quizzes/cnn-friday",
     [`${C}resource_link`]: { id: "link-1" }, [`${C}roles`]: [LEARNER], [`${C}context`]: { id: "ctx-1", title: "ML 501" },
@@ -109,12 +139,13 @@ function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { ke
     ...claims,
   })
     .setProtectedHeader({ alg: "RS256", kid: "platform-key-1" })
-    .setIssuer(ISS).setAudience(opts.aud ?? CLIENT).setSubject((claims.sub as string) ?? "lms-user-42").setIssuedAt(seconds(now)).setExpirationTime(seconds(now) + 60 * (opts.expMinutes ?? 5))
-    .sign(opts.key ?? platformKey);
+    .setIssuer(opts.iss ?? ISS).setAudience(opts.aud ?? CLIENT).setSubject((claims.sub as string) ?? "lms-user-42").setExpirationTime(seconds(now) + 60 * (opts.expMinutes ?? 5));
+  if (opts.iat !== null) jwt.setIssuedAt(opts.iat ?? seconds(now));
+  return jwt.sign(opts.key ?? platformKey);
 }
 
-test("login initiation sends the browser to the platform with a fresh state and nonce, as OIDC form_post", async () => {
-  const { url, state, nonce } = await login(t.agent());
+test("login initiation sends the browser to the platform with a fresh state and nonce, as OIDC form_post, and binds it to the browser", async () => {
+  const { url, state, nonce, setCookie } = await login(t.agent());
   expect(url.origin + url.pathname).toBe("https://lms.example.edu/auth");
   expect(Object.fromEntries(url.searchParams)).toMatchObject({
     scope: "openid", response_type: "id_token", response_mode: "form_post", prompt: "none", client_id: CLIENT,
@@ -122,6 +153,10 @@ test("login initiation sends the browser to the platform with a fresh state and 
   });
   expect(state).toMatch(/^[\w-]{32}$/);
   expect(nonce).not.toBe(state);
+  // A cookie that survives the cross-site form post and an LMS frame: SameSite=None; Secure; Partitioned; HttpOnly, for /lti only.
+  expect(setCookie).toMatch(new RegExp(`^lti-state-${state.slice(0, 12).replace(/[-]/g, "\\-")}=${state.replace(/[-]/g, "\\-")};`));
+  expect(setCookie).toMatch(/; Path=\/lti/);
+  for (const attr of ["Secure", "HttpOnly", "SameSite=None", "Partitioned"]) expect(setCookie.split("; ")).toContain(attr);
   // POST works too; an unknown platform or deployment is refused with what to do.
   expect((await t.agent().post("/lti/login").type("form").send({ iss: ISS, login_hint: "x" })).status).toBe(302);
   const unknown = await t.agent().get("/lti/login").query({ iss: "https://other.example", login_hint: "x" });
@@ -130,29 +165,31 @@ test("login initiation sends the browser to the platform with a fresh state and 
   expect((await t.agent().get("/lti/login").query({ iss: ISS, login_hint: "x", lti_deployment_id: "nope" })).status).toBe(403);
 });
 
-test("a learner's launch creates the account, signs it in, makes it a student of the course named by the link, and opens the linked page", async () => {
+test("a learner's launch creates the account, signs it in, makes it a student of the course the LMS course is connected to, and opens the linked page", async () => {
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
-  const res = await agent.post("/lti/launch").type("form").send({ id_token: await idToken(nonce), state });
+  const l = await login(agent);
+  // custom.course names another course: launch parameters never choose the course.
+  const res = await launch(agent, l, await idToken(l.nonce, { [`${C}custom`]: { course: "elsewhere" } }));
   expect(res.status).toBe(303);
   expect(res.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
   const page = await agent.get(res.headers.location!);
   expect(page.status).toBe(200);
   expect($(page.text)("header").text()).toContain("Lena Learner");
-  const user = await t.db.user.findUniqueOrThrow({ where: { email: "lena@example.edu" }, include: { memberships: true, ltiIdentities: true } });
+  const user = await t.db.user.findUniqueOrThrow({ where: { email: "lena@example.edu" }, include: { memberships: true, ltiIdentities: true, ltiContexts: true } });
   expect(user.passwordHash).toBeNull();
   expect(user.ltiIdentities).toEqual([expect.objectContaining({ issuer: ISS, sub: "lms-user-42" })]);
   expect(user.memberships.map((m) => m.role)).toEqual(["STUDENT"]);
+  expect(user.ltiContexts).toEqual([expect.objectContaining({ sub: "lms-user-42" })]);
 
   // The same state cannot be used twice (a replayed launch).
-  const replay = await t.agent().post("/lti/launch").type("form").send({ id_token: await idToken(nonce), state });
+  const replay = await launch(t.agent(), l, await idToken(l.nonce));
   expect(replay.status).toBe(401);
   expect(replay.text).toContain("expired or was already used");
 
   // The next launch finds the same account; the LMS's role wins (now a teaching assistant → grader).
   const again = t.agent();
   const l2 = await login(again);
-  expect((await again.post("/lti/launch").type("form").send({ id_token: await idToken(l2.nonce, { [`${C}roles`]: [TA], name: "Lena L. Learner" }), state: l2.state })).status).toBe(303);
+  expect((await launch(again, l2, await idToken(l2.nonce, { [`${C}roles`]: [TA, INSTRUCTOR], name: "Lena L. Learner" }))).status).toBe(303);
   const after = await t.db.user.findUniqueOrThrow({ where: { id: user.id }, include: { memberships: true } });
   expect(after.name).toBe("Lena L. Learner");
   expect(after.memberships.map((m) => m.role)).toEqual(["GRADER"]);
@@ -161,48 +198,163 @@ test("a learner's launch creates the account, signs it in, makes it a student of
 
 test("two launches racing on one state: exactly one signs in, the other is refused", async () => {
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
-  const token = await idToken(nonce, { sub: "lms-racer", email: "racer@example.edu", name: "Rae Racer" });
-  const results = await Promise.all(Array.from({ length: 4 }, () => t.agent().post("/lti/launch").type("form").send({ id_token: token, state })));
+  const l = await login(agent);
+  const token = await idToken(l.nonce, { sub: "lms-racer", email: "racer@example.edu", name: "Rae Racer" });
+  const results = await Promise.all(Array.from({ length: 4 }, () => launch(t.agent(), l, token)));
   expect(results.map((r) => r.status).sort()).toEqual([303, 401, 401, 401]);
   expect(await t.db.ltiIdentity.count({ where: { sub: "lms-racer" } })).toBe(1);
   expect(await t.db.user.count({ where: { email: "racer@example.edu" } })).toBe(1);
 });
 
-test("course roles come from the context's membership roles only (an institution's instructor who is a learner here is a student)", () => {
+test("an id_token posted from a browser that did not begin the login signs nobody in (login CSRF)", async () => {
+  // The attacker begins a login in their own browser and gets a valid token for their own LMS account…
+  const attacker = await login(t.agent());
+  const token = await idToken(attacker.nonce, { sub: "lms-attacker", email: "mallory@example.edu", name: "Mallory" });
+  // …and makes the victim's browser post it: the victim's browser has no cookie for that login.
+  const victim = t.agent();
+  const res = await victim.post("/lti/launch").type("form").send({ id_token: token, state: attacker.state });
+  expect(res.status).toBe(401);
+  expect(res.text).toContain("did not start in this browser");
+  expect((await victim.get("/courses/cnn")).status).not.toBe(200);
+  // Another login's cookie does not do either.
+  const other = await login(victim);
+  expect((await victim.post("/lti/launch").set("Cookie", other.cookie).type("form").send({ id_token: token, state: attacker.state })).status).toBe(401);
+  expect(await t.db.ltiIdentity.count({ where: { sub: "lms-attacker" } })).toBe(0);
+});
+
+test("course roles come from context roles only, long or short; sub-roles count as their principal; institution roles and LTI 1.1 URNs are not course roles", () => {
   expect(roleFromLti([LEARNER, "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBe("STUDENT");
   expect(roleFromLti([TA, INSTRUCTOR])).toBe("GRADER");
+  expect(roleFromLti([TA])).toBe("GRADER");
   expect(roleFromLti(["Instructor"])).toBe("INSTRUCTOR");
+  expect(roleFromLti(["Learner"])).toBe("STUDENT");
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator"])).toBe("INSTRUCTOR");
+  // A learner's sub-role is a learner, whatever it is called.
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#Instructor"])).toBe("STUDENT");
+  // Not course roles at all.
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBeNull();
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"])).toBeNull();
+  expect(roleFromLti(["urn:lti:instrole:ims/lis/Instructor", "urn:lti:sysrole:ims/lis/Administrator"])).toBeNull();
+  expect(roleFromLti(["http://example.com/roles#Instructor", "Teacher"])).toBeNull();
   expect(roleFromLti("Learner")).toBeNull();
 });
 
-test("an instructor whose email has an account is linked to it; an off-site target opens the course page", async () => {
+test("an LMS user whose email has an account here is not linked by email: they link it with its password, or get a separate account", async () => {
+  // A learner's launch carrying the grader's email (any LMS user may set any email).
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
-  const token = await idToken(nonce, { sub: "lms-instructor-7", email: "instructor@example.edu", name: "Irene Instructor", [`${C}roles`]: [INSTRUCTOR], [`${C}target_link_uri`]: "https://evil.example/phish" });
-  const res = await agent.post("/lti/launch").type("form").send({ id_token: token, state });
-  expect(res.headers.location).toBe("/courses/cnn");
-  const irene = await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" }, include: { ltiIdentities: true } });
-  expect(irene.passwordHash).not.toBeNull(); // her password still works
-  expect(irene.ltiIdentities.map((l) => l.sub)).toEqual(["lms-instructor-7"]);
-  expect((await agent.get("/courses/cnn/dashboard")).status).toBe(200);
+  const l = await login(agent);
+  const res = await launch(agent, l, await idToken(l.nonce, { sub: "lms-impostor", email: "grader@example.edu", name: "Not Gus" }));
+  expect(res.headers.location).toBe("/lti/link");
+  expect((await agent.get("/courses/cnn")).status).not.toBe(200); // nobody signed in yet
+  const wrong = await choose(agent, "link", "guess");
+  expect(wrong.status).toBe(401);
+  expect($(wrong.text)(".error-text").text()).toContain("not the password of this account");
+  const separate = await choose(agent, "new");
+  expect(separate.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+  const gus = await t.db.user.findUniqueOrThrow({ where: { email: "grader@example.edu" }, include: { ltiIdentities: true, memberships: true } });
+  expect(gus.ltiIdentities).toEqual([]);
+  expect(gus.name).toBe("Gus Grader");
+  expect(gus.memberships.map((m) => m.role)).toEqual(["GRADER"]);
+  const impostor = await t.db.ltiIdentity.findUniqueOrThrow({ where: { issuer_sub: { issuer: ISS, sub: "lms-impostor" } }, include: { user: { include: { memberships: true } } } });
+  expect(impostor.user.email).toMatch(/@lti\.invalid$/);
+  expect(impostor.user.memberships.map((m) => m.role)).toEqual(["STUDENT"]);
+
+  // The real instructor proves her account with its password; an off-site target opens the course page.
+  const irene = t.agent();
+  const l2 = await login(irene);
+  const r2 = await launch(irene, l2, await idToken(l2.nonce, { sub: "lms-instructor-7", email: "instructor@example.edu", name: "Irene Instructor", [`${C}roles`]: [INSTRUCTOR], [`${C}target_link_uri`]: "https://evil.example/phish" }));
+  expect(r2.headers.location).toBe("/lti/link");
+  expect((await choose(irene, "link", DEMO_PASSWORDS.instructor)).headers.location).toBe("/courses/cnn");
+  const account = await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" }, include: { ltiIdentities: true } });
+  expect(account.passwordHash).not.toBeNull(); // her password still works
+  expect(account.ltiIdentities.map((x) => x.sub)).toEqual(["lms-instructor-7"]);
+  expect((await irene.get("/courses/cnn/dashboard")).status).toBe(200);
+  // Next time the LMS signs her straight in.
+  const l3 = await login(irene);
+  expect((await launch(irene, l3, await idToken(l3.nonce, { sub: "lms-instructor-7", email: "instructor@example.edu", [`${C}roles`]: [INSTRUCTOR] }))).headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+});
+
+test("a platform registered with trustEmail links a first launch to a student's account by email, but never a staff account", async () => {
+  const loginAt = async (agent: Agent) => login(agent, { iss: TRUSTING });
+  const ben = t.agent();
+  const l = await loginAt(ben);
+  const res = await launch(ben, l, await idToken(l.nonce, { sub: "trust-ben", email: "ben@example.edu", name: "Ben Okafor" }, { iss: TRUSTING }));
+  expect(res.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+  expect((await t.db.ltiIdentity.findUniqueOrThrow({ where: { issuer_sub: { issuer: TRUSTING, sub: "trust-ben" } }, include: { user: true } })).user.email).toBe("ben@example.edu");
+  // The grader's email from the same trusted platform: not linked, the person chooses.
+  const gus = t.agent();
+  const l2 = await loginAt(gus);
+  expect((await launch(gus, l2, await idToken(l2.nonce, { sub: "trust-gus", email: "grader@example.edu" }, { iss: TRUSTING }))).headers.location).toBe("/lti/link");
+  expect(await t.db.ltiIdentity.count({ where: { sub: "trust-gus" } })).toBe(0);
+});
+
+test("an LMS course opens nothing until an instructor of the course here, or an administrator, connects it", async () => {
+  const ctx3 = { [`${C}context`]: { id: "ctx-3", title: "ML 502 (spring)" }, [`${C}custom`]: { course: "cnn" } };
+  // A learner of the unconnected LMS course: refused, and no account is made.
+  const learner = t.agent();
+  const l = await login(learner);
+  const refused = await launch(learner, l, await idToken(l.nonce, { sub: "lms-early", email: "early@example.edu", ...ctx3 }));
+  expect(refused.status).toBe(403);
+  expect($(refused.text)(".error-message").text()).toContain(`"ML 502 (spring)" is not connected to a course on this site yet`);
+  expect(await t.db.user.count({ where: { email: "early@example.edu" } })).toBe(0);
+
+  // Its LMS instructor, new here: signed in, and sent to the connect page, which cannot connect for them.
+  const lmsInstructor = t.agent();
+  const l2 = await login(lmsInstructor);
+  const r2 = await launch(lmsInstructor, l2, await idToken(l2.nonce, { sub: "lms-prof", email: "prof@example.edu", name: "Pat Prof", [`${C}roles`]: [INSTRUCTOR], ...ctx3 }));
+  expect(r2.headers.location).toMatch(/^\/lti\/contexts\/[\w-]+$/);
+  const connectUrl = r2.headers.location!;
+  const page = $((await lmsInstructor.get(connectUrl)).text);
+  expect(page("h1").text()).toBe("Connect an LMS course");
+  expect(page("main").text()).toContain("ML 502 (spring)");
+  expect(page("main").text()).toContain("You are not an instructor of a course on this site");
+  expect(page("form select").length).toBe(0);
+  const pat = await t.db.user.findUniqueOrThrow({ where: { email: "prof@example.edu" }, include: { memberships: true } });
+  expect(pat.memberships).toEqual([]); // the LMS's "Instructor" gave no role here
+  // Posting the form anyway is refused.
+  const forged = await lmsInstructor.post(connectUrl).type("form").send({ _csrf: csrfOf(page), course: "cnn" });
+  expect(forged.status).toBe(403);
+  // A student here cannot either.
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  const alicePage = $((await alice.get(connectUrl)).text);
+  expect((await alice.post(connectUrl).type("form").send({ _csrf: csrfOf(alicePage), course: "cnn" })).status).toBe(403);
+  expect((await t.db.ltiContext.findFirstOrThrow({ where: { contextId: "ctx-3" } })).courseId).toBeNull();
+
+  // The course's instructor here connects it (the platform's suggestion preselected).
+  const irene = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const ipage = $((await irene.get(connectUrl)).text);
+  expect(ipage("select[name=course] option").map((_i, o) => ipage(o).attr("value")).get()).toEqual(["cnn"]);
+  const done = await irene.post(connectUrl).type("form").send({ _csrf: csrfOf(ipage), course: "cnn" });
+  expect(done.headers.location).toBe("/courses/cnn");
+  expect(await t.db.ltiContext.findFirstOrThrow({ where: { contextId: "ctx-3" } })).toMatchObject({ approvedById: (await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" } })).id });
+
+  // Now the learner gets in as a student, and the LMS instructor as an instructor.
+  const l3 = await login(learner);
+  expect((await launch(learner, l3, await idToken(l3.nonce, { sub: "lms-early", email: "early@example.edu", ...ctx3 }))).status).toBe(303);
+  const l4 = await login(lmsInstructor);
+  expect((await launch(lmsInstructor, l4, await idToken(l4.nonce, { sub: "lms-prof", email: "prof@example.edu", [`${C}roles`]: [INSTRUCTOR], ...ctx3 }))).headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+  expect((await t.db.user.findUniqueOrThrow({ where: { email: "prof@example.edu" }, include: { memberships: true } })).memberships.map((m) => m.role)).toEqual(["INSTRUCTOR"]);
 });
 
 test.each([
   ["signed with another key", async (nonce: string) => idToken(nonce, {}, { key: otherKey }), 401, "not signed by the platform's keys"],
   ["meant for another tool", async (nonce: string) => idToken(nonce, {}, { aud: "someone-else" }), 401, `"aud" does not match`],
+  ["authorised for another tool (azp)", async (nonce: string) => idToken(nonce, { azp: "someone-else" }), 401, "meant for another tool"],
   ["expired", async (nonce: string) => idToken(nonce, {}, { expMinutes: -10 }), 401, "has expired"],
+  ["without an issue time (iat)", async (nonce: string) => idToken(nonce, {}, { iat: null }), 401, `has no "iat"`],
+  ["issued long ago though not expired", async (nonce: string) => idToken(nonce, {}, { iat: seconds(now) - 3600, expMinutes: 60 }), 401, "issued too long ago"],
   ["with another login's nonce", async () => idToken("not-the-nonce"), 401, "does not belong to the login"],
   ["from an unregistered deployment", async (nonce: string) => idToken(nonce, { [`${C}deployment_id`]: "deploy-9" }), 403, `"deploy-9"`],
   ["without a role that has access", async (nonce: string) => idToken(nonce, { [`${C}roles`]: ["http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"] }), 403, "has no access"],
-  ["for a course that does not exist", async (nonce: string) => idToken(nonce, { [`${C}custom`]: { course: "nope" } }), 404, `"nope"`],
-  ["not naming a course", async (nonce: string) => idToken(nonce, { [`${C}custom`]: {} }), 400, "course=<course id>"],
+  ["with only an institution role", async (nonce: string) => idToken(nonce, { [`${C}roles`]: ["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"] }), 403, "has no access"],
+  ["from outside an LMS course (no context)", async (nonce: string) => idToken(nonce, { [`${C}context`]: undefined }), 400, "has no context"],
+  ["without a resource link id", async (nonce: string) => idToken(nonce, { [`${C}resource_link`]: {} }), 400, "resource_link.id"],
+  ["as an LMS instructor without a context, with a sub-role that is not Instructor", async (nonce: string) => idToken(nonce, { [`${C}context`]: undefined, [`${C}roles`]: ["http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#Instructor"] }), 400, "has no context"],
   ["not LTI 1.3", async (nonce: string) => idToken(nonce, { [`${C}version`]: "1.1" }), 401, "not LTI 1.3"],
 ])("a launch %s is refused with a message, and nobody is signed in", async (_name, make, status, message) => {
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
-  const res = await agent.post("/lti/launch").type("form").send({ id_token: await make(nonce), state });
+  const l = await login(agent);
+  const res = await launch(agent, l, await make(l.nonce));
   expect(res.status).toBe(status);
   expect($(res.text)(".error-message").text()).toContain(message);
   expect((await agent.get("/courses/cnn")).status).not.toBe(200);
@@ -211,11 +363,11 @@ test.each([
 test("garbage and missing fields get a 400; a site administrator's email is never linked", async () => {
   expect((await t.agent().post("/lti/launch").type("form").send({ state: "x" })).status).toBe(400);
   const agent = t.agent();
-  const { state } = await login(agent);
-  expect((await agent.post("/lti/launch").type("form").send({ id_token: "not.a.jwt", state })).status).toBe(401);
-  await t.db.user.create({ data: { email: "root@example.edu", name: "Root", isAdmin: true } });
   const l = await login(agent);
-  const res = await agent.post("/lti/launch").type("form").send({ id_token: await idToken(l.nonce, { sub: "lms-root", email: "root@example.edu" }), state: l.state });
+  expect((await launch(agent, l, "not.a.jwt")).status).toBe(401);
+  await t.db.user.create({ data: { email: "root@example.edu", name: "Root", isAdmin: true } });
+  const l2 = await login(agent);
+  const res = await launch(agent, l2, await idToken(l2.nonce, { sub: "lms-root", email: "root@example.edu" }));
   expect(res.status).toBe(403);
   expect(await t.db.ltiIdentity.count({ where: { sub: "lms-root" } })).toBe(0);
 });
@@ -226,7 +378,7 @@ test("the platforms file is checked: each problem at its line", () => {
   expect(() => loadLtiPlatforms(file)).toThrow(/bad\.yaml:5: platforms\.0\.deployments: list at least one deployment id[\s\S]*bad\.yaml:6: .*https:\/\/[\s\S]*bad\.yaml:8: .*Unknown field "colour"/);
 });
 
-test("the registration page lists the URLs to give the LMS; without registered platforms, LTI says it is off", async () => {
+test("the registration page lists the URLs to give the LMS; without registered platforms, or without PUBLIC_URL, LTI says it is off", async () => {
   const page = $((await t.agent().get("/lti")).text);
   expect(page("dl.facts").text()).toContain("https://tool.example.org/lti/login");
   expect(page("dl.facts").text()).toContain("https://tool.example.org/lti/launch");
@@ -238,6 +390,16 @@ test("the registration page lists the URLs to give the LMS; without registered p
   } finally {
     await off.close();
   }
+  // Registered platforms but no PUBLIC_URL: the redirect_uri would come from the Host header, so no launches.
+  const noOrigin = await startTestApp({ LTI_PLATFORMS_FILE: platformFile });
+  try {
+    const res = await noOrigin.agent().get("/lti/login").set("Host", "evil.example").query({ iss: ISS, login_hint: "x" });
+    expect(res.status).toBe(404);
+    expect($(res.text)(".error-message").text()).toContain("PUBLIC_URL");
+    expect(await noOrigin.db.ltiLaunchState.count()).toBe(0);
+  } finally {
+    await noOrigin.close();
+  }
 });
 
 test("quiz grades go to the LMS gradebook column of the link the quiz was opened from (AGS), once per change, retried on failure", async () => {
@@ -247,10 +409,10 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
 
   // A learner opens the quiz from an LMS link that has a gradebook column.
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
+  const l = await login(agent);
   const ags = { scope: ["https://purl.imsglobal.org/spec/lti-ags/scope/score"], lineitem: `${base}/lineitems/7` };
-  const token = await idToken(nonce, { sub: "lms-grade-1", email: "gina@example.edu", name: "Gina Grade", [`${C}resource_link`]: { id: "quiz-link" }, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags });
-  const launched = await agent.post("/lti/launch").type("form").send({ id_token: token, state });
+  const token = await idToken(l.nonce, { sub: "lms-grade-1", email: "gina@example.edu", name: "Gina Grade", [`${C}resource_link`]: { id: "quiz-link" }, "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags });
+  const launched = await launch(agent, l, token);
   expect(launched.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
   const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "quiz-link" } });
   expect(item.lineitem).toBe(`${base}/lineitems/7`);
@@ -294,18 +456,50 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   expect(lms.tokens).toHaveLength(1); // the access token was reused
 });
 
+test("a grade goes only to columns of the LMS course the student was launched from; a platform's permanent refusal stops the retries with its reason", async () => {
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+  const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "quiz-link" } });
+  expect(item.contextId).toBe((await t.db.ltiContext.findFirstOrThrow({ where: { issuer: ISS, contextId: "ctx-1" } })).id);
+  // Otto studies the same course here but was launched from another LMS course (another section, same issuer).
+  const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
+  await t.db.ltiContext.create({ data: { issuer: ISS, clientId: CLIENT, deploymentId: DEPLOYMENT, contextId: "ctx-2", title: "ML 501 section B", courseId: cnn.id, approvedAt: now } });
+  const agent = t.agent();
+  const l = await login(agent);
+  expect((await launch(agent, l, await idToken(l.nonce, { sub: "lms-otto", email: "otto@example.edu", name: "Otto", [`${C}context`]: { id: "ctx-2" } }))).status).toBe(303);
+  const otto = await t.db.user.findUniqueOrThrow({ where: { email: "otto@example.edu" } });
+  await t.db.$transaction((tx) => queueQuizScore(tx, quiz.id, otto.id, 80, now));
+  expect(await t.db.ltiScoreSync.count({ where: { userId: otto.id } })).toBe(0); // not to section A's column
+
+  // Section A's column refuses Gina's score for good (the line item was deleted in the LMS): tried once, not again.
+  const gina = await t.db.user.findUniqueOrThrow({ where: { email: "gina@example.edu" } });
+  await t.db.$transaction((tx) => queueQuizScore(tx, quiz.id, gina.id, 75, now));
+  lms.scoreStatus = 404;
+  const sync = gradeSync(() => now);
+  const posted = lms.scores.length;
+  expect(await sync.sendDue()).toEqual({ sent: 0, failed: 1 });
+  const row = await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } });
+  expect(row.tries).toBe(MAX_TRIES);
+  expect(row.lastError).toContain("HTTP 404");
+  expect(row.lastError).toContain("not retried");
+  now = new Date(now.getTime() + 24 * 3600_000);
+  expect(await gradeSync(() => now).sendDue()).toEqual({ sent: 0, failed: 0 });
+  expect(lms.scores.length).toBe(posted + 1);
+  lms.scoreStatus = 200;
+});
+
 test("case-study points go to the case study's LMS column once private scores are out, and again whenever they change", async () => {
   lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
   lms.scoreStatus = 200;
   // Alice (team Stop Signs) opens the case study from an LMS link with a gradebook column.
   const agent = t.agent();
-  const { state, nonce } = await login(agent);
-  const token = await idToken(nonce, {
+  const l = await login(agent);
+  const token = await idToken(l.nonce, {
     sub: "lms-alice", email: "alice@example.edu", name: "Alice Nguyen", [`${C}resource_link`]: { id: "case-link" },
     [`${C}target_link_uri`]: "https://tool.example.org/courses/cnn/case-studies/cnn",
     "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": { scope: ["https://purl.imsglobal.org/spec/lti-ags/scope/score"], lineitem: `${base}/lineitems/7` },
   });
-  expect((await agent.post("/lti/launch").type("form").send({ id_token: token, state })).headers.location).toBe("/courses/cnn/case-studies/cnn");
+  expect((await launch(agent, l, token)).headers.location).toBe("/lti/link"); // her account exists: she links it with its password
+  expect((await choose(agent, "link", DEMO_PASSWORDS.student)).headers.location).toBe("/courses/cnn/case-studies/cnn");
   const cs = await t.db.caseStudy.findFirstOrThrow({});
   const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "case-link" } });
   expect(item).toMatchObject({ caseStudyId: cs.id, quizId: null });
