@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { $, csrfFrom, signIn, TEST_NOW } from "../helpers/app.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
+import { freePort } from "../helpers/test-database.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SESSION_SECRET = "setup-test-secret-setup-test-secret-1234";
@@ -305,3 +306,39 @@ describe("the commands, on a fresh database", () => {
     expect(await t.db.course.count()).toBe(1);
   });
 });
+
+test("a production server with no administrator logs the set-up token and keeps it in DATA_DIR/setup-token (owner-only); no demo", async () => {
+  const t = await createTestDb();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-setup-server-"));
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", SESSION_SECRET, DATABASE_URL: t.url, DATA_DIR: dataDir, PORT: String(port), PREPARE_CASE_DATA: "false", RUN_WORKER: "false", LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (out += c));
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('"msg":"listening"')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const file = path.join(dataDir, "setup-token");
+    const token = fs.readFileSync(file, "utf8").trim();
+    expect(token).toMatch(/^[\w-]{32}$/);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(out).toContain(`enter the set-up token ${token}`);
+    expect(out).not.toContain("Demo sign-ins");
+    expect(await t.db.course.count()).toBe(0);
+    const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    expect([home.status, home.headers.get("location")]).toEqual([303, "/setup"]);
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+    await t.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 180_000);
