@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ModelRefused } from "./errors.js";
-import type { ChildMessage, InferenceJob } from "./inference.child.js";
+import type { ChildMessage, InferenceJob, JobTimings } from "./inference.child.js";
 import type { ModelSummary } from "./models.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +26,8 @@ export interface InferenceResult {
   predictions: Int32Array;
   confidence: Float32Array;
   seconds: number;
+  /** Where the time went: the child's steps, and the wait for the child (a spare's is near 0). */
+  timings: JobTimings & { childStartSeconds: number };
 }
 
 function rssMb(pid: number): number | null {
@@ -94,6 +96,8 @@ process.once("exit", stopSpare);
 
 export function runInference(job: InferenceJob, budget: Budget = DEFAULT_BUDGET, onProgress?: (done: number, total: number) => void): Promise<InferenceResult> {
   return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let childStartSeconds = 0;
     const child = takeChild(budget.memoryMb);
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -124,6 +128,7 @@ export function runInference(job: InferenceJob, budget: Budget = DEFAULT_BUDGET,
     }, 100);
     child.on("message", (m: ChildMessage) => {
       if (m.type === "model") {
+        childStartSeconds = (performance.now() - started) / 1000;
         summary = m.summary;
         engine = m.engine;
       } else if (m.type === "progress") {
@@ -131,7 +136,7 @@ export function runInference(job: InferenceJob, budget: Budget = DEFAULT_BUDGET,
         onProgress?.(m.done, m.total);
       } else if (m.type === "refused") finish(new ModelRefused(m.message, m.code));
       else if (m.type === "failed") finish(new Error(`Inference failed: ${m.message}`));
-      else if (m.type === "done") finish(null, { summary: summary!, engine, predictions: m.predictions, confidence: m.confidence, seconds: m.seconds });
+      else if (m.type === "done") finish(null, { summary: summary!, engine, predictions: m.predictions, confidence: m.confidence, seconds: m.seconds, timings: { ...m.timings, childStartSeconds: Math.max(0, childStartSeconds - m.timings.modelSeconds) } });
     });
     child.on("error", (e) => finish(e));
     child.on("exit", (code, signal) => {
