@@ -5,12 +5,12 @@ import * as tf from "@tensorflow/tfjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import onnxProto from "onnx-proto";
 import { readZip, type ZipLimits } from "./archive.js";
 import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
 import { ModelRefused } from "./errors.js";
-import type { InputSpec } from "./images.js";
+import type { InputSpec, Layout } from "./images.js";
 import { HDF5_MAGIC, tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
+import { accountOnnx } from "./onnx/accounting.js";
 import type { Translated, TranslatedLayer } from "./onnx/keras-onnx.js";
 
 export type ModelFormat = "keras" | "keras-h5" | "tfjs-layers" | "tfjs-graph" | "onnx";
@@ -30,10 +30,13 @@ export interface ModelSummary {
 
 export interface LoadedModel {
   summary: ModelSummary;
-  input: InputSpec & { layout: "NHWC" | "NCHW" };
+  input: InputSpec & { layout: Layout };
   engine: string;
-  /** Class probabilities (or scores) for a batch, row-major [n, classes]. */
-  predict(batch: tf.Tensor4D): Promise<Float32Array>;
+  /**
+   * Class probabilities (or scores) for a batch, row-major [n, classes]: an NHWC tensor, or
+   * the images as float32 values already in the model's size and layout (input.layout).
+   */
+  predict(batch: tf.Tensor4D | Float32Array): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -42,8 +45,6 @@ export interface ModelLimits {
   maxFlopsPerImage: number;
   zip: ZipLimits;
 }
-
-const { onnx } = onnxProto;
 
 const FORMAT_LABEL: Record<ModelFormat, string> = {
   keras: "Keras 3 (.keras)",
@@ -77,7 +78,7 @@ function prod(xs: (number | null)[]): number {
 
 // #region checks
 
-function inputSpec(shape: (number | null)[], layout: "NHWC" | "NCHW"): InputSpec & { layout: "NHWC" | "NCHW" } {
+function inputSpec(shape: (number | null)[], layout: Layout): InputSpec & { layout: Layout } {
   const dims = shape.map((d) => (typeof d === "number" && d > 0 ? d : null));
   const [h, w, c] = layout === "NHWC" ? [dims[1], dims[2], dims[3]] : [dims[2], dims[3], dims[1]];
   const shown = `[${shape.map((d) => (typeof d === "number" && d > 0 ? d : "None")).join(", ")}]`;
@@ -158,7 +159,9 @@ async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | nu
     return {
       summary, engine, input,
       async predict(batch) {
-        const out = (await model.executeAsync(batch)) as tf.Tensor | tf.Tensor[];
+        const x = batch instanceof Float32Array ? tf.tensor4d(batch, [batch.length / (input.height * input.width * input.channels), input.height, input.width, input.channels]) : batch;
+        const out = (await model.executeAsync(x)) as tf.Tensor | tf.Tensor[];
+        if (x !== batch) x.dispose();
         const t = Array.isArray(out) ? out[0]! : out;
         const data = (await t.data()) as Float32Array;
         tf.dispose(out);
@@ -193,22 +196,30 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
   const input = inputSpec(raw, layout);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
-  const run = async (batch: tf.Tensor4D) => {
-    const x = layout === "NCHW" ? tf.transpose(batch, [0, 3, 1, 2]) : batch;
-    const data = (await x.data()) as Float32Array;
-    if (x !== batch) x.dispose();
-    const result = await session.run({ [inputName]: new ort.Tensor("float32", data, x.shape) });
+  const perImage = input.height * input.width * input.channels;
+  const dims = (n: number) => (layout === "NCHW" ? [n, input.channels, input.height, input.width] : [n, input.height, input.width, input.channels]);
+  const run = async (batch: tf.Tensor4D | Float32Array) => {
+    let data: Float32Array;
+    if (batch instanceof Float32Array) data = batch;
+    else {
+      const x = layout === "NCHW" ? tf.transpose(batch, [0, 3, 1, 2]) : batch;
+      data = (await x.data()) as Float32Array;
+      if (x !== batch) x.dispose();
+    }
+    const result = await session.run({ [inputName]: new ort.Tensor("float32", data, dims(data.length / perImage)) });
     const out = result[outputName]!;
     return { data: out.data as Float32Array, dims: out.dims as number[] };
   };
   let outputClasses = translated?.outputClasses;
   if (outputClasses === undefined) {
-    const probe = await run(tf.zeros([1, input.height, input.width, input.channels]) as tf.Tensor4D);
+    const probe = await run(new Float32Array(perImage));
     outputClasses = probe.dims[probe.dims.length - 1] ?? 0;
   }
+  // An ONNX upload's parameters and FLOPs, counted from its graph (refused when it cannot be sized).
+  const account = translated ?? accountOnnx(bytes);
   const summary: ModelSummary = {
     format, formatLabel: FORMAT_LABEL[format], inputShape: raw, outputClasses,
-    params: translated ? translated.params : onnxParams(bytes), flopsPerImage: translated?.flopsPerImage ?? null, layers: translated?.layers ?? null,
+    params: account.params, flopsPerImage: account.flopsPerImage, layers: translated?.layers ?? null,
   };
   return {
     summary, input, engine: `ONNX Runtime ${ort.env.versions?.common ?? ""} (CPU, ${threads} threads)`.replace("  ", " "),
@@ -219,21 +230,6 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
 
 function fromOnnx(t: Translated, format: ModelFormat): Promise<LoadedModel> {
   return onnxSession(t.onnx, format, t);
-}
-
-const FLOAT_TYPES = new Set([onnx.TensorProto.DataType.FLOAT, onnx.TensorProto.DataType.DOUBLE, onnx.TensorProto.DataType.FLOAT16, onnx.TensorProto.DataType.BFLOAT16]);
-
-/** An ONNX upload's parameters: the elements of its float initializers and Constant nodes (its weights). */
-function onnxParams(bytes: Uint8Array): number | null {
-  try {
-    const graph = onnx.ModelProto.decode(bytes).graph;
-    const constants = (graph?.node ?? []).filter((n) => n.opType === "Constant").flatMap((n) => (n.attribute ?? []).flatMap((a) => (a.t ? [a.t] : [])));
-    return [...(graph?.initializer ?? []), ...constants]
-      .filter((t) => FLOAT_TYPES.has(t.dataType ?? 0))
-      .reduce((a, t) => a + (t.dims ?? []).reduce<number>((n, d) => n * Number(d), 1), 0);
-  } catch {
-    return null;
-  }
 }
 
 /** Loads any supported model file or folder. Throws ModelRefused for anything it cannot grade. */

@@ -1,0 +1,90 @@
+// Honest accounting: an ONNX upload's parameters and FLOPs are counted from its graph, so
+// the course's limits apply to it as to a Keras model; Conv2DTranspose's FLOPs count in
+// Keras models. Every expected count is worked out by hand in the test.
+import fs from "node:fs";
+import path from "node:path";
+import { ModelRefused } from "../../src/grading/errors.js";
+import { accountOnnx } from "../../src/grading/onnx/accounting.js";
+import { f, i, ints, OnnxGraph } from "../../src/grading/onnx/graph.js";
+import { KerasToOnnx, type LayerConfig } from "../../src/grading/onnx/keras-onnx.js";
+import { inspectModel } from "../../src/grading/score.js";
+import { stopSpare } from "../../src/grading/runner.js";
+import { tempDir } from "../helpers/grading.js";
+
+const t = tempDir("accounting-");
+afterAll(() => {
+  stopSpare();
+  t.remove();
+});
+
+const filled = (n: number, v = 0.01) => new Float32Array(n).fill(v);
+
+/**
+ * A small CNN as PyTorch exports one (channels first, input [batch, 3, 8, 8]):
+ * Conv 3→4 3×3 pad 1 (bias) → Relu → MaxPool 2×2/2 → ConvTranspose 4→2 2×2/2 (no bias)
+ * → flatten through Shape/Gather/Concat/Reshape → Gemm 128→10 (bias) → Softmax.
+ */
+function tinyCnn(extra?: (g: OnnxGraph, x: string) => string): Uint8Array {
+  const g = new OnnxGraph();
+  g.name("input");
+  let x = g.op("Conv", ["input", g.floats("conv.w", filled(4 * 3 * 3 * 3), [4, 3, 3, 3]), g.floats("conv.b", filled(4), [4])], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
+  x = g.op("Relu", [x]);
+  x = g.op("MaxPool", [x], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+  x = g.op("ConvTranspose", [x, g.floats("up.w", filled(4 * 2 * 2 * 2), [4, 2, 2, 2])], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
+  if (extra) x = extra(g, x);
+  const batch = g.op("Gather", [g.op("Shape", [x]), g.int64s("zero", [0])], { axis: i(0) }); // [batch]
+  const shape = g.op("Concat", [batch, g.int64s("rest", [-1])], { axis: i(0) }); // [batch, -1]
+  x = g.op("Reshape", [x, shape]);
+  x = g.op("Gemm", [x, g.floats("fc.w", filled(128 * 10), [128, 10]), g.floats("fc.b", filled(10), [10])], { alpha: f(1), beta: f(1) });
+  const out = g.op("Softmax", [x], { axis: i(1) });
+  return g.encode({ input: "input", inputDims: [3, 8, 8], output: out, outputDims: [10] });
+}
+
+// Parameters: conv 4·3·3·3 + 4 = 112, up 4·2·2·2 = 32, fc 128·10 + 10 = 1,290 (the int64 shape constants are not weights).
+const PARAMS = 112 + 32 + 1290;
+// FLOPs (2 per multiply-add; pooling one per window read):
+//   Conv: 8×8 outputs × 4 filters × (3·3·3) multiply-adds × 2 = 13,824
+//   MaxPool: 4×4 outputs × 4 channels × 2·2 reads = 256
+//   ConvTranspose: 4×4 inputs × 4 in-channels × 2 out-channels × 2·2 kernel × 2 = 1,024 (output [2, 8, 8], flattened: 128)
+//   Gemm: 128 × 10 × 2 = 2,560
+const FLOPS = 13_824 + 256 + 1_024 + 2_560;
+
+test("an ONNX graph's parameters and FLOPs per image, counted through Conv, pooling, ConvTranspose, an exporter's flatten and Gemm", () => {
+  expect(accountOnnx(tinyCnn())).toEqual({ params: PARAMS, flopsPerImage: FLOPS });
+});
+
+test("an operator the counter cannot size is refused, naming the node and its op", () => {
+  const model = tinyCnn((g, x) => g.op("Mul", [x, g.op("NonZero", [x], {}, "mystery")]));
+  expect(() => accountOnnx(model)).toThrow(ModelRefused);
+  expect(() => accountOnnx(model)).toThrow(/node "mystery" \(NonZero\) is an operator the grader cannot size/);
+});
+
+test("the limits apply to ONNX uploads: inspected at upload with the counted FLOPs and parameters, refused when over", async () => {
+  const file = path.join(t.dir, "tiny.onnx");
+  fs.writeFileSync(file, tinyCnn());
+  const summary = await inspectModel({ model: file, numClasses: 10, limits: { maxFlopsPerImage: FLOPS, maxParams: PARAMS } });
+  expect(summary).toMatchObject({ format: "onnx", params: PARAMS, flopsPerImage: FLOPS, outputClasses: 10 });
+  await expect(inspectModel({ model: file, numClasses: 10, limits: { maxFlopsPerImage: FLOPS - 1 } })).rejects.toMatchObject({ code: "too_much_compute" });
+  await expect(inspectModel({ model: file, numClasses: 10, limits: { maxParams: PARAMS - 1 } })).rejects.toMatchObject({ code: "too_many_params" });
+}, 60_000);
+
+test("Keras Conv2DTranspose counts its FLOPs", () => {
+  // Input 2×2×3, Conv2DTranspose(filters 2, kernel 3, strides 2, same) → 4×4×2: each of the 2·2 input
+  // pixels' 3 channels scatters a 3×3×2 kernel: 2·2 · 3 · 3·3·2 multiply-adds = 216, × 2 = 432 FLOPs.
+  // Parameters: kernel 3·3·2·3 = 54 + bias 2 = 56.
+  const model: LayerConfig = {
+    class_name: "Sequential",
+    config: {
+      name: "s",
+      layers: [
+        { class_name: "InputLayer", config: { name: "in", batch_shape: [null, 2, 2, 3] } },
+        { class_name: "Conv2DTranspose", config: { name: "up", filters: 2, kernel_size: [3, 3], strides: [2, 2], padding: "same", data_format: "channels_last", dilation_rate: [1, 1], activation: "linear", use_bias: true } },
+        { class_name: "Flatten", config: { name: "flat" } },
+      ],
+    },
+  };
+  const weights = [{ data: filled(54), shape: [3, 3, 2, 3] }, { data: filled(2), shape: [2] }];
+  const translated = KerasToOnnx.translate(model, { id: "/", weights: (l) => (l.name === "up" ? weights : null), enter: () => { throw new Error("no nested models"); } });
+  expect(translated.layers.find((l) => l.name === "up")).toMatchObject({ className: "Conv2DTranspose", outputShape: "(None, 4, 4, 2)", params: 56, flops: 432 });
+  expect(translated.flopsPerImage).toBe(432);
+});
