@@ -514,6 +514,73 @@ export class KerasToOnnx {
         const y = this.g.op("Resize", [this.nchw(x).v, "", this.floatConst(`${full}/scales`, [1, 1, sh, sw])], attrs, full);
         return summary({ v: y, shape: [h * sh, wd * sw, ch], nchw: true }, 0);
       }
+      case "Resizing": {
+        // crop_to_aspect_ratio, pad_to_aspect_ratio and antialias are not known: refused when on. fill_mode and fill_value only act with pad_to_aspect_ratio.
+        known("height", "width", "interpolation", "fill_mode", "fill_value", "data_format", "bounding_box_format");
+        channelsLast(c);
+        const interpolation = String(c.interpolation ?? "bilinear");
+        if (interpolation !== "bilinear" && interpolation !== "nearest") throw new Refusal(`interpolation "${interpolation}" is not supported (bilinear or nearest).`);
+        const [h, wd] = [Number(c.height), Number(c.width)];
+        if (!(Number.isInteger(h) && h > 0 && Number.isInteger(wd) && wd > 0)) throw new Refusal(`height and width must be whole numbers above 0 (found ${JSON.stringify(c.height)}, ${JSON.stringify(c.width)}).`);
+        if (x.shape.length !== 3) throw new Refusal(`it needs (height, width, channels) inputs, not ${shown(x.shape)}.`);
+        return summary(this.resize(x, h, wd, interpolation, full), 0);
+      }
+      case "CenterCrop": {
+        known("height", "width", "data_format", "bounding_box_format");
+        channelsLast(c);
+        const [th, tw] = [Number(c.height), Number(c.width)];
+        if (x.shape.length !== 3) throw new Refusal(`it needs (height, width, channels) inputs, not ${shown(x.shape)}.`);
+        const [h, wd, ch] = x.shape as [number, number, number];
+        if (!(Number.isInteger(th) && th > 0 && Number.isInteger(tw) && tw > 0)) throw new Refusal(`height and width must be whole numbers above 0 (found ${JSON.stringify(c.height)}, ${JSON.stringify(c.width)}).`);
+        // Keras crops from (diff // 2); an input smaller than the crop is resized instead (smart_resize), which is not translated.
+        if (th > h || tw > wd) throw new Refusal(`its ${th}×${tw} crop is larger than its ${h}×${wd} input (Keras then resizes with smart_resize, which the grader does not translate); crop at most the input size.`);
+        const [top, left] = [Math.floor((h - th) / 2), Math.floor((wd - tw) / 2)];
+        const y = this.g.op("Slice", [this.nchw(x).v, this.int64(`${full}/starts`, [top, left]), this.int64(`${full}/ends`, [top + th, left + tw]), this.int64(`${full}/axes`, [2, 3])], {}, full);
+        return summary({ v: y, shape: [th, tw, ch], nchw: true }, 0);
+      }
+      case "UnitNormalization": {
+        known("axis");
+        const rank = x.shape.length;
+        const axes = (Array.isArray(c.axis) ? (c.axis as unknown[]) : [c.axis ?? -1]).map((a) => {
+          const k = Number(a);
+          if (!Number.isInteger(k) || k === 0 || k < -rank || k > rank) throw new Refusal(`axis ${JSON.stringify(c.axis)} is not supported (axes of the image, not the batch).`);
+          return k < 0 ? k + rank + 1 : k;
+        });
+        // Keras 3.15 (ops.normalize, order 2): x · min(1/√Σx², 1/ε), ε = 1e-12.
+        const p = this.plain(x);
+        const sumSq = this.g.op("ReduceSumSquare", [p.v], { axes: ints(axes), keepdims: i(1) }, full);
+        const inv = this.g.op("Min", [this.g.op("Reciprocal", [this.g.op("Sqrt", [sumSq], {}, full)], {}, full), this.floatConst(`${full}/max`, [1e12])], {}, full);
+        return summary({ v: this.g.op("Mul", [p.v, inv], {}, full), shape: p.shape, nchw: false }, 3 * prod(x.shape));
+      }
+      case "GroupNormalization": {
+        known("groups", "axis", "epsilon", "center", "scale");
+        lastAxis(c.axis, x.shape.length, "axis");
+        const ch = x.shape.at(-1)!;
+        const groups = c.groups == null ? 32 : Number(c.groups) === -1 ? ch : Number(c.groups);
+        if (!Number.isInteger(groups) || groups <= 0 || ch % groups !== 0) throw new Refusal(`groups ${JSON.stringify(c.groups)} does not divide its ${ch} channels.`);
+        if (x.shape.length !== 3 && x.shape.length !== 1) throw new Refusal(`it takes (height, width, channels) or (channels) inputs, not ${shown(x.shape)}.`);
+        const arrays = expectWeights(w() ?? [], (c.scale !== false ? 1 : 0) + (c.center !== false ? 1 : 0), "gamma and beta", [[ch], [ch]]);
+        const rest = [...arrays];
+        const gamma = c.scale !== false ? rest.shift()!.data : new Float32Array(ch).fill(1);
+        const beta = c.center !== false ? rest.shift()!.data : new Float32Array(ch);
+        // Channels-first, a group's channels are contiguous: [N, groups, rest]; Keras: (x − mean) / √(variance + ε) per group, then γ, β per channel.
+        const xin = x.shape.length === 3 ? this.nchw(x) : this.plain(x);
+        const grouped = this.g.op("Reshape", [xin.v, this.int64(`${full}/groups`, [0, groups, -1])], {}, full);
+        const mean = this.g.op("ReduceMean", [grouped], { axes: ints([2]), keepdims: i(1) }, full);
+        const centred = this.g.op("Sub", [grouped, mean], {}, full);
+        const variance = this.g.op("ReduceMean", [this.g.op("Mul", [centred, centred], {}, full)], { axes: ints([2]), keepdims: i(1) }, full);
+        const normed = this.g.op("Div", [centred, this.g.op("Sqrt", [this.g.op("Add", [variance, this.floatConst(`${full}/epsilon`, [Number(c.epsilon ?? 1e-3)])], {}, full)], {}, full)], {}, full);
+        const back = this.g.op("Reshape", [normed, this.g.op("Shape", [xin.v], {}, full)], {}, full);
+        const out = this.affine({ ...xin, v: back }, gamma, beta, full);
+        return summary(out, 8 * prod(x.shape), arrays);
+      }
+      case "LayerScale": {
+        // keras.applications.convnext's LayerScale: x · γ over the last axis.
+        known("init_values", "projection_dim");
+        const [gamma] = expectWeights(w(), 1, "gamma", [[c.projection_dim == null ? null : Number(c.projection_dim)]]);
+        if (gamma!.data.length !== x.shape.at(-1)) throw new WeightsMismatch(`its gamma has ${gamma!.data.length} values but its input has ${x.shape.at(-1)} channels: the weights do not match the model's config.`);
+        return summary(this.affine(x, gamma!.data, new Float32Array(gamma!.data.length), full), 0, [gamma!]);
+      }
       case "Add":
       case "Subtract":
       case "Multiply":
@@ -548,6 +615,18 @@ export class KerasToOnnx {
       kernel_shape: ints([kh, kw]), strides: ints([sh, sw]), dilations: ints([dh, dw]), pads: ints([a.pads[0], b.pads[0], a.pads[1], b.pads[1]]), group: i(groups),
     }, name);
     return { out: [a.out, b.out], y: { v: y, shape: [a.out, b.out, cout], nchw: true } };
+  }
+
+  /** tf.image.resize to h×w: bilinear with half-pixel centres, or nearest (TF's half-pixel nearest). */
+  private resize(x: T, h: number, w: number, interpolation: string, name: string): T {
+    const xin = this.nchw(x);
+    const batchAndChannels = this.g.op("Slice", [this.g.op("Shape", [xin.v], {}, name), this.int64(`${name}/from`, [0]), this.int64(`${name}/to`, [2]), this.int64(`${name}/axis`, [0])], {}, name);
+    const sizes = this.g.op("Concat", [batchAndChannels, this.int64(`${name}/size`, [h, w])], { axis: i(0) }, name);
+    const attrs: Record<string, Attr> = interpolation === "bilinear"
+      ? { mode: s("linear"), coordinate_transformation_mode: s("half_pixel") }
+      // TF: floor((o + 0.5)·in/out); ONNX half_pixel gives (o + 0.5)·in/out − 0.5, rounded half up: the same pixel.
+      : { mode: s("nearest"), coordinate_transformation_mode: s("half_pixel"), nearest_mode: s("round_prefer_ceil") };
+    return { v: this.g.op("Resize", [xin.v, "", "", sizes], attrs, name), shape: [h, w, x.shape[2]!], nchw: true };
   }
 
   /** y = x·a + b per channel (the last Keras axis). */
