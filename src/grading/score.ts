@@ -1,13 +1,14 @@
 // Scoring a submission against a holdout: a model (run in a child process within a
-// budget) or a predictions CSV, then metrics, points and the public/private split.
+// budget) or a predictions CSV (streamed in a child process too), then metrics, points
+// and the public/private split.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { DEFAULT_ZIP_LIMITS } from "./archive.js";
 import { ModelRefused } from "./errors.js";
 import { readHoldout, type Holdout } from "./holdout.js";
 import { PREPROCESSING_RULE } from "./images.js";
+import { predictionsCaps, readPredictionsInChild } from "./predictions.js";
 import { computeMetrics, COURSE_RULE, describeRule, points, splitIndices, type Metrics, type PointsRule, type Split } from "./metrics.js";
 import { sniff, type ModelLimits, type ModelSummary } from "./models.js";
 import { DEFAULT_BUDGET, runInference, type Budget } from "./runner.js";
@@ -64,25 +65,6 @@ export function defaultSplitSeed(h: Holdout): string {
   return crypto.createHash("sha256").update(fs.readFileSync(path.join(h.dir, "labels.csv"))).digest("hex").slice(0, 16);
 }
 
-/** A predictions CSV: a `predictions` column, one class id per holdout image, in labels.csv order. */
-export function readPredictionsCsv(file: string, h: Holdout): Int32Array {
-  let rows: Record<string, string>[];
-  try {
-    rows = parse(fs.readFileSync(file, "utf8"), { bom: true, columns: (header: string[]) => header.map((x) => x.trim().toLowerCase()), skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  } catch (e) {
-    throw new ModelRefused(`The predictions file is not a valid CSV (${(e as Error).message}).`, "bad_csv");
-  }
-  if (!rows.length || !("predictions" in rows[0]!)) throw new ModelRefused('The predictions CSV needs a column headed "predictions" (one class id per holdout image, in order).', "bad_csv");
-  if (rows.length !== h.files.length) throw new ModelRefused(`The predictions CSV has ${rows.length} rows but the holdout has ${h.files.length} images. Predict every holdout image, in the order of the holdout list.`, "bad_csv");
-  const out = new Int32Array(rows.length);
-  rows.forEach((r, i) => {
-    const v = r.predictions ?? "";
-    if (!/^\d+$/.test(v) || Number(v) >= h.numClasses) throw new ModelRefused(`Line ${i + 2} of the predictions CSV: "${v}" is not a class id from 0 to ${h.numClasses - 1}.`, "bad_csv");
-    out[i] = Number(v);
-  });
-  return out;
-}
-
 function sampleMisclassified(h: Holdout, idx: number[], predicted: ArrayLike<number>, confidence: ArrayLike<number> | null, max = 24): Misclassified[] {
   // idx[k] is the holdout index of predicted[k].
   const wrong = idx.map((holdoutIndex, k) => ({ holdoutIndex, k })).filter(({ holdoutIndex, k }) => predicted[k] !== h.labels[holdoutIndex]);
@@ -116,7 +98,8 @@ async function predict(opts: ScoreOptions, h: Holdout, idx: number[]): Promise<P
   }
   if (stat.isFile() && stat.size === 0) throw new ModelRefused("The file is empty. Upload the model file again.", "corrupt");
   if (sniff(opts.model) === "csv") {
-    const all = readPredictionsCsv(opts.model, h);
+    // Streamed in a child process, never read whole here (this may be a web process's worker).
+    const all = await readPredictionsInChild({ file: path.resolve(opts.model), rows: h.files.length, numClasses: h.numClasses, ...predictionsCaps(h.files.length) });
     return { kind: "predictions", idx, predictions: Int32Array.from(idx, (i) => all[i]!), confidence: null, engine: "predictions CSV (no inference)", seconds: null, summary: null };
   }
   const r = await runInference(
