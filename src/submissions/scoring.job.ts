@@ -23,6 +23,7 @@ import { HoldoutRefused, ModelRefused } from "../grading/errors.js";
 import { scoreAllSplits, type GradingLimits, type ScoreResult } from "../grading/score.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { enqueueScoring, SCORE_QUEUE, type ScoreJob } from "./queue.js";
+import { DEFAULT_RETENTION_DAYS, sweepFailedUploads, SWEEP_EVERY_MS } from "./retention.js";
 
 export interface ScoringDeps {
   db: Db;
@@ -34,6 +35,8 @@ export interface ScoringDeps {
   limits?: Partial<GradingLimits>;
   /** How often a submission waiting for its case study's data looks again (default 10 s). */
   dataWaitSeconds?: number;
+  /** Days a failed submission's file is kept (FAILED_UPLOAD_RETENTION_DAYS; default 7). */
+  failedRetentionDays?: number;
 }
 
 /** Shown (status JSON) while a submission waits for its case study's data. */
@@ -100,6 +103,10 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
   if (!sub) return "done"; // deleted since it was queued
   // Refused or failed for good by an earlier run of this job; a rescore sets QUEUED first.
   if (sub.status === SubmissionStatus.FAILED) return "done";
+  if (sub.fileRemovedAt) {
+    await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: "file_removed", errorMessage: "This submission's file was deleted after it failed (failed submissions' files are kept for a few days), so it cannot be scored again. Upload the file again to score it.", finishedAt: new Date() } });
+    return "done";
+  }
   const cs = sub.caseStudy;
   const done = await db.submissionResult.findUnique({ where: { submissionId_holdoutVersion: { submissionId, holdoutVersion: cs.holdoutVersion } } });
   if (done) {
@@ -172,8 +179,17 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
   }
 }
 
-/** Registers the handler on a queue: one job at a time per worker process (scoring uses the CPU). */
+/**
+ * Registers the handler on a queue: one job at a time per worker process (scoring uses the
+ * CPU). The worker also deletes failed submissions' files past their retention, at start-up
+ * and hourly.
+ */
 export async function startScoringWorker(boss: PgBoss, deps: ScoringDeps, { pollingIntervalSeconds = 1 } = {}): Promise<string> {
+  const sweep = () => sweepFailedUploads(deps, { retentionDays: deps.failedRetentionDays ?? DEFAULT_RETENTION_DAYS }).catch((err: unknown) => deps.logger.error({ err }, "could not delete failed submissions' files past their retention; trying again in an hour"));
+  await sweep();
+  const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+  timer.unref();
+  boss.once("stopped", () => clearInterval(timer));
   return boss.work<ScoreJob>(SCORE_QUEUE, { batchSize: 1, pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
     if (!job) return;
     const meta = job as unknown as { retryCount?: number; retryLimit?: number };

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type PgBoss from "pg-boss";
 import yazl from "yazl";
+import { DateTime } from "luxon";
 import { z } from "zod";
 import { dataPaths, dataReady } from "../casestudy/casestudy.data.js";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
@@ -12,9 +13,10 @@ import { readHoldout } from "../grading/holdout.js";
 import { describeRule } from "../grading/metrics.js";
 import { ModelRefused } from "../grading/errors.js";
 import { sniff } from "../grading/models.js";
+import { predictionsCaps, readPredictionsInChild } from "../grading/predictions.js";
 import { inspectModel, type ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
-import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
+import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
@@ -32,6 +34,8 @@ declare global {
       submission?: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>;
       submissionStatus?: NonNullable<Awaited<ReturnType<SubmissionsService["submissionStatus"]>>>;
       myTeam?: { id: string; name: string } | null;
+      /** The upload's place in its team's budget of failed or refused uploads (reserveUpload). */
+      uploadSlot?: string;
     }
   }
 }
@@ -81,14 +85,33 @@ function inspecting<T>(run: () => Promise<T>): Promise<T> {
   return next;
 }
 
-/** A holdout's class count, read once per holdout folder and labels file (not for every upload). */
-const classCounts = new Map<string, number>();
-function holdoutClasses(dir: string): number {
+/** A holdout's class and image counts, read once per holdout folder and labels file (not for every upload). */
+const holdoutCounts = new Map<string, { numClasses: number; rows: number }>();
+function holdoutInfo(dir: string): { numClasses: number; rows: number } {
   const key = `${dir}:${fs.statSync(path.join(dir, "labels.csv")).mtimeMs}`;
-  let n = classCounts.get(key);
-  if (n === undefined) classCounts.set(key, (n = readHoldout(dir).numClasses));
+  let n = holdoutCounts.get(key);
+  if (n === undefined) {
+    const h = readHoldout(dir);
+    holdoutCounts.set(key, (n = { numClasses: h.numClasses, rows: h.files.length }));
+  }
   return n;
 }
+
+/** Reads a request's body to its end without keeping any of it. */
+function discardBody(req: Request): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.complete) return resolve();
+    req.once("end", resolve).once("close", resolve).once("error", () => resolve());
+    req.resume();
+  });
+}
+
+/** The name an upload is stored and shown under. */
+const safeName = (original: string | undefined) => path.basename(original || "model").replace(/[^\w.-]+/g, "_").slice(-120) || "model";
+
+/** What a refused upload's message adds: nothing kept, and where the team stands in its budget. */
+const refusalNote = (r: { failedToday: number; failuresPerDay: number }) =>
+  `Nothing of the file was kept. This counts as ${r.failedToday} of the ${r.failuresPerDay} failed or refused uploads your team may have today.`;
 
 export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; reviews: ReviewsService; boss: () => PgBoss | null; dataDir: string }) {
   const router = Router({ mergeParams: true });
@@ -121,6 +144,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   };
 
   const enqueue = async (ids: string[]) => {
+    if (!ids.length) return;
     const b = boss();
     if (!b) throw new HttpError(503, "The grading queue is not running. Try again in a minute.", "queue_down");
     for (const id of ids) await enqueueScoring(b, id);
@@ -157,19 +181,21 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const isStudent = course.role === CourseRole.STUDENT;
     const paths = dataPaths(s, dataDir);
     const limits = myTeam ? await submissions.limits(cs, myTeam.id, course.timeZone) : null;
+    const policy = submissions.failurePolicy();
     const subs = myTeam ? await submissions.teamSubmissions(cs.id, myTeam.id) : [];
     const showPrivate = privateVisible(cs, submissions.now());
     const counted = countedSubmissions(subs);
     const teamShown = showPrivate ? counted.private : counted.public;
     res.render("case-study", {
-      title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s,
+      title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s, policy,
+      blocked: limits && (limits.blocked ?? limits.failuresBlocked),
       rule: describeRule(s.points), dataReady: dataReady(paths), hasTrain: !!paths.train, hasMini: !!paths.mini,
       brief: s.brief ? `/courses/${course.slug}/modules/${cs.slug}/readings/${s.brief}` : null,
       teamPoints: teamShown && { points: teamShown.points, max: s.points.max, number: teamShown.submission.number, overridden: teamShown.overridden },
       submissions: subs.map((x) => {
         const p = submissionPoints(x);
         return {
-          ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
+          ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
           publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
           points: p && (showPrivate ? p.private : p.public), overridden: p?.overridden, counts: x.id === teamShown?.submission.id,
           isScored: !!p, isFailed: x.status === SubmissionStatus.FAILED,
@@ -203,17 +229,59 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     zip.outputStream.pipe(res);
   });
 
-  // Upload: multipart (size-limited by the case study), checked at once, then queued.
+  // Upload: a place in the team's budget of failed or refused uploads is reserved before
+  // the file is read (over a limit or the budget, nothing is stored); then multipart
+  // (size-limited by the case study), checked at once, then queued — or refused, its file
+  // deleted and the refusal recorded against the budget.
+  const reserveUpload: RequestHandler = async (req, res, next) => {
+    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string } | null };
+    let slot: string;
+    try {
+      if (!myTeam) throw new Forbidden("You are not in a team yet. Submissions are per team: ask your instructor to place you in one.");
+      slot = await submissions.reserveUpload(cs, myTeam, course.timeZone);
+    } catch (e) {
+      // The body is read and discarded, never stored, so that the browser gets the answer rather than a broken connection.
+      await discardBody(req);
+      throw e;
+    }
+    res.locals.uploadSlot = slot;
+    // Freed however the request ends (recording the upload or its refusal frees it before).
+    res.once("close", () => void submissions.releaseUpload(slot).catch((err: unknown) => req.log.warn({ err }, "an upload's reservation could not be freed; it lapses by itself")));
+    next();
+  };
+
+  /** Records a refusal (the file already deleted) and returns the error that tells the team. */
+  async function refusal(req: Request, res: Response, upload: { filename: string; bytes: number }, status: number, code: string, message: string): Promise<HttpError> {
+    const { course, caseStudy: cs, myTeam, user, uploadSlot } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user" | "uploadSlot">> & { myTeam: { id: string } };
+    const r = await submissions.refuse(cs, myTeam, user.id, uploadSlot, upload, { code, message }, course.timeZone);
+    req.log.info({ submissionId: r.submission.id, code }, "upload refused");
+    return new HttpError(status, `${message} ${refusalNote(r)}`, code);
+  }
+
   const upload: RequestHandler = (req, res, next) => {
     const cs = res.locals.caseStudy!;
+    const maxMb = settingsOf(cs).limits.maxUploadMb;
     // Inside DATA_DIR, so moving a finished upload into place is a rename on the same file system.
     const dir = path.join(dataDir, "uploads-tmp");
     fs.mkdirSync(dir, { recursive: true });
-    multer({ dest: dir, limits: { fileSize: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, files: 1, fields: 10 } }).single("model")(req, res, (err: unknown) => {
+    const disk = multer.diskStorage({ destination: dir });
+    let originalName: string | undefined;
+    const storage: multer.StorageEngine = {
+      _handleFile: (r, file, cb) => {
+        originalName = file.originalname; // kept for a refusal over the size limit, when multer gives no file
+        disk._handleFile(r, file, cb);
+      },
+      _removeFile: (r, file, cb) => disk._removeFile(r, file, cb),
+    };
+    multer({ storage, limits: { fileSize: maxMb * 1024 * 1024, files: 1, fields: 10 } }).single("model")(req, res, (err: unknown) => {
       if (!err) return next();
       const e = err as { code?: string; message?: string };
-      if (e.code === "LIMIT_FILE_SIZE") return next(new HttpError(413, `The file is larger than ${settingsOf(cs).limits.maxUploadMb} MB. Upload a smaller model (or predictions as a CSV).`, "too_large"));
-      next(new BadRequest(`The upload could not be read (${e.message}). Try again.`));
+      if (e.code !== "LIMIT_FILE_SIZE") return next(new BadRequest(`The upload could not be read (${e.message}). Try again.`));
+      // multer has deleted the part it stored. Recorded as a refusal only for the team's own form (its token came before the file).
+      csrfProtection(req, res, (csrfErr?: unknown) => {
+        if (csrfErr) return next(csrfErr);
+        refusal(req, res, { filename: safeName(originalName), bytes: maxMb * 1024 * 1024 }, 413, "too_large", `The file is larger than ${maxMb} MB. Upload a smaller model (or predictions as a CSV).`).then(next, next);
+      });
     });
   };
 
@@ -224,46 +292,47 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       next(err);
     });
 
-  router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), upload, csrfAfterUpload, async (req, res) => {
-    const { course, caseStudy: cs, myTeam, user } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user">> & { myTeam: { id: string } | null };
+  router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), reserveUpload, upload, csrfAfterUpload, async (req, res) => {
+    const { course, caseStudy: cs, myTeam, user, uploadSlot } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user" | "uploadSlot">> & { myTeam: { id: string } };
     const file = req.file;
     const discard = () => file && fs.rmSync(file.path, { force: true });
+    const name = safeName(file?.originalname);
+    /** Refuses the upload for what is in its file: deleted now, recorded with its name, size and reason. */
+    const refuse = async (code: string, message: string): Promise<never> => {
+      discard();
+      throw await refusal(req, res, { filename: name, bytes: file?.size ?? 0 }, 400, code, message);
+    };
     try {
-      if (!myTeam) throw new Forbidden("You are not in a team yet. Submissions are per team: ask your instructor to place you in one.");
       if (!file) throw new BadRequest("Choose a file to upload: a Keras .keras or .h5 file, a zipped TF.js model, an ONNX file or a predictions CSV.");
-      if (file.size === 0) throw new BadRequest("The file is empty. Choose the model file again.");
+      if (file.size === 0) await refuse("empty", "The file is empty. Choose the model file again.");
       const kind = sniff(file.path);
-      if (kind === "unknown") throw new BadRequest("This is not a model the grader knows. Upload a Keras .keras or .h5 file, a TF.js model (model.json and .bin files, zipped), an ONNX file or a predictions CSV.");
-      if (kind === "json") throw new BadRequest("This is a TF.js model.json on its own. Zip it together with its .bin weight files and upload the zip.");
+      if (kind === "unknown") await refuse("unknown_format", "This is not a model the grader knows. Upload a Keras .keras or .h5 file, a TF.js model (model.json and .bin files, zipped), an ONNX file or a predictions CSV.");
+      if (kind === "json") await refuse("model_json_alone", "This is a TF.js model.json on its own. Zip it together with its .bin weight files and upload the zip.");
       const paths = dataPaths(settingsOf(cs), dataDir);
-      if (kind === "csv") {
-        if (dataReady(paths)) {
-          const rows = fs.readFileSync(file.path, "utf8").split(/\r?\n/).filter((l) => l.trim()).length - 1;
-          const expected = readHoldout(paths.holdout).files.length;
-          if (rows !== expected) throw new BadRequest(`The predictions CSV has ${rows} rows, but the holdout has ${expected} images. Predict every holdout image, in order, under a "predictions" header.`);
+      const holdout = dataReady(paths) ? holdoutInfo(paths.holdout) : null;
+      // Checked at once in a child process, one upload at a time: a predictions CSV streamed with
+      // a row and a byte cap (never read here), a model loaded in the inference process. What
+      // cannot be scored is refused with its reason and no job is queued for it. A check that is
+      // slow or fails on the grader's side is left to the job.
+      try {
+        if (kind === "csv") {
+          const rows = holdout?.rows ?? null;
+          await inspecting(() => readPredictionsInChild({ file: path.resolve(file.path), rows, numClasses: holdout?.numClasses ?? null, ...predictionsCaps(rows) }));
+        } else {
+          await inspecting(() => inspectModel({ model: file.path, numClasses: holdout?.numClasses ?? null, limits: { maxUploadBytes: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, timeoutMs: 120_000 } }));
         }
-      } else {
-        // Within the limits (checked again, serialised, when the submission is recorded), the model
-        // is loaded and checked in the inference process, one upload at a time, so a model that
-        // cannot run is refused with its reason at once and no job is queued for it. A check that
-        // is slow or fails on the grader's side is left to the job.
-        const state = await submissions.limits(cs, myTeam.id, course.timeZone);
-        if (state.blocked) throw new TooManyRequests(`${state.blocked} Nothing was uploaded.`);
-        try {
-          await inspecting(() => inspectModel({ model: file.path, numClasses: dataReady(paths) ? holdoutClasses(paths.holdout) : null, limits: { maxUploadBytes: settingsOf(cs).limits.maxUploadMb * 1024 * 1024, timeoutMs: 120_000 } }));
-        } catch (e) {
-          if (e instanceof ModelRefused && e.code !== "time_limit") throw new HttpError(400, `This model cannot be scored: ${e.message}`, e.code);
-          req.log.warn({ err: e }, "the upload's model could not be checked at once; its scoring job will");
-        }
+      } catch (e) {
+        if (e instanceof ModelRefused && e.code !== "time_limit") await refuse(e.code, kind === "csv" ? e.message : `This model cannot be scored: ${e.message}`);
+        req.log.warn({ err: e }, "the upload could not be checked at once; its scoring job will");
       }
-      const name = path.basename(file.originalname || "model").replace(/[^\w.-]+/g, "_").slice(-120) || "model";
-      const sub = await submissions.create(cs, myTeam, user.id, { tempFile: file.path, filename: name, bytes: file.size }, course.timeZone);
+      const sub = await submissions.create(cs, myTeam, user.id, { tempFile: file.path, filename: name, bytes: file.size }, course.timeZone, uploadSlot);
       await enqueue([sub.id]);
       const href = `${base(req, cs)}/submissions/${sub.id}`;
       if (wantsJson(req)) return res.status(201).json({ id: sub.id, href });
       res.redirect(303, href);
     } catch (e) {
       discard();
+      await submissions.releaseUpload(uploadSlot);
       throw e;
     }
   });
@@ -277,16 +346,30 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const requests = await reviews.forTarget({ submission: sub });
     const decided = sub.status === SubmissionStatus.SCORED || sub.status === SubmissionStatus.FAILED;
     res.render("submission", {
+      failure: sub.status === SubmissionStatus.FAILED ? failureView(sub, course.timeZone) : null,
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
-      statusLabel: STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
-      isFailed: sub.status === SubmissionStatus.FAILED, percent: Math.round(sub.progress * 100),
+      statusLabel: sub.refused ? "Refused" : STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
+      percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
       maxPoints: settingsOf(cs).points.max, override,
       decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null),
       reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#staff-h", label: "Set points (below)" },
     });
+  }
+
+  /** What a failed or refused submission's page says about it: what happened to its file, and what it counts against. */
+  function failureView(sub: { refused: boolean; errorCode: string | null; finishedAt: Date | null; createdAt: Date; fileRemovedAt: Date | null }, timeZone: string) {
+    const { failuresPerDay, retentionDays } = submissions.failurePolicy();
+    const when = (d: Date) => DateTime.fromJSDate(d, { zone: timeZone }).toFormat("ccc d LLL yyyy, HH:mm ZZZZ");
+    if (sub.errorCode === "grader_error") return { heading: "This submission could not be scored.", counts: "It does not count against your team's limits: neither its submissions nor its daily budget of failed uploads.", file: null };
+    const counts = `It does not use up one of your team's submissions, but it counts towards the ${failuresPerDay} failed or refused uploads your team may have in a day (on the day it was uploaded).`;
+    if (sub.refused) return { heading: "This upload was refused when it arrived.", counts, file: "Its file was not kept. Fix what is described above, then upload the file again." };
+    const file = sub.fileRemovedAt
+      ? `Its file was deleted on ${when(sub.fileRemovedAt)} (failed submissions' files are kept ${retentionDays} days). Upload the file again, fixed, to have it scored.`
+      : `Its file is kept until ${when(new Date((sub.finishedAt ?? sub.createdAt).getTime() + retentionDays * 24 * 60 * 60_000))} (failed submissions' files are kept ${retentionDays} days), then deleted; scored submissions' files are kept.`;
+    return { heading: "This submission could not be scored.", counts, file };
   }
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, (req, res) => renderSubmission(req, res));
@@ -342,7 +425,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       statuses: Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x], selected: x === status })),
       teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
       rows: list.map((x) => ({
-        ...x, statusLabel: STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
+        ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
         publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: x.results[0]?.privateScore.toFixed(4), points: submissionPoints(x)?.private, overridden: submissionPoints(x)?.overridden,
       })),
     });
@@ -350,6 +433,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res, next) => {
     const sub = res.locals.submission!;
+    if (sub.fileRemovedAt) throw new NotFound(sub.refused ? "This upload was refused when it arrived, so its file was not kept." : `This submission's file was deleted after it failed (failed submissions' files are kept ${submissions.failurePolicy().retentionDays} days).`);
     sendStoredFile(res, next, sub.storedPath, { downloadName: sub.filename });
   });
 

@@ -1,5 +1,5 @@
-// Case-study submissions: limits (daily, total, cooldown — failed runs never count),
-// storing uploads, final choices, point overrides, the one rule for a team's points
+// Case-study submissions: limits (daily, total, cooldown — failed runs never count; they
+// have a daily budget of their own, with refused uploads), storing uploads, final choices, point overrides, the one rule for a team's points
 // (countedSubmissions) and the standings every page, export and LMS send reads from it.
 import { DateTime } from "luxon";
 import fs from "node:fs";
@@ -8,6 +8,7 @@ import type { Clock } from "../checklist/checklist.service.js";
 import type { CaseStudyFile } from "../casestudy/casestudy.definition.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, TooManyRequests } from "../platform/errors.js";
+import { DEFAULT_RETENTION_DAYS } from "./retention.js";
 
 export type CaseStudyRow = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
 export type SubmissionRow = NonNullable<Awaited<ReturnType<Db["submission"]["findFirst"]>>>;
@@ -25,7 +26,22 @@ export interface LimitState {
   cooldownUntil: Date | null;
   /** Why the team cannot submit now, or null. */
   blocked: string | null;
+  /** Today's failed or refused uploads (the grader's own failures are not the team's and do not count). */
+  failedToday: number;
+  /** The daily budget of failed or refused uploads. */
+  failuresPerDay: number;
+  /** Uploads not decided yet (being checked, queued or being scored): each may still fail, so each holds a place in the budget. */
+  pending: number;
+  /** Why the team cannot upload now because of that budget, or null. */
+  failuresBlocked: string | null;
 }
+
+/** A default of 10 failed or refused uploads per team and day (FAILED_UPLOADS_PER_DAY). */
+export const DEFAULT_FAILURES_PER_DAY = 10;
+/** An upload's reservation older than this is one whose process died: it no longer holds a place. */
+const SLOT_MINUTES = 30;
+/** The failures a team is answerable for: all but the grader's own. */
+const teamFailure = { status: SubmissionStatus.FAILED, OR: [{ errorCode: null }, { errorCode: { not: "grader_error" } }] };
 
 /** Private scores are shown after the deadline, or once an instructor reveals them. */
 export function privateVisible(cs: CaseStudyRow, now: Date): boolean {
@@ -152,10 +168,15 @@ export interface OverridePreview {
 }
 
 export class SubmissionsService {
-  constructor(private readonly deps: { db: Db; clock: Clock; dataDir: string; timeZone?: string }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; dataDir: string; timeZone?: string; failuresPerDay?: number; failedRetentionDays?: number }) {}
 
   now() {
     return this.deps.clock();
+  }
+
+  /** The budget of failed or refused uploads per team and day, and how long failed submissions' files are kept. */
+  failurePolicy() {
+    return { failuresPerDay: this.deps.failuresPerDay ?? DEFAULT_FAILURES_PER_DAY, retentionDays: this.deps.failedRetentionDays ?? DEFAULT_RETENTION_DAYS };
   }
 
   caseStudy(courseId: string, slug: string) {
@@ -166,7 +187,7 @@ export class SubmissionsService {
     return this.deps.db.caseStudy.findMany({ where: { courseId }, orderBy: { deadlineAt: "asc" } });
   }
 
-  async limits(cs: CaseStudyRow, teamId: string, timeZone: string, db: Pick<Db, "submission"> = this.deps.db): Promise<LimitState> {
+  async limits(cs: CaseStudyRow, teamId: string, timeZone: string, db: Pick<Db, "submission" | "uploadSlot"> = this.deps.db): Promise<LimitState> {
     const s = settingsOf(cs).limits;
     const now = this.now();
     const dayStart = DateTime.fromJSDate(now, { zone: timeZone }).startOf("day");
@@ -182,7 +203,65 @@ export class SubmissionsService {
     else if (usedTotal >= s.total) blocked = `Your team has used all ${s.total} submissions.`;
     else if (usedToday >= s.perDay) blocked = `Your team has used today's ${s.perDay} submissions; more from ${DateTime.fromJSDate(resetsAt, { zone: timeZone }).toFormat("ccc d LLL, HH:mm ZZZZ")}.`;
     else if (cooldownUntil && now < cooldownUntil) blocked = `Please wait until ${DateTime.fromJSDate(cooldownUntil, { zone: timeZone }).toFormat("HH:mm:ss ZZZZ")} before the next submission (a ${s.cooldownMinutes}-minute pause between submissions keeps the holdout from being probed).`;
-    return { usedToday, perDay: s.perDay, usedTotal, total: s.total, resetsAt, cooldownUntil: cooldownUntil && cooldownUntil > now ? cooldownUntil : null, blocked };
+    const mine = { caseStudyId: cs.id, teamId };
+    const failuresPerDay = this.deps.failuresPerDay ?? DEFAULT_FAILURES_PER_DAY;
+    const failedToday = await db.submission.count({ where: { ...mine, ...teamFailure, createdAt: { gte: dayStart.toJSDate() } } });
+    const pending =
+      (await db.uploadSlot.count({ where: { ...mine, createdAt: { gte: new Date(now.getTime() - SLOT_MINUTES * 60_000) } } })) +
+      (await db.submission.count({ where: { ...mine, status: { in: [SubmissionStatus.QUEUED, SubmissionStatus.RUNNING] }, createdAt: { gte: dayStart.toJSDate() } } }));
+    const resets = DateTime.fromJSDate(resetsAt, { zone: timeZone }).toFormat("ccc d LLL, HH:mm ZZZZ");
+    let failuresBlocked: string | null = null;
+    if (failedToday >= failuresPerDay) {
+      failuresBlocked = `Your team has had ${failedToday} failed or refused uploads today, its budget of ${failuresPerDay} for the day; uploads are accepted again from ${resets}. Read the reasons on your submissions' pages and check your model on the mini holdout before the next upload.`;
+    } else if (failedToday + pending >= failuresPerDay) {
+      failuresBlocked = `Your team has had ${failedToday} of its ${failuresPerDay} failed or refused uploads for today, and ${pending} upload${pending === 1 ? " is" : "s are"} still being checked or scored and could fail too. Wait until ${pending === 1 ? "it is" : "they are"} scored, then upload again.`;
+    }
+    return { usedToday, perDay: s.perDay, usedTotal, total: s.total, resetsAt, cooldownUntil: cooldownUntil && cooldownUntil > now ? cooldownUntil : null, blocked, failedToday, failuresPerDay, pending, failuresBlocked };
+  }
+
+  /**
+   * Before an upload's file is read: refuses it (429) when the team's limits or its budget of
+   * failed or refused uploads leave no room, else reserves a place in that budget for it (an
+   * upload may be refused), checked and reserved under the team's lock so that uploads at
+   * the same moment cannot all slip under the budget. Returns the reservation, which
+   * create() or refuse() turns into a submission and releaseUpload() frees.
+   */
+  async reserveUpload(cs: CaseStudyRow, team: { id: string }, timeZone: string): Promise<string> {
+    return this.deps.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${cs.id}:${team.id}`}))`;
+      await tx.uploadSlot.deleteMany({ where: { createdAt: { lt: new Date(this.now().getTime() - SLOT_MINUTES * 60_000) } } });
+      const state = await this.limits(cs, team.id, timeZone, tx);
+      const why = state.blocked ?? state.failuresBlocked;
+      if (why) throw new TooManyRequests(`${why} Nothing was uploaded.`);
+      return (await tx.uploadSlot.create({ data: { caseStudyId: cs.id, teamId: team.id, createdAt: this.now() } })).id;
+    });
+  }
+
+  /** Frees an upload's reservation (done already when it became a submission). */
+  async releaseUpload(slotId: string): Promise<void> {
+    await this.deps.db.uploadSlot.deleteMany({ where: { id: slotId } });
+  }
+
+  /**
+   * Records an upload refused at once (its file already deleted) as the team's next
+   * submission — FAILED, refused, with its name, size and reason — in place of its
+   * reservation. Returns the row and the team's failures today, this one included.
+   */
+  async refuse(cs: CaseStudyRow, team: { id: string }, userId: string, slotId: string, upload: { filename: string; bytes: number }, reason: { code: string; message: string }, timeZone: string) {
+    return this.deps.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${cs.id}:${team.id}`}))`;
+      await tx.uploadSlot.deleteMany({ where: { id: slotId } });
+      const last = await tx.submission.findFirst({ where: { caseStudyId: cs.id, teamId: team.id }, orderBy: { number: "desc" }, select: { number: true } });
+      const now = this.now();
+      const sub = await tx.submission.create({
+        data: {
+          caseStudyId: cs.id, teamId: team.id, userId, number: (last?.number ?? 0) + 1, filename: upload.filename, storedPath: "", bytes: upload.bytes,
+          status: SubmissionStatus.FAILED, refused: true, errorCode: reason.code, errorMessage: reason.message, fileRemovedAt: now, createdAt: now, finishedAt: now,
+        },
+      });
+      const state = await this.limits(cs, team.id, timeZone, tx);
+      return { submission: sub, failedToday: state.failedToday, failuresPerDay: state.failuresPerDay };
+    });
   }
 
   /**
@@ -190,10 +269,11 @@ export class SubmissionsService {
    * if the limits allow; serialised per team so two uploads at once cannot both slip
    * under a limit. Returns the new submission (QUEUED).
    */
-  async create(cs: CaseStudyRow, team: { id: string }, userId: string, upload: { tempFile: string; filename: string; bytes: number }, timeZone: string): Promise<SubmissionRow> {
+  async create(cs: CaseStudyRow, team: { id: string }, userId: string, upload: { tempFile: string; filename: string; bytes: number }, timeZone: string, slotId?: string): Promise<SubmissionRow> {
     const { db } = this.deps;
     return db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${cs.id}:${team.id}`}))`;
+      if (slotId) await tx.uploadSlot.deleteMany({ where: { id: slotId } });
       const state = await this.limits(cs, team.id, timeZone, tx);
       if (state.blocked) throw new TooManyRequests(`${state.blocked} Nothing was uploaded.`);
       const last = await tx.submission.findFirst({ where: { caseStudyId: cs.id, teamId: team.id }, orderBy: { number: "desc" }, select: { number: true } });
@@ -313,11 +393,12 @@ export class SubmissionsService {
   /**
    * Submissions without a result for the case study's current holdout version (a new
    * holdout or rule, or a grader failure) go back to the queue; results under older
-   * versions are kept. Returns the ids to enqueue.
+   * versions are kept; those whose file is gone (refused, or failed past the retention)
+   * cannot be. Returns the ids to enqueue.
    */
   async rescore(cs: CaseStudyRow, ids?: string[]): Promise<string[]> {
     const subs = await this.deps.db.submission.findMany({
-      where: { caseStudyId: cs.id, ...(ids ? { id: { in: ids } } : {}), OR: [{ status: { not: SubmissionStatus.FAILED } }, { errorCode: "grader_error" }] },
+      where: { caseStudyId: cs.id, ...(ids ? { id: { in: ids } } : {}), fileRemovedAt: null, OR: [{ status: { not: SubmissionStatus.FAILED } }, { errorCode: "grader_error" }] },
       include: { results: { where: { holdoutVersion: cs.holdoutVersion } } },
     });
     const todo = subs.filter((x) => x.results.length === 0 && x.status !== SubmissionStatus.RUNNING).map((x) => x.id);

@@ -84,7 +84,7 @@ test("each format uploaded over HTTP is queued, scored by the worker, and its pa
   expect((await scored(idOf(tfjs))).status).toBe("SCORED");
 });
 
-test("bad uploads are refused at once, before queueing; nothing is stored", async () => {
+test("bad uploads are refused at once, before queueing; only their name, size and reason are kept", async () => {
   const ben = await as("ben@example.edu");
   const stored = () => (fs.existsSync(path.join(t.dataDir, "submissions")) ? fs.readdirSync(path.join(t.dataDir, "submissions")).length : 0);
   const before = stored();
@@ -97,12 +97,18 @@ test("bad uploads are refused at once, before queueing; nothing is stored", asyn
   expect($(lonely.text)(".error-message").text()).toContain("Zip it together with its .bin weight files");
   fs.writeFileSync(path.join(files.dir, "short.csv"), "predictions\n1\n2\n");
   const short = await upload(ben, path.join(files.dir, "short.csv"));
-  expect($(short.text)(".error-message").text()).toContain("has 2 rows, but the holdout has 32 images");
+  expect($(short.text)(".error-message").text()).toContain("has 2 rows but the holdout has 32 images");
   fs.writeFileSync(path.join(files.dir, "big.keras"), Buffer.alloc(4 * 1024 * 1024, 1));
   const big = await upload(ben, path.join(files.dir, "big.keras"));
   expect(big.status).toBe(413);
   expect($(big.text)(".error-message").text()).toContain("larger than 3 MB");
-  expect(await t.db.submission.count()).toBe(0);
+  expect($(big.text)(".error-message").text()).toContain("This counts as 4 of the 10 failed or refused uploads your team may have today");
+  const rows = await t.db.submission.findMany({ orderBy: { number: "asc" } });
+  expect(rows.map((r) => [r.filename, r.status, r.refused, r.errorCode, r.fileRemovedAt !== null])).toEqual([
+    ["notes.txt", "FAILED", true, "unknown_format", true], ["model.json", "FAILED", true, "model_json_alone", true],
+    ["short.csv", "FAILED", true, "bad_csv", true], ["big.keras", "FAILED", true, "too_large", true],
+  ]);
+  expect(rows.map((r) => r.bytes).slice(0, 3)).toEqual([17, fs.statSync(path.join(files.dir, "lonely/model.json")).size, 16]);
   // A forged upload (no CSRF token) is refused and its temporary file removed.
   const forged = await ben.post(`${CASE}/submissions`).attach("model", path.join(MODELS, "seq-basic.keras"));
   expect(forged.status).toBe(403);
@@ -118,7 +124,10 @@ test("a model that cannot run is refused at upload with its reason; one that fai
   const res = await upload(chloe, path.join(files.dir, "lambda.keras"));
   expect(res.status).toBe(400);
   expect($(res.text)(".error-message").text()).toContain("Lambda layer (scale)");
-  expect(await t.db.submission.count()).toBe(0);
+  expect(await t.db.submission.count({ where: { refused: false } })).toBe(0);
+  const refused = $((await chloe.get(`${CASE}/submissions/${(await t.db.submission.findFirstOrThrow({})).id}`)).text);
+  expect(refused("[role=alert]").text()).toContain("This upload was refused when it arrived.");
+  expect(refused("[role=alert]").text()).toContain("Its file was not kept.");
 
   // Weights that diverged (NaN) load fine and fail only when the model runs: FAILED with the reason.
   await tfjsModel(path.join(files.dir, "nan"), { nan: true });
@@ -128,9 +137,11 @@ test("a model that cannot run is refused at upload with its reason; one that fai
   expect(s.errorCode).toBe("nan_output");
   const page = $((await chloe.get(`${CASE}/submissions/${s.id}`)).text);
   expect(page("[role=alert]").text()).toContain("not a number");
-  expect(page("[role=alert]").text()).toContain("does not count against your team's limits");
+  expect(page("[role=alert]").text()).toContain("does not use up one of your team's submissions, but it counts towards the 10 failed or refused uploads");
+  expect(page("[role=alert]").text()).toContain("Its file is kept until Tue 8 Dec 2026");
   const cs = $((await chloe.get(CASE)).text);
   expect(cs("dl.facts").text()).toContain("Used: 0 today");
+  expect(cs("#failure-budget").text()).toContain("Failed or refused: 2 of 10 today");
 });
 
 test("limits: per day (with the reset time), in total, and the cooldown; two uploads at once cannot both slip under a limit", async () => {
