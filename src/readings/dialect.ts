@@ -172,7 +172,8 @@ export function slugify(text: string): string {
 function highlight(code: string, lang: string): string {
   const language = lang && hljs.getLanguage(lang) ? lang : null;
   const body = language ? hljs.highlight(code, { language, ignoreIllegals: true }).value : esc(code);
-  return `<pre class="code"><code class="hljs${language ? ` language-${language}` : ""}">${body}</code></pre>`;
+  // tabindex: a block wider than the page scrolls, and keyboard users scroll it once it has focus.
+  return `<pre class="code" tabindex="0"><code class="hljs${language ? ` language-${language}` : ""}">${body}</code></pre>`;
 }
 
 function createMarkdown() {
@@ -214,6 +215,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
     a: ["href", "name", "rel"],
     img: ["src", "alt", "title", "width", "height", "loading"],
     iframe: ["src", "title", "allow", "allowfullscreen", "loading", "referrerpolicy"],
+    pre: [{ name: "tabindex", multiple: false, values: ["0"] }],
     th: ["colspan", "rowspan", "scope"],
     td: ["colspan", "rowspan"],
     ol: ["start", "type"],

@@ -53,3 +53,33 @@ document.addEventListener("submit", async (event) => {
     button.disabled = false;
   }
 });
+
+// A "Copy" button on each code block of a reading (where the browser offers a clipboard).
+if (navigator.clipboard) {
+  for (const pre of document.querySelectorAll(".reading-body pre.code")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-code";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy code");
+    const status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(pre.querySelector("code").textContent);
+        button.textContent = "Copied";
+        status.textContent = "Copied";
+      } catch {
+        button.textContent = "Copy failed";
+        status.textContent = "Could not copy: select the code and copy it yourself.";
+      }
+      setTimeout(() => {
+        button.textContent = "Copy";
+        status.textContent = "";
+      }, 2000);
+    });
+    pre.prepend(button);
+    pre.after(status);
+  }
+}

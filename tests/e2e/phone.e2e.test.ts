@@ -1,0 +1,106 @@
+// On a 390 px phone no page scrolls sideways (wide tables scroll inside their own frame), and code in
+// readings reads at body size, can be copied, and can be scrolled from the keyboard.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { scoreAllSplits } from "../../src/grading/score.js";
+import { fixtureHoldout } from "../helpers/grading.js";
+import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+
+let b: BrowserApp;
+beforeAll(async () => {
+  b = await startBrowserApp();
+});
+afterAll(() => b?.close());
+
+async function phone(browser: Browser, email: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await signInPage(page, b.base, email, password);
+  return { context, page };
+}
+
+/** How far the page itself scrolls sideways (0 when it fits the screen). */
+const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+test("a student's pages fit a phone: course, quiz, attempt, readings, case study and a scored submission", async () => {
+  const { t } = b;
+  // A scored submission for Alice's team, so the score card is shown.
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const team = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
+  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename: "a-very-long-model-file-name-that-students-really-use-final-v2.keras", storedPath: "/nowhere", bytes: 1_234_567, status: "SCORED" } });
+  // Its details as scoring writes them: a predictions CSV scored on a 16-image holdout, three of them wrong.
+  const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const holdout = fixtureHoldout(labels);
+  const csv = path.join(holdout.dir, "predictions.csv");
+  fs.writeFileSync(csv, `predictions\n${labels.map((l, i) => (i % 5 === 1 ? (l + 7) % 43 : l)).join("\n")}\n`);
+  const r = await scoreAllSplits({ model: csv, holdout: holdout.dir });
+  holdout.remove();
+  await t.db.submissionResult.create({ data: {
+    submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: r.public.macroF1, privateScore: r.private.macroF1, publicPoints: r.public.points, privatePoints: r.private.points,
+    accuracy: r.all.accuracy, engine: r.all.engine, details: JSON.parse(JSON.stringify({ classNames: r.all.classNames, public: r.public, private: r.private, all: r.all })) as object,
+  } });
+
+  const { context, page } = await phone(b.browser, "alice@example.edu", DEMO_PASSWORDS.student);
+  const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/keras-cnn", "/courses/cnn/quizzes/cnn-friday", `/courses/cnn/case-studies/${cs.slug}`, `/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`];
+  const wide: string[] = [];
+  for (const p of pages) {
+    const res = await page.goto(`${b.base}${p}`);
+    expect(`${p}: ${res?.status()}`).toBe(`${p}: 200`);
+    const extra = await sideways(page);
+    if (extra > 0) wide.push(`${p}: ${extra} px too wide`);
+  }
+  // The attempt page, with every question type on it.
+  await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
+  await page.getByRole("button", { name: /^(Start|Continue)/ }).first().click();
+  await page.waitForURL(/\/attempts\//);
+  if ((await sideways(page)) > 0) wide.push(`attempt: ${await sideways(page)} px too wide`);
+  // The quiz page again, now with her attempt in its table.
+  await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
+  if ((await sideways(page)) > 0) wide.push(`quiz with an attempt: ${await sideways(page)} px too wide`);
+  expect(wide).toEqual([]);
+  await context.close();
+});
+
+test("staff pages fit a phone: people, exceptions, dashboard", async () => {
+  const { context, page } = await phone(b.browser, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const wide: string[] = [];
+  for (const p of ["/courses/cnn/people", "/courses/cnn/quizzes/cnn-friday/overrides", "/courses/cnn/dashboard"]) {
+    const res = await page.goto(`${b.base}${p}`);
+    expect(`${p}: ${res?.status()}`).toBe(`${p}: 200`);
+    const extra = await sideways(page);
+    if (extra > 0) wide.push(`${p}: ${extra} px too wide`);
+  }
+  expect(wide).toEqual([]);
+  await context.close();
+});
+
+test("code in a reading is at body size with one frame, has a copy button, and scrolls from the keyboard", async () => {
+  const context = await b.browser.newContext({ viewport: { width: 1366, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await signInPage(page, b.base, "alice@example.edu", DEMO_PASSWORDS.student);
+  await page.goto(`${b.base}/courses/cnn/modules/cnn/readings/keras-cnn`);
+  const pre = page.locator(".reading-body pre.code").first();
+  const sizes = await pre.evaluate((el) => {
+    const code = el.querySelector("code")!;
+    const body = el.closest(".reading-body")!.querySelector("p")!;
+    const cs = getComputedStyle(code);
+    return { code: parseFloat(cs.fontSize), text: parseFloat(getComputedStyle(body).fontSize), codeBorder: cs.borderTopWidth, codePadding: cs.paddingTop, codeBackground: cs.backgroundColor };
+  });
+  expect(sizes.text).toBe(16);
+  expect(sizes.code).toBeGreaterThanOrEqual(14); // not the 13 px of the bare `monospace` quirk × .92
+  expect(sizes.codePadding).toBe("0px"); // one frame: the pre's, not another inside it
+  expect(sizes.codeBackground).toBe("rgba(0, 0, 0, 0)");
+  // Keyboard: the block takes focus (so it can be scrolled with the arrow keys).
+  expect(await pre.getAttribute("tabindex")).toBe("0");
+  // Copy: the button copies the block's text and says so.
+  const text = await pre.locator("code").textContent();
+  await pre.getByRole("button", { name: "Copy code" }).click();
+  await page.getByText("Copied", { exact: true }).first().waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+  await context.close();
+});
