@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     files: ["views/assets/js/**/*.js"],
-    languageOptions: { globals: { document: "readonly", window: "readonly", HTMLFormElement: "readonly", setTimeout: "readonly", clearTimeout: "readonly", XMLHttpRequest: "readonly", fetch: "readonly", FormData: "readonly", HTMLElement: "readonly", HTMLInputElement: "readonly", URLSearchParams: "readonly" } },
+    languageOptions: { globals: { document: "readonly", window: "readonly", HTMLFormElement: "readonly", setTimeout: "readonly", clearTimeout: "readonly", XMLHttpRequest: "readonly", fetch: "readonly", FormData: "readonly", HTMLElement: "readonly", HTMLInputElement: "readonly", URLSearchParams: "readonly", navigator: "readonly" } },
   },
   {
     files: ["tests/helpers/*.mjs"],
