@@ -12,7 +12,7 @@ import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
 import { renderReading, type RenderedReading } from "./dialect.js";
 
 /** Bump when rendering changes, so cached HTML is rebuilt. */
-export const RENDERER_VERSION = "1";
+export const RENDERER_VERSION = "2";
 
 export const ModuleSettings = z
   .object({
