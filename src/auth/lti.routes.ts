@@ -11,12 +11,14 @@ import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, regenerateSession, requireUser, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
-import type { LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
+import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
 
 declare module "express-session" {
   interface SessionData {
     /** A verified launch waiting for the person to choose the account it links to. */
     ltiPending?: PendingLaunch;
+    /** A content selection (Deep Linking) request being answered, for the LMS course `contextRowId`. */
+    ltiDeepLink?: DeepLinking & { contextRowId: string };
   }
 }
 
@@ -110,6 +112,11 @@ export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
   async function signIn(req: Request, res: Response, outcome: Exclude<LaunchOutcome, { kind: "chooseAccount" }>) {
     await regenerateSession(req);
     req.session.userId = outcome.userId;
+    if (outcome.kind !== "signedIn" && outcome.deepLinking) req.session.ltiDeepLink = { ...outcome.deepLinking, contextRowId: outcome.contextRowId };
+    if (outcome.kind === "deepLink") {
+      await saveSession(req);
+      return res.redirect(303, "/lti/deep-link");
+    }
     if (outcome.kind === "connect") {
       flash(req, "info", "Signed in from your LMS. This LMS course is not connected to a course here yet.");
       await saveSession(req);
@@ -184,7 +191,48 @@ export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
     }
     const { slug } = await lti.connect(String(req.params.id), course, user);
     flash(req, "success", "The LMS course is connected: its launches now open this course, with the roles the LMS gives.");
-    res.redirect(303, `/courses/${slug}`);
+    // Connected in the middle of choosing content for it: back to the choice.
+    res.redirect(303, req.session.ltiDeepLink?.contextRowId === String(req.params.id) ? "/lti/deep-link" : `/courses/${slug}`);
+  });
+
+  // Content selection (Deep Linking 2.0): the LMS instructor picks quizzes, case studies or readings; the
+  // answer is a JWT signed by the tool's key, posted by the browser back to the LMS.
+  async function deepLinkContext(req: Request, res: Response) {
+    const dl = req.session.ltiDeepLink;
+    if (!dl) throw new NotFound("There is no content selection from your LMS waiting here (it may have expired). Start it again from the LMS.");
+    const ctx = await lti.context(dl.contextRowId);
+    if (!ctx) throw new NotFound("The LMS course of this content selection is gone. Start it again from the LMS.");
+    const user = res.locals.user!;
+    if (ctx.courseId && !user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === ctx.course!.slug)) {
+      throw new Forbidden("Only an instructor of the connected course can choose its content for the LMS.");
+    }
+    return { dl, ctx };
+  }
+
+  router.get("/lti/deep-link", requireUser, async (req, res) => {
+    requireEnabled();
+    const { dl, ctx } = await deepLinkContext(req, res);
+    if (!ctx.course) return res.redirect(303, `/lti/contexts/${ctx.id}`);
+    const items = await lti.linkableContent(ctx.courseId!);
+    res.render("lti-deep-link", { title: "Add to your LMS course", ctx, items, multiple: dl.acceptMultiple, csrfToken: res.locals.csrfToken });
+  });
+
+  router.post("/lti/deep-link", requireUser, csrfProtection, async (req, res) => {
+    const origin = requireEnabled();
+    const { dl, ctx } = await deepLinkContext(req, res);
+    if (!ctx.course) return res.redirect(303, `/lti/contexts/${ctx.id}`);
+    const raw = (req.body as { item?: unknown } | undefined)?.item;
+    const keys = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+    const available = await lti.linkableContent(ctx.courseId!);
+    const chosen = keys.map((k) => available.find((i) => i.key === k));
+    if (chosen.some((i) => !i)) throw new BadRequest("Something chosen is not part of this course any more. Reload the page and choose again.");
+    if (!dl.acceptMultiple && chosen.length > 1) throw new BadRequest("Your LMS accepts one item here: choose one.");
+    const jwt = await lti.deepLinkingResponse(dl, ctx, ctx.course.slug, chosen as NonNullable<(typeof chosen)[number]>[], await toolKey());
+    delete req.session.ltiDeepLink;
+    // This one page may post a form to the LMS (the site's policy allows forms to itself only).
+    const csp = String(res.getHeader("Content-Security-Policy") ?? "");
+    res.setHeader("Content-Security-Policy", csp.replace(/form-action [^;]*/, (v) => `${v} ${new URL(dl.returnUrl).origin}`));
+    res.render("lti-deep-link-return", { title: "Back to your LMS", returnUrl: dl.returnUrl, jwt, count: chosen.length, origin });
   });
 
   // The tool's public key: platforms check the assertions it signs for access tokens (grades).

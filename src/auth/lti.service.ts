@@ -4,7 +4,7 @@
 // signing the person in — to an account linked to the platform's id for them, in the
 // course the link names, with the role the platform gives them there.
 import crypto from "node:crypto";
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from "jose";
+import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type CryptoKey, type JWTPayload } from "jose";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
@@ -44,14 +44,54 @@ export interface PendingLaunch {
   targetLinkUri: string | null;
   resourceLinkId: string;
   lineitem: string | null;
+  /** A content-selection (Deep Linking) request: where to send the choice. */
+  deepLinking?: DeepLinking;
   at: number;
+}
+
+/** What a Deep Linking request asks for (LTI Deep Linking 2.0, deep_linking_settings) and where the answer goes. */
+export interface DeepLinking {
+  returnUrl: string;
+  acceptMultiple: boolean;
+  /** Opaque to the tool: echoed in the response. */
+  data: string | null;
+  deploymentId: string;
+}
+
+/** The deep_linking_settings claim, checked: this tool returns LTI resource links. */
+function deepLinkingSettings(claims: Record<string, unknown>): Omit<DeepLinking, "deploymentId"> {
+  const dl = claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] as Record<string, unknown> | undefined;
+  const returnUrl = typeof dl?.deep_link_return_url === "string" ? dl.deep_link_return_url : "";
+  let url: URL | null = null;
+  try {
+    url = new URL(returnUrl);
+  } catch { /* refused below */ }
+  if (!url || (url.protocol !== "https:" && !(url.protocol === "http:" && ["localhost", "127.0.0.1"].includes(url.hostname)))) {
+    throw new BadRequest("The content selection request has no valid return address (deep_link_return_url). Your LMS administrator can check the tool's placement.");
+  }
+  if (!Array.isArray(dl!.accept_types) || !dl!.accept_types.includes("ltiResourceLink")) {
+    throw new BadRequest("The LMS asks for a kind of content this tool does not make: it offers links to its quizzes, readings and case studies (ltiResourceLink).");
+  }
+  return { returnUrl, acceptMultiple: dl!.accept_multiple !== false, data: typeof dl!.data === "string" ? dl!.data : null };
+}
+
+/** Something of a course an LMS can link to (Deep Linking); graded ones carry their scale. */
+export interface LinkableItem {
+  key: string;
+  kind: "quiz" | "case study" | "module" | "reading";
+  title: string;
+  /** Below /courses/<course>/. */
+  path: string;
+  scoreMaximum: number | null;
 }
 
 export type LaunchOutcome =
   /** Signed in to the course the LMS course is connected to, at this page. */
   | { kind: "signedIn"; userId: string; courseSlug: string; target: string }
   /** An LMS instructor whose LMS course is not connected yet: signed in, to connect it (or ask for it to be). */
-  | { kind: "connect"; userId: string; contextRowId: string }
+  | { kind: "connect"; userId: string; contextRowId: string; deepLinking?: DeepLinking }
+  /** An LMS instructor choosing this tool's content for their LMS course (Deep Linking). */
+  | { kind: "deepLink"; userId: string; contextRowId: string; deepLinking: DeepLinking }
   /** An account here has the launch's email: the person links it with its password, or makes a separate one. */
   | { kind: "chooseAccount"; pending: PendingLaunch; email: string };
 
@@ -175,17 +215,19 @@ export class LtiService {
     if (claims.nonce !== pending.nonce) throw new LaunchRefused("The launch does not belong to the login that started it.");
     if (claims[`${CLAIM}version`] !== "1.3.0") throw new LaunchRefused("The launch is not LTI 1.3.");
     const messageType = claims[`${CLAIM}message_type`];
-    if (messageType !== "LtiResourceLinkRequest") throw new BadRequest(`This tool opens resource links only; the platform sent a ${String(messageType)}.`);
+    if (messageType !== "LtiResourceLinkRequest" && messageType !== "LtiDeepLinkingRequest") throw new BadRequest(`This tool opens resource links and answers content selection (Deep Linking) only; the platform sent a ${String(messageType)}.`);
+    const deepLinking = messageType === "LtiDeepLinkingRequest" ? deepLinkingSettings(claims) : null;
     const deployment = claims[`${CLAIM}deployment_id`];
     if (typeof deployment !== "string" || !platform.deployments.includes(deployment)) throw new Forbidden(`The deployment "${String(deployment)}" of ${platform.name} is not registered with this tool. An administrator can add it to LTI_PLATFORMS_FILE.`);
     if (typeof claims.sub !== "string" || !claims.sub) throw new BadRequest("The launch does not say who you are (anonymous launches are not supported). Open it from your course while signed in to the LMS.");
     const link = claims[`${CLAIM}resource_link`] as { id?: unknown } | undefined;
-    if (typeof link?.id !== "string" || !link.id) throw new BadRequest("The launch names no resource link (resource_link.id), which LTI 1.3 requires. Your LMS administrator can check the tool's placement.");
+    if (!deepLinking && (typeof link?.id !== "string" || !link.id)) throw new BadRequest("The launch names no resource link (resource_link.id), which LTI 1.3 requires. Your LMS administrator can check the tool's placement.");
     const context = claims[`${CLAIM}context`] as { id?: unknown; title?: unknown; label?: unknown } | undefined;
     if (typeof context?.id !== "string" || !context.id) throw new BadRequest("This launch does not come from an LMS course (it has no context). Open the activity from your course in the LMS.");
 
     const role = roleFromLti(claims[`${CLAIM}roles`]);
     if (!role) throw new Forbidden("Your role in this LMS course (not learner, teaching assistant or instructor) has no access to this tool.");
+    if (deepLinking && role !== CourseRole.INSTRUCTOR) throw new Forbidden("Only an instructor of the LMS course can choose this tool's content for it.");
     const title = [context.title, context.label, context.id].find((x): x is string => typeof x === "string" && x.trim() !== "")!.trim().slice(0, 200);
     const key = { issuer: platform.issuer, clientId: platform.clientId, deploymentId: deployment, contextId: context.id };
     const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title }, update: { title } });
@@ -197,7 +239,8 @@ export class LtiService {
       email: str("email")?.toLowerCase() ?? null,
       name: str("name") ?? ([str("given_name"), str("family_name")].filter(Boolean).join(" ") || null),
       targetLinkUri: typeof claims[`${CLAIM}target_link_uri`] === "string" ? (claims[`${CLAIM}target_link_uri`] as string) : null,
-      resourceLinkId: link.id,
+      resourceLinkId: typeof link?.id === "string" ? link.id : "",
+      deepLinking: deepLinking ? { ...deepLinking, deploymentId: deployment } : undefined,
       lineitem: typeof ags?.lineitem === "string" && Array.isArray(ags.scope) && ags.scope.includes(AGS_SCORE_SCOPE) ? ags.lineitem : null,
       at: this.deps.clock().getTime(),
     };
@@ -256,11 +299,12 @@ export class LtiService {
     await db.user.update({ where: { id: userId }, data: { lastSeenAt: now } });
     if (!ctx.course) {
       if (p.role !== CourseRole.INSTRUCTOR) throw new Forbidden(`The LMS course "${ctx.title}" is not connected to a course on this site yet. Your instructor connects it by opening this activity once from the LMS; try again after that.`);
-      return { kind: "connect", userId, contextRowId: ctx.id };
+      return { kind: "connect", userId, contextRowId: ctx.id, deepLinking: p.deepLinking };
     }
     const courseId = ctx.course.id;
     await db.membership.upsert({ where: { userId_courseId: { userId, courseId } }, create: { userId, courseId, role: p.role }, update: { role: p.role } });
     await db.ltiContextMember.upsert({ where: { contextId_userId: { contextId: ctx.id, userId } }, create: { contextId: ctx.id, userId, sub: p.sub, seenAt: now }, update: { sub: p.sub, seenAt: now } });
+    if (p.deepLinking) return { kind: "deepLink", userId, contextRowId: ctx.id, deepLinking: p.deepLinking };
     const target = this.targetPath(p.targetLinkUri, ctx.course.slug);
     await this.linkGradebook(p, ctx.id, courseId, target);
     return { kind: "signedIn", userId, courseSlug: ctx.course.slug, target };
@@ -290,6 +334,47 @@ export class LtiService {
       if (ctx.courseId !== course.id) throw new Forbidden(`This LMS course is already connected to ${ctx.course?.title ?? "another course"}.`);
     }
     return { slug: course.slug };
+  }
+
+  /** What an instructor may put in an LMS course connected to `courseId`: quizzes, case studies, readings (with their module). */
+  async linkableContent(courseId: string): Promise<LinkableItem[]> {
+    const { db } = this.deps;
+    const [quizzes, cases, modules] = await Promise.all([
+      db.quiz.findMany({ where: { courseId }, select: { slug: true, title: true }, orderBy: { title: "asc" } }),
+      db.caseStudy.findMany({ where: { courseId }, select: { slug: true, title: true, settings: true }, orderBy: { title: "asc" } }),
+      db.module.findMany({ where: { courseId }, select: { slug: true, title: true, readings: { select: { slug: true, title: true }, orderBy: { position: "asc" } } }, orderBy: { position: "asc" } }),
+    ]);
+    return [
+      ...quizzes.map((q) => ({ key: `quiz:${q.slug}`, kind: "quiz" as const, title: q.title, path: `quizzes/${q.slug}`, scoreMaximum: 100 })),
+      ...cases.map((c) => ({ key: `case:${c.slug}`, kind: "case study" as const, title: c.title, path: `case-studies/${c.slug}`, scoreMaximum: Number((c.settings as { points?: { max?: unknown } }).points?.max ?? 100) })),
+      ...modules.flatMap((m) => [
+        { key: `module:${m.slug}`, kind: "module" as const, title: m.title, path: `modules/${m.slug}`, scoreMaximum: null },
+        ...m.readings.map((r) => ({ key: `reading:${m.slug}/${r.slug}`, kind: "reading" as const, title: `${m.title}: ${r.title}`, path: `modules/${m.slug}/readings/${r.slug}`, scoreMaximum: null })),
+      ]),
+    ];
+  }
+
+  /**
+   * The signed LtiDeepLinkingResponse (a JWT from the tool's key, LTI Deep Linking 2.0 §4.2) with the chosen
+   * items as resource links; graded items (quizzes, case studies) carry a gradebook column (lineItem).
+   */
+  async deepLinkingResponse(dl: DeepLinking, p: { clientId: string; issuer: string }, courseSlug: string, items: LinkableItem[], key: { kid: string; privateKey: CryptoKey }): Promise<string> {
+    const now = Math.floor(this.deps.clock().getTime() / 1000);
+    const contentItems = items.map((i) => ({
+      type: "ltiResourceLink", title: i.title,
+      url: `${this.deps.publicOrigin}/courses/${courseSlug}/${i.path}`,
+      ...(i.scoreMaximum !== null ? { lineItem: { scoreMaximum: i.scoreMaximum, label: i.title, resourceId: i.key, tag: i.kind === "quiz" ? "quiz" : "case-study" } } : {}),
+    }));
+    return new SignJWT({
+      nonce: crypto.randomBytes(16).toString("base64url"),
+      [`${CLAIM}message_type`]: "LtiDeepLinkingResponse", [`${CLAIM}version`]: "1.3.0", [`${CLAIM}deployment_id`]: dl.deploymentId,
+      "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": contentItems,
+      ...(dl.data !== null ? { "https://purl.imsglobal.org/spec/lti-dl/claim/data": dl.data } : {}),
+      ...(items.length ? {} : { "https://purl.imsglobal.org/spec/lti-dl/claim/msg": "Nothing was chosen." }),
+    })
+      .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
+      .setIssuer(p.clientId).setAudience(p.issuer).setIssuedAt(now).setExpirationTime(now + 300)
+      .sign(key.privateKey);
   }
 
   /** Courses this user may connect an LMS course to. */

@@ -402,6 +402,63 @@ test("the registration page lists the URLs to give the LMS; without registered p
   }
 });
 
+test("Deep Linking: an LMS instructor picks a quiz and the case study; the answer is resource links with gradebook columns, signed by the tool's key", async () => {
+  const DL = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings";
+  const settings = { deep_link_return_url: `${base}/deep-link-return`, accept_types: ["ltiResourceLink"], accept_presentation_document_targets: ["window"], accept_multiple: true, data: "opaque-123" };
+  const dlToken = (nonce: string, claims: Record<string, unknown> = {}) => idToken(nonce, {
+    sub: "lms-dl-prof", email: "dl.prof@example.edu", name: "Dee Linker", [`${C}roles`]: [INSTRUCTOR],
+    [`${C}message_type`]: "LtiDeepLinkingRequest", [`${C}resource_link`]: undefined, [DL]: settings, ...claims,
+  });
+  // A learner may not choose content; a request for kinds of content the tool does not make is refused.
+  const learner = t.agent();
+  const l0 = await login(learner);
+  expect((await launch(learner, l0, await dlToken(l0.nonce, { sub: "lms-dl-student", [`${C}roles`]: [LEARNER] }))).status).toBe(403);
+  const l1 = await login(learner);
+  const files = await launch(learner, l1, await dlToken(l1.nonce, { [DL]: { ...settings, accept_types: ["file"] } }));
+  expect(files.status).toBe(400);
+  expect($(files.text)(".error-message").text()).toContain("ltiResourceLink");
+
+  const agent = t.agent();
+  const l = await login(agent);
+  expect((await launch(agent, l, await dlToken(l.nonce))).headers.location).toBe("/lti/deep-link");
+  const page = $((await agent.get("/lti/deep-link")).text);
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+  const options = page("input[name=item]").map((_i, el) => page(el).attr("value")).get();
+  expect(options).toEqual(expect.arrayContaining(["quiz:cnn-friday", `case:${cs.slug}`, "module:cnn", "reading:cnn/overview"]));
+  expect(page("input[name=item]").first().attr("type")).toBe("checkbox"); // accept_multiple
+
+  const form = new URLSearchParams([["_csrf", csrfOf(page)], ["item", "quiz:cnn-friday"], ["item", `case:${cs.slug}`]]);
+  const back = await agent.post("/lti/deep-link").type("form").send(form.toString());
+  expect(back.status).toBe(200);
+  const ret = $(back.text);
+  expect(ret("form[data-autosubmit]").attr("action")).toBe(settings.deep_link_return_url);
+  expect(back.headers["content-security-policy"]).toContain(`form-action 'self' ${base}`);
+  const toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
+  const { payload, protectedHeader } = await jwtVerify(String(ret("input[name=JWT]").val()), createLocalJWKSet(toolKeys), { issuer: CLIENT, audience: ISS, currentDate: now });
+  expect(protectedHeader.alg).toBe("RS256");
+  expect(payload.nonce).toEqual(expect.any(String));
+  expect(payload).toMatchObject({
+    [`${C}message_type`]: "LtiDeepLinkingResponse", [`${C}version`]: "1.3.0", [`${C}deployment_id`]: DEPLOYMENT,
+    "https://purl.imsglobal.org/spec/lti-dl/claim/data": "opaque-123",
+  });
+  const points = (cs.settings as { points: { max: number } }).points.max;
+  expect(payload["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]).toEqual([
+    { type: "ltiResourceLink", title: quiz.title, url: "https://tool.example.org/courses/cnn/quizzes/cnn-friday", lineItem: { scoreMaximum: 100, label: quiz.title, resourceId: "quiz:cnn-friday", tag: "quiz" } },
+    { type: "ltiResourceLink", title: cs.title, url: `https://tool.example.org/courses/cnn/case-studies/${cs.slug}`, lineItem: { scoreMaximum: points, label: cs.title, resourceId: `case:${cs.slug}`, tag: "case-study" } },
+  ]);
+  // Answered once: the request is gone from the session.
+  expect((await agent.get("/lti/deep-link")).status).toBe(404);
+
+  // From an LMS course not yet connected: connect it first (he now teaches cnn here), then choose.
+  const l2 = await login(agent);
+  const r2 = await launch(agent, l2, await dlToken(l2.nonce, { [`${C}context`]: { id: "ctx-dl", title: "ML 503" } }));
+  expect(r2.headers.location).toMatch(/^\/lti\/contexts\//);
+  const connect = $((await agent.get(r2.headers.location!)).text);
+  expect((await agent.post(r2.headers.location!).type("form").send({ _csrf: csrfOf(connect), course: "cnn" })).headers.location).toBe("/lti/deep-link");
+  expect($((await agent.get("/lti/deep-link")).text)("h1").text()).toBe("Add to your LMS course");
+});
+
 test("quiz grades go to the LMS gradebook column of the link the quiz was opened from (AGS), once per change, retried on failure", async () => {
   lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
   expect(lms.toolKeys.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
