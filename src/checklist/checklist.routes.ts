@@ -22,7 +22,7 @@ export function checklistRoutes({ readings, checklist }: { readings: ReadingsSer
     const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
     if (course.role !== CourseRole.STUDENT) throw new Forbidden("Only students keep a checklist. Staff see everyone's progress on the dashboard.");
     const itemId = String(req.params.itemId);
-    const item = isUuid(itemId) ? await readings.item(mod.id, itemId) : null;
+    const item = isUuid(itemId) ? await checklist.item(mod.id, itemId) : null;
     if (!item) throw new NotFound("That checklist item no longer exists; the reading may have changed. Reload the page.");
     const body = TickBody.parse(req.body ?? {});
     await checklist.setDone(item.id, user.id, body.done);

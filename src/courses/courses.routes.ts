@@ -18,7 +18,7 @@ export function homeRoutes({ courses }: { courses: CoursesService }) {
   router.get("/", requireUser, async (_req, res) => {
     const list = await courses.coursesFor(res.locals.user!);
     if (list.length === 1) return res.redirect(303, `/courses/${list[0]!.slug}`);
-    res.render("home", { title: "Your courses", courses: list.map((c) => ({ ...c, roleLabel: ROLE_LABEL[c.role] })) });
+    res.render("home", { title: "Your courses", isAdmin: res.locals.user!.isAdmin, courses: list.map((c) => ({ ...c, roleLabel: ROLE_LABEL[c.role] })) });
   });
 
   return router;
@@ -31,7 +31,13 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
   course.get("/", async (_req, res) => {
     const c = res.locals.course!;
     const me = res.locals.user!;
-    const [team, modules, quizList, caseStudies] = await Promise.all([courses.teamOf(c.id, me.id), readings.modules(c.id), quizzes.quizzesOf(c.id), submissions.caseStudies(c.id)]);
+    const [team, modules, quizList, caseStudies] = await Promise.all([
+      courses.teamOf(c.id, me.id),
+      readings.modules(c.id),
+      readings.cached(`quizzes:${c.id}`, () => quizzes.quizzesOf(c.id)),
+      // Only what a sync writes: a case study's other fields (results revealed) change at any time.
+      readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
+    ]);
     const grades = c.role === CourseRole.STUDENT ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map();
     res.render("course", {
       title: c.title,

@@ -1,11 +1,13 @@
+import type pg from "pg";
 import type { SessionUser } from "../auth/auth.service.js";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import type { ContentCache } from "../readings/content.cache.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
 
 export class CoursesService {
-  constructor(private readonly deps: { db: Db }) {}
+  constructor(private readonly deps: { db: Db; sql: pg.Pool; content?: ContentCache }) {}
 
   /** Courses the user belongs to (all courses for an admin), with their role. */
   async coursesFor(user: SessionUser): Promise<LoadedCourse[]> {
@@ -19,14 +21,23 @@ export class CoursesService {
     return memberships.map((m) => ({ ...pick(m.course), role: m.role }));
   }
 
-  /** The course with the caller's role in it, or null when it does not exist or the caller is not in it. */
+  /**
+   * The course with the caller's role in it, or null when it does not exist or the caller is not in it.
+   * One statement, read on every course request: it also brings the content version, which tells
+   * the content cache whether a sync (in any process) has happened since it was filled. Plain SQL on
+   * the pg pool: through Prisma the same statement costs the server about three times the CPU.
+   */
   async courseFor(user: SessionUser, slug: string): Promise<{ course: LoadedCourse | null; exists: boolean }> {
-    const { db } = this.deps;
-    const course = await db.course.findUnique({ where: { slug } });
-    if (!course) return { course: null, exists: false };
-    const m = await db.membership.findUnique({ where: { userId_courseId: { userId: user.id, courseId: course.id } } });
-    const role = m?.role ?? (user.isAdmin ? CourseRole.INSTRUCTOR : null);
-    return { course: role ? { ...pick(course), role } : null, exists: true };
+    const { rows: [row] } = await this.deps.sql.query<Omit<LoadedCourse, "role"> & { role: CourseRole | null; contentVersion: number | null }>(
+      `SELECT c.id, c.slug, c.title, c."timeZone", m.role::text AS role, (SELECT v.version FROM "ContentVersion" v WHERE v.id = 1) AS "contentVersion"
+       FROM "Course" c LEFT JOIN "Membership" m ON m."courseId" = c.id AND m."userId" = $2
+       WHERE c.slug = $1`,
+      [slug, user.id],
+    );
+    if (!row) return { course: null, exists: false };
+    if (row.contentVersion !== null) this.deps.content?.see(row.contentVersion);
+    const role = row.role ?? (user.isAdmin ? CourseRole.INSTRUCTOR : null);
+    return { course: role ? { ...pick(row), role } : null, exists: true };
   }
 
   /** The student's team in a course, without its members (access checks). */

@@ -25,7 +25,7 @@ export function readingsRoutes({ readings, checklist, quizzes }: { readings: Rea
     const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
-    const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), quizzes.quizzesOfModule(mod.id)]);
+    const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
     const next = isStudent ? checklist.nextDue(items) : null;
     res.render("module", {
       title: mod.title,

@@ -107,6 +107,9 @@ export async function syncContent({ db, contentDir, quizDir, dataDir, prepareDat
   await db.$transaction([
     db.contentIssue.deleteMany({}),
     db.contentIssue.createMany({ data: issues.map((i) => ({ path: i.path, line: i.line ?? null, severity: i.severity, message: i.message })) }),
+    // Last, after every content row is written: each web process sees the new number on its next
+    // course request and drops its cached content rows (content.cache.ts).
+    db.contentVersion.upsert({ where: { id: 1 }, create: { id: 1, version: 1, syncedAt: now }, update: { version: { increment: 1 }, syncedAt: now } }),
   ]);
   for (const i of issues) logger[i.severity === "error" ? "error" : "warn"]({ file: i.path, line: i.line }, `content: ${i.message}`);
   logger.info({ modules: modules.length, readings: readingCount, problems: issues.length }, "content synced");
