@@ -74,7 +74,8 @@ export async function signInHttp(base: string, email: string, password: string, 
     body: new URLSearchParams({ _csrf: token(await login.text()), email, password }),
   });
   if (res.status !== 303) throw new Error(`sign-in of ${email}: HTTP ${res.status}`);
-  const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) => c.startsWith("cnn.sid="));
+  if (!cookie) throw new Error(`sign-in of ${email}: no session cookie`);
   const html = await (await fetch(`${base}${page}`, { headers: { cookie } })).text();
   return { cookie, csrf: token(html), html };
 }
