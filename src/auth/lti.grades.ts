@@ -8,13 +8,12 @@
 // A sender in every web and worker process claims due rows, gets an access token with a
 // client assertion signed by the tool key, posts the score, and records the outcome —
 // retrying with backoff, never sending an older grade over a newer one.
-import crypto from "node:crypto";
-import { SignJWT } from "jose";
 import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
 import { loadToolKey, type ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
+import { LtiTokens } from "./lti.tokens.js";
 
 export const AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
 /** After this many failed tries a score waits for someone to look (the grading view shows it). */
@@ -68,9 +67,11 @@ interface Claimed {
 }
 
 export class LtiGradeSync {
-  private readonly tokens = new Map<string, { token: string; until: number }>();
+  private readonly tokens: LtiTokens;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {}
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {
+    this.tokens = new LtiTokens(deps);
+  }
 
   /**
    * Queues each linked case study's points (the team's grade by the points rule, overrides
@@ -136,49 +137,18 @@ export class LtiGradeSync {
     return { sent, failed };
   }
 
-  private platform(issuer: string, clientId: string): LtiPlatform {
-    const p = this.deps.platforms.find((x) => x.issuer === issuer && x.clientId === clientId);
-    if (!p) throw new Error(`the platform ${issuer} (client ${clientId}) is no longer registered`);
-    if (!p.tokenUrl) throw new Error(`${p.name} has no tokenUrl in LTI_PLATFORMS_FILE, so grades cannot be sent`);
-    return p;
-  }
-
-  /** An access token for the score scope (client credentials with a signed JWT assertion), cached until it expires. */
-  private async token(p: LtiPlatform & { tokenUrl: string }): Promise<string> {
-    const key = `${p.issuer} ${p.clientId}`;
-    const now = this.deps.clock().getTime();
-    const cached = this.tokens.get(key);
-    if (cached && cached.until > now) return cached.token;
-    const tool = await this.deps.toolKey();
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: "RS256", kid: tool.kid })
-      .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.tokenUrl)
-      .setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 300).setJti(crypto.randomUUID())
-      .sign(tool.privateKey);
-    const res = await (this.deps.fetch ?? fetch)(p.tokenUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion, scope: AGS_SCORE_SCOPE }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
-    if (!res.ok || !body.access_token) throw new Error(`${p.name} refused an access token (HTTP ${res.status}${body.error ? `, ${body.error}` : ""})`);
-    this.tokens.set(key, { token: body.access_token, until: now + Math.max(60, (body.expires_in ?? 3600) - 60) * 1000 });
-    return body.access_token;
-  }
-
   private async post(r: Claimed): Promise<void> {
-    const p = this.platform(r.issuer, r.clientId) as LtiPlatform & { tokenUrl: string };
+    const p = LtiTokens.usable(this.deps.platforms.find((x) => x.issuer === r.issuer && x.clientId === r.clientId), r.issuer, r.clientId, "grades cannot be sent");
     const url = new URL(r.lineitem);
     url.pathname = `${url.pathname.replace(/\/$/, "")}/scores`;
     const res = await (this.deps.fetch ?? fetch)(url, {
       method: "POST",
-      headers: { Authorization: `Bearer ${await this.token(p)}`, "Content-Type": "application/vnd.ims.lis.v1.score+json" },
+      headers: { Authorization: `Bearer ${await this.tokens.token(p, AGS_SCORE_SCOPE)}`, "Content-Type": "application/vnd.ims.lis.v1.score+json" },
       // A quiz grade is a percentage; case-study points are on the case study's own scale.
       body: JSON.stringify({ userId: r.sub, scoreGiven: Math.round(r.percent * 100) / 100, scoreMaximum: r.caseMax ?? 100, activityProgress: "Completed", gradingProgress: "FullyGraded", timestamp: r.changedAt.toISOString() }),
       signal: AbortSignal.timeout(15_000),
     });
-    if (res.status === 401) this.tokens.delete(`${p.issuer} ${p.clientId}`);
+    if (res.status === 401) this.tokens.forget(p, AGS_SCORE_SCOPE);
     if (!res.ok) {
       const message = `${p.name} did not take the score (HTTP ${res.status} ${res.statusText})`;
       // 4xx other than an expired token (401), a timeout (408), a conflict (409) or a rate limit (429) will not change on retry.

@@ -11,6 +11,7 @@ import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, regenerateSession, requireUser, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
+import type { LtiRoster } from "./lti.roster.js";
 import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
 
 declare module "express-session" {
@@ -60,8 +61,9 @@ function cookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
+export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   lti: LtiService;
+  roster: LtiRoster;
   config: Config;
   toolKey: () => Promise<ToolKey>;
   /** The account whose email and password these are, or null (the sign-in form's check, with its limits). */
@@ -174,9 +176,11 @@ export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
     const user = res.locals.user!;
     const courses = await lti.connectableCourses(user);
     const suggested = lti.suggestedCourse(ctx.issuer, ctx.clientId);
+    const manages = Boolean(ctx.course) && (user.isAdmin || courses.some((c) => c.slug === ctx.course!.slug));
     res.render("lti-connect", {
       title: "Connect an LMS course",
-      ctx, connected: ctx.course, csrfToken: res.locals.csrfToken,
+      ctx, connected: ctx.course, manages, csrfToken: res.locals.csrfToken,
+      rosterSyncedAt: ctx.rosterSyncedAt?.toISOString(),
       courses: courses.map((c) => ({ ...c, selected: c.slug === suggested })),
       shareUrl: `${lti.publicOrigin ?? ""}/lti/contexts/${ctx.id}`,
     });
@@ -193,6 +197,20 @@ export function ltiRoutes({ lti, config, toolKey, checkPassword }: {
     flash(req, "success", "The LMS course is connected: its launches now open this course, with the roles the LMS gives.");
     // Connected in the middle of choosing content for it: back to the choice.
     res.redirect(303, req.session.ltiDeepLink?.contextRowId === String(req.params.id) ? "/lti/deep-link" : `/courses/${slug}`);
+  });
+
+  // Roster sync (NRPS 2.0): an instructor of the connected course, or an administrator.
+  router.post("/lti/contexts/:id/roster", requireUser, csrfProtection, async (req, res) => {
+    requireEnabled();
+    const ctx = await lti.context(String(req.params.id));
+    if (!ctx?.course) throw new NotFound("There is no such connected LMS course here.");
+    const user = res.locals.user!;
+    if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === ctx.course!.slug)) {
+      throw new Forbidden("Only an instructor of the connected course, or a site administrator, can sync its roster.");
+    }
+    const r = await roster.sync(ctx.id, user.id);
+    flash(req, "success", `Roster synced from the LMS: ${r.listed} listed, ${r.added} added, ${r.changed} role changes, ${r.removed} removed.${r.skipped.length ? ` Not added: ${r.skipped.join("; ")}.` : ""}`);
+    res.redirect(303, `/lti/contexts/${ctx.id}`);
   });
 
   // Content selection (Deep Linking 2.0): the LMS instructor picks quizzes, case studies or readings; the

@@ -230,7 +230,10 @@ export class LtiService {
     if (deepLinking && role !== CourseRole.INSTRUCTOR) throw new Forbidden("Only an instructor of the LMS course can choose this tool's content for it.");
     const title = [context.title, context.label, context.id].find((x): x is string => typeof x === "string" && x.trim() !== "")!.trim().slice(0, 200);
     const key = { issuer: platform.issuer, clientId: platform.clientId, deploymentId: deployment, contextId: context.id };
-    const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title }, update: { title } });
+    // The LMS's roster service for this course (NRPS 2.0), when the launch offers it.
+    const nrps = claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] as { context_memberships_url?: unknown; service_versions?: unknown } | undefined;
+    const membershipsUrl = typeof nrps?.context_memberships_url === "string" && (!Array.isArray(nrps.service_versions) || nrps.service_versions.includes("2.0")) ? nrps.context_memberships_url : undefined;
+    const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title, membershipsUrl }, update: { title, membershipsUrl } });
 
     const str = (k: string) => (typeof claims[k] === "string" && (claims[k] as string).trim() ? (claims[k] as string).trim() : null);
     const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
@@ -312,7 +315,7 @@ export class LtiService {
 
   /** LMS courses launched from, for the connect page: the one asked for and those the user may connect or has connected. */
   async context(id: string) {
-    return this.deps.db.ltiContext.findUnique({ where: { id }, include: { course: { select: { slug: true, title: true } } } });
+    return this.deps.db.ltiContext.findUnique({ where: { id }, include: { course: { select: { slug: true, title: true, timeZone: true } } } });
   }
 
   /**

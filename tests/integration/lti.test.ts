@@ -33,7 +33,11 @@ let jwks: http.Server;
 let platformFile: string;
 let base: string;
 /** What the fake platform's token and score endpoints saw, and how the score endpoint answers. */
-const lms = { toolKeys: null as JSONWebKeySet | null, tokens: [] as Record<string, string>[], scores: [] as { auth: string; type: string; body: Record<string, unknown> }[], scoreStatus: 200 };
+const lms = {
+  toolKeys: null as JSONWebKeySet | null, tokens: [] as Record<string, string>[], scores: [] as { auth: string; type: string; body: Record<string, unknown> }[], scoreStatus: 200,
+  /** The roster service's pages (NRPS), and the requests it saw. */
+  roster: [] as Record<string, unknown>[][], rosterRequests: [] as { url: string; auth: string; accept: string }[],
+};
 /** The test's time, for the tool and the fake platform alike (its tokens are issued "now"). */
 let now = TEST_NOW;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -59,6 +63,13 @@ beforeAll(async () => {
           const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(lms.toolKeys!), { issuer: CLIENT, subject: CLIENT, audience: `${base}/token`, currentDate: now });
           expect(payload.jti).toBeTruthy();
           return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "token-123", token_type: "Bearer", expires_in: 3600 }));
+        }
+        if (req.url?.startsWith("/memberships")) {
+          lms.rosterRequests.push({ url: req.url, auth: String(req.headers.authorization), accept: String(req.headers.accept) });
+          const page = Number(new URL(req.url, base).searchParams.get("page") ?? "0");
+          const headers: Record<string, string> = { "Content-Type": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json" };
+          if (page + 1 < lms.roster.length) headers.Link = `<${base}/memberships?page=${page + 1}>; rel="next"`;
+          return res.writeHead(200, headers).end(JSON.stringify({ id: `${base}/memberships`, context: { id: "ctx-1" }, members: lms.roster[page] ?? [] }));
         }
         if (req.url === "/lineitems/7/scores" && req.method === "POST") {
           lms.scores.push({ auth: String(req.headers.authorization), type: String(req.headers["content-type"]), body: JSON.parse(raw) as Record<string, unknown> });
@@ -582,4 +593,82 @@ test("case-study points go to the case study's LMS column once private scores ar
   expect(await sync.reconcileCaseStudies()).toBe(1);
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(lms.scores.slice(sent).map((x) => x.body.scoreGiven)).toEqual([62.5, 70]);
+});
+
+test("roster sync (NRPS): the LMS course's members join with their roles, page by page; students it no longer lists leave; accounts are never linked by email", async () => {
+  lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
+  // An LMS course of its own (connected to cnn), so its members are exactly the ones below.
+  await t.db.ltiContext.create({ data: { issuer: ISS, clientId: CLIENT, deploymentId: DEPLOYMENT, contextId: "ctx-roster", title: "ML 501 (roster)", courseId: (await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } })).id, approvedAt: now } });
+  const NRPS = {
+    "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": { context_memberships_url: `${base}/memberships`, service_versions: ["2.0"] },
+    [`${C}context`]: { id: "ctx-roster", title: "ML 501 (roster)" },
+  };
+  // A student who launched once and has since left the LMS course.
+  const gone = t.agent();
+  const lg = await login(gone);
+  expect((await launch(gone, lg, await idToken(lg.nonce, { sub: "nrps-gone", email: "gone@example.edu", name: "Gone Student", ...NRPS }))).status).toBe(303);
+  // The instructor launches (the launch offers the roster service) and opens the LMS course's page.
+  const prof = t.agent();
+  const lp = await login(prof);
+  expect((await launch(prof, lp, await idToken(lp.nonce, { sub: "nrps-prof", email: "nrps.prof@example.edu", name: "Rosa Roster", [`${C}roles`]: [INSTRUCTOR], ...NRPS }))).status).toBe(303);
+  const ctx = await t.db.ltiContext.findFirstOrThrow({ where: { issuer: ISS, contextId: "ctx-roster" } });
+  expect(ctx.membershipsUrl).toBe(`${base}/memberships`);
+  const page = $((await prof.get(`/lti/contexts/${ctx.id}`)).text);
+  expect(page("main").text()).toContain("Not synced yet.");
+
+  lms.roster = [
+    [
+      { user_id: "nrps-prof", roles: [INSTRUCTOR], status: "Active", name: "Rosa Roster", email: "nrps.prof@example.edu" },
+      { user_id: "nrps-nina", roles: [LEARNER], status: "Active", name: "Nina Newcomer", email: "nina@example.edu" },
+      { user_id: "nrps-ted", roles: [TA, INSTRUCTOR], status: "Active", name: "Ted Assistant", email: "ted@example.edu" },
+      { user_id: "nrps-alice", roles: [LEARNER], status: "Active", name: "Alice?", email: "alice@example.edu" },
+      { user_id: "nrps-idle", roles: [LEARNER], status: "Inactive", name: "Ida Idle", email: "ida@example.edu" },
+    ],
+    [{ user_id: "nrps-mo", roles: ["Learner"], given_name: "Mo", family_name: "Member", email: "mo@example.edu" }],
+  ];
+  // A student here cannot sync.
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  const alicePage = $((await alice.get(`/lti/contexts/${ctx.id}`)).text);
+  expect((await alice.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(alicePage) })).status).toBe(403);
+  expect(lms.rosterRequests).toHaveLength(0);
+
+  const synced = await prof.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(page) });
+  expect(synced.headers.location).toBe(`/lti/contexts/${ctx.id}`);
+  // Two pages, with an NRPS-scoped token, asking for the membership container.
+  expect(lms.rosterRequests.map((r) => r.url)).toEqual(["/memberships", "/memberships?page=1"]);
+  expect(lms.rosterRequests[0]!.accept).toBe("application/vnd.ims.lti-nrps.v2.membershipcontainer+json");
+  expect(lms.tokens.at(-1)!.scope).toBe("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly");
+  const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
+  const roleOf = async (email: string) => (await t.db.membership.findFirst({ where: { courseId: cnn.id, user: { email } } }))?.role ?? null;
+  expect(await roleOf("nina@example.edu")).toBe("STUDENT");
+  expect(await roleOf("ted@example.edu")).toBe("GRADER");
+  expect(await roleOf("mo@example.edu")).toBe("STUDENT");
+  expect((await t.db.user.findUniqueOrThrow({ where: { email: "mo@example.edu" } })).name).toBe("Mo Member");
+  expect(await roleOf("ida@example.edu")).toBeNull(); // inactive in the LMS
+  expect(await roleOf("gone@example.edu")).toBeNull(); // no longer listed: left the course …
+  expect(await t.db.user.count({ where: { email: "gone@example.edu" } })).toBe(1); // … but the account and its work stay
+  // Alice's account is not linked by the roster's email claim; she links it herself at her first launch.
+  expect(await t.db.ltiIdentity.count({ where: { sub: "nrps-alice" } })).toBe(0);
+  expect(await roleOf("alice@example.edu")).toBe("STUDENT");
+  // The new members are this LMS course's members: their grades go to its columns.
+  const nina = await t.db.user.findUniqueOrThrow({ where: { email: "nina@example.edu" } });
+  expect(await t.db.ltiContextMember.findUnique({ where: { contextId_userId: { contextId: ctx.id, userId: nina.id } } })).toMatchObject({ sub: "nrps-nina" });
+  const after = $((await prof.get(`/lti/contexts/${ctx.id}`)).text);
+  expect(after("main").text()).toContain("5 listed: 3 added, 0 role changes, 1 removed, 1 not added.");
+  // Nina's first launch finds the account the roster made.
+  const ninaAgent = t.agent();
+  const ln = await login(ninaAgent);
+  expect((await launch(ninaAgent, ln, await idToken(ln.nonce, { sub: "nrps-nina", email: "nina@example.edu", name: "Nina Newcomer", ...NRPS }))).status).toBe(303);
+  expect(await t.db.user.count({ where: { email: "nina@example.edu" } })).toBe(1);
+
+  // Again with nothing changed: nothing to do. A failing LMS changes nothing and says why.
+  lms.rosterRequests = [];
+  await prof.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(after) });
+  expect((await t.db.ltiContext.findUniqueOrThrow({ where: { id: ctx.id } })).rosterSummary).toBe("5 listed: 0 added, 0 role changes, 0 removed, 1 not added.");
+  lms.roster = [[{ user_id: "x" }]];
+  const broken = await t.db.ltiContext.update({ where: { id: ctx.id }, data: { membershipsUrl: `${base}/nowhere` } });
+  const failed = await prof.post(`/lti/contexts/${broken.id}/roster`).type("form").send({ _csrf: csrfOf(after) });
+  expect(failed.status).toBe(400);
+  expect($(failed.text)(".error-message").text()).toContain("HTTP 404");
+  expect(await roleOf("nina@example.edu")).toBe("STUDENT");
 });

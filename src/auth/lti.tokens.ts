@@ -1,0 +1,48 @@
+// OAuth 2 access tokens for LTI services (AGS scores, NRPS rosters): client credentials with a JWT
+// assertion signed by the tool key (1EdTech Security Framework §4.1), cached per platform and scope
+// until shortly before they expire.
+import crypto from "node:crypto";
+import { SignJWT } from "jose";
+import type { ToolKey } from "./lti.keys.js";
+import type { LtiPlatform } from "./lti.platforms.js";
+
+export class LtiTokens {
+  private readonly cache = new Map<string, { token: string; until: number }>();
+
+  constructor(private readonly deps: { toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {}
+
+  /** A platform that can issue tokens (it has a tokenUrl), or an error saying why not. */
+  static usable(p: LtiPlatform | undefined, issuer: string, clientId: string, what: string): LtiPlatform & { tokenUrl: string } {
+    if (!p) throw new Error(`the platform ${issuer} (client ${clientId}) is no longer registered`);
+    if (!p.tokenUrl) throw new Error(`${p.name} has no tokenUrl in LTI_PLATFORMS_FILE, so ${what}`);
+    return p as LtiPlatform & { tokenUrl: string };
+  }
+
+  async token(p: LtiPlatform & { tokenUrl: string }, scope: string): Promise<string> {
+    const key = `${p.issuer} ${p.clientId} ${scope}`;
+    const now = this.deps.clock().getTime();
+    const cached = this.cache.get(key);
+    if (cached && cached.until > now) return cached.token;
+    const tool = await this.deps.toolKey();
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256", kid: tool.kid })
+      .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.tokenUrl)
+      .setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 300).setJti(crypto.randomUUID())
+      .sign(tool.privateKey);
+    const res = await (this.deps.fetch ?? fetch)(p.tokenUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion, scope }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
+    if (!res.ok || !body.access_token) throw new Error(`${p.name} refused an access token (HTTP ${res.status}${body.error ? `, ${body.error}` : ""})`);
+    this.cache.set(key, { token: body.access_token, until: now + Math.max(60, (body.expires_in ?? 3600) - 60) * 1000 });
+    return body.access_token;
+  }
+
+  /** Forgets a token the platform no longer accepts (it answered 401). */
+  forget(p: LtiPlatform, scope: string): void {
+    this.cache.delete(`${p.issuer} ${p.clientId} ${scope}`);
+  }
+}
