@@ -255,7 +255,31 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
 
   // The tool's public key: platforms check the assertions it signs for access tokens (grades).
   router.get("/lti/jwks", async (_req, res) => {
-    res.set("Cache-Control", "public, max-age=3600").json({ keys: [(await toolKey()).publicJwk] });
+    res.set("Cache-Control", "public, max-age=3600").json({ keys: (await toolKey()).publishedJwks });
+  });
+
+  // Canvas's "Paste JSON" configuration for an LTI 1.3 developer key (the redirect URI is entered beside it).
+  router.get("/lti/canvas.json", (_req, res) => {
+    const o = requireEnabled();
+    const launch = `${o}/lti/launch`;
+    const placement = (name: string, messageType: string) => ({ placement: name, message_type: messageType, target_link_uri: launch, text: "CNN course module" });
+    res.json({
+      title: "CNN course module",
+      description: "Readings, checklist, the preparation quiz and the case-study leaderboard of the CNN module; quiz grades and case-study points go to the gradebook.",
+      oidc_initiation_url: `${o}/lti/login`,
+      target_link_uri: launch,
+      public_jwk_url: `${o}/lti/jwks`,
+      scopes: [
+        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem", "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+        "https://purl.imsglobal.org/spec/lti-ags/scope/score", "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+      ],
+      extensions: [{
+        platform: "canvas.instructure.com",
+        privacy_level: "public",
+        settings: { placements: [placement("link_selection", "LtiDeepLinkingRequest"), placement("assignment_selection", "LtiDeepLinkingRequest"), placement("course_navigation", "LtiResourceLinkRequest")] },
+      }],
+      custom_fields: {},
+    });
   });
 
   // What an LMS administrator enters when registering this tool.
