@@ -117,7 +117,7 @@ export function roleFromLti(roles: unknown): CourseRole | null {
       const [principal, sub] = r.slice(MEMBERSHIP_SUB.length).split("#");
       if (!principal || !sub || !CONTEXT_ROLES.has(principal)) continue;
       if (principal === "Instructor" && sub === "TeachingAssistant") assistant = true;
-      else if (principal === "Learner") principals.add("Learner");
+      else principals.add(principal); // Instructor#Lecturer is an instructor, Learner#Instructor a learner
     }
   }
   if (assistant) return CourseRole.GRADER;

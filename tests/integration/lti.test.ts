@@ -242,6 +242,10 @@ test("course roles come from context roles only, long or short; sub-roles count 
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator"])).toBe("INSTRUCTOR");
   // A learner's sub-role is a learner, whatever it is called.
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Learner#Instructor"])).toBe("STUDENT");
+  // Any other sub-role is its principal role.
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#PrimaryInstructor"])).toBe("INSTRUCTOR");
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#Lecturer"])).toBe("INSTRUCTOR");
+  expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Mentor#Advisor"])).toBeNull();
   // Not course roles at all.
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBeNull();
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"])).toBeNull();
