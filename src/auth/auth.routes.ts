@@ -28,8 +28,8 @@ export function safeReturnTo(value: unknown): string {
 /** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
 const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? "");
 
-/** A 429 from the hash queue (server busy) is not the client's failure; a 401 is. */
-const notAFailure = (_req: Request, res: Response) => res.statusCode < 400 || res.statusCode === 429;
+/** Only a wrong email or password (401) counts against the limits: not a busy server (429), not a refused form (403, 400). */
+const notAFailure = (_req: Request, res: Response) => res.statusCode !== 401;
 
 export function authRoutes({ auth, config, secret }: { auth: AuthService; config: Config; secret: string }) {
   const router = Router();
@@ -76,7 +76,8 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
     });
   });
 
-  router.post("/login", addressLimiter, accountLimiter, forms.protect, async (req, res) => {
+  // CSRF first: a forged cross-site post (refused with a 403) must not use up a network's sign-in budget.
+  router.post("/login", forms.protect, addressLimiter, accountLimiter, async (req, res) => {
     const body = LoginBody.parse(req.body ?? {});
     const user = body.email && body.password ? await auth.authenticate(body.email, body.password, clientKey(req)) : null;
     if (!user) {

@@ -57,7 +57,12 @@ export class AuthService {
       return null;
     }
     const stored = user.passwordHash;
-    if (!(await this.gate.run(gateKey, () => verifyPassword(password, stored)))) return null;
+    if (!(await this.gate.run(gateKey, () => verifyPassword(password, stored)))) {
+      // A cheaper (older) hash answers faster than the dummy one: pad a failure to the current cost,
+      // so timing does not tell which emails have accounts.
+      if (needsRehash(stored, this.scrypt)) await this.gate.run(gateKey, async () => verifyPassword(password, await dummyHash()));
+      return null;
+    }
     if (needsRehash(stored, this.scrypt)) {
       const upgraded = await this.gate.run(gateKey, () => hashPassword(password, this.scrypt));
       // Only if unchanged meanwhile: a password changed in another tab wins.
@@ -80,7 +85,11 @@ export class AuthService {
     const password = checkNewPassword(input.password, input.confirm);
     if (password === input.current) throw new BadRequest("The new password is the same as the current one. Choose a different one.");
     const hash = await this.gate.run(gateKey, () => hashPassword(password, this.scrypt));
-    await this.deps.db.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+    // A password link handed out earlier (a reset, an import's invitation) must not outlive the change.
+    await this.deps.db.$transaction([
+      this.deps.db.user.update({ where: { id: user.id }, data: { passwordHash: hash } }),
+      this.deps.db.passwordLink.deleteMany({ where: { userId: user.id, usedAt: null } }),
+    ]);
     await this.endSessions(user.id, keepSessionId);
   }
 
@@ -146,6 +155,7 @@ export class AuthService {
       const claimed = await tx.passwordLink.updateMany({ where: { id: link.id, usedAt: null }, data: { usedAt: this.clock() } });
       if (!claimed.count) return false;
       await tx.user.update({ where: { id: link.user.id }, data: { passwordHash: hash } });
+      await tx.passwordLink.deleteMany({ where: { userId: link.user.id, usedAt: null } }); // any other link made before
       return true;
     });
     if (!used) throw new NotFound("This password link has already been used. Sign in with the password you chose, or ask your instructor for a new link.");

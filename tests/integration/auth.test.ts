@@ -207,6 +207,45 @@ describe("passwords", () => {
   });
 });
 
+describe("what sign-in failures reveal and cost", () => {
+  test("a wrong password for an account with an older, cheaper hash costs a full current-cost hash, as an unknown email does", async () => {
+    // Counted through the hash queue: every hash of a sign-in runs in it.
+    const runs: number[] = [];
+    class CountingGate extends HashGate {
+      override run<T>(key: string, work: () => Promise<T>): Promise<T> {
+        runs.push(1);
+        return super.run(key, work);
+      }
+    }
+    const user = await t.db.user.findUniqueOrThrow({ where: { email: "emma@example.edu" } });
+    const old = await hashPassword("emma's old one", { N: 2 ** 10, r: 8, p: 1 }); // cheaper than the current cost
+    await t.db.user.update({ where: { id: user.id }, data: { passwordHash: old } });
+    const auth = new AuthService({ db: t.db, gate: new CountingGate({ concurrency: 2, queue: 10 }) });
+    expect(await auth.authenticate("nobody@example.edu", "x")).toBeNull();
+    const unknown = runs.length;
+    runs.length = 0;
+    expect(await auth.authenticate("emma@example.edu", "wrong")).toBeNull();
+    expect(runs.length).toBe(unknown + 1); // the cheap check, then the dummy at the current cost
+    await t.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(DEMO_PASSWORDS.student) } });
+  });
+
+  test("forged cross-site sign-in posts (no form token) do not use up a network's sign-in budget", async () => {
+    const limited = await startTestApp({ LOGIN_ADDRESS_RATE_LIMIT: "5", LOGIN_RATE_LIMIT: "1000" });
+    try {
+      // Twenty posts from another site: refused for their missing token, not counted.
+      for (let i = 0; i < 20; i++) {
+        expect((await limited.agent().post("/login").type("form").send({ email: `x${i}@example.edu`, password: "guess" })).status).toBe(403);
+      }
+      expect((await signIn(limited.agent(), "alice@example.edu", DEMO_PASSWORDS.student)).status).toBe(303);
+      // Real failures still count.
+      for (let i = 0; i < 5; i++) expect((await signIn(limited.agent(), `y${i}@example.edu`, "guess")).status).toBe(401);
+      expect((await signIn(limited.agent(), "ben@example.edu", DEMO_PASSWORDS.student)).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("limits on sign-in per address", () => {
   test("many sign-ins with new emails from one address get 429s past the per-address limit; a classroom before them signed in", async () => {
     const limited = await startTestApp({ LOGIN_RATE_LIMIT: "1000" }); // LOGIN_ADDRESS_RATE_LIMIT: the default, 50

@@ -96,6 +96,22 @@ test("an instructor makes a one-time reset link from People: it works once, ends
   now = TEST_NOW;
 });
 
+test("changing one's password cancels password links handed out before (a leaked link no longer works)", async () => {
+  const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const people = $((await instructor.get("/courses/cnn/people")).text);
+  const dev = await idOf("dev@example.edu");
+  const made = await instructor.post(`/courses/cnn/people/${dev}/password-link`).type("form").send({ _csrf: csrfFrom(people.html()) });
+  const path = new URL(String($(made.text)("#link").val())).pathname;
+  expect((await t.agent().get(path)).status).toBe(200);
+
+  const devAgent = await signedIn(t, "dev@example.edu");
+  const account = await devAgent.get("/account");
+  const changed = await devAgent.post("/account/password").type("form").send({ _csrf: csrfFrom(account.text), current: DEMO_PASSWORDS.student, password: "dev's new phrase", confirm: "dev's new phrase" });
+  expect(changed.status).toBe(303);
+  expect((await t.agent().get(path)).status).toBe(404);
+  expect((await signIn(t.agent(), "dev@example.edu", "dev's new phrase")).status).toBe(303);
+});
+
 test("who may make a reset link: not graders, not for oneself, not for fellow instructors or people in other courses", async () => {
   const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
   const csrf = csrfFrom((await instructor.get("/courses/cnn/people")).text);
