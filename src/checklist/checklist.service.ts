@@ -96,12 +96,13 @@ export class ChecklistService {
     const now = this.deps.clock();
     const rows = await this.moduleItems(module.id);
     // Plain SQL on the pg pool: through Prisma the same read costs the server about three times the CPU.
-    const { rows: tickRows } = await this.deps.sql.query<{ itemId: string; completedAt: Date }>(
-      `SELECT t."itemId", t."completedAt" AT TIME ZONE 'UTC' AS "completedAt"
+    const { rows: tickRows } = await this.deps.sql.query<{ itemId: string; completedAt: Date }>({
+      name: "checklist.ticks",
+      text: `SELECT t."itemId", t."completedAt" AT TIME ZONE 'UTC' AS "completedAt"
        FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId"
        WHERE t."userId" = $1 AND i."moduleId" = $2`,
-      [userId, module.id],
-    );
+      values: [userId, module.id],
+    });
     const ticks = new Map(tickRows.map((t) => [t.itemId, t]));
     return rows.map((r) => {
       const tick = ticks.get(r.id);
@@ -138,13 +139,17 @@ export class ChecklistService {
 
   /** Ticks or unticks; repeating either is harmless and keeps the first completion time. */
   async setDone(itemId: string, userId: string, done: boolean): Promise<void> {
-    const { db } = this.deps;
+    const { sql } = this.deps;
     if (done) {
       // One INSERT … ON CONFLICT DO NOTHING: safe when two tabs or a double click tick at once
-      // (an upsert's read-then-write fails under that race).
-      await db.checklistTick.createMany({ data: [{ itemId, userId, completedAt: this.deps.clock() }], skipDuplicates: true });
+      // (an upsert's read-then-write fails under that race). Times are stored as UTC, as Prisma does.
+      await sql.query({
+        name: "checklist.tick",
+        text: `INSERT INTO "ChecklistTick" ("itemId", "userId", "completedAt") VALUES ($1, $2, $3::timestamptz AT TIME ZONE 'UTC') ON CONFLICT DO NOTHING`,
+        values: [itemId, userId, this.deps.clock().toISOString()],
+      });
     } else {
-      await db.checklistTick.deleteMany({ where: { itemId, userId } });
+      await sql.query({ name: "checklist.untick", text: `DELETE FROM "ChecklistTick" WHERE "itemId" = $1 AND "userId" = $2`, values: [itemId, userId] });
     }
   }
 }

@@ -26,9 +26,9 @@ afterAll(async () => {
 });
 
 /** A second web process on the same database: its own app, Prisma client, session pool and caches. */
-async function secondProcess() {
+async function secondProcess({ timeZone }: { timeZone?: string } = {}) {
   const db = createPrisma(t.url);
-  const pool = new pg.Pool({ connectionString: t.url, max: 2 });
+  const pool = new pg.Pool({ connectionString: t.url, max: 2, ...(timeZone ? { options: `-c TimeZone=${timeZone}` } : {}) });
   pool.on("error", () => {});
   const app = createApp({ config: t.config, db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir: content.dir, clock: () => TEST_NOW });
   return { agent: () => request.agent(app), close: async () => { await new Promise((r) => setTimeout(r, 100)); await pool.end(); await db.$disconnect(); } };
@@ -91,6 +91,27 @@ test("a removed membership is refused at once, in every web process", async () =
         expect($(res.text)(".error-message").text()).toBe("You are not enrolled in this course. If you should be, ask your instructor to add you.");
       }
     }
+  } finally {
+    await other.close();
+  }
+});
+
+test("a tick keeps its time when the database session of the process runs in another time zone", async () => {
+  const other = await secondProcess({ timeZone: "America/Denver" });
+  try {
+    const agent = other.agent();
+    await signIn(agent, "ben@example.edu", DEMO_PASSWORDS.student);
+    const page = await agent.get(MODULE);
+    const action = $(page.text)("form[action*='/checklist/']").first().attr("action")!;
+    const res = await agent.post(action).set("Accept", "application/json").type("form").send({ _csrf: csrfFrom(page.text), done: "1" });
+    expect(res.status).toBe(200);
+    const ben = await t.db.user.findUniqueOrThrow({ where: { email: "ben@example.edu" } });
+    const tick = await t.db.checklistTick.findFirstOrThrow({ where: { userId: ben.id } });
+    expect(tick.completedAt).toEqual(TEST_NOW);
+    // Read back through that process too: done, at 17:00 UTC, which is 11:00 in Denver (daylight time from 9 March 2031).
+    const item = $((await agent.get(MODULE)).text)(`form[action="${action}"]`).closest(".checklist-item");
+    expect(item.find("input[name=done]").val()).toBe("0");
+    expect(item.find(".item-meta").text()).toBe("done Mar 12, 2031, 11:00 AM MDT");
   } finally {
     await other.close();
   }
