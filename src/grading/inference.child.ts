@@ -2,6 +2,7 @@
 // separate process, used for one job only, so a hostile or broken model can only
 // crash itself and nothing of it reaches the next job; the parent (runner.ts)
 // enforces the time and memory budget and kills it when exceeded.
+import { inferenceBatchSize, largestActivation } from "./batching.js";
 import * as tf from "@tensorflow/tfjs";
 import { ModelRefused } from "./errors.js";
 import { DecodedHoldout, type InputTimings } from "./images.js";
@@ -33,8 +34,6 @@ export interface JobTimings extends InputTimings {
   batchImages: number;
 }
 
-/** A batch's input values: 2M floats (8 MB) — 682 images of 32×32×3, 75 of 96×96×3. */
-const BATCH_VALUES = 2 ** 21;
 
 export type ChildMessage =
   | { type: "model"; summary: Awaited<ReturnType<typeof loadModel>>["summary"]; engine: string }
@@ -58,7 +57,7 @@ async function run(job: InferenceJob) {
   let resultsSeconds = 0;
   const holdout = await DecodedHoldout.open(job.holdoutDir, job.files, job.cacheDir);
   const { height, width, channels, layout } = model.input;
-  const batchSize = Math.max(1, job.batchSize, Math.floor(BATCH_VALUES / (height * width * channels)));
+  const batchSize = inferenceBatchSize(height * width * channels, largestActivation(model.summary.layers), job.batchSize);
   for (let start = 0; start < n; start += batchSize) {
     const names = job.files.slice(start, start + batchSize);
     const batch = await holdout.batch(start, names.length, model.input, layout);
