@@ -77,6 +77,26 @@ export function deadlines(startedAt: Date, policy: Policy): { deadlineAt: Date |
   return { deadlineAt, acceptUntil: deadlineAt ? new Date(deadlineAt.getTime() + policy.graceMinutes * 60_000) : null };
 }
 
+/**
+ * Sets a student's quiz grade by the grading method from every submitted attempt (as
+ * their scores stand, graders' mark changes included) and queues it for the LMS gradebook
+ * if the quiz is linked there (an outbox row). Call inside the transaction that changed a score.
+ */
+export async function regradeStudent(tx: Prisma.TransactionClient, quizId: string, userId: string, now: Date): Promise<{ percent: number; passed: boolean }> {
+  const quiz = (await tx.quiz.findUnique({ where: { id: quizId } }))!;
+  const override = await tx.quizOverride.findUnique({ where: { quizId_userId: { quizId, userId } } });
+  const policy = policyFor(quiz, override);
+  const all = await tx.quizAttempt.findMany({ where: { quizId, userId, status: AttemptStatus.SUBMITTED }, orderBy: { number: "asc" } });
+  const percent = gradeByMethod(policy.grading, all.map(percentOf))!;
+  const passed = percent >= policy.passPercent - 1e-9;
+  await tx.$executeRaw`
+    INSERT INTO "QuizGrade" ("quizId", "userId", percent, passed, attempts, "updatedAt")
+    VALUES (${quizId}::uuid, ${userId}::uuid, ${percent}, ${passed}, ${all.length}, ${now})
+    ON CONFLICT ("quizId", "userId") DO UPDATE SET percent = EXCLUDED.percent, passed = EXCLUDED.passed, attempts = EXCLUDED.attempts, "updatedAt" = EXCLUDED."updatedAt"`;
+  await queueQuizScore(tx, quizId, userId, percent, now);
+  return { percent, passed };
+}
+
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
 export class QuizService {
@@ -301,21 +321,10 @@ export class QuizService {
         where: { id: attempt.id },
         data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late, score },
       });
-      // The quiz grade by the grading method, from every submitted attempt of this student.
-      const quiz = (await tx.quiz.findUnique({ where: { id: attempt.quizId } }))!;
-      const override = await tx.quizOverride.findUnique({ where: { quizId_userId: { quizId: quiz.id, userId: attempt.userId } } });
-      const policy = policyFor(quiz, override);
-      const all = await tx.quizAttempt.findMany({ where: { quizId: quiz.id, userId: attempt.userId, status: AttemptStatus.SUBMITTED }, orderBy: { number: "asc" } });
-      const percent = gradeByMethod(policy.grading, all.map(percentOf))!;
-      await tx.$executeRaw`
-        INSERT INTO "QuizGrade" ("quizId", "userId", percent, passed, attempts, "updatedAt")
-        VALUES (${quiz.id}::uuid, ${attempt.userId}::uuid, ${percent}, ${percent >= policy.passPercent - 1e-9}, ${all.length}, ${now})
-        ON CONFLICT ("quizId", "userId") DO UPDATE SET percent = EXCLUDED.percent, passed = EXCLUDED.passed, attempts = EXCLUDED.attempts, "updatedAt" = EXCLUDED."updatedAt"`;
-      // The new grade goes to the LMS gradebook, if the quiz is linked there (an outbox row).
-      await queueQuizScore(tx, quiz.id, attempt.userId, percent, now);
+      await regradeStudent(tx, attempt.quizId, attempt.userId, now);
       // Last, so the quiz-wide statistics row is locked only for the end of the transaction.
       const scored = new Map(graded.map((g) => [g.slot, g.points]));
-      await recordAttempt(tx, quiz.id, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));
+      await recordAttempt(tx, attempt.quizId, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));
       return done;
     });
   }

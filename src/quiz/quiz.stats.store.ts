@@ -1,11 +1,12 @@
 // The quiz statistics' running sums in PostgreSQL: each submit adds its attempt in the
-// transaction that grades it; the report reads the sums plus the two ordered figures
-// (median, discriminative efficiency), which one SQL statement computes from score
-// columns alone. Sums that disagree with the attempts (attempts written around
+// transaction that grades it, and a grader's mark change swaps the attempt's share in
+// the transaction that changes it; the report reads the sums plus the two ordered
+// figures (median, discriminative efficiency), which one SQL statement computes from
+// score columns alone. Sums that disagree with the attempts (attempts written around
 // `submit`, e.g. imported, or deleted with their student) are rebuilt from the attempts.
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import type { SlotQuestion } from "./questions.js";
-import { addSums, addVariant, attemptSums, emptySums, statsFromSums, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
+import { addSums, addVariant, attemptSums, changedAttemptSums, emptySums, statsFromSums, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -68,6 +69,11 @@ async function addToStore(tx: Tx, quizId: string, s: StatSums): Promise<void> {
 /** Adds one just-graded attempt to the statistics; called inside the transaction that submits it. */
 export function recordAttempt(tx: Tx, quizId: string, attempt: StatAttempt): Promise<void> {
   return addToStore(tx, quizId, attemptSums(attempt));
+}
+
+/** Replaces a graded attempt's share of the statistics after a mark changed; inside the transaction that changes it. */
+export function recordMarkChange(tx: Tx, quizId: string, before: StatAttempt, after: StatAttempt): Promise<void> {
+  return addToStore(tx, quizId, changedAttemptSums(before, after));
 }
 
 const submittedAttempts = (db: Db | Tx, quizId: string) => db.quizAttempt.findMany({

@@ -7,8 +7,9 @@
 //
 // Everything but the median and the efficiency follows from running sums, which each
 // submitted attempt adds to (`attemptSums`, `addSums`) — the store keeps them current at
-// every submit. The median and the efficiency need the scores in order, so the store
-// computes those two in SQL when the report is read.
+// every submit, and a grader's change of a mark replaces the attempt's share
+// (`changedAttemptSums`). The median and the efficiency need the scores in order, so
+// the store computes those two in SQL when the report is read.
 
 export interface StatSlot {
   questionId: string;
@@ -141,6 +142,28 @@ export function addSums(into: StatSums, add: StatSums): StatSums {
   for (const [id, item] of add.items) addItem(into.items, id, item);
   for (const [id, m] of add.variants) for (const [v, x] of m) addVariant(into.variants, id, v, x);
   return into;
+}
+
+/** Every count and sum of `s` negated (question texts kept): adding it takes `s` back out. */
+function negated(s: StatSums): StatSums {
+  const t = s.total;
+  const out: StatSums = {
+    total: { n: -t.n, sumP: -t.sumP, sumPP: -t.sumPP, nTimed: -t.nTimed, sumSeconds: -t.sumSeconds, histogram: t.histogram.map((v) => -v) },
+    items: new Map(),
+    variants: new Map(),
+  };
+  for (const [id, it] of s.items) out.items.set(id, { ...it, n: -it.n, sumX: -it.sumX, sumXX: -it.sumXX, sumY: -it.sumY, sumYY: -it.sumYY, sumXY: -it.sumXY, choices: it.choices.map((v) => -v) });
+  for (const [id, m] of s.variants) for (const [v, x] of m) addVariant(out.variants, id, v, { n: -x.n, sumX: -x.sumX });
+  return out;
+}
+
+/**
+ * What the running sums change by when a graded attempt's marks change (a grader's
+ * override): the attempt as it was taken out, as it is now put in. Every item moves,
+ * not only the changed one: the rest of the attempt's score (y) changed for the others.
+ */
+export function changedAttemptSums(before: StatAttempt, after: StatAttempt): StatSums {
+  return addSums(negated(attemptSums(before)), attemptSums(after));
 }
 
 /** Sample variance from running sums; 0 when the values do not vary (up to rounding). */

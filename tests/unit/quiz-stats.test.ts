@@ -1,4 +1,4 @@
-import { efficiencyOf, median, quizStats, type StatAttempt } from "../../src/quiz/quiz.stats.js";
+import { addSums, attemptSums, changedAttemptSums, efficiencyOf, emptySums, median, quizStats, statsFromSums, type StatAttempt } from "../../src/quiz/quiz.stats.js";
 
 /** Attempts from item scores per question (1 point each). */
 function attempts(rows: Record<string, number>[], extra: (q: string, i: number) => Partial<StatAttempt["slots"][number]> = () => ({})): StatAttempt[] {
@@ -65,4 +65,33 @@ test("discriminative efficiency below 100: the covariance over the one of both l
   // x = [1,0,1,0], y = [2,2,0,1]: cov = −0.5/3; sorted x [0,0,1,1] with sorted y [0,1,2,2]: 1.5/3 → −33.3 %
   expect(efficiencyOf([1, 0, 1, 0], [2, 2, 0, 1])).toBeCloseTo(-100 / 3, 9);
   expect(efficiencyOf([1, 1, 1], [0, 1, 2])).toBeNull(); // x does not vary
+});
+
+test("a grader's new mark swaps the attempt's share of the running sums: every item's rest score moves, counts stay", () => {
+  const [a, b, c, d] = attempts([
+    { q1: 1, q2: 1, q3: 1 },
+    { q1: 1, q2: 0, q3: 1 },
+    { q1: 0, q2: 1, q3: 0 },
+    { q1: 0, q2: 0, q3: 0 },
+  ], () => ({ options: ["right", "wrong"], chosen: [1] }));
+  const sums = [a!, b!, c!, d!].reduce((acc, x) => addSums(acc, attemptSums(x)), emptySums());
+  // The last attempt's q1 is given full marks by a grader: its score goes from 0 to 1.
+  const changed: StatAttempt = { ...d!, score: 1, slots: d!.slots.map((s) => (s.questionId === "q1" ? { ...s, score: 1 } : s)) };
+  const s = statsFromSums(addSums(sums, changedAttemptSums(d!, changed)), { median: null, efficiency: new Map() });
+  const q = (id: string) => s.questions.find((x) => x.questionId === id)!;
+  // q1: x = [1,1,0,1] → facility 75%; rest y = [2,1,1,0]: cov = (0.25·1 + 0.25·0 − 0.75·0 + 0.25·(−1)) / 3 = 0.
+  expect(q("q1").n).toBe(4);
+  expect(q("q1").facility).toBeCloseTo(75, 9);
+  expect(q("q1").discrimination).toBeCloseTo(0, 9);
+  // q2: x = [1,0,1,0] unchanged; its rest y = [2,2,0,1] now (the last attempt's q1 counts).
+  // cov = (0.5·0.75 − 0.5·0.75 + 0.5·(−1.25) − 0.5·(−0.25)) / 3 = −1/6; var x = 1/3, var y = 2.75/3.
+  expect(q("q2").facility).toBeCloseTo(50, 9);
+  expect(q("q2").discrimination).toBeCloseTo((-1 / 6 / Math.sqrt((1 / 3) * (2.75 / 3))) * 100, 9);
+  // The picks are the same answers as before: counted once each, not twice or zero times.
+  expect(q("q1").choices.map((x) => x.count)).toEqual([0, 4]);
+  // Quiz: 100, 66.7, 33.3, 33.3 % → mean 58.3; the last attempt moved from the 0–10 bin to 30–40.
+  expect(s.attempts).toBe(4);
+  expect(s.mean).toBeCloseTo(175 / 3, 9);
+  expect(s.histogram).toEqual([0, 0, 0, 2, 0, 0, 1, 0, 0, 1]);
+  expect(s.averageSeconds).toBe(150);
 });
