@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ModelRefused } from "../../src/grading/errors.js";
 import { accountOnnx } from "../../src/grading/onnx/accounting.js";
-import { f, i, ints, OnnxGraph } from "../../src/grading/onnx/graph.js";
+import { f, i, ints, OnnxGraph, s as str } from "../../src/grading/onnx/graph.js";
 import { KerasToOnnx, type LayerConfig } from "../../src/grading/onnx/keras-onnx.js";
 import { inspectModel } from "../../src/grading/score.js";
 import { stopSpare } from "../../src/grading/runner.js";
@@ -51,6 +51,32 @@ const FLOPS = 13_824 + 256 + 1_024 + 2_560;
 
 test("an ONNX graph's parameters and FLOPs per image, counted through Conv, pooling, ConvTranspose, an exporter's flatten and Gemm", () => {
   expect(accountOnnx(tinyCnn())).toEqual({ params: PARAMS, flopsPerImage: FLOPS });
+});
+
+test("weights stored as integers are weights: an int64 matrix reshaped and cast to float counts every element", () => {
+  const g = new OnnxGraph();
+  g.name("input");
+  const w = g.op("Cast", [g.op("Reshape", [g.int64s("w.int", Array(192 * 10).fill(1)), g.int64s("w.shape", [192, 10])])], { to: i(1) });
+  const out = g.op("MatMul", [g.op("Flatten", ["input"], { axis: i(1) }), w]);
+  // 192 × 10 weights (the reshape's shape is no weight); MatMul 192 × 10 × 2 FLOPs.
+  expect(accountOnnx(g.encode({ input: "input", inputDims: [3, 8, 8], output: out, outputDims: [10] }))).toEqual({ params: 1920, flopsPerImage: 3840 });
+});
+
+test("a Resize that names its axes (opset 18) is sized on those axes, so the convolution after it counts in full", () => {
+  const g = new OnnxGraph();
+  g.name("input");
+  let x = g.op("Resize", ["input", "", "", g.int64s("sizes", [16, 16])], { axes: ints([2, 3]), mode: str("linear") });
+  x = g.op("Conv", [x, g.floats("w", filled(4 * 3 * 3 * 3), [4, 3, 3, 3])], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) });
+  x = g.op("Flatten", [g.op("GlobalAveragePool", [x])], { axis: i(1) });
+  const out = g.op("Gemm", [x, g.floats("fc", filled(40), [4, 10])]);
+  // Conv on [1, 3, 16, 16]: 16·16 × 4 × 27 × 2 = 55,296; global pool: 16·16·4 = 1,024; Gemm: 4 × 10 × 2 = 80.
+  expect(accountOnnx(g.encode({ input: "input", inputDims: [3, 8, 8], output: out, outputDims: [10] }))).toEqual({ params: 108 + 40, flopsPerImage: 55_296 + 1_024 + 80 });
+  // A Conv handed a tensor of the wrong rank is not counted as one pixel: refused.
+  const h = new OnnxGraph();
+  h.name("input");
+  const flat = h.op("Flatten", ["input"], { axis: i(1) });
+  const bad = h.op("Conv", [flat, h.floats("w", filled(4 * 3 * 3 * 3), [4, 3, 3, 3])], { kernel_shape: ints([3, 3]) }, "bad-conv");
+  expect(() => accountOnnx(h.encode({ input: "input", inputDims: [3, 8, 8], output: bad, outputDims: [10] }))).toThrow(/node "bad-conv" \(Conv\) has an input of rank 2/);
 });
 
 test("an operator the counter cannot size is refused, naming the node and its op", () => {

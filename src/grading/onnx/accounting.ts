@@ -1,6 +1,7 @@
 // Parameters and FLOPs of an uploaded ONNX model, so the course's compute limits apply to
-// ONNX uploads as to Keras models. Parameters: the elements of its float initializers and
-// Constant nodes. FLOPs per image: shapes are followed from the input (batch 1) through
+// ONNX uploads as to Keras models. Parameters: the elements of its initializers and Constant
+// nodes of every numeric type (weights stored as int8 and Cast are weights), except those used
+// only as shape arguments (a Reshape's shape, a Slice's starts, …). FLOPs per image: shapes are followed from the input (batch 1) through
 // every node, with small integer tensors (Shape → Gather → Concat → Reshape, as exporters
 // write a flatten) computed on the way; counted as the translator counts Keras layers:
 // 2 per multiply-add for Conv, ConvTranspose, Gemm and MatMul, 2 per element for
@@ -27,7 +28,15 @@ interface Info {
 }
 
 const DT = onnx.TensorProto.DataType;
-const FLOAT_TYPES = new Set<number>([DT.FLOAT, DT.DOUBLE, DT.FLOAT16, DT.BFLOAT16]);
+/** Inputs (by position) that are shapes, axes or indices of a shape, not weights. */
+const SHAPE_ARGUMENTS: Record<string, number[]> = {
+  Reshape: [1], Slice: [1, 2, 3, 4], Pad: [1, 3], Resize: [1, 2, 3], Upsample: [1], Expand: [1], Tile: [1], ConstantOfShape: [0],
+  Split: [1], Squeeze: [1], Unsqueeze: [1], TopK: [1], Range: [0, 1, 2], OneHot: [1],
+  ReduceMean: [1], ReduceMax: [1], ReduceMin: [1], ReduceSum: [1], ReduceSumSquare: [1], ReduceProd: [1], ReduceL1: [1], ReduceL2: [1], ReduceLogSum: [1], ReduceLogSumExp: [1],
+};
+const NOT_NUMERIC = new Set<number>([DT.UNDEFINED, DT.STRING]);
+/** Ops through which a shape is computed: a constant feeding only these, into shape arguments, is no weight. */
+const SHAPE_ARITHMETIC = new Set(["Gather", "Concat", "Unsqueeze", "Squeeze", "Cast", "Slice", "Identity", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Max", "Min", "Floor", "Ceil", "ReduceProd", "Equal", "Where"]);
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(String(v)));
 const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
@@ -72,10 +81,31 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
   const graph = model.graph;
   if (!graph) throw new ModelRefused("The ONNX file has no graph. Export the model again.", "corrupt");
   const infos = new Map<string, Info>();
+  // A constant is a weight unless it only ever ends up in shape arguments — directly, or through
+  // the small integer arithmetic exporters write (Shape → Gather → Concat → Reshape's shape).
+  const uses = new Map<string, { op: string; k: number; outputs: string[] }[]>();
+  for (const node of graph.node ?? []) {
+    (node.input ?? []).forEach((name, k) => {
+      if (name) uses.set(name, [...(uses.get(name) ?? []), { op: node.opType ?? "", k, outputs: (node.output ?? []).filter(Boolean) }]);
+    });
+  }
+  const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+  const shapeOnly = new Set<string>();
+  const isShapeOnly = (name: string) => {
+    const u = uses.get(name) ?? [];
+    return u.length > 0 && !graphOutputs.has(name) && u.every(({ op, k, outputs }) =>
+      (SHAPE_ARGUMENTS[op] ?? []).includes(k) || (SHAPE_ARITHMETIC.has(op) && outputs.length > 0 && outputs.every((o) => shapeOnly.has(o))));
+  };
+  // Nodes are in topological order: walking back, a node's consumers are decided before it.
+  for (const node of [...(graph.node ?? [])].reverse()) for (const o of node.output ?? []) if (o && isShapeOnly(o)) shapeOnly.add(o);
+  for (const t of graph.initializer ?? []) if (t.name && isShapeOnly(t.name)) shapeOnly.add(t.name);
   let params = 0;
+  const countConstant = (name: string, elements: number, dataType: number) => {
+    if (!NOT_NUMERIC.has(dataType) && !shapeOnly.has(name)) params += elements;
+  };
   for (const t of graph.initializer ?? []) {
     const shape = (t.dims ?? []).map(num);
-    if (FLOAT_TYPES.has(t.dataType ?? 0)) params += prod(shape);
+    countConstant(t.name ?? "", prod(shape), t.dataType ?? DT.UNDEFINED);
     infos.set(t.name ?? "", { shape, value: tensorValue(t) });
   }
   for (const input of graph.input ?? []) {
@@ -113,12 +143,18 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
 
     if (op === "Constant") {
       const a = node.attribute?.[0];
+      const name = node.output?.[0] ?? "";
       if (a?.t) {
         const shape = (a.t.dims ?? []).map(num);
-        if (FLOAT_TYPES.has(a.t.dataType ?? 0)) params += prod(shape);
+        countConstant(name, prod(shape), a.t.dataType ?? DT.UNDEFINED);
         outs.push({ shape, value: tensorValue(a.t) });
-      } else if (a?.ints?.length) outs.push({ shape: [a.ints.length], value: a.ints.map(num) });
-      else if (a?.floats?.length) outs.push({ shape: [a.floats.length], value: a.floats.map(num) });
+      } else if (a?.ints?.length) {
+        countConstant(name, a.ints.length, DT.INT64);
+        outs.push({ shape: [a.ints.length], value: a.ints.length <= 1024 ? a.ints.map(num) : undefined });
+      } else if (a?.floats?.length) {
+        countConstant(name, a.floats.length, DT.FLOAT);
+        outs.push({ shape: [a.floats.length], value: a.floats.length <= 1024 ? a.floats.map(num) : undefined });
+      }
       else if (a && a.name === "value_int") outs.push({ shape: [], value: [num(a.i)] });
       else if (a && a.name === "value_float") outs.push({ shape: [], value: [num(a.f)] });
       else cannot("holds a kind of constant the grader does not read");
@@ -126,6 +162,7 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
       cannot("has no input");
     } else if (op === "Conv" || op === "ConvTranspose") {
       const w = ins[1] ?? cannot("has no weights");
+      if (x.shape.length < 3 || w.shape.length !== x.shape.length) cannot(`has an input of rank ${x.shape.length} for weights of rank ${w.shape.length}`);
       const spatial = x.shape.length - 2;
       const k = ints("kernel_shape", w.shape.slice(2));
       const strides = ints("strides", Array(spatial).fill(1));
@@ -176,6 +213,7 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
     } else if (op === "MaxPool" || op === "AveragePool" || op === "LpPool") {
       const spatial = x.shape.length - 2;
       const k = ints("kernel_shape", []);
+      if (spatial < 1 || k.length !== spatial) cannot(`has an input of rank ${x.shape.length} for a ${k.length}-D window`);
       const strides = ints("strides", Array(spatial).fill(1));
       const dil = ints("dilations", Array(spatial).fill(1));
       const pads = ints("pads", Array(2 * spatial).fill(0));
@@ -193,6 +231,7 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
       outs.push({ shape });
       if ((node.output ?? []).length > 1) outs.push({ shape }); // MaxPool's indices
     } else if (op === "GlobalAveragePool" || op === "GlobalMaxPool") {
+      if (x.shape.length < 3) cannot(`has an input of rank ${x.shape.length}`);
       flops += prod(x.shape);
       outs.push({ shape: [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)] });
     } else if (op === "BatchNormalization" || op === "InstanceNormalization" || op === "LayerNormalization" || op === "GroupNormalization" || op === "LpNormalization") {
@@ -300,7 +339,14 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
     } else if (op === "Resize" || op === "Upsample") {
       const sizes = op === "Resize" && ins[3] ? valueOf(3, "the sizes") : null;
       const scales = sizes ? null : op === "Resize" ? valueOf(2, "the scales") : attr("scales") ? (attr("scales")!.floats ?? []).map(num) : valueOf(1, "the scales");
-      outs.push({ shape: sizes ?? x.shape.map((d, k) => Math.floor(d * scales![k]!)) });
+      // Since opset 18 sizes/scales may name only some axes (`axes`); the others keep their size.
+      const rank = x.shape.length;
+      const axes = attr("axes") ? ints("axes", []).map((a) => axis(a, rank)) : x.shape.map((_d, k) => k);
+      const given = sizes ?? scales!;
+      if (given.length !== axes.length || axes.some((a) => a < 0 || a >= rank)) cannot(`gives ${given.length} sizes or scales for ${axes.length} axes`);
+      const shape = [...x.shape];
+      axes.forEach((a, k) => (shape[a] = sizes ? sizes[k]! : Math.floor(x.shape[a]! * scales![k]!)));
+      outs.push({ shape });
     } else if (op === "Expand") {
       outs.push({ shape: broadcast([x.shape, valueOf(1, "the shape")]) });
     } else if (op === "Tile") {
@@ -321,6 +367,8 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
     } else {
       cannot("is an operator the grader cannot size");
     }
+    // Every size worked out must be a whole number: anything else means the graph was not understood.
+    if (outs.some((o) => o.shape.some((d) => !Number.isInteger(d) || d < 0))) cannot("has an output whose size cannot be worked out");
     (node.output ?? []).forEach((name, k) => {
       if (name && outs[k]) infos.set(name, outs[k]!);
     });
