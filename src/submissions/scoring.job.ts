@@ -1,5 +1,6 @@
-// Scoring one submission: the queue's job handler. Idempotent by submission and
-// holdout version — a retried or duplicated job finds the result and stops — and a
+// Scoring one submission: the queue's job handler. Idempotent by submission, holdout
+// version and scoring round (a staff rescore of one submission starts a new round) — a
+// retried or duplicated job finds the result and stops — and a
 // refused model is a result (FAILED with the reason), not a crash to retry.
 //
 // One run at a time per submission: a run holds a PostgreSQL advisory lock on a
@@ -108,7 +109,8 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
     return "done";
   }
   const cs = sub.caseStudy;
-  const done = await db.submissionResult.findUnique({ where: { submissionId_holdoutVersion: { submissionId, holdoutVersion: cs.holdoutVersion } } });
+  const resultKey = { submissionId_holdoutVersion_round: { submissionId, holdoutVersion: cs.holdoutVersion, round: sub.scoringRound } };
+  const done = await db.submissionResult.findUnique({ where: resultKey });
   if (done) {
     if (sub.status !== SubmissionStatus.SCORED) await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1 } });
     return "done";
@@ -143,12 +145,12 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
     await db.$transaction(async (tx) => {
       // Locked, so two runs of one job (a worker presumed dead that was not) store one result.
       await tx.$queryRaw`SELECT id FROM "Submission" WHERE id = ${submissionId}::uuid FOR UPDATE`;
-      const again = await tx.submissionResult.findUnique({ where: { submissionId_holdoutVersion: { submissionId, holdoutVersion: cs.holdoutVersion } } });
+      const again = await tx.submissionResult.findUnique({ where: resultKey });
       if (!again) {
         await tx.submissionResult.updateMany({ where: { submissionId }, data: { current: false } });
         await tx.submissionResult.create({
           data: {
-            submissionId, holdoutVersion: cs.holdoutVersion, current: true,
+            submissionId, holdoutVersion: cs.holdoutVersion, round: sub.scoringRound, current: true,
             publicScore: r.public[settings.points.metric], privateScore: r.private[settings.points.metric],
             publicPoints: r.public.points, privatePoints: r.private.points, accuracy: r.all.accuracy,
             engine: r.all.engine, seconds: r.all.inferenceSeconds,

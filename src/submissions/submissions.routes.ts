@@ -18,6 +18,7 @@ import { inspectModel, type ScoreResult } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
+import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
 import { classBarsSvg, confusionSvg } from "./charts.js";
 import { enqueueScoring } from "./queue.js";
@@ -42,13 +43,22 @@ declare global {
 
 const STATUS_LABEL: Record<SubmissionStatus, string> = { QUEUED: "Queued", RUNNING: "Running", SCORED: "Scored", FAILED: "Failed" };
 
-const OverrideBody = z.object({
-  points: z.string().trim().regex(/^$|^\d+(\.\d+)?$/, "Points must be a number (or empty to clear the override).").transform((v) => (v === "" ? null : Number(v))),
-  reason: z.string().trim().min(5, "Give a reason of at least a few words: it is kept in the audit trail.").max(1000),
+/** The override form, for a case study whose points go from 0 to `max`. */
+const overrideBody = (max: number) => z.object({
+  points: z.string().default("").transform((v) => v.trim())
+    .refine((v) => /^$|^\d+(\.\d+)?$/.test(v), `Points must be a number from 0 to ${max}, such as 80 or 72.5 (or leave it empty to clear the override).`)
+    .transform((v) => (v === "" ? null : Number(v)))
+    .refine((v) => v === null || v <= max, `Points can be at most ${max}, this case study's maximum.`),
+  reason: z.string({ error: "Give a reason: it is kept in the audit trail." }).trim()
+    .min(5, "Give a reason of at least a few words (5 characters or more): it is kept in the audit trail.")
+    .max(1000, "Keep the reason under 1,000 characters."),
   /** Sent by the preview's save button, with the preview's key: saving checks the preview still holds. */
   confirm: z.literal("1").optional(),
   shown: z.string().max(200).optional(),
 });
+
+/** The "rescore everything" confirmation: sent with the count it showed, so a changed count is shown again. */
+const RescoreAllBody = z.object({ confirm: z.literal("1").optional(), shown: z.string().max(100).optional() });
 
 type Counts = Counted<RuleSubmission> | null;
 
@@ -337,14 +347,22 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     }
   });
 
-  /** The submission page; staff may be shown an override's preview, with their input kept in the form. */
-  async function renderSubmission(req: Request, res: Response, override: ReturnType<typeof overridePreviewView> | null = null) {
+  /**
+   * The submission page; staff may be shown an override's preview, or the override form again
+   * with what they typed and each field's message (status 400).
+   */
+  async function renderSubmission(req: Request, res: Response, { override = null, form = null }: { override?: ReturnType<typeof overridePreviewView> | null; form?: FormState | null } = {}) {
     const { course, caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "submission">>;
     const isStudent = course.role === CourseRole.STUDENT;
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
     const subHref = `${base(req, cs)}/submissions/${sub.id}`;
     const requests = await reviews.forTarget({ submission: sub });
     const decided = sub.status === SubmissionStatus.SCORED || sub.status === SubmissionStatus.FAILED;
+    const overrideForm = isStudent ? null : {
+      points: form ? (form.values.points ?? "") : (override?.points ?? ""), reason: form ? (form.values.reason ?? "") : (override?.reason ?? ""),
+      errors: form?.errors ?? {}, invalid: !!form,
+    };
+    if (form) res.status(400);
     res.render("submission", {
       failure: sub.status === SubmissionStatus.FAILED ? failureView(sub, course.timeZone) : null,
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
@@ -353,9 +371,10 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       percent: Math.round(sub.progress * 100),
       result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
-      maxPoints: settingsOf(cs).points.max, override,
+      maxPoints: settingsOf(cs).points.max, override, overrideForm,
+      canRescore: !isStudent && !sub.fileRemovedAt, busy: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
       decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null),
-      reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#staff-h", label: "Set points (below)" },
+      reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#override-h", label: "Set points (in the staff tools above)" },
     });
   }
 
@@ -441,10 +460,12 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   // rule run with the change); only its save button, carrying what it showed, saves.
   router.post("/case-studies/:caseSlug/submissions/:submissionId/override", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
     const { caseStudy: cs, submission: sub, user } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission" | "user">>;
-    const { points, reason, confirm, shown } = parseForm(OverrideBody, req.body);
+    const input = readForm(overrideBody(settingsOf(cs).points.max), req.body);
+    if (!input.ok) return renderSubmission(req, res, { form: input });
+    const { points, reason, confirm, shown } = input.data;
     const preview = await submissions.previewOverride(cs, sub, points);
     const view = overridePreviewView(preview, { points, reason }, confirm === "1");
-    if (confirm !== "1" || shown !== preview.key) return renderSubmission(req, res, view);
+    if (confirm !== "1" || shown !== preview.key) return renderSubmission(req, res, { override: view });
     await submissions.override(cs, sub, user, points, reason);
     const team = `Team points: ${view.grade.before} → ${view.grade.after}.`;
     flash(req, "success", points === null ? `The override was cleared (recorded with your reason). ${team}` : `Points set to ${points} (recorded with your reason). ${team}`);
@@ -452,14 +473,61 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
   });
 
+  // This one submission, scored again under the current holdout and rule even when it has a
+  // result for them (a new round; its results so far are kept).
+  router.post("/case-studies/:caseSlug/submissions/:submissionId/rescore", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
+    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
+    const outcome = await submissions.rescoreOne(sub);
+    if (outcome === "queued") await enqueue([sub.id]);
+    flash(req, outcome === "running" ? "info" : "success", {
+      queued: `Submission #${sub.number} queued for rescoring under the current holdout and rule. Its current points count until the new result arrives; its earlier results are kept.`,
+      // A double submit lands here: the first request queued it.
+      "already queued": `Submission #${sub.number} queued for rescoring (it was queued already, so not twice). Its current points count until the new result arrives.`,
+      running: `Submission #${sub.number} is being scored right now, so it was not queued again. This page shows its progress; rescore it once the run ends if you still need to.`,
+    }[outcome]);
+    await saveSession(req);
+    res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
+  });
+
+  /** "Rescore everything" asks first, saying what will be rescored and what happens to points. */
+  async function renderRescoreConfirmation(req: Request, res: Response, changed: boolean) {
+    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const plan = await submissions.rescorePlan(cs);
+    const n = plan.ids.length;
+    const subs = (k: number) => `${k} submission${k === 1 ? "" : "s"}`;
+    const under = `under holdout version ${plan.holdoutVersion} and the rule “${describeRule(plan.rule)}”`;
+    res.render("confirm", {
+      title: `Rescore — ${cs.title}`, course, isStaff: true,
+      breadcrumb: [{ href: `/courses/${course.slug}`, label: course.title }, { href: base(req, cs), label: cs.title }, { href: `${base(req, cs)}/submissions`, label: "All submissions" }],
+      heading: n ? `Rescore ${subs(n)} of ${plan.teams} team${plan.teams === 1 ? "" : "s"}?` : "Nothing to rescore",
+      changed: changed ? "The number of submissions to rescore changed since you opened this page. Here is what would happen now." : null,
+      lines: n
+        ? [
+          `${subs(n)} of ${plan.teams} team${plan.teams === 1 ? "" : "s"} have no result ${under}. They go back to the grading queue and are scored again.`,
+          plan.scored
+            ? `${plan.scored} of them ${plan.scored === 1 ? "is" : "are"} scored now: their current points change when the new results arrive (until then they keep counting), and may change the teams' grades, the leaderboard and what is sent to the LMS.`
+            : "None of them has points now: the teams' points can only be added to when the results arrive.",
+          "Results so far and the submitted files are kept; points set by staff (overrides) still apply.",
+        ]
+        : [`Every submission whose file is kept already has a result ${under}. To score one submission again anyway, use “Rescore this submission” on its page.`],
+      action: n ? `${base(req, cs)}/rescore` : null, hidden: [{ name: "shown", value: String(n) }], confirmLabel: `Rescore ${subs(n)}`,
+      cancelHref: `${base(req, cs)}/submissions`, cancelLabel: n ? "Cancel: rescore nothing" : "Back to all submissions",
+    });
+  }
+
+  router.get("/case-studies/:caseSlug/rescore", loadCaseStudy, requireStaff, (req, res) => renderRescoreConfirmation(req, res, false));
+
+  // Acts only when confirmed on the page above, for the count it showed; otherwise shows that page.
   router.post("/case-studies/:caseSlug/rescore", csrfProtection, loadCaseStudy, requireStaff, async (req, res) => {
     const cs = res.locals.caseStudy!;
-    const one = (req.body as { submissionId?: string }).submissionId;
-    const ids = await submissions.rescore(cs, one && isUuid(one) ? [one] : undefined);
+    const { confirm, shown } = parseForm(RescoreAllBody, req.body);
+    if (confirm !== "1") return renderRescoreConfirmation(req, res, false);
+    if (shown !== String((await submissions.rescorePlan(cs)).ids.length)) return renderRescoreConfirmation(req, res, true);
+    const ids = await submissions.rescore(cs);
     await enqueue(ids);
-    flash(req, "success", ids.length ? `${ids.length} submission(s) queued for scoring.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");
+    flash(req, "success", ids.length ? `${ids.length} submission${ids.length === 1 ? "" : "s"} queued for rescoring. Their current points count until their new results arrive.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");
     await saveSession(req);
-    res.redirect(303, one ? `${base(req, cs)}/submissions/${one}` : `${base(req, cs)}/submissions`);
+    res.redirect(303, `${base(req, cs)}/submissions`);
   });
 
   router.post("/case-studies/:caseSlug/reveal", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {

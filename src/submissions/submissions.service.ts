@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Clock } from "../checklist/checklist.service.js";
 import type { CaseStudyFile } from "../casestudy/casestudy.definition.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
-import { BadRequest, Forbidden, TooManyRequests } from "../platform/errors.js";
+import { BadRequest, Conflict, Forbidden, TooManyRequests } from "../platform/errors.js";
 import { DEFAULT_RETENTION_DAYS } from "./retention.js";
 
 export type CaseStudyRow = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
@@ -68,11 +68,13 @@ export interface SubmissionPoints {
 /**
  * A submission's points: those its newest override sets (the same on the public and the
  * private half), else those its scores earned; an override cleared (no points) gives the
- * scored points back. Null until it is scored: only scored submissions have points.
+ * scored points back. Null until it is scored: only scored submissions have points. One
+ * being rescored (queued or running again) keeps its current result's points until the new
+ * result replaces them, so a rescore never drops a team's grade in between.
  */
 export function submissionPoints(sub: RuleSubmission): SubmissionPoints | null {
   const r = sub.results[0];
-  if (sub.status !== SubmissionStatus.SCORED || !r) return null;
+  if (sub.status === SubmissionStatus.FAILED || !r) return null;
   const set = sub.overrides[0]?.points;
   if (set === null || set === undefined) return { public: r.publicPoints, private: r.privatePoints, overridden: false };
   return { public: set, private: set, overridden: true };
@@ -391,18 +393,60 @@ export class SubmissionsService {
   }
 
   /**
-   * Submissions without a result for the case study's current holdout version (a new
-   * holdout or rule, or a grader failure) go back to the queue; results under older
-   * versions are kept; those whose file is gone (refused, or failed past the retention)
-   * cannot be. Returns the ids to enqueue.
+   * What "rescore everything" would queue: submissions without a result for the case
+   * study's current holdout version (a new holdout or rule, or a grader failure), not
+   * running now, whose file is kept (not refused, nor failed past the retention). Counted
+   * for the confirmation page; changes nothing.
    */
-  async rescore(cs: CaseStudyRow, ids?: string[]): Promise<string[]> {
+  async rescorePlan(cs: CaseStudyRow): Promise<{ ids: string[]; teams: number; scored: number; rule: CaseStudyFile["points"]; holdoutVersion: string }> {
     const subs = await this.deps.db.submission.findMany({
-      where: { caseStudyId: cs.id, ...(ids ? { id: { in: ids } } : {}), fileRemovedAt: null, OR: [{ status: { not: SubmissionStatus.FAILED } }, { errorCode: "grader_error" }] },
-      include: { results: { where: { holdoutVersion: cs.holdoutVersion } } },
+      where: { caseStudyId: cs.id, fileRemovedAt: null, status: { not: SubmissionStatus.RUNNING }, OR: [{ status: { not: SubmissionStatus.FAILED } }, { errorCode: "grader_error" }], results: { none: { holdoutVersion: cs.holdoutVersion } } },
+      select: { id: true, teamId: true, status: true },
     });
-    const todo = subs.filter((x) => x.results.length === 0 && x.status !== SubmissionStatus.RUNNING).map((x) => x.id);
-    if (todo.length) await this.deps.db.submission.updateMany({ where: { id: { in: todo } }, data: { status: SubmissionStatus.QUEUED, progress: 0, errorCode: null, errorMessage: null } });
-    return todo;
+    return {
+      ids: subs.map((x) => x.id), teams: new Set(subs.map((x) => x.teamId)).size,
+      scored: subs.filter((x) => x.status === SubmissionStatus.SCORED).length,
+      rule: settingsOf(cs).points, holdoutVersion: cs.holdoutVersion,
+    };
+  }
+
+  /**
+   * Queues every submission of rescorePlan (results under older versions are kept; each
+   * keeps its current points until its new result arrives). A second call finds them
+   * queued already and queues nothing. Returns the ids to enqueue.
+   */
+  async rescore(cs: CaseStudyRow): Promise<string[]> {
+    const { ids } = await this.rescorePlan(cs);
+    if (!ids.length) return [];
+    const todo = await this.deps.db.submission.updateManyAndReturn({
+      where: { id: { in: ids }, status: { notIn: [SubmissionStatus.QUEUED, SubmissionStatus.RUNNING] } },
+      data: { status: SubmissionStatus.QUEUED, progress: 0, errorCode: null, errorMessage: null },
+      select: { id: true },
+    });
+    // Queued ones already (waiting for data, or a job lost) are sent again: their job is idempotent.
+    const queued = ids.filter((id) => !todo.some((x) => x.id === id));
+    return [...todo.map((x) => x.id), ...(await this.deps.db.submission.findMany({ where: { id: { in: queued }, status: SubmissionStatus.QUEUED }, select: { id: true } })).map((x) => x.id)];
+  }
+
+  /**
+   * Rescores this one submission under the current holdout and rule, even when it has a
+   * result for them: a new scoring round (its results so far are kept as history, and the
+   * current one counts until the new one arrives). Refused while it is queued or being
+   * scored — so a double submit queues it once — and when its file is gone.
+   */
+  async rescoreOne(sub: SubmissionRow): Promise<"queued" | "already queued" | "running"> {
+    if (sub.fileRemovedAt) {
+      throw new Conflict(sub.refused
+        ? `Submission #${sub.number} was refused when it arrived and its file was not kept, so it cannot be scored. The team can upload the file again.`
+        : `Submission #${sub.number}'s file was deleted after it failed (failed submissions' files are kept ${this.failurePolicy().retentionDays} days), so it cannot be scored again. The team can upload the file again.`);
+    }
+    // Only the request that moves it from the round it was read in acts; a second one finds it queued.
+    const moved = await this.deps.db.submission.updateMany({
+      where: { id: sub.id, scoringRound: sub.scoringRound, status: { notIn: [SubmissionStatus.QUEUED, SubmissionStatus.RUNNING] } },
+      data: { status: SubmissionStatus.QUEUED, progress: 0, errorCode: null, errorMessage: null, scoringRound: { increment: 1 } },
+    });
+    if (moved.count) return "queued";
+    const now = await this.deps.db.submission.findUnique({ where: { id: sub.id }, select: { status: true } });
+    return now?.status === SubmissionStatus.RUNNING ? "running" : "already queued";
   }
 }

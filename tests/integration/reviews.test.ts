@@ -111,7 +111,7 @@ test("a submission: its team asks once it has a result, not while scoring; anoth
   expect(request.askedById).not.toBe(alice.id); // Ben asked
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
   const page = $((await instructor.get(url(scored.id))).text);
-  expect(page(".review-request").text()).toContain("Set points (below)");
+  expect(page(".review-request").text()).toContain("Set points (in the staff tools above)");
   const res = await instructor.post(`/courses/cnn/review-requests/${request.id}/answer`).type("form").send({ _csrf: csrfFrom(page.html()), back: "https://evil.example/", response: "Checked: the score stands." });
   expect(res.headers.location).toBe("/courses/cnn/grading");
   expect((await instructor.post(`/courses/cnn/review-requests/${request.id}/answer`).type("form").send({ _csrf: csrfFrom(page.html()), back: "//evil.example/x", response: "Again." })).headers.location).toBe("/courses/cnn/grading");

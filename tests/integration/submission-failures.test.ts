@@ -153,9 +153,11 @@ test("the retention sweep deletes a failed submission's file after 7 days, but n
   expect(recentPage("[role=alert]").text()).toContain("Its file is kept until Tue 1 Dec 2026, 12:01 MST");
   // Staff cannot requeue a submission whose file is gone.
   const staff = await signedIn(t, "grader@example.edu", DEMO_PASSWORDS.grader);
-  const list = await staff.get(`${CASE}/submissions`);
-  const rescore = await staff.post(`${CASE}/rescore`).type("form").send({ _csrf: csrfFrom(list.text), submissionId: old.id });
-  expect(rescore.status).toBe(303);
+  const list = await staff.get(`${CASE}/submissions/${old.id}`);
+  expect($(list.text)("#staff-tools").text()).toContain("The file was not kept, so it cannot be downloaded or rescored.");
+  const rescore = await staff.post(`${CASE}/submissions/${old.id}/rescore`).type("form").send({ _csrf: csrfFrom(list.text) });
+  expect(rescore.status).toBe(409);
+  expect($(rescore.text)(".error-message").text()).toContain("file was deleted after it failed");
   expect((await t.db.submission.findUniqueOrThrow({ where: { id: old.id } })).status).toBe("FAILED");
 });
 

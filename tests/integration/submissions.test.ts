@@ -269,12 +269,144 @@ test("staff: list with filters, override with a required reason (audit trail), C
   await t.db.team.updateMany({ where: { name: "Stop Signs" }, data: { name: "-2+3" } });
   expect((await grader.get(`${CASE}/grades.csv`)).text).toContain(`"alice@example.edu","Alice Nguyen","'-2+3","80"`);
   await t.db.team.updateMany({ where: { name: "-2+3" }, data: { name: "Stop Signs" } });
-  // A new rule version: rescoring all adds a result and keeps the old one.
+  // A new rule version: rescoring all (confirmed) adds a result and keeps the old one.
   await t.db.caseStudy.updateMany({ data: { holdoutVersion: "v2-test" } });
-  const staff = await grader.get(`${CASE}/submissions`);
-  expect((await grader.post(`${CASE}/rescore`).type("form").send({ _csrf: csrfFrom(staff.text) })).status).toBe(303);
+  const staff = await grader.get(`${CASE}/rescore`);
+  expect((await grader.post(`${CASE}/rescore`).type("form").send(formFields($(staff.text), ".confirm form"))).status).toBe(303);
   await until(() => t.db.submissionResult.count({ where: { submissionId: id } }), (n) => n >= 2, 30_000, "the rescore's result");
   const results = await t.db.submissionResult.findMany({ where: { submissionId: id }, orderBy: { createdAt: "asc" } });
   expect(results.map((r) => [r.holdoutVersion === "v2-test", r.current])).toEqual([[false, false], [true, true]]);
   await t.db.caseStudy.updateMany({ data: { holdoutVersion: results[0]!.holdoutVersion } });
+});
+
+/** The fields a form would post, as the page filled them in. */
+function formFields(page: ReturnType<typeof $>, form: string): Record<string, string> {
+  return Object.fromEntries(page(`${form} input`).map((_i, e) => [[page(e).attr("name"), page(e).val()]]).get() as [string, string][]);
+}
+const flashes = (html: string) => $(html)(".flash").text();
+
+test("'Rescore this submission' scores that submission again though it has a current result: a new result, the old one kept; a double submit queues it once", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  const first = await scored(id);
+  expect(first.results).toHaveLength(1);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const page = $((await grader.get(`${CASE}/submissions/${id}`)).text);
+  const button = page("#staff-tools form").filter((_i, f) => page(f).text().includes("Rescore this submission"));
+  expect(button).toHaveLength(1);
+  const action = button.attr("action")!;
+  const fields = formFields(page, `#staff-tools form[action="${action}"]`);
+  // Two clicks at once: one rescore.
+  const [a, b] = await Promise.all([grader.post(action).type("form").send(fields), grader.post(action).type("form").send(fields)]);
+  expect([a.status, b.status]).toEqual([303, 303]);
+  expect(a.headers.location).toBe(`${CASE}/submissions/${id}`);
+  const shown = flashes((await grader.get(`${CASE}/submissions/${id}`)).text);
+  expect(shown).toContain("Submission #1 queued for rescoring");
+  await until(() => t.db.submissionResult.findMany({ where: { submissionId: id }, orderBy: { createdAt: "asc" } }), (r) => r.length >= 2 && r.some((x) => x.current && x.id !== first.results[0]!.id), 30_000, "the rescore's result");
+  await scored(id);
+  const results = await t.db.submissionResult.findMany({ where: { submissionId: id }, orderBy: { createdAt: "asc" } });
+  // The same holdout and rule: the first result kept as history, the new one current, and only one new one.
+  expect(results.map((r) => [r.id === first.results[0]!.id, r.holdoutVersion === first.results[0]!.holdoutVersion, r.current])).toEqual([[true, true, false], [false, true, true]]);
+  expect(await t.db.submission.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "SCORED", scoringRound: 1 }); // queued once
+  // Students cannot.
+  expect((await alice.post(action).type("form").send({ _csrf: csrfFrom((await alice.get(`${CASE}/submissions/${id}`)).text) })).status).toBe(403);
+});
+
+test("a submission being rescored keeps its current points until the new result arrives", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  // As a rescore leaves it before the worker takes it: queued again, its current result still there.
+  await t.db.submission.update({ where: { id }, data: { status: "QUEUED" } });
+  const page = $((await alice.get(CASE)).text);
+  expect(page("#team-points").text().replace(/\s+/g, " ")).toContain("points on the public half so far: 100 of 100, from submission #1");
+  await t.db.submission.update({ where: { id }, data: { status: "SCORED" } });
+});
+
+test("the override form given 'forty' (or too many points) is shown again with what was typed and the message beside the field", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const csrf = csrfFrom((await grader.get(`${CASE}/submissions/${id}`)).text);
+  const reason = "The team asked for a review of the late model";
+  const bad = await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrf, points: "forty", reason });
+  expect(bad.status).toBe(400);
+  const page = $(bad.text);
+  expect(page("h1").text()).toContain("Submission 1");
+  const points = page("#staff-tools input[name=points]");
+  expect(points.val()).toBe("forty");
+  expect(points.attr("aria-invalid")).toBe("true");
+  expect(page(`#${points.attr("aria-describedby")}`).text()).toContain("Points must be a number from 0 to 100");
+  expect(page("#staff-tools input[name=reason]").val()).toBe(reason);
+  expect(page("#staff-tools input[name=reason]").attr("aria-invalid")).toBeUndefined();
+  // Over the maximum, and a reason too short: each message beside its own field.
+  const both = $((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrf, points: "250", reason: "no" })).text);
+  expect(both(`#${both("input[name=points]").attr("aria-describedby")}`).text()).toContain("at most 100");
+  expect(both("input[name=points]").val()).toBe("250");
+  expect(both(`#${both("input[name=reason]").attr("aria-describedby")}`).text()).toContain("at least a few words");
+  expect(both("input[name=reason]").val()).toBe("no");
+  expect(await t.db.pointsOverride.count({ where: { submissionId: id } })).toBe(0);
+});
+
+test("staff tools sit in a panel before the score and metrics; students never see it", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const html = (await grader.get(`${CASE}/submissions/${id}`)).text;
+  const page = $(html);
+  const panel = page("#staff-tools");
+  expect(panel.find("h2").text()).toBe("Staff tools");
+  expect(panel.find(`a[href$="/submissions/${id}/download"]`)).toHaveLength(1);
+  expect(panel.find(`form[action$="/submissions/${id}/override"]`)).toHaveLength(1);
+  expect(panel.find(`form[action$="/submissions/${id}/rescore"]`)).toHaveLength(1);
+  expect(html.indexOf('id="staff-tools"')).toBeGreaterThan(0);
+  expect(html.indexOf('id="staff-tools"')).toBeLessThan(html.indexOf('id="score-h"'));
+  expect(html.indexOf('id="staff-tools"')).toBeLessThan(html.indexOf("<h2>Per class (public half)</h2>"));
+  // The override's preview still shows the team's points before → after, in the panel.
+  const preview = $((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(html), points: "80", reason: "Late penalty agreed with the team" })).text);
+  expect(preview("#staff-tools #override-preview").text().replace(/\s+/g, " ")).toContain("Team points: 100 → 80");
+  const mine = (await alice.get(`${CASE}/submissions/${id}`)).text;
+  expect(mine).toContain('id="score-h"');
+  expect($(mine)("#staff-tools")).toHaveLength(0);
+  expect(mine).not.toContain("Staff tools");
+  expect(mine).not.toContain("/override");
+  expect(mine).not.toContain("/rescore");
+});
+
+test("'Rescore everything' asks first, with the counts, holdout and rule; a POST without the confirmation rescores nothing", async () => {
+  const alice = await as("alice@example.edu");
+  const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
+  await scored(id);
+  const original = (await t.db.caseStudy.findFirstOrThrow({})).holdoutVersion;
+  await t.db.caseStudy.updateMany({ data: { holdoutVersion: "v3-test" } });
+  try {
+    const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+    const listHtml = (await grader.get(`${CASE}/submissions`)).text;
+    const list = $(listHtml);
+    expect(list(`form[action="${CASE}/rescore"]`)).toHaveLength(0); // no one-click form
+    expect(list(`a[href="${CASE}/rescore"]`).text()).toContain("Rescore everything");
+    // A direct POST (no confirm=1) acts not: it shows the confirmation.
+    const direct = await grader.post(`${CASE}/rescore`).type("form").send({ _csrf: csrfFrom(listHtml) });
+    expect(direct.status).toBe(200);
+    expect((await t.db.submission.findUniqueOrThrow({ where: { id } })).status).toBe("SCORED");
+    const page = $(direct.text);
+    expect(page("h1").text()).toBe("Rescore 1 submission of 1 team?");
+    const text = page(".confirm").text().replace(/\s+/g, " ");
+    expect(text).toContain("1 submission of 1 team have no result under holdout version v3-test and the rule “macro-F1 scaled linearly from");
+    expect(text).toContain("1 of them is scored now: their current points change when the new results arrive");
+    expect(text).toContain("submitted files are kept");
+    expect(page(".confirm a.button").attr("href")).toBe(`${CASE}/submissions`); // Cancel
+    const go = await grader.post(`${CASE}/rescore`).type("form").send(formFields(page, ".confirm form"));
+    expect(go.status).toBe(303);
+    await until(() => t.db.submissionResult.count({ where: { submissionId: id, holdoutVersion: "v3-test" } }), (n) => n === 1, 30_000, "the rescore's result");
+    // Nothing left: the page says so and offers no Confirm.
+    const none = $((await grader.get(`${CASE}/rescore`)).text);
+    expect(none("h1").text()).toBe("Nothing to rescore");
+    expect(none(".confirm form")).toHaveLength(0);
+    expect((await alice.get(`${CASE}/rescore`)).status).toBe(403);
+  } finally {
+    await t.db.caseStudy.updateMany({ data: { holdoutVersion: original } });
+  }
 });
