@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { Router, type Request, type Response } from "express";
 import { DateTime } from "luxon";
 import multer from "multer";
@@ -6,8 +7,8 @@ import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { AuthService } from "../auth/auth.service.js";
-import { BadRequest, NotFound } from "../platform/errors.js";
-import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { BadRequest, Conflict, NotFound } from "../platform/errors.js";
+import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import { privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
@@ -18,6 +19,17 @@ import { histogramSvg, lineChartSvg } from "./svg.js";
 import { csvRow, spreadsheetRow } from "../platform/text.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
+/** How long a removal from the course can be undone (by whoever removed them). */
+export const UNDO_MINUTES = 10;
+const ROLE_WORD: Record<CourseRole, string> = { STUDENT: "student", GRADER: "grader", INSTRUCTOR: "instructor" };
+const ConfirmBody = z.object({ confirm: z.literal("1", { error: "This form was not understood. Go back to People and try again." }).optional() });
+
+declare module "express-session" {
+  interface SessionData {
+    /** People this session removed from a course lately: what Undo puts back. */
+    removedPeople?: { token: string; courseId: string; at: number; userId: string; name: string; role: CourseRole; team: { id: string; name: string } | null }[];
+  }
+}
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
 
 const RosterParams = z.object({
@@ -228,9 +240,62 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);
   });
+  // Removing someone asks first (a page, no script needed); only its Confirm button (confirm=1)
+  // removes. The result page offers Undo for UNDO_MINUTES, from what this session removed.
+  async function renderRemoval(req: Request, res: Response) {
+    const course = res.locals.course!;
+    const r = await roster.removal(course.id, String(req.params.userId), res.locals.user!.id);
+    const who = `${r.name} (${r.email})`;
+    const as = r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : " in no team"}` : `a ${ROLE_WORD[r.role]}`;
+    res.render("confirm", {
+      title: `Remove ${r.name} — ${course.title}`, course, isStaff: true,
+      breadcrumb: [{ href: courseBase(req), label: course.title }, { href: `${courseBase(req)}/people`, label: "People" }],
+      heading: r.problem ? `${r.name} cannot be removed` : `Remove ${r.name} from ${course.title}?`,
+      problem: r.problem,
+      lines: r.problem ? [] : [
+        `${who} is ${as}. Once removed, they can no longer open this course's pages${r.role === CourseRole.STUDENT ? " or submit for a team" : r.role === CourseRole.GRADER ? " or grade" : ""}${r.team ? `, and ${r.team.name} no longer lists them` : ""}.`,
+        `Their work stays in the records: checklist ticks, quiz attempts and grades${r.team ? ", and their team's submissions" : ""}. Their account is kept.`,
+        `For ${UNDO_MINUTES} minutes afterwards you can undo this: they are added back as ${as}.`,
+      ],
+      action: r.problem ? null : `${courseBase(req)}/people/${r.userId}/remove`, hidden: [], confirmLabel: `Remove ${r.name}`,
+      cancelHref: `${courseBase(req)}/people`, cancelLabel: r.problem ? "Back to People" : "Cancel: keep them",
+    });
+  }
+  router.get("/people/:userId/remove", requireInstructor, renderRemoval);
   router.post("/people/:userId/remove", csrfProtection, requireInstructor, async (req, res) => {
-    await roster.remove(res.locals.course!.id, String(req.params.userId), res.locals.user!.id);
-    flash(req, "success", "Removed from the course. Their work stays in the records.");
+    if (parseForm(ConfirmBody, req.body).confirm !== "1") return renderRemoval(req, res);
+    const course = res.locals.course!;
+    const r = await roster.remove(course.id, String(req.params.userId), res.locals.user!.id);
+    const token = crypto.randomBytes(12).toString("base64url");
+    const now = submissions.now().getTime();
+    // Kept in this session only (so only the instructor who removed them can undo), for a few minutes.
+    req.session.removedPeople = [...(req.session.removedPeople ?? []).filter((x) => x.at > now - UNDO_MINUTES * 60_000), { token, courseId: course.id, at: now, userId: r.userId, name: r.name, role: r.role, team: r.team }];
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people/removed/${token}`);
+  });
+  /** A removal of this session's, still undoable (same course, within UNDO_MINUTES), or null. */
+  const undoable = (req: Request, res: Response) => {
+    const x = (req.session.removedPeople ?? []).find((r) => r.token === String(req.params.token) && r.courseId === res.locals.course!.id);
+    return x && x.at > submissions.now().getTime() - UNDO_MINUTES * 60_000 ? x : null;
+  };
+  router.get("/people/removed/:token", requireInstructor, (req, res) => {
+    const course = res.locals.course!;
+    const r = undoable(req, res);
+    res.render("people-removed", {
+      title: r ? `${r.name} removed — ${course.title}` : `Removed — ${course.title}`, course, base: courseBase(req), isStaff: true,
+      removed: r && {
+        ...r, roleWord: ROLE_WORD[r.role], until: new Date(r.at + UNDO_MINUTES * 60_000),
+        as: r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : ""}` : `a ${ROLE_WORD[r.role]}`,
+      },
+      undoMinutes: UNDO_MINUTES,
+    });
+  });
+  router.post("/people/removed/:token/undo", csrfProtection, requireInstructor, async (req, res) => {
+    const r = undoable(req, res);
+    if (!r) throw new Conflict(`This removal can no longer be undone (undo is offered for ${UNDO_MINUTES} minutes, to whoever removed them). Add them again on People, with their role and team.`);
+    await roster.restore(res.locals.course!.id, r);
+    req.session.removedPeople = (req.session.removedPeople ?? []).filter((x) => x.token !== r.token);
+    flash(req, "success", `${r.name} is back in the course as ${r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : ""}` : `a ${ROLE_WORD[r.role]}`}.`);
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);
   });

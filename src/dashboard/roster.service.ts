@@ -3,6 +3,7 @@
 import { parse } from "csv-parse/sync";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, NotFound } from "../platform/errors.js";
+import { isUuid } from "../platform/text.js";
 
 export interface RosterCsvRow {
   line: number;
@@ -114,7 +115,7 @@ export class RosterService {
   }
 
   private async lastInstructorGuard(courseId: string, userId: string) {
-    const m = await this.deps.db.membership.findUnique({ where: { userId_courseId: { userId, courseId } } });
+    const m = !isUuid(userId) ? null : await this.deps.db.membership.findUnique({ where: { userId_courseId: { userId, courseId } } });
     if (!m) throw new NotFound("That person is not in this course.");
     if (m.role === CourseRole.INSTRUCTOR && (await this.deps.db.membership.count({ where: { courseId, role: CourseRole.INSTRUCTOR } })) === 1) {
       throw new Conflict("This is the course's only instructor. Add another instructor first.");
@@ -131,9 +132,60 @@ export class RosterService {
     ]);
   }
 
-  async remove(courseId: string, userId: string, actingUserId: string) {
+  /**
+   * What removing someone would do, for the confirmation page: who they are, their role and
+   * team, and why it cannot be done (yourself; the course's only instructor), if so.
+   */
+  async removal(courseId: string, userId: string, actingUserId: string): Promise<Removal> {
+    const m = !isUuid(userId) ? null : await this.deps.db.membership.findUnique({
+      where: { userId_courseId: { userId, courseId } },
+      include: { user: { select: { name: true, email: true, teamMembers: { where: { courseId }, select: { team: { select: { id: true, name: true } } } } } } },
+    });
+    if (!m) throw new NotFound("That person is not in this course (anymore). Go back to People to see who is.");
+    let problem: string | null = null;
+    if (userId === actingUserId) problem = "You cannot remove yourself from the course: ask another instructor to do it.";
+    else if (m.role === CourseRole.INSTRUCTOR && (await this.deps.db.membership.count({ where: { courseId, role: CourseRole.INSTRUCTOR } })) === 1) {
+      problem = "This is the course's only instructor, who cannot be removed. Add another instructor first.";
+    }
+    const team = m.user.teamMembers[0]?.team ?? null;
+    return { userId, name: m.user.name, email: m.user.email, role: m.role, team, problem };
+  }
+
+  /** Removes someone from the course (their work stays); returns what restore() needs to undo it. */
+  async remove(courseId: string, userId: string, actingUserId: string): Promise<Removal> {
     if (userId === actingUserId) throw new Conflict("You cannot remove yourself from the course; ask another instructor.");
     const m = await this.lastInstructorGuard(courseId, userId);
+    const before = await this.removal(courseId, userId, actingUserId);
     await this.deps.db.$transaction([this.deps.db.teamMember.deleteMany({ where: { courseId, userId } }), this.deps.db.membership.delete({ where: { id: m.id } })]);
+    return before;
   }
+
+  /**
+   * Undoes a removal: back in the course with the role and team they had (the team made again
+   * by name if it was deleted meanwhile). Refused when they are in the course again already.
+   */
+  async restore(courseId: string, r: Pick<Removal, "userId" | "name" | "role" | "team">): Promise<void> {
+    await this.deps.db.$transaction(async (tx) => {
+      if (await tx.membership.findUnique({ where: { userId_courseId: { userId: r.userId, courseId } } })) {
+        throw new Conflict(`${r.name} is in the course again already (added back since), so nothing was undone. Check their role and team on People.`);
+      }
+      await tx.membership.create({ data: { userId: r.userId, courseId, role: r.role } });
+      if (r.team && r.role === CourseRole.STUDENT) {
+        const team = await tx.team.upsert({ where: { courseId_name: { courseId, name: r.team.name } }, create: { courseId, name: r.team.name }, update: {} });
+        await tx.teamMember.deleteMany({ where: { courseId, userId: r.userId } });
+        await tx.teamMember.create({ data: { teamId: team.id, userId: r.userId, courseId } });
+      }
+    });
+  }
+}
+
+/** Someone as they were in the course before being removed. */
+export interface Removal {
+  userId: string;
+  name: string;
+  email: string;
+  role: CourseRole;
+  team: { id: string; name: string } | null;
+  /** Why they cannot be removed, or null. */
+  problem: string | null;
 }

@@ -289,9 +289,9 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect((await instructor.post(`/courses/cnn/people/${ids.emma}/role`).type("form").send({ _csrf: csrf, role: "GRADER" })).status).toBe(303);
   expect((await t.db.membership.findFirstOrThrow({ where: { userId: ids.emma } })).role).toBe("GRADER");
   expect(await t.db.teamMember.count({ where: { userId: ids.emma } })).toBe(0); // staff are not in teams
-  expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/remove`).type("form").send({ _csrf: csrf })).status).toBe(409);
+  expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/remove`).type("form").send({ _csrf: csrf, confirm: "1" })).status).toBe(409);
   expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" })).status).toBe(409);
-  expect((await instructor.post(`/courses/cnn/people/${ids.emma}/remove`).type("form").send({ _csrf: csrf })).status).toBe(303);
+  expect((await instructor.post(`/courses/cnn/people/${ids.emma}/remove`).type("form").send({ _csrf: csrf, confirm: "1" })).status).toBe(303);
   expect(await t.db.membership.count({ where: { userId: ids.emma } })).toBe(0);
   // Adding one person goes through the same checks as an import.
   const added = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "Quinn@Example.edu", name: "Quinn Lee", role: "grader", team: "" });
@@ -302,5 +302,54 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect(invalid.status).toBe(400);
   expect($(invalid.text)(".error-message").text()).toContain('"nobody" is not an email address.');
   const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
-  expect((await grader.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom((await grader.get("/courses/cnn/people")).text) })).status).toBe(403);
+  expect((await grader.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom((await grader.get("/courses/cnn/people")).text), confirm: "1" })).status).toBe(403);
+});
+
+test("removing someone asks first, saying what will happen; only the confirmation removes; Undo puts them back with their role and team", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const course = await t.db.course.findFirstOrThrow({ where: { slug: "cnn" } });
+  const peopleHtml = (await instructor.get("/courses/cnn/people")).text;
+  const people = $(peopleHtml);
+  // No form removes on one click: Remove leads to a confirmation page; there is none for yourself.
+  expect(people('form[action$="/remove"]')).toHaveLength(0);
+  expect(people(`a[href="/courses/cnn/people/${ids.dev}/remove"]`).text()).toContain("Remove");
+  expect(people(`a[href="/courses/cnn/people/${ids.instructor}/remove"]`)).toHaveLength(0);
+  const self = $((await instructor.get(`/courses/cnn/people/${ids.instructor}/remove`)).text);
+  expect(self(".confirm").text()).toContain("You cannot remove yourself from the course");
+  expect(self(".confirm form")).toHaveLength(0);
+
+  const page = await instructor.get(`/courses/cnn/people/${ids.dev}/remove`);
+  expect(page.status).toBe(200);
+  const confirm = $(page.text);
+  expect(confirm("h1").text()).toBe(`Remove Dev Patel from ${course.title}?`);
+  const said = confirm(".confirm").text().replace(/\s+/g, " ");
+  expect(said).toContain("Dev Patel (dev@example.edu) is a student in team Yield Ahead.");
+  expect(said).toContain("Their work stays in the records");
+  expect(said).toContain("For 10 minutes afterwards you can undo this: they are added back as a student in team Yield Ahead.");
+  expect(confirm(".confirm a.button").attr("href")).toBe("/courses/cnn/people"); // Cancel
+  // A POST without the confirmation acts not: it shows the same question.
+  const direct = await instructor.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom(peopleHtml) });
+  expect(direct.status).toBe(200);
+  expect($(direct.text)("h1").text()).toBe(`Remove Dev Patel from ${course.title}?`);
+  expect(await t.db.membership.count({ where: { userId: ids.dev, courseId: course.id } })).toBe(1);
+
+  const form = confirm(".confirm form");
+  const fields = Object.fromEntries(form.find("input").map((_i, e) => [[confirm(e).attr("name"), confirm(e).val()]]).get() as [string, string][]);
+  const done = await instructor.post(form.attr("action")!).type("form").send(fields);
+  expect(done.status).toBe(303);
+  expect(await t.db.membership.count({ where: { userId: ids.dev, courseId: course.id } })).toBe(0);
+  expect(await t.db.teamMember.count({ where: { userId: ids.dev, courseId: course.id } })).toBe(0);
+  const result = await instructor.get(done.headers.location!);
+  const undo = $(result.text)("form[action$='/undo']");
+  expect(undo.find("button").text()).toBe("Undo: add Dev Patel back as a student in team Yield Ahead");
+  // Another instructor's session has nothing to undo.
+  const other = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  expect((await other.post(undo.attr("action")!).type("form").send({ _csrf: csrfFrom((await other.get("/courses/cnn/people")).text) })).status).toBe(409);
+  const back = await instructor.post(undo.attr("action")!).type("form").send({ _csrf: csrfFrom(result.text) });
+  expect(back.status).toBe(303);
+  expect((await t.db.membership.findFirstOrThrow({ where: { userId: ids.dev, courseId: course.id } })).role).toBe("STUDENT");
+  expect((await t.db.teamMember.findFirstOrThrow({ where: { userId: ids.dev, courseId: course.id }, include: { team: true } })).team.name).toBe("Yield Ahead");
+  expect($((await instructor.get("/courses/cnn/people")).text)(".flash").text()).toContain("Dev Patel is back in the course as a student in team Yield Ahead.");
+  // Once only.
+  expect((await instructor.post(undo.attr("action")!).type("form").send({ _csrf: csrfFrom(result.text) })).status).toBe(409);
 });
