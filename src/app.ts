@@ -5,8 +5,11 @@ import crypto from "node:crypto";
 import path from "node:path";
 import type pg from "pg";
 import type PgBoss from "pg-boss";
+import { adminRoutes, setupGate } from "./admin/admin.routes.js";
+import { AdminService } from "./admin/admin.service.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { AuthService } from "./auth/auth.service.js";
+import { HashGate } from "./auth/hash.gate.js";
 import { ChecklistService, type Clock } from "./checklist/checklist.service.js";
 import { checklistRoutes } from "./checklist/checklist.routes.js";
 import { loadCourse } from "./courses/courses.loaders.js";
@@ -26,15 +29,20 @@ import { RosterService } from "./dashboard/roster.service.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
 import { loadToolKey, type ToolKey } from "./auth/lti.keys.js";
 import { ltiRoutes } from "./auth/lti.routes.js";
+import { LtiRoster } from "./auth/lti.roster.js";
 import { LtiService } from "./auth/lti.service.js";
 import { reviewsRoutes } from "./reviews/reviews.routes.js";
 import { ReviewsService } from "./reviews/reviews.service.js";
+import { quizMarkingRoutes } from "./quiz/quiz.marking.routes.js";
+import { QuizMarkingService } from "./quiz/quiz.marking.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
 import { submissionsRoutes } from "./submissions/submissions.routes.js";
 import { SubmissionsService } from "./submissions/submissions.service.js";
 import { ReadingsService } from "./readings/readings.service.js";
+import { ContentCache } from "./readings/content.cache.js";
+import { syncContent } from "./readings/readings.sync.js";
 
 export interface AppDeps {
   config: Config;
@@ -50,27 +58,38 @@ export interface AppDeps {
   boss?: () => PgBoss | null;
   /** LMS platforms registered for LTI (default: read from LTI_PLATFORMS_FILE). */
   ltiPlatforms?: LtiPlatform[];
+  /** The one-time set-up token (production, no administrator yet); see admin.setup.ts. */
+  setupToken?: string;
 }
 
 export function createApp(deps: AppDeps) {
   const { config, db, pool, logger } = deps;
-  const auth = new AuthService({ db });
-  const courses = new CoursesService({ db });
-  const readings = new ReadingsService({ db });
   const clock = deps.clock ?? (() => new Date());
-  const checklist = new ChecklistService({ db, clock });
+  const auth = new AuthService({ db, clock, gate: new HashGate({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }) });
+  // Content rows cached until the next sync (by any process): see readings/content.cache.ts.
+  const content = new ContentCache();
+  const courses = new CoursesService({ db, sql: pool, content });
+  const readings = new ReadingsService({ db, content });
+  const checklist = new ChecklistService({ db, sql: pool, clock, content });
   const quizzes = new QuizService({ db, clock });
-  const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR });
+  const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR, failuresPerDay: config.FAILED_UPLOADS_PER_DAY, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
   const reviews = new ReviewsService({ db, clock });
-  const lti = new LtiService({ db, clock, platforms: deps.ltiPlatforms ?? loadLtiPlatforms(config.LTI_PLATFORMS_FILE) });
+  const ltiPlatforms = deps.ltiPlatforms ?? loadLtiPlatforms(config.LTI_PLATFORMS_FILE);
+  const lti = new LtiService({ db, clock, platforms: ltiPlatforms, publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null });
   let toolKey: Promise<ToolKey> | undefined;
+  const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)) });
+  // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
+  const admin = new AdminService({
+    db,
+    syncContent: () => syncContent({ db, contentDir: deps.contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger }),
+  });
 
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
   app.disable("x-powered-by");
-  setupViews(app);
+  setupViews(app, { watch: config.NODE_ENV === "development" });
 
   app.use(
     pinoHttp({
@@ -94,16 +113,20 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: "100kb" }));
   app.use(sessions(config, pool, deps.sessionSecret));
   app.use(currentUser(auth));
+  app.use(setupGate(admin));
+  app.use(adminRoutes({ admin, config, setupToken: deps.setupToken }));
 
-  app.use(authRoutes({ auth, config }));
-  app.use(ltiRoutes({ lti, config, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)) }));
+  app.use(authRoutes({ auth, config, secret: deps.sessionSecret }));
+  app.use(ltiRoutes({ lti, roster: ltiRoster, config, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)), checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));
   course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
+  // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.
+  course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock }), quizzes, courses }));
   course.use(quizRoutes({ quizzes, courses, reviews }));
-  course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster, reviews }));
+  course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster, reviews, auth, publicUrl: config.PUBLIC_URL }));
   course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(reviewsRoutes({ reviews }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);

@@ -4,6 +4,7 @@ import { createApp } from "./app.js";
 import { ltiGradeSync, startLtiGradeSync } from "./auth/lti.grades.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
+import { ensureSetupToken } from "./admin/admin.setup.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
 import type PgBoss from "pg-boss";
 import { QuizService } from "./quiz/quiz.service.js";
@@ -25,8 +26,21 @@ try {
   failStartup(err, logger); // a bad LTI_PLATFORMS_FILE, with each problem at its line
 }
 
-if (config.seedDemo && (await seedDemo(rt.db, logger))) {
-  process.stdout.write(`\n${demoLoginsTable()}\n\n`);
+// In production the demo's administrator (a published password) is left out: set-up makes one.
+const seeded = config.seedDemo ? await seedDemo(rt.db, logger, new Date(), { admin: config.NODE_ENV !== "production" }) : null;
+if (seeded) process.stdout.write(`\n${demoLoginsTable(seeded)}\n\n`);
+
+// No administrator yet: the first visitor sets one up at /setup; in production only with this token.
+let setupToken: string | undefined;
+if (!(await rt.db.user.count({ where: { isAdmin: true } }))) {
+  const url = `${config.PUBLIC_URL ?? `http://localhost:${config.PORT}`}/setup`;
+  if (config.NODE_ENV === "production") {
+    const { token, file } = ensureSetupToken(config.DATA_DIR);
+    setupToken = token;
+    logger.warn({ url, tokenFile: file }, `no administrator yet: open ${url} and enter the set-up token ${token} (or run npm run admin:create on the server)`);
+  } else {
+    logger.warn({ url }, `no administrator yet: open ${url} to create one (or run npm run admin:create)`);
+  }
 }
 
 const contentDir = config.CONTENT_DIR;
@@ -38,12 +52,12 @@ const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 let boss: PgBoss | null = null;
 try {
   boss = await startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
-  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger });
+  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
   if (config.runWorker) await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger });
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms });
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms, setupToken });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);

@@ -35,6 +35,11 @@ export const ConfigSchema = z.object({
   GRADING_JOB_EXPIRE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(2).default(15 * 60),
   QUEUE_MAINTENANCE_SECONDS: z.coerce.number({ message: "must be a number" }).int().min(1).default(30),
   LOGIN_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int().min(1).default(10),
+  LOGIN_ADDRESS_RATE_LIMIT: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(50),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(64).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(0, "must be 0 or more").default(100),
+  FAILED_UPLOADS_PER_DAY: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").default(10),
+  FAILED_UPLOAD_RETENTION_DAYS: z.coerce.number({ message: "must be a number" }).min(0, "must be 0 or more").default(7),
   LTI_PLATFORMS_FILE: z.string().min(1).optional(),
 });
 

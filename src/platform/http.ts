@@ -2,7 +2,7 @@
 // the signed-in user, flash messages. No domain rules here.
 import connectPgSimple from "connect-pg-simple";
 import { csrfSync } from "csrf-sync";
-import type { NextFunction, RequestHandler, Response } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
@@ -15,7 +15,6 @@ declare module "express-session" {
   interface SessionData {
     userId?: string;
     flash?: Flash[];
-    returnTo?: string;
   }
 }
 
@@ -33,6 +32,23 @@ declare global {
 }
 
 export const SESSION_COOKIE = "cnn.sid";
+/** Where to go after signing in: a short-lived cookie, not the session, so anonymous page views write no row. */
+export const RETURN_COOKIE = "cnn.return";
+
+/** One cookie from the request (express-session parses only its own). */
+export function readCookie(req: Parameters<RequestHandler>[0], name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
 
 export function securityHeaders(): RequestHandler {
   return helmet({
@@ -56,15 +72,68 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
+/** How far a session's stored expiry may fall behind "now + SESSION_MAX_AGE_HOURS" before a request moves it. */
+export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
+
+/** The signed-in user read in the same statement as the request's session (null: the account is gone). */
+const usersWithSession = new WeakMap<Request, SessionUser | null>();
+
 export function sessions(config: Config, pool: pg.Pool, secret: string): RequestHandler {
   const PgStore = connectPgSimple(session);
-  return session({
+  const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
+  // The expiry each request's session had in the database when it was loaded.
+  const storedExpiry = new WeakMap<object, number>();
+  const loadedUsers = new WeakMap<object, SessionUser | null>();
+  // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
+  // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
+  // behind, so an active session still lasts SESSION_MAX_AGE_HOURS after its last request, less at
+  // most those minutes. The expiry inside the stored JSON moves with the column, so the next
+  // request knows what is stored; nothing else in the JSON is written (a concurrent save keeps its data).
+  class RenewingStore extends PgStore {
+    // connect-pg-simple's read, with the session's user joined: one statement where currentUser made a second.
+    override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
+      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean }>({
+        name: "session.getWithUser",
+        text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"
+         FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
+         WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
+        values: [sid, Math.ceil(Date.now() / 1000)],
+      }).then(({ rows: [row] }) => {
+        if (!row) return callback(null, null);
+        loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin } satisfies SessionUser));
+        callback(null, row.sess);
+      }, (err: unknown) => callback(err));
+    }
+
+    override createSession(req: Request, sess: session.SessionData) {
+      const made = super.createSession(req, sess);
+      const user = loadedUsers.get(sess);
+      if (user !== undefined) usersWithSession.set(req, user);
+      return made;
+    }
+
+    override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
+      const stored = storedExpiry.get(sess);
+      const next = sess.cookie.expires?.getTime();
+      if (next === undefined) return super.touch(sid, sess, callback);
+      if (stored !== undefined && next - stored < SESSION_RENEW_AFTER_MS) return callback?.();
+      pool.query({
+        name: "session.renew",
+        text: `UPDATE "session" SET expire = to_timestamp($1), sess = jsonb_set(sess::jsonb, '{cookie,expires}', to_jsonb($2::text))::json WHERE sid = $3`,
+        values: [Math.ceil(next / 1000), new Date(next).toISOString(), sid],
+      }).then(() => callback?.(), (err: unknown) => callback?.(err));
+    }
+  }
+  const store = new RenewingStore({ pool, tableName: "session", createTableIfMissing: false, pruneSessionInterval: pruneSeconds });
+  // connect-pg-simple arms its pruning timer in its own get(), replaced above: start it here (it re-arms itself).
+  if (pruneSeconds) setTimeout(() => store.pruneSessions(), pruneSeconds * 1000).unref();
+  const handler = session({
     name: SESSION_COOKIE,
     secret,
-    store: new PgStore({ pool, tableName: "session", createTableIfMissing: false, pruneSessionInterval: config.NODE_ENV === "test" ? false : 15 * 60 }),
+    store,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    rolling: true, // the browser's cookie moves on every response; the stored expiry, as above
     proxy: undefined, // follows app "trust proxy"
     cookie: {
       httpOnly: true,
@@ -73,6 +142,12 @@ export function sessions(config: Config, pool: pg.Pool, secret: string): Request
       maxAge: config.SESSION_MAX_AGE_HOURS * 3600 * 1000,
     },
   });
+  return (req, res, next) =>
+    handler(req, res, (err?: unknown) => {
+      // Read before express-session moves the cookie's expiry at the end of the request.
+      if (!err && req.session?.cookie.expires) storedExpiry.set(req.session, req.session.cookie.expires.getTime());
+      next(err);
+    });
 }
 
 const csrf = csrfSync({
@@ -109,7 +184,8 @@ export function currentUser(auth: AuthService): RequestHandler {
       configurable: true,
     });
     if (req.session.userId) {
-      const user = await auth.findUser(req.session.userId);
+      const withSession = usersWithSession.get(req);
+      const user = withSession?.id === req.session.userId ? withSession : await auth.findUser(req.session.userId);
       if (user) res.locals.user = user;
       else delete req.session.userId; // the account was deleted
     }
@@ -144,7 +220,7 @@ export function destroySession(req: Parameters<RequestHandler>[0]): Promise<void
 export const requireUser: RequestHandler = (req, res, next) => {
   if (res.locals.user) return next();
   if (req.method === "GET" && !req.path.startsWith("/api/")) {
-    req.session.returnTo = req.originalUrl;
+    res.cookie(RETURN_COOKIE, req.originalUrl, { httpOnly: true, sameSite: "lax", secure: req.secure, path: "/", maxAge: 60 * 60 * 1000 });
     return res.redirect(303, `/login${sessionExpired(req) ? "?expired=1" : ""}`);
   }
   throw new Unauthorized(sessionExpired(req) ? "Your session has expired. Sign in again, then repeat what you were doing." : "Please sign in to continue.");
