@@ -137,6 +137,8 @@ export const QuizFile = z.object({
   passPercent: z.number().min(0).max(100).default(90),
   shuffleQuestions: z.boolean().default(false),
   shuffleChoices: z.boolean().default(true),
+  questionsPerPage: z.number({ message: "questionsPerPage must be a whole number" }).int("questionsPerPage must be a whole number").positive("questionsPerPage must be at least 1").optional()
+    .describe("questions on each page of an attempt (default: all on one page)"),
   review: z.object({
     during: reviewList.default([]).describe("shown after a question is checked during the attempt (adds a Check button; a checked answer is final)"),
     afterSubmit: reviewList.default(["score", "answers", "marks", "correctness"]),

@@ -5,6 +5,7 @@ import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
 import { formatNumber } from "./variants.js";
+import { DateTime } from "luxon";
 import { escapeHtml as esc } from "../platform/text.js";
 
 export interface SlotRow {
@@ -14,6 +15,7 @@ export interface SlotRow {
   checkedAt: Date | null;
   score: number | null;
   state: string | null;
+  flagged?: boolean;
 }
 
 const TYPE_LABEL: Record<SlotQuestion["type"], string> = {
@@ -33,10 +35,14 @@ export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewI
   const picked = new Set<string>("choice" in r ? [r.choice as string] : "choices" in r ? (r.choices as string[]) : []);
   const matches = ("matches" in r ? r.matches : {}) as Record<string, string>;
   const positions = ("positions" in r ? r.positions : {}) as Record<string, number>;
+  // Ordering: shown in the student's saved order (unplaced items after, as drawn).
+  const placed = (key: string) => positions[key] ?? Number.MAX_SAFE_INTEGER;
+  const items = q.items && [...q.items].sort((a, b) => placed(a.key) - placed(b.key));
   return {
     n: index + 1,
     slot: row.slot,
     name,
+    flagged: !!row.flagged,
     typeLabel: TYPE_LABEL[q.type],
     points: formatNumber(q.points),
     textHtml: q.textHtml,
@@ -49,14 +55,20 @@ export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewI
     tf: q.type === "truefalse" ? { isTrue: "value" in r && r.value === true, isFalse: "value" in r && r.value === false } : undefined,
     text: "text" in r ? String(r.text) : "",
     unit: q.numeric?.unit,
+    // Matching: one group of radio buttons per prompt, so every answer's whole text shows and wraps.
     lefts: q.lefts?.map((l) => ({
       key: l.key, html: l.html, field: `${name}.${l.key}`,
-      options: q.rights!.map((o) => ({ key: o.key, label: plain(o.html), selected: matches[l.key] === o.key })),
+      options: q.rights!.map((o) => ({ key: o.key, html: o.html, selected: matches[l.key] === o.key })),
     })),
-    items: q.items?.map((it) => ({
-      key: it.key, html: it.html, field: `${name}.${it.key}`,
-      positions: q.items!.map((_x, i) => ({ value: i + 1, selected: positions[it.key] === i + 1 })),
-    })),
+    items: items?.map((it) => {
+      const label = plain(it.html);
+      return {
+        key: it.key, html: it.html, label, field: `${name}.${it.key}`,
+        positionLabel: `Position of '${label}'`,
+        positions: q.items!.map((_x, i) => ({ value: i + 1, selected: positions[it.key] === i + 1 })),
+      };
+    }),
+    itemCount: q.items?.length,
     checkable: during.size > 0 && !locked,
     checked: locked ? reviewSlotView(row, index, during) : undefined,
   };
@@ -129,4 +141,60 @@ export function percentLabel(p: number): string {
 /** "12.5 / 14" — points of a submitted attempt. */
 export function pointsLabel(a: { score: number | null; maxScore: number }): string {
   return `${formatNumber(Math.round((a.score ?? 0) * 100) / 100)} / ${formatNumber(a.maxScore)}`;
+}
+
+// #region pages of an attempt, the navigator, dates in words
+
+/** How many pages an attempt of `count` questions has (`perPage` unset: one page). */
+export function pageCount(count: number, perPage: number | undefined): number {
+  return perPage ? Math.max(1, Math.ceil(count / perPage)) : 1;
+}
+
+/** The page (1-based) that shows the question at `index` (0-based, attempt order). */
+export function pageOf(index: number, perPage: number | undefined): number {
+  return perPage ? Math.floor(index / perPage) + 1 : 1;
+}
+
+/** Every question of the attempt with its state, for the navigator and the summary before submitting. */
+export function navigatorView(rows: SlotRow[], perPage: number | undefined, currentPage: number | null) {
+  const items = rows.map((row, i) => {
+    const answered = isAnswered(row.response as Response);
+    const flagged = !!row.flagged;
+    const page = pageOf(i, perPage);
+    const status = `${answered ? "answered" : "not answered"}${flagged ? ", flagged for review" : ""}`;
+    return { n: i + 1, slot: row.slot, page, answered, flagged, status, here: page === currentPage };
+  });
+  const answered = items.filter((i) => i.answered).length;
+  return {
+    items,
+    answered,
+    total: items.length,
+    unanswered: items.filter((i) => !i.answered),
+    flagged: items.filter((i) => i.flagged),
+  };
+}
+
+/**
+ * When a quiz opens or closes, in words that are right before and after the moment, in the
+ * course's time zone: "opened on Mon 23 Nov 09:00 MST", "closes in 2 days, Fri 27 Nov
+ * 09:00 MST", "closes tomorrow, …", "closes today at 09:00 MST", "closed on …".
+ */
+export function whenPhrase(kind: "opens" | "closes", at: Date, now: Date, timeZone: string): string {
+  const t = DateTime.fromJSDate(at, { zone: timeZone }).setLocale("en-US");
+  const n = DateTime.fromJSDate(now, { zone: timeZone }).setLocale("en-US");
+  const zone = t.offsetNameShort ?? "";
+  const time = `${t.toFormat("HH:mm")} ${zone}`.trim();
+  const day = t.toFormat(t.year === n.year ? "ccc d LLL" : "ccc d LLL yyyy");
+  if (at.getTime() <= now.getTime()) return `${kind === "opens" ? "opened" : "closed"} on ${day} ${time}`;
+  const minutes = Math.ceil((at.getTime() - now.getTime()) / 60_000);
+  const days = Math.round(t.startOf("day").diff(n.startOf("day"), "days").days);
+  if (minutes < 60) return `${kind} in ${minutes} minute${minutes === 1 ? "" : "s"}, at ${time}`;
+  if (days === 0) return `${kind} today at ${time}`;
+  if (days === 1) return `${kind} tomorrow, ${day} ${time}`;
+  return `${kind} in ${days} days, ${day} ${time}`;
+}
+
+/** A time of day in the course's time zone, named ("12:03:15 PM MST"): what the autosave reports. */
+export function timeOfDay(d: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone, timeZoneName: "short" }).format(d);
 }

@@ -10,7 +10,7 @@ import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.
 import { renderFragment } from "../readings/dialect.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
-import { attemptSlotView, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
+import { attemptSlotView, navigatorView, pageCount, pageOf, percentLabel, pointsLabel, reviewSlotView, timeOfDay, timeTaken, whenPhrase } from "./quiz.present.js";
 import { definitionOf, percentOf, policyFor, reviewItems, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
 import { formatNumber } from "./variants.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
@@ -29,7 +29,22 @@ const AutosaveBody = z.object({
 /** The page's last save number, sent with a plain form post (missing or odd: 0, so the post still comes after every save). */
 const FormRev = z.coerce.number().pipe(Rev).catch(0);
 
-const FormAction = z.union([z.literal("save"), z.literal("submit"), z.string().regex(/^check:\d+$/)], { message: "unknown action" });
+// Buttons of the attempt form: every one saves the page's answers first, then does what it says.
+const FormAction = z.union([
+  z.literal("save"), z.literal("submit"),
+  z.string().regex(/^check:\d+$/),
+  z.string().regex(/^(un)?flag:\d+$/),
+  z.string().regex(/^page:(summary|\d+(:\d+)?)$/),
+], { message: "unknown action" });
+
+/** The page of an attempt asked for: a number (out of range: the nearest page) or the summary before submitting. */
+const PageParam = z.union([z.literal("summary"), z.coerce.number().int().min(1).max(10_000)]).catch(1);
+
+/** The slots a paged form showed ("0,1,2"; "" on the summary): only those are saved. Missing (older pages): all. */
+const ShownSlots = z.string().regex(/^(\d+(,\d+)*)?$/).optional().catch(undefined)
+  .transform((v) => (v === undefined ? undefined : new Set(v ? v.split(",").map(Number) : [])));
+
+const FlagBody = z.object({ slot: z.number().int().min(0), flagged: z.boolean() });
 
 const OverrideBody = z.object({
   userId: z.uuid({ message: "Pick a student." }),
@@ -44,8 +59,11 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   const base = (req: Request, quiz: QuizRow) => `/courses/${String(req.params.courseSlug)}/quizzes/${quiz.slug}`;
 
   function policyView(policy: Policy, tz: string, usedAttempts: number) {
+    const now = quizzes.now();
     return {
       opens: policy.opensAt, closes: policy.closesAt, timeZone: tz,
+      opensText: policy.opensAt && whenPhrase("opens", policy.opensAt, now, tz),
+      closesText: policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
       timeLimit: policy.timeLimitMinutes ? `${formatNumber(policy.timeLimitMinutes)} minutes` : null,
       attempts: policy.attemptsAllowed === null ? "unlimited" : `${policy.attemptsAllowed} (${Math.max(0, policy.attemptsAllowed - usedAttempts)} left)`,
       grading: GRADING_LABEL[policy.grading],
@@ -108,13 +126,25 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   function attemptPage(req: Request, quiz: QuizRow, attempt: AttemptRow, policy: Policy, slots: Awaited<ReturnType<QuizService["slots"]>>, rev: number) {
     const during = new Set<ReviewItem>(policy.review.during);
     const secondsLeft = quizzes.secondsLeft(attempt);
+    const perPage = definitionOf(quiz).questionsPerPage;
+    const pages = pageCount(slots.length, perPage);
+    const asked = PageParam.parse(req.query.page);
+    const summary = asked === "summary";
+    const page = summary ? null : Math.min(asked, pages);
+    const onPage = slots.map((s, i) => ({ s, i })).filter(({ i }) => !summary && pageOf(i, perPage) === page);
+    const nav = navigatorView(slots, perPage, page);
     return {
-      title: `${quiz.title} — attempt ${attempt.number}`,
+      title: `${quiz.title} — attempt ${attempt.number}${summary ? " — summary" : pages > 1 ? ` — page ${page} of ${pages}` : ""}`,
       quiz,
       quizBase: base(req, quiz),
       attempt,
       action: `${base(req, quiz)}/attempts/${attempt.id}`,
-      slots: slots.map((s, i) => attemptSlotView(s, i, during)),
+      nav,
+      summary,
+      page: page ?? "summary",
+      pages: pages > 1 ? { current: page, count: pages, prev: page && page > 1 ? page - 1 : null, next: page && page < pages ? page + 1 : null } : null,
+      shown: onPage.map(({ s }) => s.slot).join(","),
+      slots: onPage.map(({ s, i }) => attemptSlotView(s, i, during)),
       secondsLeft: secondsLeft === null ? null : Math.max(0, secondsLeft),
       deadlineAt: attempt.deadlineAt,
       rev,
@@ -169,20 +199,33 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
     const { quiz } = res.locals as Required<Pick<typeof res.locals, "quiz">>;
     const attempt = res.locals.attempt!;
-    const action = FormAction.parse((req.body as { action?: unknown }).action ?? "save");
+    const body = req.body as { action?: unknown; page?: unknown; shown?: unknown; confirmed?: unknown };
+    const action = FormAction.parse(body.action ?? "save");
     const url = `${base(req, quiz)}/attempts/${attempt.id}`;
+    // Back to the page the form was on (the first page needs no query).
+    const from = PageParam.parse(body.page);
+    const here = from === 1 ? url : `${url}?page=${from}`;
     if (attempt.status !== AttemptStatus.IN_PROGRESS) {
       flash(req, "info", "This attempt had already been submitted; nothing was changed.");
       await saveSession(req);
       return res.redirect(303, url);
     }
     try {
-      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, FormRev.parse((req.body as { rev?: unknown }).rev));
+      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, FormRev.parse((req.body as { rev?: unknown }).rev), ShownSlots.parse(body.shown));
     } catch (e) {
       if (!(e instanceof Conflict)) throw e;
       flash(req, "info", e.message);
       await saveSession(req);
       return res.redirect(303, url);
+    }
+    if (action === "submit" && body.page !== undefined && from !== "summary" && body.confirmed !== "1") {
+      // From a question page without the script's dialog: the summary first, when something is left open.
+      const nav = navigatorView(await quizzes.slots(attempt.id), undefined, null);
+      if (nav.unanswered.length || nav.flagged.length) {
+        flash(req, "info", "Before you submit: check the questions below. Submit from this page when you are ready.");
+        await saveSession(req);
+        return res.redirect(303, `${url}?page=summary`);
+      }
     }
     if (action === "submit") {
       await quizzes.submit(attempt);
@@ -192,12 +235,31 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       if (definitionOf(quiz).review.during.length === 0) throw new Forbidden("This quiz does not let you check answers during the attempt.");
       await quizzes.check(attempt, slotNo);
       await saveSession(req);
-      return res.redirect(303, `${url}#q-${slotNo}`);
+      return res.redirect(303, `${here}#q-${slotNo}`);
+    } else if (/^(un)?flag:/.test(action)) {
+      const slotNo = Number(action.split(":")[1]);
+      await quizzes.setFlag(attempt, slotNo, action.startsWith("flag:"));
+      await saveSession(req);
+      return res.redirect(303, `${here}#q-${slotNo}`);
+    } else if (action.startsWith("page:")) {
+      const [, page, slotNo] = action.split(":");
+      await saveSession(req);
+      return res.redirect(303, `${page === "1" ? url : `${url}?page=${page}`}${slotNo ? `#q-${slotNo}` : ""}`);
     } else {
       flash(req, "success", "Your answers are saved. You can come back to this attempt until time runs out.");
+      await saveSession(req);
+      return res.redirect(303, here);
     }
     await saveSession(req);
     res.redirect(303, url);
+  });
+
+  // Flag for review from the page's script (JSON); without JavaScript the flag button posts the form.
+  router.post("/quizzes/:quizSlug/attempts/:attemptId/flag", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
+    const parsed = FlagBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequest("The flag could not be read. Reload the page; your answers are saved.");
+    await quizzes.setFlag(res.locals.attempt!, parsed.data.slot, parsed.data.flagged);
+    res.json({ slot: parsed.data.slot, flagged: parsed.data.flagged });
   });
 
   // Autosave of one question (JSON), as the student types or clicks.
@@ -208,7 +270,9 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
     const out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
     // The attempt's newest number, so a page behind another window's saves numbers on from it.
-    res.json({ ...out, rev: await quizzes.latestRev(attempt.id), savedAt: quizzes.now().toISOString(), secondsLeft: quizzes.secondsLeft(attempt) });
+    // The time of the save in the course's time zone, as every other time on the page.
+    const now = quizzes.now();
+    res.json({ ...out, rev: await quizzes.latestRev(attempt.id), savedAt: now.toISOString(), savedAtText: timeOfDay(now, res.locals.course!.timeZone), secondsLeft: quizzes.secondsLeft(attempt) });
   });
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/submit", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {

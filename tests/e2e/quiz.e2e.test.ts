@@ -1,6 +1,8 @@
 // A student takes the Friday quiz in a real browser: every question type through
-// the page, autosave as they go, a reload in the middle, submit, review. And the
-// order of saves when the browser's clock is hours off, or two windows are open.
+// the page, autosave as they go, a reload in the middle, submit, review. The order of
+// saves when the browser's clock is hours off, or two windows are open. The navigator,
+// flags, ordering by keyboard and by drag and drop, matching at phone width, and one
+// time zone on the page.
 import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
@@ -25,12 +27,26 @@ afterAll(async () => {
 async function fill(page: Page, q: SlotQuestion, slot: number) {
   const fields = keyFields(CNN_FRIDAY_KEY, q, slot);
   const box = page.locator(`#q-${slot}`);
-  for (const [name, value] of Object.entries(fields)) {
-    if (q.type === "single" || q.type === "truefalse") await box.locator(`input[name="${name}"][value="${value as string}"]`).check();
-    else if (q.type === "multiple") for (const v of value as string[]) await box.locator(`input[name="${name}"][value="${v}"]`).check();
-    else if (q.type === "numeric" || q.type === "short") await box.locator(`input[name="${name}"]`).fill(value as string);
-    else await box.locator(`select[name="${name}"]`).selectOption(value as string);
+  if (q.type === "ordering") {
+    // As a keyboard user would: each item, first to last, moved up to its place.
+    const target = Object.entries(fields).sort((a, b) => Number(a[1]) - Number(b[1])).map(([name]) => name.split(".")[1]!);
+    for (const [place, key] of target.entries()) {
+      const at = (await box.locator("li[data-key]").evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.key))).indexOf(key);
+      for (let i = at; i > place; i--) await box.locator(`li[data-key="${key}"] button[data-move="up"]`).click();
+    }
+    return;
   }
+  for (const [name, value] of Object.entries(fields)) {
+    if (q.type === "single" || q.type === "truefalse" || q.type === "matching") await box.locator(`input[name="${name}"][value="${value as string}"]`).check();
+    else if (q.type === "multiple") for (const v of value as string[]) await box.locator(`input[name="${name}"][value="${v}"]`).check();
+    else await box.locator(`input[name="${name}"]`).fill(value as string);
+  }
+}
+
+/** Submit all and finish, the dialog accepted. */
+async function finish(page: Page) {
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Submit all and finish" }).click();
 }
 
 test("a student takes the quiz: answers autosave, survive a reload, and the submitted attempt scores 100%", async () => {
@@ -63,8 +79,7 @@ test("a student takes the quiz: answers autosave, survive a reload, and the subm
   for (const s of slots.slice(7)) await fill(page, s.question as unknown as SlotQuestion, s.slot);
   await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
 
-  page.once("dialog", (d) => void d.accept());
-  await page.getByRole("button", { name: "Submit all and finish" }).click();
+  await finish(page);
   await page.locator(".flash-success").filter({ hasText: "Your attempt was submitted." }).waitFor();
   await expect(page.locator("dl.facts").textContent()).resolves.toContain("(100%)");
   expect(await page.locator(".q-state").count()).toBe(14);
@@ -92,6 +107,10 @@ test("the submit dialog warns about unanswered questions, and cancelling keeps t
   await until(() => message, (m) => m.startsWith("14 questions are not answered"), 10_000, "the dialog");
   const attempt = await b.t.db.quizAttempt.findFirstOrThrow({ where: { user: { email: "dev@example.edu" } } });
   expect(attempt.status).toBe("IN_PROGRESS");
+  // The summary lists the same, from the navigator.
+  await page.getByRole("button", { name: "Summary before submitting" }).click();
+  await page.waitForURL(/\?page=summary$/);
+  await expect(page.locator("[data-summary-unanswered] li").count()).resolves.toBe(14);
   await context.close();
 });
 
@@ -136,8 +155,7 @@ test.each([
   await expect(input.inputValue()).resolves.toBe("4");
   await input.fill("5");
   await storedAs("5");
-  page.once("dialog", (d) => void d.accept());
-  await page.getByRole("button", { name: "Submit all and finish" }).click();
+  await finish(page);
   await page.locator(".flash-success").filter({ hasText: "Your attempt was submitted." }).waitFor();
   expect(await stored()).toEqual({ text: "5" });
   expect((await b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("SUBMITTED");
@@ -165,3 +183,95 @@ test("two windows of one attempt: the answer given last wins, though the other w
   expect(await stored()).toEqual({ text: "4" });
   await context.close();
 });
+
+/** The ordering question's items as shown, first to last: [key, label]. */
+const shownOrder = (page: Page, slot: number) =>
+  page.locator(`#q-${slot} li[data-key]`).evaluateAll((lis) => lis.map((li) => [(li as HTMLElement).dataset.key!, (li as HTMLElement).dataset.label!] as const));
+
+test("ordering by keyboard (focus kept, the move announced) and by drag and drop; the navigator's count and flags follow", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const { attempt } = await startAttempt(page, "alice@example.edu");
+  const slots = await b.t.db.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
+  const ordering = slots.find((s) => s.questionId === "cnn-order")!;
+  const stored = async () => (await b.t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: attempt.id, slot: ordering.slot } } })).response;
+  const live = page.locator(`#q-${ordering.slot} [data-order-status]`);
+  const count = page.locator("[data-answered-number]");
+  await expect(count.textContent()).resolves.toBe("0");
+
+  // Keyboard: the first item moved down twice with Enter on its own Move down button.
+  const start = await shownOrder(page, ordering.slot);
+  const [firstKey, firstLabel] = start[0]!;
+  const down = page.getByRole("button", { name: `Move '${firstLabel}' down`, exact: true });
+  await down.focus();
+  await page.keyboard.press("Enter");
+  await expect(live.textContent()).resolves.toBe(`Moved '${firstLabel}' to position 2 of 5`);
+  await page.keyboard.press("Enter");
+  await expect(live.textContent()).resolves.toBe(`Moved '${firstLabel}' to position 3 of 5`);
+  await expect(page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).resolves.toBe(`Move '${firstLabel}' down`);
+  // Shown and saved: the second and third items moved up one place each.
+  const afterKeys = [start[1]![0], start[2]![0], firstKey, start[3]![0], start[4]![0]];
+  await expect(shownOrder(page, ordering.slot).then((o) => o.map(([k]) => k))).resolves.toEqual(afterKeys);
+  const positions = (keys: string[]) => ({ positions: Object.fromEntries(keys.map((k, i) => [k, i + 1])) });
+  await until(stored, (r) => JSON.stringify(sortKeys(r)) === JSON.stringify(sortKeys(positions(afterKeys))), 10_000, "the keyboard order saved");
+  await expect(count.textContent()).resolves.toBe("1");
+  const navButton = page.locator(`[data-nav-slot="${ordering.slot}"]`);
+  await expect(navButton.locator("[data-nav-status]").textContent()).resolves.toBe("answered");
+
+  // Drag and drop: the last item dropped on the top half of the first.
+  const lastKey = afterKeys[4]!;
+  const lastLabel = start[4]![1];
+  await page.locator(`#q-${ordering.slot} li[data-key="${lastKey}"]`).dragTo(page.locator(`#q-${ordering.slot} li[data-key="${afterKeys[0]}"]`), { targetPosition: { x: 40, y: 3 } });
+  await expect(live.textContent()).resolves.toBe(`Moved '${lastLabel}' to position 1 of 5`);
+  const dropped = [lastKey, ...afterKeys.slice(0, 4)];
+  await expect(shownOrder(page, ordering.slot).then((o) => o.map(([k]) => k))).resolves.toEqual(dropped);
+  await until(stored, (r) => JSON.stringify(sortKeys(r)) === JSON.stringify(sortKeys(positions(dropped))), 10_000, "the dragged order saved");
+
+  // Another answer and a flag: the count, the navigator and the flag button follow without a reload.
+  const tf = slots.find((s) => (s.question as unknown as SlotQuestion).type === "truefalse")!;
+  await page.locator(`#q-${tf.slot} input[value="true"]`).check();
+  await expect(count.textContent()).resolves.toBe("2");
+  const flag = page.locator(`#q-${tf.slot} button[data-flag]`);
+  await flag.click();
+  await page.locator(`#q-${tf.slot} button[data-flag][aria-pressed="true"]`).waitFor();
+  await expect(page.locator(`[data-nav-slot="${tf.slot}"] [data-nav-status]`).textContent()).resolves.toBe("answered, flagged for review");
+  await until(async () => (await b.t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: attempt.id, slot: tf.slot } } })).flagged, (f) => f, 10_000, "the flag saved");
+  // After a reload the order, the count and the flag are the server's.
+  await page.reload();
+  await expect(shownOrder(page, ordering.slot).then((o) => o.map(([k]) => k))).resolves.toEqual(dropped);
+  await expect(count.textContent()).resolves.toBe("2");
+  await expect(page.locator(`#q-${tf.slot} button[data-flag]`).getAttribute("aria-pressed")).resolves.toBe("true");
+  await context.close();
+});
+
+test("at 390 px matching shows every answer in full, nothing is wider than the screen, and every time on the page is in the course's zone (the browser's is Tokyo)", async () => {
+  const context = await b.browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: "Asia/Tokyo" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "alice@example.edu" } } });
+  const { attempt } = await startAttempt(page, "alice@example.edu");
+  const matching = await b.t.db.quizSlot.findFirstOrThrow({ where: { attemptId: attempt.id, questionId: "layer-roles" } });
+  const labels = page.locator(`#q-${matching.slot} .match-row label`);
+  // Four prompts, each offering the four answers and the distractor.
+  await expect(labels.count()).resolves.toBe(20);
+  const clipped = await labels.evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth || (el.lastElementChild as HTMLElement).scrollWidth > (el.lastElementChild as HTMLElement).clientWidth).map((el) => el.textContent));
+  expect(clipped).toEqual([]);
+  await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+
+  await fill(page, matching.question as unknown as SlotQuestion, matching.slot);
+  const status = page.locator("[data-save-status]");
+  await status.filter({ hasText: "All answers saved" }).waitFor();
+  // The server's clock says Wednesday 12:00 in Denver; the attempt ends 30 minutes later.
+  await expect(status.textContent()).resolves.toBe("All answers saved at 12:00:00 PM MST.");
+  await expect(page.locator("[data-timer]").textContent()).resolves.toContain("(ends Nov 25, 2026, 12:30 PM MST)");
+  const zones = (await page.locator("main").innerText()).match(/\b(?:[A-Z]{2,4}T|UTC|GMT[+-]?\d*)\b/g) ?? [];
+  expect(new Set(zones)).toEqual(new Set(["MST"]));
+  await context.close();
+});
+
+/** A response with its positions in key order, to compare saved orders. */
+function sortKeys(r: unknown) {
+  const p = (r as { positions?: Record<string, number> } | null)?.positions ?? {};
+  return Object.fromEntries(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)));
+}

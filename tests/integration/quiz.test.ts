@@ -117,8 +117,14 @@ describe("the demo quiz", () => {
     expect(facts).toContain("30 minutes");
     expect(facts).toContain("unlimited");
     expect(facts).toContain("your highest score counts; 90% to pass");
-    expect(facts).toContain("Nov 27, 2026, 9:00 AM MST");
+    // Wednesday noon in Denver: opened Monday 9:00, closes Friday 9:00 — in words, in the course's zone.
+    expect(facts).toContain("Opensopened on Mon 23 Nov 09:00 MST");
+    expect(facts).toContain("Closescloses in 2 days, Fri 27 Nov 09:00 MST");
     expect(page("form.start-form button").text()).toBe("Start the quiz");
+    now = new Date("2026-11-27T17:00:00Z"); // Friday 10:00 Denver, an hour after the close
+    const closed = $((await alice.get("/courses/cnn/quizzes/cnn-friday")).text)("dl.facts").text().replace(/\s+/g, " ");
+    expect(closed).toContain("Closesclosed on Fri 27 Nov 09:00 MST");
+    expect(closed).not.toContain("closes");
   });
 
   test("an attempt fixes its questions; the page never holds right answers or feedback; reloading resumes it", async () => {
@@ -527,5 +533,133 @@ describe("policy", () => {
     const alice = await as("alice@example.edu");
     const a = await startedAttempt(alice, "policy");
     expect((await submitForm(alice, a.url, {}, "check:0")).status).toBe(403);
+  });
+});
+
+describe("the attempt page: pages, navigator, flags, labels", () => {
+  beforeEach(resetAttempts);
+  afterAll(async () => {
+    for (const f of fs.readdirSync(folder.dir)) if (f !== "cnn-friday.yaml") fs.rmSync(path.join(folder.dir, f));
+    await resync();
+  });
+
+  async function pagedQuiz(perPage: number) {
+    folder.write("paged", policyQuiz(`questionsPerPage: ${perPage}\nshuffleQuestions: false`));
+    expect((await resync()).issues).toEqual([]);
+  }
+  // What a screen reader names each navigator button (its number is shown, and hidden from them).
+  const navStates = (page: ReturnType<typeof $>) => page("nav[aria-labelledby] li button .visually-hidden").map((_i, b) => page(b).text().replace(/\s+/g, " ").trim()).get();
+
+  test("questionsPerPage: each page shows its questions, and without JavaScript each page's answers are kept while moving between pages; submit from any page grades all", async () => {
+    await pagedQuiz(2);
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "paged");
+    const slots = await slotsOf(id);
+    // Questions one, two on page 1; three on page 2.
+    const first = $((await alice.get(url)).text);
+    expect(first("fieldset.question").map((_i, f) => first(f).attr("id")).get()).toEqual(["q-0", "q-1"]);
+    expect(first("h1").text()).toContain("page 1 of 2");
+    const second = $((await alice.get(`${url}?page=2`)).text);
+    expect(second("fieldset.question").map((_i, f) => second(f).attr("id")).get()).toEqual(["q-2"]);
+    // A page beyond the last shows the last.
+    const beyond = $((await alice.get(`${url}?page=9`)).text);
+    expect(beyond("fieldset.question").map((_i, f) => beyond(f).attr("id")).get()).toEqual(["q-2"]);
+
+    // Page 1's form as a browser without JavaScript posts it: its fields, the page, the slots it showed; "Next page".
+    const field = (n: number) => keyFields(SMALL_KEY, slots[n]!.q, n);
+    const form1 = { ...field(0), ...field(1), page: first('input[name="page"]').val() as string, shown: first('input[name="shown"]').val() as string };
+    expect(form1).toMatchObject({ page: "1", shown: "0,1" });
+    expect(first('button[name="action"][value="page:2"]').text()).toBe("Next page");
+    const next = await submitForm(alice, url, form1, "page:2");
+    expect(next.status).toBe(303);
+    expect(next.headers.location).toBe(`${url}?page=2`);
+    // Page 2 posts only question three: questions one and two keep their answers.
+    const back = await submitForm(alice, url, { ...field(2), page: "2", shown: second('input[name="shown"]').val() as string }, "page:1");
+    expect(back.headers.location).toBe(url);
+    expect((await slotsOf(id)).map((r) => r.response)).toEqual([{ choice: keyFields(SMALL_KEY, slots[0]!.q, 0).s0 }, { text: "4" }, { value: false }]);
+    // Page 1 again shows the saved answers; submitting from it (only its fields) grades all three.
+    const again = $((await alice.get(url)).text);
+    expect(again(`input[name="s0"][value="${field(0).s0 as string}"]`).attr("checked")).toBeDefined();
+    expect(again('input[name="s1"]').val()).toBe("4");
+    await submitForm(alice, url, { ...field(0), ...field(1), page: "1", shown: "0,1" }, "submit");
+    expect(await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "SUBMITTED", score: 3 });
+  });
+
+  test("the navigator lists every question on every page with its state; flags toggle without JavaScript; the summary lists unanswered and flagged", async () => {
+    await pagedQuiz(2);
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "paged");
+    const slots = await slotsOf(id);
+    const page = $((await alice.get(url)).text);
+    expect(page("nav").filter((_i, n) => page(n).find("h2").text() === "Questions")).toHaveLength(1);
+    expect(navStates(page)).toEqual(["Question 1: not answered", "Question 2: not answered", "Question 3: not answered"]);
+    expect(page("[data-answered-count]").text().replace(/\s+/g, " ").trim()).toBe("0 of 3 answered");
+
+    // Answer question one and flag question two, with one post (the flag button saves the page first).
+    const flag = page("#q-1 button[data-flag]");
+    expect(flag.attr("aria-pressed")).toBe("false");
+    const res = await submitForm(alice, url, { ...keyFields(SMALL_KEY, slots[0]!.q, 0), page: "1", shown: "0,1" }, flag.attr("value")!);
+    expect(res.headers.location).toBe(`${url}#q-1`);
+    for (const address of [url, `${url}?page=2`]) {
+      const p = $((await alice.get(address)).text);
+      expect(navStates(p)).toEqual(["Question 1: answered", "Question 2: not answered, flagged for review", "Question 3: not answered"]);
+      expect(p("[data-answered-count]").text().replace(/\s+/g, " ").trim()).toBe("1 of 3 answered");
+    }
+    expect($((await alice.get(url)).text)("#q-1 button[data-flag]").attr("aria-pressed")).toBe("true");
+    // A navigator button goes to that question's page, saving this one first.
+    expect((await submitForm(alice, url, { page: "1", shown: "0,1", ...keyFields(SMALL_KEY, slots[0]!.q, 0) }, "page:2:2")).headers.location).toBe(`${url}?page=2#q-2`);
+
+    // The summary before submitting.
+    const summary = $((await alice.get(`${url}?page=summary`)).text);
+    expect(summary("fieldset.question")).toHaveLength(0);
+    expect(summary("[data-summary-unanswered] li").map((_i, li) => summary(li).text().trim()).get()).toEqual(["Question 2", "Question 3"]);
+    expect(summary("[data-summary-flagged] li").map((_i, li) => summary(li).text().replace(/\s+/g, " ").trim()).get()).toEqual(["Question 2 (not answered)"]);
+    expect(summary('button[value="submit"]').text()).toBe("Submit all and finish");
+    // Saving from the summary (it shows no questions) changes no answer; unflagging clears the flag.
+    await submitForm(alice, url, { page: "summary", shown: "" }, "save");
+    expect((await slotsOf(id))[0]!.response).toEqual({ choice: keyFields(SMALL_KEY, slots[0]!.q, 0).s0 });
+    await submitForm(alice, url, { page: "1", shown: "0,1", ...keyFields(SMALL_KEY, slots[0]!.q, 0) }, "unflag:1");
+    expect((await slotsOf(id)).map((r) => r.flagged)).toEqual([false, false, false]);
+    // Flags of another student's attempt cannot be set.
+    const ben = await as("ben@example.edu");
+    expect((await ben.post(`${url}/flag`).set("X-CSRF-Token", await token(ben)).set("Accept", "application/json").send({ slot: 0, flagged: true })).status).toBe(403);
+    // The script's flag (JSON) sets it too; a submitted attempt's flags cannot change.
+    expect((await alice.post(`${url}/flag`).set("X-CSRF-Token", await token(alice)).set("Accept", "application/json").send({ slot: 2, flagged: true })).body).toEqual({ slot: 2, flagged: true });
+    expect((await slotsOf(id)).map((r) => r.flagged)).toEqual([false, false, true]);
+    // Submit from a question page without the script's dialog, with questions left open: the summary first.
+    const early = await submitForm(alice, url, { page: "1", shown: "0,1", ...keyFields(SMALL_KEY, slots[0]!.q, 0) }, "submit");
+    expect(early.headers.location).toBe(`${url}?page=summary`);
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).status).toBe("IN_PROGRESS");
+    await submitForm(alice, url, { page: "summary", shown: "" }, "submit");
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).status).toBe("SUBMITTED");
+    expect((await alice.post(`${url}/flag`).set("X-CSRF-Token", await token(alice)).set("Accept", "application/json").send({ slot: 2, flagged: false })).status).toBe(409);
+  });
+
+  test("ordering selects are named by their items, matching shows each answer in full in a group named by its prompt; the autosave time is in the course's zone", async () => {
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "cnn-friday");
+    const slots = await slotsOf(id);
+    const page = $((await alice.get(url)).text);
+    const ordering = slots.find((s) => s.q.id === "cnn-order")!;
+    const order = CNN_FRIDAY_KEY["cnn-order"] as { order: string[] };
+    const labels = page(`#q-${ordering.slot} select`).map((_i, s) => page(s).attr("aria-label")).get();
+    expect(new Set(labels)).toEqual(new Set(order.order.map((t) => `Position of '${t}'`)));
+    expect(page("select[aria-label='Place of this item']")).toHaveLength(0);
+
+    const matching = slots.find((s) => s.q.id === "layer-roles")!;
+    const pairs = (CNN_FRIDAY_KEY["layer-roles"] as { pairs: Record<string, string> }).pairs;
+    const groups = page(`#q-${matching.slot} fieldset.match-row`);
+    expect(new Set(groups.map((_i, g) => page(g).children("legend").text().trim()).get())).toEqual(new Set(Object.keys(pairs)));
+    groups.each((_i, g) => {
+      const shown = page(g).find("label").map((_j, l) => page(l).text().replace(/\s+/g, " ").trim()).get();
+      // Every right answer (and the distractors) in full, in every group.
+      for (const right of Object.values(pairs)) expect(shown).toContain(right);
+    });
+    // The answers a group gives are the form's `s{n}.{left}` fields, as before.
+    const fields = keyFields(CNN_FRIDAY_KEY, matching.q, matching.slot);
+    for (const [name, value] of Object.entries(fields)) expect(page(`input[type="radio"][name="${name}"][value="${value as string}"]`)).toHaveLength(1);
+
+    const saved = await autosave(alice, url, matching.slot, fields, 1);
+    expect(saved.body).toMatchObject({ saved: true, savedAtText: "12:00:00 PM MST" });
   });
 });

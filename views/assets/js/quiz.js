@@ -1,6 +1,8 @@
-// The quiz attempt page: autosave each question as it changes, show the server's
-// time left, submit when it runs out. Without this file the form still works:
-// "Save answers" and "Submit all and finish" post everything.
+// The quiz attempt page: autosave each question as it changes, keep the navigator's
+// states and count current, flag questions without leaving the page, reorder ordering
+// items by drag and drop or by Move up / Move down, show the server's time left and
+// submit when it runs out. Without this file the form still works: every button
+// (Save, Next, a question in the navigator, Flag) posts the page's answers first.
 "use strict";
 (() => {
   const form = document.querySelector("form[data-attempt]");
@@ -67,7 +69,8 @@
       // Not saved although it is this page's newest answer: another window of this attempt
       // saved the question since this page loaded. The answer given here and now wins.
       if (!data.saved && newest.get(slot) === mine && !again) return save(fieldset, { keepalive, again: true });
-      if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${new Date(data.savedAt).toLocaleTimeString()}.`);
+      // The server's time in the course's time zone, like every other time on the page.
+      if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${data.savedAtText}.`);
       if (typeof data.secondsLeft === "number") timer.sync(data.secondsLeft);
     } catch {
       failures++;
@@ -84,12 +87,155 @@
   };
   form.addEventListener("change", (e) => {
     const fs = e.target.closest("fieldset[data-slot]");
-    if (fs) save(fs);
+    if (!fs) return;
+    showAnswered(fs);
+    save(fs);
   });
   form.addEventListener("input", (e) => {
     const fs = e.target.closest("fieldset[data-slot]");
-    if (fs && e.target.type === "text") schedule(fs, 700);
+    if (fs && e.target.type === "text") {
+      showAnswered(fs);
+      schedule(fs, 700);
+    }
   });
+
+  // #region navigator and flags
+  const isAnswered = (fs) => Object.values(fieldsOf(fs)).some((v) => (Array.isArray(v) ? v.length > 0 : v.trim() !== ""));
+  const navButton = (slot) => form.querySelector(`[data-nav-slot="${slot}"]`);
+  function setNav(slot, { answered, flagged }) {
+    const b = navButton(slot);
+    if (!b) return;
+    if (answered !== undefined) b.dataset.answered = String(answered);
+    if (flagged !== undefined) b.dataset.flagged = String(flagged);
+    const a = b.dataset.answered === "true";
+    const f = b.dataset.flagged === "true";
+    b.classList.toggle("is-answered", a);
+    b.classList.toggle("is-flagged", f);
+    b.querySelector("[data-nav-status]").textContent = `${a ? "answered" : "not answered"}${f ? ", flagged for review" : ""}`;
+    form.querySelector("[data-answered-number]").textContent = String(form.querySelectorAll('[data-nav-slot][data-answered="true"]').length);
+  }
+  const showAnswered = (fs) => setNav(fs.dataset.slot, { answered: isAnswered(fs) });
+
+  form.addEventListener("click", async (e) => {
+    // A question on this page: go to it without a round trip.
+    const nav = e.target.closest("[data-nav-slot]");
+    if (nav) {
+      const fs = form.querySelector(`fieldset[data-slot="${nav.dataset.navSlot}"]`);
+      if (!fs) return; // on another page: the button posts this page's answers, then goes there
+      e.preventDefault();
+      fs.scrollIntoView({ block: "start" });
+      const first = fs.querySelector("input:not([type=hidden]), select, textarea, button");
+      (first || fs).focus({ preventScroll: true });
+      return;
+    }
+    const flag = e.target.closest("[data-flag]");
+    if (!flag) return;
+    e.preventDefault();
+    const slot = Number(flag.dataset.flag);
+    const flagged = flag.getAttribute("aria-pressed") !== "true";
+    try {
+      const res = await fetch(form.dataset.flagUrl, {
+        method: "POST", body: JSON.stringify({ slot, flagged }), credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": token },
+      });
+      if (!res.ok) throw new Error(String(res.status));
+      flag.setAttribute("aria-pressed", String(flagged));
+      flag.value = `${flagged ? "unflag" : "flag"}:${slot}`;
+      setNav(slot, { flagged });
+      say(flagged ? "Flagged for review." : "Flag removed.");
+    } catch {
+      say("The flag could not be saved: cannot reach the server. Try again in a moment.", true);
+    }
+  });
+  // #endregion
+
+  // #region ordering: drag and drop, or Move up / Move down; the position selects stay the form's fields
+  for (const list of form.querySelectorAll("[data-ordering]")) enhanceOrdering(list);
+
+  function enhanceOrdering(list) {
+    const fs = list.closest("fieldset[data-slot]");
+    if (fs.disabled) return;
+    const live = fs.querySelector("[data-order-status]");
+    const hint = fs.querySelector("[data-order-hint]");
+    if (hint) hint.textContent = "Put the items in order (first at the top): drag them, or use the Move up and Move down buttons.";
+    list.classList.add("is-enhanced");
+    const items = () => [...list.querySelectorAll(":scope > li")];
+    for (const li of items()) {
+      li.querySelector(".order-position").hidden = true;
+      li.draggable = true;
+      const grip = document.createElement("span");
+      grip.className = "order-grip";
+      grip.setAttribute("aria-hidden", "true");
+      grip.textContent = "⠿";
+      li.prepend(grip);
+      const tools = document.createElement("span");
+      tools.className = "order-tools";
+      for (const dir of ["up", "down"]) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "order-move";
+        b.dataset.move = dir;
+        b.setAttribute("aria-label", `Move '${li.dataset.label}' ${dir}`);
+        b.innerHTML = `<span aria-hidden="true">${dir === "up" ? "↑" : "↓"}</span>`;
+        tools.append(b);
+      }
+      li.append(tools);
+    }
+
+    /** Writes the shown order into the position fields, says where the item went, and saves. */
+    function commit(li) {
+      const all = items();
+      all.forEach((it, i) => { it.querySelector("select").value = String(i + 1); });
+      live.textContent = `Moved '${li.dataset.label}' to position ${all.indexOf(li) + 1} of ${all.length}`;
+      li.querySelector("select").dispatchEvent(new window.Event("change", { bubbles: true }));
+    }
+
+    list.addEventListener("click", (e) => {
+      const b = e.target.closest("[data-move]");
+      if (!b) return;
+      const li = b.closest("li");
+      const all = items();
+      const at = all.indexOf(li);
+      const to = b.dataset.move === "up" ? at - 1 : at + 1;
+      if (to < 0 || to >= all.length) {
+        live.textContent = `'${li.dataset.label}' is already ${to < 0 ? "first" : "last"}.`;
+        return;
+      }
+      // Move the neighbour rather than the item, so the button keeps focus.
+      if (to < at) list.insertBefore(all[to], li.nextSibling);
+      else list.insertBefore(all[to], li);
+      b.focus();
+      commit(li);
+    });
+
+    let dragged = null;
+    list.addEventListener("dragstart", (e) => {
+      dragged = e.target.closest("li");
+      if (!dragged || !list.contains(dragged)) return;
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", dragged.dataset.label);
+      dragged.classList.add("is-dragging");
+    });
+    list.addEventListener("dragover", (e) => {
+      if (!dragged) return;
+      e.preventDefault();
+      const over = e.target.closest("li");
+      if (!over || over === dragged || !list.contains(over)) return;
+      const box = over.getBoundingClientRect();
+      list.insertBefore(dragged, e.clientY > box.top + box.height / 2 ? over.nextSibling : over);
+    });
+    const drop = (e) => {
+      if (!dragged) return;
+      e.preventDefault();
+      const li = dragged;
+      dragged = null;
+      li.classList.remove("is-dragging");
+      commit(li);
+    };
+    list.addEventListener("drop", drop);
+    list.addEventListener("dragend", drop);
+  }
+  // #endregion
   // Leaving the page: send what is still waiting.
   window.addEventListener("pagehide", () => {
     for (const slot of [...pending.keys()]) {
@@ -100,20 +246,39 @@
 
   // The form post carries every answer, so it is numbered after this page's autosaves,
   // and the answers still waiting to be autosaved go with it.
-  form.addEventListener("submit", (e) => {
-    const action = e.submitter && e.submitter.value;
-    if (action === "submit" && !finished && !confirmSubmit()) {
+  // The dialog is asked on the button's click, not in the submit event: Chromium does not
+  // send the form's next submission once a submit event showing a dialog was cancelled.
+  form.addEventListener("click", (e) => {
+    if (!e.target.closest('button[value="submit"]') || finished) return;
+    if (!confirmSubmit()) {
       e.preventDefault();
       return;
     }
+    // The dialog was the summary: the server need not show it again.
+    form.querySelector("[data-confirmed]").value = "1";
+  });
+  // Enter in an answer box saves it (autosave) rather than pressing the form's first button.
+  form.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.target.type !== "text") return;
+    e.preventDefault();
+    const fs = e.target.closest("fieldset[data-slot]");
+    if (fs) save(fs);
+  });
+  form.addEventListener("submit", () => {
     revField.value = String(++rev);
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
   });
+  // Counted over every page, from the navigator.
   function confirmSubmit() {
-    const unanswered = [...form.querySelectorAll("fieldset[data-slot]")].filter((fs) => Object.keys(fieldsOf(fs)).length === 0 || Object.values(fieldsOf(fs)).every((v) => v === "" || (Array.isArray(v) && !v.length))).length;
-    const msg = unanswered
-      ? `${unanswered} question${unanswered === 1 ? " is" : "s are"} not answered. Submit anyway? You cannot change answers after submitting.`
+    const unanswered = form.querySelectorAll('[data-nav-slot][data-answered="false"]').length;
+    const flagged = form.querySelectorAll('[data-nav-slot][data-flagged="true"]').length;
+    const parts = [
+      unanswered ? `${unanswered} question${unanswered === 1 ? " is" : "s are"} not answered.` : "",
+      flagged ? `${flagged} question${flagged === 1 ? " is" : "s are"} flagged for review.` : "",
+    ].filter(Boolean);
+    const msg = parts.length
+      ? `${parts.join(" ")} Submit anyway? You cannot change answers after submitting.`
       : "Submit this attempt? You cannot change answers after submitting.";
     return window.confirm(msg);
   }
