@@ -268,15 +268,22 @@ export class QuizService {
   /**
    * Saves every question from a plain form post. The post holds the page's latest answers,
    * so it is numbered after everything stored and after the page's own autosaves
-   * (`pageRev`: the page's last number; 0 from a page without JavaScript).
+   * (`pageRev`: the page's last number; 0 from a page without JavaScript). `only`: the
+   * slots the page showed (a page of a paged attempt), so the others keep their answers.
    */
-  async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, pageRev: number): Promise<void> {
+  async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, pageRev: number, only?: ReadonlySet<number>): Promise<void> {
     const rev = Math.max(pageRev, await this.latestRev(attempt.id)) + 1;
     const slots = await this.slots(attempt.id);
     for (const s of slots) {
-      if (s.checkedAt) continue;
+      if (s.checkedAt || (only && !only.has(s.slot))) continue;
       await this.save(attempt, s.slot, fields, rev);
     }
+  }
+
+  /** Flags a question for the student's own review, or clears the flag (navigation only; grading ignores it). */
+  async setFlag(attempt: AttemptRow, slotNo: number, flagged: boolean): Promise<void> {
+    const { count } = await this.deps.db.quizSlot.updateMany({ where: { attemptId: attempt.id, slot: slotNo, attempt: { status: AttemptStatus.IN_PROGRESS } }, data: { flagged } });
+    if (count !== 1) throw new Conflict("That question is not part of an attempt in progress. Reload the page.");
   }
 
   /** Checks one question during the attempt (only when the quiz's review rules allow): graded now and final. */
