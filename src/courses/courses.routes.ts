@@ -1,3 +1,4 @@
+import { whenPhrase } from "../quiz/quiz.present.js";
 import { Router } from "express";
 import { requireUser } from "../platform/http.js";
 import { loadStudent, requireStaff } from "./courses.loaders.js";
@@ -53,7 +54,7 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
         readings: m.readings.length,
         minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
       })),
-      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, closesAt: q.closesAt, passed: grades.get(q.id)?.passed })),
+      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), c.timeZone), passed: grades.get(q.id)?.passed })),
       caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, deadlineAt: cs.deadlineAt })),
     });
   });

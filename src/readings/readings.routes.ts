@@ -1,3 +1,4 @@
+import { whenPhrase } from "../quiz/quiz.present.js";
 import { Router } from "express";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
@@ -41,7 +42,7 @@ export function readingsRoutes({ readings, checklist, quizzes }: { readings: Rea
       progress: checklist.progress(mod, items),
       next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
       groups: checklistGroups(items, base),
-      quizzes: quizList.map((q) => ({ title: q.title, closesAt: q.closesAt, href: `/courses/${course.slug}/quizzes/${q.slug}` })),
+      quizzes: quizList.map((q) => ({ title: q.title, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
       returnTo: base,
     });
   });

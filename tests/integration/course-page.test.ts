@@ -1,0 +1,24 @@
+// The course and module pages say when the quiz closes in words, in the course's time zone, and say
+// "closed on" once it has (not "closes Nov 27" for a quiz long closed).
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+
+let t: TestApp;
+let now = TEST_NOW;
+beforeAll(async () => {
+  t = await startTestApp({}, { clock: () => now });
+});
+afterAll(() => t.close());
+
+test("the quiz's closing time reads in words on the course and module pages, before and after it closes", async () => {
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  // The demo course starts at TEST_NOW, Wed 12 Mar 2031 11:00 in Denver (MDT); its quiz closes
+  // "start, +1 day, friday 09:00": Fri 14 Mar 09:00 MDT, two calendar days on.
+  const quizLine = async (path: string) => $((await alice.get(path)).text)("a[href='/courses/cnn/quizzes/cnn-friday']").closest("li").text().replace(/\s+/g, " ");
+  expect(await quizLine("/courses/cnn")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
+  expect(await quizLine("/courses/cnn/modules/cnn")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
+  now = new Date("2031-03-15T18:00:00Z"); // Saturday
+  expect(await quizLine("/courses/cnn")).toContain("closed on Fri 14 Mar 09:00 MDT");
+  expect(await quizLine("/courses/cnn/modules/cnn")).toContain("closed on Fri 14 Mar 09:00 MDT");
+  now = TEST_NOW;
+});
