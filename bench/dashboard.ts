@@ -10,7 +10,7 @@ import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
 import { readResponse, type SlotQuestion } from "../src/quiz/questions.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
-import { SeededRandom } from "../src/quiz/variants.js";
+import { SeededRandom } from "../src/platform/random.js";
 import { answerFields } from "../tests/helpers/quiz.js";
 import { signInHttp, startBenchServer } from "./harness.js";
 

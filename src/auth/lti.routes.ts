@@ -9,7 +9,7 @@ import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
-import { csrfProtection, flash, parseForm, regenerateSession, requireUser, saveSession } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requireUser, saveSession } from "../platform/http.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiRoster } from "./lti.roster.js";
 import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
@@ -46,20 +46,6 @@ export const LTI_LOGINS_PER_ADDRESS = 600;
 /** The cookie naming the login this browser began: `lti-state-<first 12 characters of the state>`. */
 export const STATE_COOKIE_PREFIX = "lti-state-";
 const AGAIN = "This is not a valid LTI request: open the activity from your course in the LMS.";
-
-function cookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? "").split(";")) {
-    const i = part.indexOf("=");
-    if (i > 0 && part.slice(0, i).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(i + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
 
 export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   lti: LtiService;
@@ -133,7 +119,7 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
     requireEnabled();
     const { id_token, state } = parseForm(LaunchBody, req.body, AGAIN);
     const cookieName = `${STATE_COOKIE_PREFIX}${state.slice(0, 12)}`;
-    const browserState = cookie(req, cookieName);
+    const browserState = readCookie(req, cookieName);
     res.clearCookie(cookieName, { httpOnly: true, secure: true, sameSite: "none", partitioned: true, path: "/lti" });
     const outcome = await lti.launch(id_token, state, browserState);
     if (outcome.kind !== "chooseAccount") return signIn(req, res, outcome);

@@ -1,7 +1,7 @@
 // Classification metrics as scikit-learn's classification_report computes them
 // (precision/recall/F1 are 0 where undefined), the course's points rule, and a
 // seeded, stratified public/private split of the holdout.
-import { SeededRandom } from "../quiz/variants.js";
+import { SeededRandom } from "../platform/random.js";
 
 export interface ClassMetrics {
   classId: number;

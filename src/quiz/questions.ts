@@ -4,7 +4,8 @@
 // grading it, and the rules stated to students.
 import { renderFragment } from "../readings/dialect.js";
 import type { Question, QuestionType } from "./quiz.definition.js";
-import { evaluateNumber, fillTemplate, formatNumber, isVariant, SeededRandom, validCombinations, variantKey, withLets, type Scope } from "./variants.js";
+import type { SeededRandom } from "../platform/random.js";
+import { evaluateNumber, fillTemplate, formatNumber, isVariant, validCombinations, variantKey, withLets, type Scope } from "./variants.js";
 import { escapeHtml as esc } from "../platform/text.js";
 
 export interface Option {

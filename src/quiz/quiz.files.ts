@@ -8,7 +8,8 @@ import path from "node:path";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
 import { instantiate } from "./questions.js";
 import { isPool, QUIZ_FIELDS, QuizFile, type Question } from "./quiz.definition.js";
-import { combinations, ExpressionError, SeededRandom, validCombinations, variantKey, withLets, fillTemplate, evaluateNumber } from "./variants.js";
+import { SeededRandom } from "../platform/random.js";
+import { combinations, ExpressionError, validCombinations, variantKey, withLets, fillTemplate, evaluateNumber } from "./variants.js";
 
 export interface LoadedQuiz {
   slug: string;

@@ -9,7 +9,7 @@ import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { queueQuizScore } from "../auth/lti.grades.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
-import { SeededRandom } from "./variants.js";
+import { SeededRandom } from "../platform/random.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
 export type AttemptRow = NonNullable<Awaited<ReturnType<Db["quizAttempt"]["findFirst"]>>>;

@@ -1,10 +1,7 @@
 // Variant questions: parameters drawn from a seeded generator, values computed by
 // math.js expressions in a locked-down instance (no assignment, no function
 // definitions, no import): quiz files are data, never code.
-import crypto from "node:crypto";
 import { all, create, type EvalFunction, type SymbolNode } from "mathjs";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Param, Question } from "./quiz.definition.js";
 
 const math = create(all!);
@@ -138,38 +135,6 @@ export function validCombinations(q: Question): Scope[] {
   if (validCache.size > 500) validCache.clear();
   validCache.set(key, out);
   return out;
-}
-
-/** A deterministic generator for one (quiz, student, attempt). */
-export class SeededRandom {
-  private rng;
-  constructor(seed: string) {
-    this.rng = xoroshiro128plus(crypto.createHash("sha256").update(seed).digest().readInt32LE(0));
-  }
-  int(from: number, to: number): number {
-    return uniformInt(this.rng, from, to);
-  }
-  /** Uniform in [a, b). */
-  float(a = 0, b = 1): number {
-    return a + (this.int(0, 0x3fffffff) / 0x40000000) * (b - a);
-  }
-  chance(p: number): boolean {
-    return this.float() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-  sample<T>(items: readonly T[], n: number): T[] {
-    return this.shuffle(items).slice(0, n);
-  }
 }
 
 /** A stable name for a variant, for statistics per variant. */

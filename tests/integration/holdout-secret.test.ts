@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { dataPaths, dataReady, holdoutVersion, prepareData, stopDataPreparation } from "../../src/casestudy/casestudy.data.js";
 import { generateDataset } from "../../src/grading/dataset/generator.js";
 import { SIGN_CLASSES } from "../../src/grading/dataset/signs.js";
-import { SeededRandom } from "../../src/quiz/variants.js";
+import { SeededRandom } from "../../src/platform/random.js";
 import { syncContent } from "../../src/readings/readings.sync.js";
 import { $, QUIZ_DIR, signedIn, startTestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";

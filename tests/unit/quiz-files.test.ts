@@ -1,7 +1,8 @@
 import { grade, instantiate, readResponse } from "../../src/quiz/questions.js";
 import { loadQuizFile, loadQuizzes } from "../../src/quiz/quiz.files.js";
 import { isPool, type Question } from "../../src/quiz/quiz.definition.js";
-import { isVariant, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
+import { SeededRandom } from "../../src/platform/random.js";
+import { isVariant, validCombinations } from "../../src/quiz/variants.js";
 import { CNN_FRIDAY_KEY, keyFields } from "../helpers/quiz.js";
 
 const HEAD = "title: T\ncourse: cnn\nquestions:\n";

@@ -1,7 +1,8 @@
 import { Question } from "../../src/quiz/quiz.definition.js";
 import { grade, instantiate, normaliseText, parseNumber, readResponse, type SlotQuestion } from "../../src/quiz/questions.js";
 import { gradeByMethod } from "../../src/quiz/quiz.service.js";
-import { compile, evaluateNumber, ExpressionError, fillTemplate, SeededRandom, validCombinations } from "../../src/quiz/variants.js";
+import { SeededRandom } from "../../src/platform/random.js";
+import { compile, evaluateNumber, ExpressionError, fillTemplate, validCombinations } from "../../src/quiz/variants.js";
 
 /** A question as a student would get it (fixed seed, file order). */
 function slot(def: Record<string, unknown>): SlotQuestion {

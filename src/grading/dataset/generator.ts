@@ -7,11 +7,9 @@
 // lighting, noise, partial occlusion and cluttered backgrounds, on images of varied
 // size, as PNG or JPEG.
 import { createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus, xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
+import { SeededRandom } from "../../platform/random.js";
 import { holdoutSecretBytes, holdoutSecretId } from "./secret.js";
 import { SIGN_CLASSES } from "./signs.js";
 
@@ -34,45 +32,13 @@ export interface DatasetOptions {
 
 export const DEFAULT_DATASET: DatasetOptions = { seed: 2026, trainPerClass: 120, miniHoldout: 215, holdout: 12_630 };
 
-type Generator = ReturnType<typeof xoroshiro128plus>;
-
-class Rng {
-  private constructor(private readonly g: Generator) {}
-
-  /** A stream anyone can reproduce from the text `seed` (as the quizzes' SeededRandom: 32 bits of its SHA-256). */
+/** The dataset's random streams: a SeededRandom that also draws colours. */
+class Rng extends SeededRandom {
+  /** A stream anyone can reproduce from the text `seed`. */
   static public(seed: string): Rng {
-    return new Rng(xoroshiro128plus(crypto.createHash("sha256").update(seed).digest().readInt32LE(0)));
+    return new Rng(seed);
   }
 
-  /** A stream only the holder of `key` can reproduce: all 128 bits of state from HMAC-SHA256(key, label). */
-  static keyed(key: Buffer, label: string): Rng {
-    const d = crypto.createHmac("sha256", key).update(label).digest();
-    const state = [d.readInt32LE(0), d.readInt32LE(4), d.readInt32LE(8), d.readInt32LE(12)];
-    if (!state.some((x) => x !== 0)) state[0] = 1; // the one state xoroshiro cannot leave
-    return new Rng(xoroshiro128plusFromState(state));
-  }
-
-  int(from: number, to: number): number {
-    return uniformInt(this.g, from, to);
-  }
-  /** Uniform in [a, b). */
-  float(a = 0, b = 1): number {
-    return a + (this.int(0, 0x3fffffff) / 0x40000000) * (b - a);
-  }
-  chance(p: number): boolean {
-    return this.float() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
   color(min = 0, max = 255): string {
     return `rgb(${this.int(min, max)},${this.int(min, max)},${this.int(min, max)})`;
   }
