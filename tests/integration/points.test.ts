@@ -162,9 +162,12 @@ test("reported bug: an override on one of two equally scored submissions counts 
 
   // Nothing goes to the LMS while private scores are hidden.
   const cs = await t.db.caseStudy.findFirstOrThrow({});
-  await t.db.ltiLineItem.create({ data: { issuer: ISS, clientId: CLIENT, resourceLinkId: "case-link", lineitem: `${lmsBase}/lineitems/9`, caseStudyId: cs.id } });
+  // The LMS course (connected to this course) that Alice and Dev were launched from, with its column.
+  const ctx = await t.db.ltiContext.create({ data: { issuer: ISS, clientId: CLIENT, deploymentId: "1", contextId: "ctx", title: "ML 501", courseId: cs.courseId, approvedAt: now } });
+  await t.db.ltiLineItem.create({ data: { issuer: ISS, clientId: CLIENT, resourceLinkId: "case-link", lineitem: `${lmsBase}/lineitems/9`, caseStudyId: cs.id, contextId: ctx.id } });
   await t.db.ltiIdentity.deleteMany({});
   await t.db.ltiIdentity.createMany({ data: [{ issuer: ISS, sub: "lms-alice", userId: ids.alice! }, { issuer: ISS, sub: "lms-dev", userId: ids.dev! }] });
+  await t.db.ltiContextMember.createMany({ data: [{ contextId: ctx.id, userId: ids.alice!, sub: "lms-alice", seenAt: now }, { contextId: ctx.id, userId: ids.dev!, sub: "lms-dev", seenAt: now }] });
   const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(platformsFile), toolKey: () => loadToolKey(t.dataDir), clock: () => now, submissions: new SubmissionsService({ db: t.db, clock: () => now, dataDir: t.dataDir }) });
   expect(await sync.reconcileCaseStudies()).toBe(0);
 
@@ -207,7 +210,7 @@ test("an override that lowers the best submission lets the next best count; the 
   // Points above the case study's maximum are refused with the reason.
   const tooMany = (await override(grader, first, "60", "Bonus for a great report")).preview;
   expect(tooMany.status).toBe(400);
-  expect($(tooMany.text)(".error-message").text()).toContain(`at most ${MAX}`);
+  expect($(tooMany.text)("#override-points-error").text()).toContain(`at most ${MAX}`);
 
   // A preview that no longer holds (the team chose #2 as final meanwhile) is shown again, not saved.
   const stale = await override(grader, first, "", "Penalty withdrawn after the team explained");
