@@ -159,7 +159,7 @@ test("a TF.js Layers model gets TF.js's (Keras 2's) hard_sigmoid, 0.2·x + 0.5, 
   want.forEach((row, r) => row.forEach((v, k) => expect(Math.abs(got[r * 43 + k]! - v)).toBeLessThan(1e-5)));
 });
 
-test("an upload that cannot be scored is refused at once with the reason; nothing is stored or queued", async () => {
+test("an upload that cannot be scored is refused at once with the reason; no file is kept and nothing is queued", async () => {
   const holdout = fixtureHoldout(expectedOf("seq-basic").argmax);
   const content = copyContent();
   content.write("cnn/case-study.yaml", `title: Zoo\ndeadline: 2031-03-20T23:59\ndata: { holdoutDir: ${JSON.stringify(holdout.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
@@ -171,7 +171,8 @@ test("an upload that cannot be scored is refused at once with the reason; nothin
     const res = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom(page.text)).attach("model", bad);
     expect(res.status).toBe(400);
     expect(res.text).toContain("This model cannot be scored: Layer &quot;conv2d&quot; (Conv2D): the field &quot;kernel_quantizer&quot;");
-    expect(await t.db.submission.count()).toBe(0);
+    // Recorded as refused (it counts against the failed-upload budget), with no file and no scoring.
+    expect(await t.db.submission.findMany({ select: { status: true, refused: true, errorCode: true } })).toEqual([{ status: "FAILED", refused: true, errorCode: "unsupported_layer" }]);
     expect(fs.readdirSync(t.dataDir, { recursive: true }).filter((f) => String(f).endsWith(".keras"))).toEqual([]);
     // A model whose output does not fit the holdout's 43 classes, likewise.
     const wrongSize = await variant("classes.keras", () => {});
@@ -183,7 +184,8 @@ test("an upload that cannot be scored is refused at once with the reason; nothin
     const again = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom((await alice.get("/courses/cnn/case-studies/cnn")).text)).attach("model", wrongSize);
     expect(again.status).toBe(400);
     expect(again.text).toContain("The model gives 43 outputs per image, but the holdout has 10 classes.");
-    expect(await t.db.submission.count()).toBe(0);
+    expect(await t.db.submission.count({ where: { refused: false } })).toBe(0);
+    expect(await t.db.submission.count({ where: { refused: true } })).toBe(2);
     h10.remove();
   } finally {
     await t.close();
