@@ -1,7 +1,7 @@
 // Roster sync from the LMS (LTI Names and Role Provisioning Services 2.0): the members of a
 // connected LMS course, read page by page (Link: rel="next"), become members of the course here
 // with the roles the LMS gives — so dashboards list students who never launched, and grades can
-// be sent for them. Adds and role changes apply; a student the LMS no longer lists (or lists as
+// be sent for them. Adds and promotions apply; a student the LMS no longer lists (or lists as
 // Inactive/Deleted) leaves the course unless another connected LMS course still lists them.
 // Staff are never removed or demoted by a sync, nor is the person running it.
 import crypto from "node:crypto";
@@ -16,6 +16,7 @@ export const NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contex
 const MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
 /** A guard against a platform whose "next" links never end. */
 const MAX_PAGES = 500;
+const RANK: Record<CourseRole, number> = { STUDENT: 0, GRADER: 1, INSTRUCTOR: 2 };
 
 interface NrpsMember {
   user_id?: unknown;
@@ -66,7 +67,7 @@ export class LtiRoster {
       return result;
     } catch (e) {
       await db.ltiContext.update({ where: { id: ctx.id }, data: { rosterSummary: `The last sync failed: ${(e as Error).message}` } });
-      throw e instanceof BadRequest ? e : new BadRequest(`The roster could not be read from the LMS: ${(e as Error).message}. Nothing was changed.`);
+      throw e instanceof BadRequest ? e : new BadRequest(`The roster sync stopped: ${(e as Error).message}. Members already processed keep their changes; run it again to finish.`);
     }
   }
 
@@ -126,7 +127,8 @@ export class LtiRoster {
       if (!current) {
         await db.membership.create({ data: { userId, courseId: ctx.courseId, role } });
         result.added++;
-      } else if (current.role !== role && userId !== actingUserId && !(current.role !== CourseRole.STUDENT && role === CourseRole.STUDENT)) {
+      } else if (RANK[role] > RANK[current.role] && userId !== actingUserId) {
+        // Only raises: a sync never demotes anyone (a co-instructor listed as a TA in the LMS stays an instructor).
         await db.membership.update({ where: { id: current.id }, data: { role } });
         result.changed++;
       }

@@ -116,8 +116,10 @@ export function roleFromLti(roles: unknown): CourseRole | null {
     else if (r.startsWith(MEMBERSHIP_SUB)) {
       const [principal, sub] = r.slice(MEMBERSHIP_SUB.length).split("#");
       if (!principal || !sub || !CONTEXT_ROLES.has(principal)) continue;
-      if (principal === "Instructor" && sub === "TeachingAssistant") assistant = true;
-      else principals.add(principal); // Instructor#Lecturer is an instructor, Learner#Instructor a learner
+      // Instructor's TeachingAssistant* (Section, Offering, Group, …) and Grader sub-roles grade here; any other
+      // sub-role is its principal: Instructor#Lecturer an instructor, Learner#Instructor a learner.
+      if (principal === "Instructor" && (sub.startsWith("TeachingAssistant") || sub === "Grader")) assistant = true;
+      else principals.add(principal);
     }
   }
   if (assistant) return CourseRole.GRADER;

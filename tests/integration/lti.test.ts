@@ -246,6 +246,10 @@ test("course roles come from context roles only, long or short; sub-roles count 
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#PrimaryInstructor"])).toBe("INSTRUCTOR");
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#Lecturer"])).toBe("INSTRUCTOR");
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/membership/Mentor#Advisor"])).toBeNull();
+  // Every teaching-assistant sub-role of Instructor, and its Grader sub-role, grade — never instruct.
+  for (const sub of ["TeachingAssistantSection", "TeachingAssistantOffering", "TeachingAssistantGroup", "TeachingAssistantTemplate", "TeachingAssistantSectionAssociation", "Grader"]) {
+    expect(roleFromLti([`http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#${sub}`])).toBe("GRADER");
+  }
   // Not course roles at all.
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"])).toBeNull();
   expect(roleFromLti(["http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"])).toBeNull();
@@ -627,9 +631,13 @@ test("roster sync (NRPS): the LMS course's members join with their roles, page b
       { user_id: "nrps-ted", roles: [TA, INSTRUCTOR], status: "Active", name: "Ted Assistant", email: "ted@example.edu" },
       { user_id: "nrps-alice", roles: [LEARNER], status: "Active", name: "Alice?", email: "alice@example.edu" },
       { user_id: "nrps-idle", roles: [LEARNER], status: "Inactive", name: "Ida Idle", email: "ida@example.edu" },
+      { user_id: "nrps-irene", roles: [TA, INSTRUCTOR], status: "Active", name: "Irene Instructor", email: "instructor@example.edu" },
     ],
     [{ user_id: "nrps-mo", roles: ["Learner"], given_name: "Mo", family_name: "Member", email: "mo@example.edu" }],
   ];
+  // Irene teaches the course here; the LMS lists her as a teaching assistant.
+  const irene = await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" } });
+  await t.db.ltiIdentity.create({ data: { issuer: ISS, sub: "nrps-irene", userId: irene.id } });
   // A student here cannot sync.
   const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
   const alicePage = $((await alice.get(`/lti/contexts/${ctx.id}`)).text);
@@ -654,11 +662,12 @@ test("roster sync (NRPS): the LMS course's members join with their roles, page b
   // Alice's account is not linked by the roster's email claim; she links it herself at her first launch.
   expect(await t.db.ltiIdentity.count({ where: { sub: "nrps-alice" } })).toBe(0);
   expect(await roleOf("alice@example.edu")).toBe("STUDENT");
+  expect(await roleOf("instructor@example.edu")).toBe("INSTRUCTOR"); // a sync never demotes
   // The new members are this LMS course's members: their grades go to its columns.
   const nina = await t.db.user.findUniqueOrThrow({ where: { email: "nina@example.edu" } });
   expect(await t.db.ltiContextMember.findUnique({ where: { contextId_userId: { contextId: ctx.id, userId: nina.id } } })).toMatchObject({ sub: "nrps-nina" });
   const after = $((await prof.get(`/lti/contexts/${ctx.id}`)).text);
-  expect(after("main").text()).toContain("5 listed: 3 added, 0 role changes, 1 removed, 1 not added.");
+  expect(after("main").text()).toContain("6 listed: 3 added, 0 role changes, 1 removed, 1 not added.");
   // Nina's first launch finds the account the roster made.
   const ninaAgent = t.agent();
   const ln = await login(ninaAgent);
@@ -668,7 +677,7 @@ test("roster sync (NRPS): the LMS course's members join with their roles, page b
   // Again with nothing changed: nothing to do. A failing LMS changes nothing and says why.
   lms.rosterRequests = [];
   await prof.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(after) });
-  expect((await t.db.ltiContext.findUniqueOrThrow({ where: { id: ctx.id } })).rosterSummary).toBe("5 listed: 0 added, 0 role changes, 0 removed, 1 not added.");
+  expect((await t.db.ltiContext.findUniqueOrThrow({ where: { id: ctx.id } })).rosterSummary).toBe("6 listed: 0 added, 0 role changes, 0 removed, 1 not added.");
   lms.roster = [[{ user_id: "x" }]];
   const broken = await t.db.ltiContext.update({ where: { id: ctx.id }, data: { membershipsUrl: `${base}/nowhere` } });
   const failed = await prof.post(`/lti/contexts/${broken.id}/roster`).type("form").send({ _csrf: csrfOf(after) });
