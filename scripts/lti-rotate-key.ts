@@ -1,13 +1,18 @@
-// npm run lti:rotate-key [-- --finish]: rotates the tool's LTI signing key in DATA_DIR (see README, LTI).
-import { rotateToolKey } from "../src/auth/lti.keys.js";
+// npm run lti:rotate-key [-- --finish]: rotates the tool's LTI signing key in DATA_DIR in two steps (see README, LTI).
+import { KeyRotationError, rotateToolKey } from "../src/auth/lti.keys.js";
 import { loadConfig } from "../src/platform/config.js";
 
 const finish = process.argv.includes("--finish");
-const { current, previous } = await rotateToolKey(loadConfig().DATA_DIR, { finish });
-if (finish) {
-  console.log(`Rotation finished: /lti/jwks now publishes only the current key (${current}).`);
-} else {
-  console.log(`New tool key ${current}; the previous key ${previous} stays published at /lti/jwks.`);
-  console.log("Restart every web and worker process so they sign with the new key. After a day (platforms cache key sets),");
-  console.log("run `npm run lti:rotate-key -- --finish` to stop publishing the previous key.");
+try {
+  const r = await rotateToolKey(loadConfig().DATA_DIR, { finish });
+  if (finish) {
+    console.log(`Rotation finished: ${r.current} now signs, in every running process; the old key ${r.retired} stays published until the next rotation.`);
+  } else {
+    console.log(`New tool key ${r.next} staged: /lti/jwks publishes it now beside the signing key ${r.current}.`);
+    console.log("Platforms cache key sets for up to a day: tomorrow, run `npm run lti:rotate-key -- --finish` to sign with it.");
+  }
+} catch (e) {
+  if (!(e instanceof KeyRotationError)) throw e;
+  console.error(e.message);
+  process.exit(1);
 }

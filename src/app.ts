@@ -27,7 +27,7 @@ import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
-import { loadToolKey, type ToolKey } from "./auth/lti.keys.js";
+import { toolKeySource } from "./auth/lti.keys.js";
 import { ltiRoutes } from "./auth/lti.routes.js";
 import { LtiRoster } from "./auth/lti.roster.js";
 import { LtiService } from "./auth/lti.service.js";
@@ -78,8 +78,8 @@ export function createApp(deps: AppDeps) {
   const reviews = new ReviewsService({ db, clock });
   const ltiPlatforms = deps.ltiPlatforms ?? loadLtiPlatforms(config.LTI_PLATFORMS_FILE);
   const lti = new LtiService({ db, clock, platforms: ltiPlatforms, publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null });
-  let toolKey: Promise<ToolKey> | undefined;
-  const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)) });
+  const toolKey = toolKeySource(config.DATA_DIR);
+  const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey });
   // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
   const admin = new AdminService({
     db,
@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps) {
   app.use(adminRoutes({ admin, config, setupToken: deps.setupToken }));
 
   app.use(authRoutes({ auth, config, secret: deps.sessionSecret }));
-  app.use(ltiRoutes({ lti, roster: ltiRoster, config, toolKey: () => (toolKey ??= loadToolKey(config.DATA_DIR)), checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
+  app.use(ltiRoutes({ lti, roster: ltiRoster, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));

@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
-import { loadToolKey, type ToolKey } from "./lti.keys.js";
+import { toolKeySource, type ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiTokens } from "./lti.tokens.js";
 
@@ -159,8 +159,7 @@ export class LtiGradeSync {
 
 /** The sender a web or worker process runs, with the tool key from DATA_DIR. */
 export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: SubmissionsService): LtiGradeSync {
-  let key: Promise<ToolKey> | undefined;
-  return new LtiGradeSync({ db, platforms, toolKey: () => (key ??= loadToolKey(dataDir)), clock: () => new Date(), submissions });
+  return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions });
 }
 
 /** Sends due scores every `everyMs` in the background (web and worker processes alike; rows are claimed, so they share the work). */

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createLocalJWKSet, jwtVerify, SignJWT } from "jose";
-import { loadToolKey, rotateToolKey } from "../../src/auth/lti.keys.js";
+import { KeyRotationError, loadToolKey, rotateToolKey, toolKeySource } from "../../src/auth/lti.keys.js";
 import { startTestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 
@@ -14,32 +14,42 @@ afterAll(() => dir.remove());
 
 const sign = (key: Awaited<ReturnType<typeof loadToolKey>>) => new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: key.kid }).setIssuer("tool").setIssuedAt().setExpirationTime("5m").sign(key.privateKey);
 
-test("a rotation signs with a new key and keeps the previous one published until it is finished", async () => {
-  const before = await loadToolKey(dir.dir);
+test("a rotation publishes the new key a day before it signs, then signs with it in running processes at once, the old key still accepted", async () => {
+  const source = toolKeySource(dir.dir); // as a running web or worker process holds it
+  const before = await source();
   const oldToken = await sign(before);
   expect(before.publishedJwks.map((k) => k.kid)).toEqual([before.kid]);
 
-  // The command, as an operator runs it.
+  // Step 1, the command as an operator runs it: the new key is published, the old one still signs.
   const run = promisify(execFile);
-  const out = await run(process.execPath, ["--import", "tsx", "scripts/lti-rotate-key.ts"], { env: { ...process.env, DATA_DIR: dir.dir, NODE_OPTIONS: "" } });
-  expect(out.stdout).toContain("stays published");
-  const after = await loadToolKey(dir.dir);
-  expect(after.kid).not.toBe(before.kid);
-  expect(after.publishedJwks.map((k) => k.kid)).toEqual([after.kid, before.kid]);
-  expect(after.publishedJwks.every((k) => !("d" in k))).toBe(true); // never the private parts
-  expect(fs.statSync(path.join(dir.dir, "lti-tool-key.previous.json")).mode & 0o777).toBe(0o600);
-  // A platform holding the published set accepts what either key signed.
-  const jwks = createLocalJWKSet({ keys: after.publishedJwks });
-  await expect(jwtVerify(oldToken, jwks)).resolves.toBeTruthy();
-  await expect(jwtVerify(await sign(after), jwks)).resolves.toBeTruthy();
+  const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "scripts/lti-rotate-key.ts", ...args], { env: { ...process.env, DATA_DIR: dir.dir, NODE_OPTIONS: "" } });
+  expect((await cli()).stdout).toContain("staged");
+  const staged = await source();
+  expect(staged.kid).toBe(before.kid);
+  expect(staged.publishedJwks).toHaveLength(2);
+  const next = staged.publishedJwks[1]!;
+  expect(next.kid).not.toBe(before.kid);
+  expect(staged.publishedJwks.every((k) => !("d" in k))).toBe(true); // never the private parts
+  expect(fs.statSync(path.join(dir.dir, "lti-tool-key.next.json")).mode & 0o777).toBe(0o600);
+  // A second rotation before the first is finished is refused (it would unpublish a key in use).
+  await expect(cli()).rejects.toMatchObject({ stderr: expect.stringContaining("already staged") });
 
-  const finished = await rotateToolKey(dir.dir, { finish: true });
-  expect(finished).toEqual({ current: after.kid, previous: null });
-  const only = createLocalJWKSet({ keys: (await loadToolKey(dir.dir)).publishedJwks });
-  await expect(jwtVerify(oldToken, only)).rejects.toThrow();
+  // Step 2: the staged key signs — in the running process, without a restart — and the old stays published.
+  expect((await cli("--finish")).stdout).toContain("Rotation finished");
+  const after = await source();
+  expect(after.kid).toBe(next.kid);
+  expect(after.publishedJwks.map((k) => k.kid)).toEqual([next.kid, before.kid]);
+  // A platform that fetched the key set during the staging accepts the new signatures, and the old ones too.
+  const cachedByPlatform = createLocalJWKSet({ keys: staged.publishedJwks });
+  await expect(jwtVerify(await sign(after), cachedByPlatform)).resolves.toBeTruthy();
+  await expect(jwtVerify(oldToken, createLocalJWKSet({ keys: after.publishedJwks }))).resolves.toBeTruthy();
+  // The next rotation retires the old key for good.
+  await rotateToolKey(dir.dir);
+  expect((await source()).publishedJwks.map((k) => k.kid)).not.toContain(before.kid);
+  await expect(rotateToolKey(dir.dir)).rejects.toThrow(KeyRotationError);
 });
 
-test("/lti/jwks publishes both keys during a rotation; /lti/canvas.json gives Canvas this site's endpoints", async () => {
+test("/lti/jwks publishes the staged key during a rotation; /lti/canvas.json gives Canvas this site's endpoints", async () => {
   const file = path.join(dir.dir, "lti.yaml");
   fs.writeFileSync(file, "platforms:\n  - name: Canvas\n    issuer: https://canvas.instructure.com\n    clientId: '10000000000001'\n    deployments: ['1']\n    authLoginUrl: https://sso.canvaslms.com/api/lti/authorize_redirect\n    keySetUrl: https://sso.canvaslms.com/api/lti/security/jwks\n");
   const t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://course.example.edu" });
