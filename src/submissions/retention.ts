@@ -27,7 +27,7 @@ export async function sweepFailedUploads(deps: { db: Db; dataDir: string; logger
   const before = new Date(now.getTime() - retentionDays * 24 * 60 * 60_000);
   const due = await db.submission.findMany({
     where: {
-      status: SubmissionStatus.FAILED, fileRemovedAt: null,
+      status: SubmissionStatus.FAILED, fileRemovedAt: null, results: { none: {} }, // a file that was ever scored is the graded artefact
       AND: [{ OR: [{ errorCode: null }, { errorCode: { not: "grader_error" } }] }, { OR: [{ finishedAt: { lt: before } }, { finishedAt: null, createdAt: { lt: before } }] }],
     },
     select: { id: true },

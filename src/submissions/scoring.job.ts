@@ -26,6 +26,18 @@ import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { enqueueScoring, SCORE_QUEUE, type ScoreJob } from "./queue.js";
 import { DEFAULT_RETENTION_DAYS, sweepFailedUploads, SWEEP_EVERY_MS } from "./retention.js";
 
+
+/**
+ * How a scoring that did not finish leaves the submission. A rescore of a scored submission leaves it
+ * scored — its current result keeps counting and its file is kept — with the failure noted for staff;
+ * only a submission without a result fails.
+ */
+async function failedState(db: Db, submissionId: string) {
+  const keepsResult = (await db.submissionResult.count({ where: { submissionId, current: true } })) > 0;
+  return (code: string, message: string) => keepsResult
+    ? { status: SubmissionStatus.SCORED, errorCode: `rescore_${code}`, errorMessage: `The last rescore did not finish: ${message}`, finishedAt: new Date() }
+    : { status: SubmissionStatus.FAILED, errorCode: code, errorMessage: message, finishedAt: new Date() };
+}
 export interface ScoringDeps {
   db: Db;
   /** For the run's own connection, which holds its lock. */
@@ -127,7 +139,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
   }
   if (data.state === "failed") {
     logger.error({ err: data.error, submissionId }, "scoring failed: the case-study data could not be prepared");
-    await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: graderProblem(`the case-study data could not be prepared: ${data.error.message}`), finishedAt: new Date() } });
+    await db.submission.update({ where: { id: submissionId }, data: (await failedState(db, submissionId))("grader_error", graderProblem(`the case-study data could not be prepared: ${data.error.message}`)) });
     return "done";
   }
   await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.RUNNING, startedAt: new Date(), runs: { increment: 1 }, progress: 0, errorCode: null, errorMessage: null } });
@@ -163,8 +175,9 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
     logger.info({ submissionId, points: r.public.points }, "submission scored");
     return "done";
   } catch (e) {
+    const failed = await failedState(db, submissionId);
     if (e instanceof ModelRefused) {
-      await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: e.code, errorMessage: e.message, finishedAt: new Date() } });
+      await db.submission.update({ where: { id: submissionId }, data: failed(e.code, e.message) });
       logger.info({ submissionId, code: e.code }, "submission refused");
       return "done";
     }
@@ -173,7 +186,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
     await db.submission.update({
       where: { id: submissionId },
       data: lastTry
-        ? { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: graderProblem(problem), finishedAt: new Date() }
+        ? failed("grader_error", graderProblem(problem))
         : { status: SubmissionStatus.QUEUED, errorMessage: "The grader had a problem and will try again shortly." },
     });
     if (!lastTry) throw e; // the queue retries
@@ -271,7 +284,7 @@ export async function reconcileScoring(boss: PgBoss, deps: Pick<ScoringDeps, "db
         const left = last ? last.retryLimit - last.retryCount : null;
         if (left !== null && left <= 0) {
           await cancelStale(boss, mine);
-          const n = await db.submission.updateMany({ where: { id: sub.id, status: SubmissionStatus.RUNNING }, data: { status: SubmissionStatus.FAILED, errorCode: "grader_error", errorMessage: STOPPED_FOR_GOOD, finishedAt: now } });
+          const n = await db.submission.updateMany({ where: { id: sub.id, status: SubmissionStatus.RUNNING }, data: { ...(await failedState(db, sub.id))("grader_error", STOPPED_FOR_GOOD), finishedAt: now } });
           if (n.count) done.failed.push({ submissionId: sub.id, job });
           continue;
         }

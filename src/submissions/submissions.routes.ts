@@ -365,6 +365,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     if (form) res.status(400);
     res.render("submission", {
       failure: sub.status === SubmissionStatus.FAILED ? failureView(sub, course.timeZone) : null,
+      rescoreProblem: sub.status === SubmissionStatus.SCORED && sub.errorCode?.startsWith("rescore_") ? sub.errorMessage : null,
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
       statusLabel: sub.refused ? "Refused" : STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
