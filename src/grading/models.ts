@@ -176,7 +176,13 @@ async function loadTfjs(modelJson: Buffer, readShard: (p: string) => Buffer | nu
 let ortModule: Promise<typeof import("onnxruntime-node")> | null = null;
 
 /** An ONNX Runtime session on this process's cores, with one images input (NHWC or NCHW). */
-async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: Translated | null): Promise<LoadedModel> {
+async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: Translated | null, limits?: Partial<ModelLimits>): Promise<LoadedModel> {
+  // An ONNX upload's parameters and FLOPs, counted from its graph (refused when it cannot be sized) —
+  // and over the limits, refused before ONNX Runtime loads or runs any of it.
+  const account = translated ?? accountOnnx(bytes);
+  if (limits?.maxParams !== undefined && limits.maxFlopsPerImage !== undefined) {
+    checkModel({ params: account.params, flopsPerImage: account.flopsPerImage } as ModelSummary, null, limits as ModelLimits);
+  }
   ortModule ??= import("onnxruntime-node");
   const ort = await ortModule;
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
@@ -215,8 +221,6 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
     const probe = await run(new Float32Array(perImage));
     outputClasses = probe.dims[probe.dims.length - 1] ?? 0;
   }
-  // An ONNX upload's parameters and FLOPs, counted from its graph (refused when it cannot be sized).
-  const account = translated ?? accountOnnx(bytes);
   const summary: ModelSummary = {
     format, formatLabel: FORMAT_LABEL[format], inputShape: raw, outputClasses,
     params: account.params, flopsPerImage: account.flopsPerImage, layers: translated?.layers ?? null,
@@ -233,10 +237,10 @@ function fromOnnx(t: Translated, format: ModelFormat): Promise<LoadedModel> {
 }
 
 /** Loads any supported model file or folder. Throws ModelRefused for anything it cannot grade. */
-export async function loadModel(file: string, limits: Pick<ModelLimits, "zip">): Promise<LoadedModel> {
+export async function loadModel(file: string, limits: Pick<ModelLimits, "zip"> & Partial<ModelLimits>): Promise<LoadedModel> {
   const kind = sniff(file);
   if (kind === "csv") throw new ModelRefused("This is a predictions CSV, not a model.", "is_csv");
-  if (kind === "onnx") return onnxSession(fs.readFileSync(file), "onnx", null);
+  if (kind === "onnx") return onnxSession(fs.readFileSync(file), "onnx", null, limits);
   if (kind === "hdf5") return fromOnnx(await translateH5(file), "keras-h5");
   if (kind === "dir" || kind === "json") {
     const modelJson = kind === "dir" ? path.join(file, "model.json") : file;

@@ -83,6 +83,9 @@ export function deadlines(startedAt: Date, policy: Policy): { deadlineAt: Date |
  * if the quiz is linked there (an outbox row). Call inside the transaction that changed a score.
  */
 export async function regradeStudent(tx: Prisma.TransactionClient, quizId: string, userId: string, now: Date): Promise<{ percent: number; passed: boolean }> {
+  // One regrade of a student's quiz at a time (a submit and a grader's mark change racing): the second
+  // reads the attempts only after the first has committed, so neither grade leaves the other's change out.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`quiz-grade:${quizId}:${userId}`}, 0))`;
   const quiz = (await tx.quiz.findUnique({ where: { id: quizId } }))!;
   const override = await tx.quizOverride.findUnique({ where: { quizId_userId: { quizId, userId } } });
   const policy = policyFor(quiz, override);

@@ -71,6 +71,11 @@ test("a Resize that names its axes (opset 18) is sized on those axes, so the con
   const out = g.op("Gemm", [x, g.floats("fc", filled(40), [4, 10])]);
   // Conv on [1, 3, 16, 16]: 16·16 × 4 × 27 × 2 = 55,296; global pool: 16·16·4 = 1,024; Gemm: 4 × 10 × 2 = 80.
   expect(accountOnnx(g.encode({ input: "input", inputDims: [3, 8, 8], output: out, outputDims: [10] }))).toEqual({ params: 108 + 40, flopsPerImage: 55_296 + 1_024 + 80 });
+  // Keeping the aspect ratio scales every named axis by one factor: the sizes named are not the output's.
+  const k = new OnnxGraph();
+  k.name("input");
+  const kept = k.op("Resize", ["input", "", "", k.int64s("sizes", [16, 512])], { axes: ints([2, 3]), mode: str("linear"), keep_aspect_ratio_policy: str("not_smaller") }, "aspect");
+  expect(() => accountOnnx(k.encode({ input: "input", inputDims: [3, 8, 8], output: kept, outputDims: [10] }))).toThrow(/node "aspect" \(Resize\) keeps the aspect ratio/);
   // A Conv handed a tensor of the wrong rank is not counted as one pixel: refused.
   const h = new OnnxGraph();
   h.name("input");

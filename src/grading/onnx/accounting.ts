@@ -339,6 +339,9 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
     } else if (op === "Resize" || op === "Upsample") {
       const sizes = op === "Resize" && ins[3] ? valueOf(3, "the sizes") : null;
       const scales = sizes ? null : op === "Resize" ? valueOf(2, "the scales") : attr("scales") ? (attr("scales")!.floats ?? []).map(num) : valueOf(1, "the scales");
+      // keep_aspect_ratio_policy (opset 18) other than stretch scales every named axis by one factor, not by `sizes`.
+      const policy = attr("keep_aspect_ratio_policy")?.s ? Buffer.from(attr("keep_aspect_ratio_policy")!.s!).toString() : "stretch";
+      if (policy !== "stretch") cannot(`keeps the aspect ratio ("${policy}"), so its output size is not the sizes it names`);
       // Since opset 18 sizes/scales may name only some axes (`axes`); the others keep their size.
       const rank = x.shape.length;
       const axes = attr("axes") ? ints("axes", []).map((a) => axis(a, rank)) : x.shape.map((_d, k) => k);
