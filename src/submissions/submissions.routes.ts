@@ -108,13 +108,26 @@ function holdoutInfo(dir: string): { numClasses: number; rows: number } {
 }
 
 /** Reads a request's body to its end without keeping any of it. */
-function discardBody(req: Request): Promise<void> {
+function discardBody(req: Request, maxBytes = DISCARD_LIMIT_BYTES): Promise<void> {
   return new Promise((resolve) => {
     if (req.complete) return resolve();
-    req.once("end", resolve).once("close", resolve).once("error", () => resolve());
-    req.resume();
+    let seen = 0;
+    // Read and dropped so the client gets the answer, not a broken connection — up to a bound: past it
+    // the connection is closed rather than read for as long as a client cares to send.
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        req.off("data", onData);
+        req.socket.destroy();
+        resolve();
+      }
+    };
+    req.on("data", onData).once("end", resolve).once("close", resolve).once("error", () => resolve());
   });
 }
+
+/** How much of a refused request's body is read (and dropped) before its connection is closed. */
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 
 /** The name an upload is stored and shown under. */
 const safeName = (original: string | undefined) => path.basename(original || "model").replace(/[^\w.-]+/g, "_").slice(-120) || "model";

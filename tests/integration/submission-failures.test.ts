@@ -90,6 +90,19 @@ test("failed or refused uploads have a daily budget, counted and shown; over it 
   expect(message(next)).toContain("This counts as 1 of the 3");
 });
 
+test("over the budget, a large upload is not read to its end: the connection is closed after 8 MB", async () => {
+  const alice = await signedIn(t, "alice@example.edu");
+  for (let i = 0; i < 3; i++) expect((await upload(alice, path.join(files.dir, "notes.txt"))).status).toBe(400);
+  const big = path.join(files.dir, "big.keras");
+  fs.writeFileSync(big, Buffer.alloc(40 * 1024 * 1024, 1)); // 40 MB a client keeps sending
+  const writes = jest.spyOn(fs, "createWriteStream");
+  await expect(upload(alice, big)).rejects.toThrow(); // closed, not read for as long as it is sent
+  expect(writes).not.toHaveBeenCalled();
+  // A small one still gets the answer, and the server carries on.
+  expect((await upload(alice, path.join(files.dir, "notes.txt"))).status).toBe(429);
+  expect((await t.agent().get("/healthz")).status).toBe(200);
+});
+
 test("uploads at the same moment cannot all slip past the budget", async () => {
   const dev = await signedIn(t, "dev@example.edu");
   const token = csrfFrom((await dev.get(CASE)).text);
