@@ -210,7 +210,8 @@ export class SubmissionsService {
     const failedToday = await db.submission.count({ where: { ...mine, ...teamFailure, createdAt: { gte: dayStart.toJSDate() } } });
     const pending =
       (await db.uploadSlot.count({ where: { ...mine, createdAt: { gte: new Date(now.getTime() - SLOT_MINUTES * 60_000) } } })) +
-      (await db.submission.count({ where: { ...mine, status: { in: [SubmissionStatus.QUEUED, SubmissionStatus.RUNNING] }, createdAt: { gte: dayStart.toJSDate() } } }));
+      // A submission with a result being rescored by staff cannot become a team failure (it stays scored).
+      (await db.submission.count({ where: { ...mine, status: { in: [SubmissionStatus.QUEUED, SubmissionStatus.RUNNING] }, createdAt: { gte: dayStart.toJSDate() }, results: { none: { current: true } } } }));
     const resets = DateTime.fromJSDate(resetsAt, { zone: timeZone }).toFormat("ccc d LLL, HH:mm ZZZZ");
     let failuresBlocked: string | null = null;
     if (failedToday >= failuresPerDay) {
