@@ -32,11 +32,11 @@ import { DEFAULT_RETENTION_DAYS, sweepFailedUploads, SWEEP_EVERY_MS } from "./re
  * scored — its current result keeps counting and its file is kept — with the failure noted for staff;
  * only a submission without a result fails.
  */
-async function failedState(db: Db, submissionId: string) {
+async function failedState(db: Db, submissionId: string, now: Date) {
   const keepsResult = (await db.submissionResult.count({ where: { submissionId, current: true } })) > 0;
   return (code: string, message: string) => keepsResult
-    ? { status: SubmissionStatus.SCORED, errorCode: `rescore_${code}`, errorMessage: `The last rescore did not finish: ${message}`, finishedAt: new Date() }
-    : { status: SubmissionStatus.FAILED, errorCode: code, errorMessage: message, finishedAt: new Date() };
+    ? { status: SubmissionStatus.SCORED, errorCode: `rescore_${code}`, errorMessage: `The last rescore did not finish: ${message}`, finishedAt: now }
+    : { status: SubmissionStatus.FAILED, errorCode: code, errorMessage: message, finishedAt: now };
 }
 export interface ScoringDeps {
   db: Db;
@@ -50,6 +50,8 @@ export interface ScoringDeps {
   dataWaitSeconds?: number;
   /** Days a failed submission's file is kept (FAILED_UPLOAD_RETENTION_DAYS; default 7). */
   failedRetentionDays?: number;
+  /** The time stamped on a run's start and end (tests run the app on a clock of their own). */
+  clock?: () => Date;
 }
 
 /** Shown (status JSON) while a submission waits for its case study's data. */
@@ -112,12 +114,13 @@ export async function scoreSubmission(deps: ScoringDeps, submissionId: string, {
 
 async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boolean, waitingSince: Date): Promise<ScoringOutcome> {
   const { db, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const sub = await db.submission.findUnique({ where: { id: submissionId }, include: { caseStudy: true } });
   if (!sub) return "done"; // deleted since it was queued
   // Refused or failed for good by an earlier run of this job; a rescore sets QUEUED first.
   if (sub.status === SubmissionStatus.FAILED) return "done";
   if (sub.fileRemovedAt) {
-    await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: "file_removed", errorMessage: "This submission's file was deleted after it failed (failed submissions' files are kept for a few days), so it cannot be scored again. Upload the file again to score it.", finishedAt: new Date() } });
+    await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.FAILED, errorCode: "file_removed", errorMessage: "This submission's file was deleted after it failed (failed submissions' files are kept for a few days), so it cannot be scored again. Upload the file again to score it.", finishedAt: clock() } });
     return "done";
   }
   const cs = sub.caseStudy;
@@ -139,10 +142,10 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
   }
   if (data.state === "failed") {
     logger.error({ err: data.error, submissionId }, "scoring failed: the case-study data could not be prepared");
-    await db.submission.update({ where: { id: submissionId }, data: (await failedState(db, submissionId))("grader_error", graderProblem(`the case-study data could not be prepared: ${data.error.message}`)) });
+    await db.submission.update({ where: { id: submissionId }, data: (await failedState(db, submissionId, clock()))("grader_error", graderProblem(`the case-study data could not be prepared: ${data.error.message}`)) });
     return "done";
   }
-  await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.RUNNING, startedAt: new Date(), runs: { increment: 1 }, progress: 0, errorCode: null, errorMessage: null } });
+  await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.RUNNING, startedAt: clock(), runs: { increment: 1 }, progress: 0, errorCode: null, errorMessage: null } });
   let lastWrite = 0;
   try {
     const r = await scoreAllSplits({
@@ -170,12 +173,12 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
           },
         });
       }
-      await tx.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1, finishedAt: new Date() } });
+      await tx.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1, finishedAt: clock() } });
     });
     logger.info({ submissionId, points: r.public.points }, "submission scored");
     return "done";
   } catch (e) {
-    const failed = await failedState(db, submissionId);
+    const failed = await failedState(db, submissionId, clock());
     if (e instanceof ModelRefused) {
       await db.submission.update({ where: { id: submissionId }, data: failed(e.code, e.message) });
       logger.info({ submissionId, code: e.code }, "submission refused");
@@ -200,7 +203,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
  * and hourly.
  */
 export async function startScoringWorker(boss: PgBoss, deps: ScoringDeps, { pollingIntervalSeconds = 1 } = {}): Promise<string> {
-  const sweep = () => sweepFailedUploads(deps, { retentionDays: deps.failedRetentionDays ?? DEFAULT_RETENTION_DAYS }).catch((err: unknown) => deps.logger.error({ err }, "could not delete failed submissions' files past their retention; trying again in an hour"));
+  const sweep = () => sweepFailedUploads(deps, { now: deps.clock?.(), retentionDays: deps.failedRetentionDays ?? DEFAULT_RETENTION_DAYS }).catch((err: unknown) => deps.logger.error({ err }, "could not delete failed submissions' files past their retention; trying again in an hour"));
   await sweep();
   const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
   timer.unref();
@@ -284,7 +287,7 @@ export async function reconcileScoring(boss: PgBoss, deps: Pick<ScoringDeps, "db
         const left = last ? last.retryLimit - last.retryCount : null;
         if (left !== null && left <= 0) {
           await cancelStale(boss, mine);
-          const n = await db.submission.updateMany({ where: { id: sub.id, status: SubmissionStatus.RUNNING }, data: { ...(await failedState(db, sub.id))("grader_error", STOPPED_FOR_GOOD), finishedAt: now } });
+          const n = await db.submission.updateMany({ where: { id: sub.id, status: SubmissionStatus.RUNNING }, data: (await failedState(db, sub.id, now))("grader_error", STOPPED_FOR_GOOD) });
           if (n.count) done.failed.push({ submissionId: sub.id, job });
           continue;
         }

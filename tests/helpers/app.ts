@@ -64,7 +64,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   let boss: PgBoss | null = null;
   if (opts.queue) {
     boss = await startQueue(tdb.url, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
-    if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, databaseUrl: tdb.url, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits }, { pollingIntervalSeconds: 0.5 });
+    if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, databaseUrl: tdb.url, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits, clock }, { pollingIntervalSeconds: 0.5 });
   }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
