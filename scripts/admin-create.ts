@@ -4,9 +4,8 @@
 // Exit status: 0 done, 1 refused (the reason on stderr).
 import { parseArgs } from "node:util";
 import { AdminInput, AdminService } from "../src/admin/admin.service.js";
-import { cliRuntime, fail, readPassword, UsageError } from "../src/admin/admin.cli.js";
+import { fail, runCommand, readPassword, UsageError } from "../src/admin/admin.cli.js";
 import { removeSetupToken } from "../src/admin/admin.setup.js";
-import { HttpError } from "../src/platform/errors.js";
 
 const USAGE = "usage: npm run admin:create -- --email EMAIL --name NAME [--password-file FILE] [--promote]\n  The password is read from FILE, or from standard input, or asked for (not shown as you type).";
 let args;
@@ -23,9 +22,7 @@ if (!args.email) fail(`--email is required.\n${USAGE}`);
 const email = AdminInput.shape.email.safeParse(args.email);
 if (!email.success) fail(email.error.issues[0]!.message);
 
-const rt = await cliRuntime("admin-create");
-let status = 0;
-try {
+await runCommand("admin-create", async (rt) => {
   const existing = await rt.db.user.findUnique({ where: { email: email.data } });
   if (existing && !args.promote) throw new UsageError(`An account with the email ${email.data} already exists. To make it an administrator, run the command again with --promote.`);
   if (!existing && !args.name) throw new UsageError(`--name is required for a new account.\n${USAGE}`);
@@ -40,11 +37,4 @@ try {
   const { created } = await new AdminService({ db: rt.db }).createAdmin({ email: email.data, name: name?.data, password, promote: args.promote! });
   removeSetupToken(rt.config.DATA_DIR); // set-up is done
   process.stdout.write(created ? `Created the administrator ${email.data}. Sign in at /login.\n` : `${email.data} is now an administrator${password ? ", with the new password" : ""}.\n`);
-} catch (e) {
-  if (!(e instanceof UsageError || e instanceof HttpError)) throw e;
-  process.stderr.write(`${e.message}\n`);
-  status = 1;
-} finally {
-  await rt.close();
-}
-process.exit(status);
+});

@@ -4,8 +4,7 @@
 // database. Exit status: 0 created, 1 refused (the reason on stderr).
 import { parseArgs } from "node:util";
 import { AdminService, CourseInput, parseInput } from "../src/admin/admin.service.js";
-import { cliRuntime, fail, UsageError } from "../src/admin/admin.cli.js";
-import { HttpError } from "../src/platform/errors.js";
+import { fail, runCommand, UsageError } from "../src/admin/admin.cli.js";
 import { syncContent } from "../src/readings/readings.sync.js";
 
 const USAGE = "usage: npm run course:create -- --slug SLUG --title TITLE --time-zone ZONE --starts YYYY-MM-DD [--instructor EMAIL]\n  e.g. --slug cnn-2027 --title \"Convolutional Neural Networks\" --time-zone America/Denver --starts 2027-01-11";
@@ -28,10 +27,8 @@ try {
   fail((e as Error).message);
 }
 
-const rt = await cliRuntime("course-create");
-const { config, db, logger } = rt;
-let status = 0;
-try {
+await runCommand("course-create", async (rt) => {
+  const { config, db, logger } = rt;
   const email = args.instructor?.trim().toLowerCase();
   const instructor = email ? await db.user.findUnique({ where: { email } }) : null;
   if (email && !instructor) throw new UsageError(`There is no account with the email ${email}. Create it first (npm run admin:create, or add the person on the course's People page), or leave out --instructor.`);
@@ -42,15 +39,7 @@ try {
   process.stdout.write(`Created the course ${slug} ("${input.title}"), at /courses/${slug}${instructor ? `, with ${instructor.email} as its instructor` : ""}.\n`);
   if (syncError) {
     process.stderr.write(`The content could not be synced (${syncError.message}). Restart the server to sync it.\n`);
-    status = 1;
-  } else {
-    process.stdout.write(modules ? `${modules} module(s) in ${config.CONTENT_DIR} name it.\n` : `No module in ${config.CONTENT_DIR} names it yet: write "course: ${slug}" in a module.yaml (and in its quiz files), then restart the server.\n`);
+    return 1;
   }
-} catch (e) {
-  if (!(e instanceof UsageError || e instanceof HttpError)) throw e;
-  process.stderr.write(`${e.message}\n`);
-  status = 1;
-} finally {
-  await rt.close();
-}
-process.exit(status);
+  process.stdout.write(modules ? `${modules} module(s) in ${config.CONTENT_DIR} name it.\n` : `No module in ${config.CONTENT_DIR} names it yet: write "course: ${slug}" in a module.yaml (and in its quiz files), then restart the server.\n`);
+});

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { ConfigError, loadConfig } from "../platform/config.js";
+import { HttpError } from "../platform/errors.js";
 import { startRuntime, type Runtime } from "../platform/runtime.js";
 
 export class UsageError extends Error {}
@@ -46,6 +47,26 @@ async function runningEmbedded(dataDir: string, port: number): Promise<string | 
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * Runs a command's work against the database, then exits: with the status the work returns (0 if
+ * none), or 1 with the message on stderr when it is refused (a usage or HTTP-style error); anything
+ * else is a crash, after the database is closed.
+ */
+export async function runCommand(name: string, work: (rt: Runtime) => Promise<number | void>): Promise<never> {
+  const rt = await cliRuntime(name);
+  let status: number;
+  try {
+    status = (await work(rt)) ?? 0;
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof HttpError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    status = 1;
+  } finally {
+    await rt.close();
+  }
+  process.exit(status);
 }
 
 export function fail(message: string, status = 1): never {
