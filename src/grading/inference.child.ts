@@ -40,7 +40,9 @@ export type ChildMessage =
   | { type: "progress"; done: number; total: number }
   | { type: "done"; predictions: Int32Array; confidence: Float32Array; seconds: number; timings: JobTimings }
   | { type: "refused"; message: string; code: string }
-  | { type: "failed"; message: string };
+  | { type: "failed"; message: string }
+  /** Sent once, unasked, when the process has loaded everything and waits for its job. */
+  | { type: "ready" };
 
 const send = (m: ChildMessage) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
 
@@ -94,6 +96,7 @@ async function run(job: InferenceJob) {
 // job does not pay for it. If the parent goes away, so does this process.
 process.on("disconnect", () => process.exit(0));
 const engineReady = useFastestEngine().catch(() => undefined);
+void engineReady.then(() => send({ type: "ready" }));
 
 // Listening at once: a job may arrive while the engine is still starting.
 process.once("message", (job: InferenceJob) => {

@@ -1,0 +1,62 @@
+// The spare inference process: started ahead so a job does not wait for it, but at the lowest CPU
+// priority until it is given a job, so that starting it never slows the job that is running.
+// (Priorities are read from /proc, as `ps -L -o nice` shows them; nothing here is timed.)
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { scoreModel } from "../../src/grading/score.js";
+import { spareReady, stopSpare } from "../../src/grading/runner.js";
+import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";
+
+// 1,440 images: three batches of up to 682, so the job's process is still running when the
+// first batch's progress arrives.
+const holdout = fixtureHoldout(expected("seq-basic").argmax, { repeat: 90 });
+afterAll(() => {
+  stopSpare();
+  holdout.remove();
+});
+
+/** This process's inference children (the spare, or a job's process). */
+function inferenceChildren(): number[] {
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      return ppid === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("inference.child");
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The nice value of every thread of a process (field 19 of /proc/PID/task/TID/stat). */
+function threadNice(pid: number): number[] {
+  return fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+  });
+}
+
+const canRaisePriority = process.getuid?.() === 0;
+
+test("the spare waits at the lowest priority, and runs its job at normal priority", async () => {
+  expect(os.getPriority()).toBe(0);
+  // The first job starts a process for itself and a spare for the next job.
+  await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir });
+  expect(await spareReady()).toBe(true);
+  const [spare, ...others] = inferenceChildren();
+  expect(others).toEqual([]);
+  const idle = threadNice(spare!);
+  expect(idle.length).toBeGreaterThan(1);
+  expect(new Set(idle)).toEqual(new Set([19]));
+
+  // The next job is given to that spare, which is raised back for it (where the process may raise it).
+  const during: number[][] = [];
+  const r = await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir, onProgress: (done, total) => done < total && during.push(threadNice(spare!)) });
+  expect(r).toMatchObject({ n: 1440, accuracy: 1 });
+  expect(during.length).toBe(2);
+  expect(new Set(during.flat())).toEqual(new Set([canRaisePriority ? 0 : 19]));
+  // And a new spare waits for the job after it.
+  expect(await spareReady()).toBe(true);
+  expect(inferenceChildren().filter((pid) => pid !== spare)).toHaveLength(1);
+});
