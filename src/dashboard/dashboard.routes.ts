@@ -15,7 +15,7 @@ import { privateVisible, settingsOf, type SubmissionsService } from "../submissi
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { histogramSvg, lineChartSvg } from "./svg.js";
+import { barChart, lineChart } from "../platform/charts.js";
 import { csvRow, spreadsheetRow } from "../platform/text.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
@@ -30,6 +30,11 @@ declare module "express-session" {
     removedPeople?: { token: string; courseId: string; at: number; userId: string; name: string; role: CourseRole; team: { id: string; name: string } | null }[];
   }
 }
+/** A quiz's attempts in ten bins of score: [0,10), …, [90,100]. */
+const quizHistogram = (histogram: number[], description: string) => barChart(
+  histogram.map((count, i) => ({ label: i === 9 ? "90–100" : `${i * 10}–${i * 10 + 10}`, count })),
+  { xTitle: "Score (%)", yTitle: "Attempts", tableCaption: "attempts per score bin", description },
+);
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
 
 const RosterParams = z.object({
@@ -99,31 +104,31 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
       for (let d = start; d <= end; d = d.plus({ days: 1 })) days.push(d);
       const c = await dashboard.completionOverTime(course.id, days.map((d) => d.endOf("day").toJSDate()));
       const toPoints = (ys: number[]) => ys.map((y, i) => ({ x: i, y: c.students ? y / c.students : 0 }));
-      completionSvg = lineChartSvg([{ label: "Theory done", points: toPoints(c.theory) }, { label: "Practical done", points: toPoints(c.practical) }], {
-        xMin: 0, xMax: days.length - 1, yMax: 1, yLabel: "share of students",
-        xLabels: days.map((d, i) => ({ x: i, label: d.toFormat("ccc d") })),
-        description: `Share of ${c.students} students who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
+      completionSvg = await lineChart([{ label: "Theory done", points: toPoints(c.theory) }, { label: "Practical done", points: toPoints(c.practical) }], {
+        xLabels: days.map((d) => d.toFormat("ccc d")), xTitle: "Day (end of)", yTitle: `Students done (of ${c.students})`, y: "percent",
+        description: `Students, of ${c.students}, who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
+        tableCaption: "students done by the end of each day",
       });
     }
     const stats = quiz ? await quizzes.statisticsSummary(quiz.id) : null;
-    const quizSvg = stats ? histogramSvg(stats.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Quiz attempt scores in 10% bins: ${stats.histogram.join(", ")}.`) : "";
+    const quizSvg = stats ? await quizHistogram(stats.histogram, `Quiz attempt scores in 10-point bins: ${stats.histogram.join(", ")}.`) : "";
     let caseSvg = "";
     let caseOverTimeSvg = "";
     if (caseStudy) {
       const board = await submissions.leaderboard(caseStudy, true);
       const bins = new Array<number>(10).fill(0);
       for (const r of board) if (r.publicScore !== null) bins[Math.min(9, Math.floor(r.publicScore * 10))]!++;
-      caseSvg = histogramSvg(bins, bins.map((_x, i) => (i / 10).toFixed(1)), `Teams' best public macro-F1 in bins of 0.1: ${bins.join(", ")}.`);
+      caseSvg = await barChart(bins.map((count, i) => ({ label: `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}`, count })), {
+        xTitle: "Best public macro-F1", yTitle: "Teams", tableCaption: "teams per score bin",
+        description: `Teams' best public macro-F1 in bins of 0.1: ${bins.join(", ")}.`,
+      });
       const over = await dashboard.leaderboardOverTime(caseStudy);
       if (over.size) {
-        const all = [...over.values()].flat();
-        const t0 = Math.min(...all.map((p) => p.at.getTime()));
-        const t1 = Math.max(t0 + 1, ...all.map((p) => p.at.getTime()));
         const top = [...over.entries()].sort((a, b) => b[1].at(-1)!.best - a[1].at(-1)!.best).slice(0, 6);
-        caseOverTimeSvg = lineChartSvg(top.map(([team, pts]) => ({ label: team, points: pts.map((x) => ({ x: x.at.getTime(), y: x.best })) })), {
-          xMin: t0, xMax: t1, yMax: 1, yLabel: "best public macro-F1",
-          xLabels: [t0, (t0 + t1) / 2, t1].map((x) => ({ x, label: DateTime.fromMillis(x, { zone: course.timeZone }).toFormat("ccc HH:mm") })),
-          description: `Best public macro-F1 of the top ${top.length} teams over time.`,
+        caseOverTimeSvg = await lineChart(top.map(([team, pts]) => ({ label: team, points: pts.map((x) => ({ x: x.at.getTime(), y: x.best })) })), {
+          xTitle: `Time (${course.timeZone})`, yTitle: "Best public macro-F1", y: "score", tableCaption: "each team's best public macro-F1 after each submission",
+          xTime: { zoneOffsetMinutes: (ms) => DateTime.fromMillis(ms, { zone: course.timeZone }).offset, format: (ms) => DateTime.fromMillis(ms, { zone: course.timeZone }).toFormat("ccc d LLL HH:mm") },
+          description: `Best public macro-F1 of the top ${top.length} teams over time: ${top.map(([team, pts]) => `${team} ${pts.at(-1)!.best.toFixed(3)}`).join(", ")}.`,
         });
       }
     }
@@ -164,7 +169,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     res.render("quiz-statistics", {
       title: `Statistics — ${quiz.title}`, course, quiz, base: courseBase(req), isStaff: true,
       s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: s.averageSeconds ? (s.averageSeconds / 60).toFixed(1) : "—" },
-      histogramSvg: histogramSvg(s.histogram, ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90"].map((l) => `${l}%`), `Attempt scores in 10% bins: ${s.histogram.join(", ")}.`),
+      histogramSvg: await quizHistogram(s.histogram, `Attempt scores in 10-point bins: ${s.histogram.join(", ")}.`),
       questions: s.questions.map((qs, i) => ({
         ...qs, n: qs.n, number: i + 1, facility: f(qs.facility), sd: f(qs.sd), discrimination: f(qs.discrimination), efficiency: f(qs.efficiency),
         choices: qs.choices.map((c) => ({ ...c, percent: Math.round(c.share * 100) })),

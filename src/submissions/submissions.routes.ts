@@ -20,7 +20,7 @@ import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.j
 import { wantsJson } from "../platform/errors.middleware.js";
 import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
-import { classBarsSvg, confusionSvg } from "./charts.js";
+import { confusionHeatmap, scoreBars } from "../platform/charts.js";
 import { enqueueScoring } from "./queue.js";
 import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type CaseStudyRow, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { isUuid, spreadsheetRow } from "../platform/text.js";
@@ -173,7 +173,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     for (const id of ids) await enqueueScoring(b, id);
   };
 
-  function resultView(sub: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>, subHref: string, showPrivate: boolean) {
+  async function resultView(sub: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>, subHref: string, showPrivate: boolean) {
     const r = sub.results[0];
     if (!r) return null;
     const details = r.details as unknown as { classNames: string[]; public: ScoreResult; private: ScoreResult };
@@ -189,11 +189,20 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
         ...pub.model, paramsLabel: pub.model.params?.toLocaleString("en") ?? "an unknown number of", mflops: pub.model.flopsPerImage ? (pub.model.flopsPerImage / 1e6).toFixed(1) : null,
         inputLabel: `(${pub.model.inputShape.map((d) => (typeof d === "number" && d > 0 ? d : "None")).join(", ")})`,
       },
-      perClass: pub.perClass.map((c) => ({ ...c, precision: c.precision.toFixed(3), recall: c.recall.toFixed(3), f1v: c.f1.toFixed(3) })),
       mostConfused: pub.mostConfused,
       misclassified: pub.misclassified.map((m, i) => ({ ...m, trueName: details.classNames[m.trueClass], predictedName: details.classNames[m.predicted], href: `${subHref}/misclassified/${i}` })),
-      confusionSvg: confusionSvg(pub.confusion, details.classNames),
-      barsSvg: classBarsSvg(pub.perClass),
+      confusionSvg: await confusionHeatmap(pub.confusion, details.classNames, {
+        description: `Confusion matrix of ${pub.confusion.length} classes: rows are the true classes, columns the predicted ones; ${pub.n ? `${(pub.accuracy * 100).toFixed(1)}% of the images are on the diagonal (predicted right)` : "no images"}.`,
+      }),
+      barsSvg: await scoreBars(pub.perClass.filter((c) => c.support > 0).map((c) => ({ label: `${c.classId} ${c.name}`, score: c.f1 })), {
+        xTitle: "F1 score", bands: [{ min: 0.9, label: "F1 0.9 or more" }, { min: 0.7, label: "F1 0.7 to 0.9" }, { min: 0, label: "F1 below 0.7" }],
+        description: `F1 score per class, from 0 to 1, for ${pub.perClass.filter((c) => c.support > 0).length} classes: ${pub.perClass.filter((c) => c.support > 0 && c.f1 >= 0.9).length} at 0.9 or more, ${pub.perClass.filter((c) => c.support > 0 && c.f1 < 0.7).length} below 0.7.`,
+        table: {
+          caption: "precision, recall, F1 and images per class",
+          columns: ["Class", "Precision", "Recall", "F1", "Images"],
+          rows: pub.perClass.map((c) => [`${c.classId} ${c.name}`, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]),
+        },
+      }),
       version: r.holdoutVersion,
     };
   }
@@ -383,11 +392,11 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
       statusLabel: sub.refused ? "Refused" : STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
       percent: Math.round(sub.progress * 100),
-      result: resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
+      result: await resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
       maxPoints: settingsOf(cs).points.max, override, overrideForm,
       canRescore: !isStudent && !sub.fileRemovedAt, busy: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
-      decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null),
+      decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null, res.locals.reviewForm),
       reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#override-h", label: "Set points (in the staff tools above)" },
     });
   }
@@ -408,7 +417,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, (req, res) => renderSubmission(req, res));
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/review-request", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission,
-    askForReview(reviews, (res) => ({ submission: res.locals.submission! }), (req, res) => `${base(req, res.locals.caseStudy!)}/submissions/${res.locals.submission!.id}`));
+    askForReview(reviews, (res) => ({ submission: res.locals.submission! }), (req, res) => `${base(req, res.locals.caseStudy!)}/submissions/${res.locals.submission!.id}`, (req, res) => renderSubmission(req, res)));
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmissionStatus, (_req, res) => {
     const sub = res.locals.submissionStatus!;

@@ -31,8 +31,8 @@ test("upload a Keras model with progress, watch it queue, run and score without 
   await page.locator(".score-card").waitFor();
   expect(await page.locator("[data-status]").textContent()).toBe("Scored");
   expect(await page.locator(".score-card").textContent()).toContain("1.0000");
-  expect(await page.locator("svg.confusion rect").count()).toBeGreaterThan(10);
-  expect(await page.locator("svg.bars title").count()).toBe(16);
+  expect(await page.locator("svg.confusion g.mark-rect path").count()).toBeGreaterThan(10);
+  expect(await page.locator("svg.bars g.mark-rect path").count()).toBe(16);
   await page.getByRole("link", { name: "Case study: traffic signs" }).click();
   expect(await page.locator("tbody tr").first().textContent()).toContain("seq-basic.keras");
   await context.close();

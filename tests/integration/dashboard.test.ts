@@ -77,24 +77,25 @@ function figure(page: CheerioAPI, caption: string) {
 }
 type Selection = ReturnType<typeof figure>;
 
-/** A line chart's series: its title, its points, and each point's value read off the chart against its 0 and 1 grid lines. */
-function lines(page: CheerioAPI, svg: Selection) {
-  const grid = svg.find("line").map((_i, l) => Number(page(l).attr("y1"))).get();
-  const [zeroY, oneY] = [Math.max(...grid), Math.min(...grid)];
-  return svg.find("g").map((_i, g) => {
-    const points = page(g).find("path").attr("d")!.split(" ").map((p) => p.slice(1).split(",").map(Number) as [number, number]);
-    return [{ title: page(g).find("title").text(), xs: points.map(([x]) => x), values: points.map(([, y]) => (zeroY - y) / (zeroY - oneY)) }];
-  }).get() as { title: string; xs: number[]; values: number[] }[];
+/** The rows of a chart's data table (the <details> under it), each as its cells' texts. */
+function tableOf(page: CheerioAPI, fig: Selection) {
+  const table = fig.find("details.chart-data table");
+  expect(table).toHaveLength(1);
+  return table.find("tbody tr").map((_i, tr) => [page(tr).find("th, td").map((_j, c) => page(c).text()).get()]).get() as string[][];
 }
+const textsOf = (page: CheerioAPI, svg: Selection, selector: string) => svg.find(selector).map((_i, t) => page(t).text()).get() as string[];
 
-/** A histogram's bars: title, the texts drawn with it (count, label), and whether it has height. */
-function bars(page: CheerioAPI, svg: Selection) {
-  return svg.find("g").map((_i, g) => [[page(g).find("title").text(), page(g).find("text").map((_j, t) => page(t).text()).get().join(" "), Number(page(g).find("rect").attr("height")) > 0]]).get() as [string, string, boolean][];
-}
-
-/** The x positions of a chart's axis labels that match `pattern`, by label. */
-function axisLabels(page: CheerioAPI, svg: Selection, pattern: RegExp) {
-  return svg.find("text").filter((_i, t) => pattern.test(page(t).text())).map((_i, t) => [[page(t).text(), Number(page(t).attr("x"))]]).get() as [string, number][];
+/** What every chart must be: a labelled image that scales (viewBox, width 100%), text of 12 units or more, no style attributes (CSP). */
+function expectAccessibleChart(page: CheerioAPI, svg: Selection) {
+  expect(svg).toHaveLength(1);
+  expect(svg.attr("role")).toBe("img");
+  expect(svg.attr("width")).toBe("100%");
+  expect(svg.attr("height")).toBeUndefined();
+  expect(svg.attr("viewBox")).toMatch(/^0 0 \d+(\.\d+)? \d+(\.\d+)?$/);
+  expect(svg.find("[style]")).toHaveLength(0);
+  const sizes = svg.find("text").map((_i, t) => parseFloat(page(t).attr("font-size") ?? "0")).get() as number[];
+  expect(sizes.length).toBeGreaterThan(0);
+  expect(Math.min(...sizes)).toBeGreaterThanOrEqual(12);
 }
 
 test("the charts show the hand-computed figures of the seeded activity", async () => {
@@ -103,21 +104,21 @@ test("the charts show the hand-computed figures of the seeded activity", async (
 
   // Completion, Saturday 21 Nov (six days before Theory is due) to Monday 30 Nov, six students:
   // Alice finished Theory on Wednesday 25th, Chloé Theory and Practical on Saturday 28th; Ben has one Theory item.
-  const completion = figure(page, "Checklist completion over the week").find("svg");
-  expect(completion.attr("aria-label")).toBe("Share of 6 students who had finished Theory and Practical by the end of each day: Theory 0, 0, 0, 0, 1, 1, 1, 2, 2, 2; Practical 0, 0, 0, 0, 0, 0, 0, 1, 1, 1.");
-  const days = axisLabels(page, completion, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+$/);
-  expect(days.map(([label]) => label)).toEqual(["Sat 21", "Sun 22", "Mon 23", "Tue 24", "Wed 25", "Thu 26", "Fri 27", "Sat 28", "Sun 29", "Mon 30"]);
-  const [theory, practical] = lines(page, completion);
-  expect(theory!.title).toBe("Theory done: 0, 0, 0, 0, 0.167, 0.167, 0.167, 0.333, 0.333, 0.333");
-  expect(practical!.title).toBe("Practical done: 0, 0, 0, 0, 0, 0, 0, 0.167, 0.167, 0.167");
-  const sixths = (counts: number[]) => counts.map((n) => n / 6);
-  for (const [series, counts] of [[theory!, [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]], [practical!, [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]]] as const) {
-    // One point per day, above its day's label, at the share of students done.
-    series.xs.forEach((x, i) => expect(x).toBeCloseTo(days[i]![1], 1));
-    series.values.forEach((v, i) => expect(v).toBeCloseTo(sixths([...counts])[i]!, 2));
-    expect(series.values).toHaveLength(10);
-  }
-  expect(completion.find("text").filter((_i, t) => /done$/.test(page(t).text())).map((_i, t) => page(t).text()).get()).toEqual(["Theory done", "Practical done"]);
+  const completionFig = figure(page, "Checklist completion over the week");
+  const completion = completionFig.find("svg");
+  expectAccessibleChart(page, completion);
+  expect(completion.attr("aria-label")).toBe("Students, of 6, who had finished Theory and Practical by the end of each day: Theory 0, 0, 0, 0, 1, 1, 1, 2, 2, 2; Practical 0, 0, 0, 0, 0, 0, 0, 1, 1, 1.");
+  expect(textsOf(page, completion, "g.role-axis-title text")).toEqual(["Day (end of)", "Students done (of 6)"]);
+  expect(textsOf(page, completion, "g.role-legend-label text")).toEqual(["Theory done", "Practical done"]);
+  expect(completion.find("g.mark-line path")).toHaveLength(2);
+  // A percent axis, not a 0–1 share.
+  expect(textsOf(page, completion, "g.role-axis-label text").filter((l) => l.endsWith("%"))).toEqual(["0%", "20%", "40%", "60%", "80%", "100%"]);
+  const days = ["Sat 21", "Sun 22", "Mon 23", "Tue 24", "Wed 25", "Thu 26", "Fri 27", "Sat 28", "Sun 29", "Mon 30"];
+  const sixths = (counts: number[]) => counts.map((n) => `${((n / 6) * 100).toFixed(1)}%`);
+  expect(tableOf(page, completionFig)).toEqual([
+    ...sixths([0, 0, 0, 0, 1, 1, 1, 2, 2, 2]).map((v, i) => ["Theory done", days[i], v]),
+    ...sixths([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]).map((v, i) => ["Practical done", days[i], v]),
+  ]);
 
   // No quiz attempts yet.
   const quiz = figure(page, "Quiz scores");
@@ -126,25 +127,26 @@ test("the charts show the hand-computed figures of the seeded activity", async (
   expect(quiz.text()).toContain("No data yet.");
 
   // One team with scored submissions: Stop Signs, public 0.8 then 0.9 (the third failed).
-  const teams = figure(page, "Case study: teams' best public macro-F1").find("svg");
+  const teamsFig = figure(page, "Case study: teams' best public macro-F1");
+  const teams = teamsFig.find("svg");
+  expectAccessibleChart(page, teams);
   expect(teams.attr("aria-label")).toBe("Teams' best public macro-F1 in bins of 0.1: 0, 0, 0, 0, 0, 0, 0, 0, 0, 1.");
-  expect(bars(page, teams)).toEqual([
-    ...["0.0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"].map((l) => [`${l}: 0`, l, false]),
-    ["0.9: 1", "1 0.9", true],
-  ]);
+  expect(textsOf(page, teams, "g.role-axis-title text")).toEqual(["Best public macro-F1", "Teams"]);
+  expect(teams.find("g.mark-rect path")).toHaveLength(10);
+  expect(textsOf(page, teams, "g.mark-text.role-mark text")).toEqual(["1"]); // counts on bars, none on empty ones
+  expect(tableOf(page, teamsFig)).toEqual(["0.0–0.1", "0.1–0.2", "0.2–0.3", "0.3–0.4", "0.4–0.5", "0.5–0.6", "0.6–0.7", "0.7–0.8", "0.8–0.9", "0.9–1.0"].map((l, i) => [l, i === 9 ? "1" : "0"]));
 
   // Its best over time: 0.8 after the 11:00 UTC submission, 0.9 after the 12:00 one (4:00 and 5:00 in Denver).
-  const overTime = figure(page, "Leaderboard over time").find("svg");
-  expect(overTime.attr("aria-label")).toBe("Best public macro-F1 of the top 1 teams over time.");
-  const times = axisLabels(page, overTime, /^Tue \d\d:\d\d$/);
-  expect(times.map(([label]) => label)).toEqual(["Tue 04:00", "Tue 04:30", "Tue 05:00"]);
-  const [stop] = lines(page, overTime);
-  expect(stop!.title).toBe("Stop Signs: 0.8, 0.9");
-  expect(stop!.xs).toHaveLength(2);
-  expect(stop!.xs[0]).toBeCloseTo(times[0]![1], 1);
-  expect(stop!.xs[1]).toBeCloseTo(times[2]![1], 1);
-  expect(stop!.values[0]).toBeCloseTo(0.8, 2);
-  expect(stop!.values[1]).toBeCloseTo(0.9, 2);
+  const overFig = figure(page, "Leaderboard over time");
+  const overTime = overFig.find("svg");
+  expectAccessibleChart(page, overTime);
+  expect(overTime.attr("aria-label")).toBe("Best public macro-F1 of the top 1 teams over time: Stop Signs 0.900.");
+  expect(textsOf(page, overTime, "g.role-axis-title text")).toEqual(["Time (America/Denver)", "Best public macro-F1"]);
+  expect(textsOf(page, overTime, "g.role-legend-label text")).toEqual(["Stop Signs"]);
+  const times = textsOf(page, overTime, "g.role-axis-label text").filter((l) => /^[A-Z][a-z]{2} \d\d:\d\d$/.test(l));
+  expect(times[0]).toBe("Tue 04:00");
+  expect(times.at(-1)).toBe("Tue 05:00");
+  expect(tableOf(page, overFig)).toEqual([["Stop Signs", "Tue 1 Dec 04:00", "0.800"], ["Stop Signs", "Tue 1 Dec 05:00", "0.900"]]);
 });
 
 test("filters, search, sorting and paging", async () => {
@@ -251,9 +253,12 @@ test("quiz statistics from the database match hand-computed values", async () =>
   const dashboard = $((await instructor.get("/courses/cnn/dashboard")).text);
   const chart = figure(dashboard, "Quiz scores");
   expect(chart.find("figcaption").text()).toBe("Quiz scores (4 attempts, mean 50.0%, median 50.0%, 25.0 min on average)");
-  expect(chart.find("svg").attr("aria-label")).toBe("Quiz attempt scores in 10% bins: 1, 0, 0, 1, 0, 0, 1, 0, 0, 1.");
-  const one = new Set(["0%", "30%", "60%", "90%"]);
-  expect(bars(dashboard, chart.find("svg"))).toEqual(["0%", "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%"].map((l) => (one.has(l) ? [`${l}: 1`, `1 ${l}`, true] : [`${l}: 0`, l, false])));
+  expectAccessibleChart(dashboard, chart.find("svg"));
+  expect(chart.find("svg").attr("aria-label")).toBe("Quiz attempt scores in 10-point bins: 1, 0, 0, 1, 0, 0, 1, 0, 0, 1.");
+  expect(textsOf(dashboard, chart.find("svg"), "g.role-axis-title text")).toEqual(["Score (%)", "Attempts"]);
+  expect(textsOf(dashboard, chart.find("svg"), "g.mark-text.role-mark text")).toEqual(["1", "1", "1", "1"]);
+  const one = new Set([0, 3, 6, 9]);
+  expect(tableOf(dashboard, chart)).toEqual(["0–10", "10–20", "20–30", "30–40", "40–50", "50–60", "60–70", "70–80", "80–90", "90–100"].map((l, i) => [l, one.has(i) ? "1" : "0"]));
   await t.db.quizAttempt.deleteMany({ where: { seed: "s" } });
 });
 
