@@ -72,7 +72,8 @@ const server = await new Promise<Server>((resolve, reject) => {
 });
 server.keepAliveTimeout = 5000;
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), logger);
-const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR })), logger) : () => {};
+// Always running: platforms added by Dynamic Registration (in the database) need no restart.
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR })), logger);
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;

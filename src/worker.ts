@@ -20,7 +20,8 @@ try {
 }
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: () => new Date() }), rt.logger);
 // Quiz grades to LMS gradebooks (LTI AGS), shared with the web processes.
-const stopGradeSync = ltiPlatforms.length ? startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR })), rt.logger) : () => {};
+// Always running: platforms added by Dynamic Registration (in the database) need no restart.
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR })), rt.logger);
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
 await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger, failedRetentionDays: rt.config.FAILED_UPLOAD_RETENTION_DAYS });
 await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger: rt.logger });

@@ -13,6 +13,7 @@ import { Prisma, type Db } from "../platform/db/prisma.js";
 import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
 import { toolKeySource, type ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
+import { LtiPlatforms } from "./lti.registry.js";
 import { LtiTokens } from "./lti.tokens.js";
 
 export const AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -68,9 +69,11 @@ interface Claimed {
 
 export class LtiGradeSync {
   private readonly tokens: LtiTokens;
+  private readonly registry: LtiPlatforms;
 
   constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {
     this.tokens = new LtiTokens(deps);
+    this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
 
   /**
@@ -138,7 +141,7 @@ export class LtiGradeSync {
   }
 
   private async post(r: Claimed): Promise<void> {
-    const p = LtiTokens.usable(this.deps.platforms.find((x) => x.issuer === r.issuer && x.clientId === r.clientId), r.issuer, r.clientId, "grades cannot be sent");
+    const p = LtiTokens.usable(await this.registry.find(r.issuer, r.clientId), r.issuer, r.clientId, "grades cannot be sent");
     const url = new URL(r.lineitem);
     url.pathname = `${url.pathname.replace(/\/$/, "")}/scores`;
     const res = await (this.deps.fetch ?? fetch)(url, {

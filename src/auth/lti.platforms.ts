@@ -7,7 +7,7 @@ import { ConfigError } from "../platform/config.js";
 import { parseYamlFile } from "../platform/yaml-file.js";
 
 /** HTTPS, except on this machine (a platform under test): the keys that vouch for launches come from here. */
-const httpsUrl = z.url({ error: (i) => (i.input === undefined ? "is required (a full https:// URL)" : "must be a full URL (https://…)") }).refine((u) => {
+export const httpsUrl = z.url({ error: (i) => (i.input === undefined ? "is required (a full https:// URL)" : "must be a full URL (https://…)") }).refine((u) => {
   const url = new URL(u);
   return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
 }, "must use https:// (plain http is accepted only for localhost)");
@@ -33,6 +33,10 @@ const Platform = z.strictObject({
   course: text().optional(),
   /** Link a first launch to the existing (student) account with the email the platform vouches for. Off by default: never for staff or administrators. */
   trustEmail: z.boolean({ error: "must be true or false" }).default(false),
+  /** The `aud` of the tool's token-request assertions when the platform wants another than its tokenUrl (Brightspace: its auth_audience). */
+  authAudience: text().optional(),
+  /** The origins whose pages show this tool in a frame (default: the issuer's and the authLoginUrl's): Canvas frames from the school's own domain. */
+  frameOrigins: z.array(httpsUrl.transform((u) => new URL(u).origin), { error: "must be a list of https:// origins" }).optional(),
 });
 export type LtiPlatform = z.infer<typeof Platform>;
 

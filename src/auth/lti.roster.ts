@@ -10,6 +10,7 @@ import { BadRequest, NotFound } from "../platform/errors.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { roleFromLti } from "./lti.service.js";
+import { LtiPlatforms } from "./lti.registry.js";
 import { LtiTokens } from "./lti.tokens.js";
 
 export const NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
@@ -48,9 +49,11 @@ export function nextLink(header: string | null): string | null {
 
 export class LtiRoster {
   private readonly tokens: LtiTokens;
+  private readonly registry: LtiPlatforms;
 
   constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {
     this.tokens = new LtiTokens(deps);
+    this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
 
   /** Reads the LMS course's whole roster and applies it; records what it did (or why it failed) on the LMS course. */
@@ -72,7 +75,7 @@ export class LtiRoster {
   }
 
   private async fetchAll(issuer: string, clientId: string, url: string): Promise<NrpsMember[]> {
-    const p = LtiTokens.usable(this.deps.platforms.find((x) => x.issuer === issuer && x.clientId === clientId), issuer, clientId, "its roster cannot be read");
+    const p = LtiTokens.usable(await this.registry.find(issuer, clientId), issuer, clientId, "its roster cannot be read");
     const members: NrpsMember[] = [];
     let next: string | null = url;
     for (let page = 0; next; page++) {
@@ -91,7 +94,7 @@ export class LtiRoster {
   private async apply(ctx: { id: string; issuer: string; courseId: string; clientId: string }, members: NrpsMember[], actingUserId: string): Promise<RosterResult> {
     const { db, clock } = this.deps;
     const now = clock();
-    const platform = this.deps.platforms.find((x) => x.issuer === ctx.issuer && x.clientId === ctx.clientId);
+    const platform = await this.registry.find(ctx.issuer, ctx.clientId);
     const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : null);
     const result: RosterResult = { listed: 0, added: 0, changed: 0, removed: 0, skipped: [] };
     const active = new Set<string>();

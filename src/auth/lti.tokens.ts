@@ -26,7 +26,7 @@ export class LtiTokens {
     const tool = await this.deps.toolKey();
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: "RS256", kid: tool.kid })
-      .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.tokenUrl)
+      .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.authAudience ?? p.tokenUrl)
       .setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 300).setJti(crypto.randomUUID())
       .sign(tool.privateKey);
     const res = await (this.deps.fetch ?? fetch)(p.tokenUrl, {
