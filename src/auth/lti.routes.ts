@@ -3,14 +3,18 @@
 // pages a launch may lead to: choosing the account to link, and connecting an LMS course.
 // No CSRF token on the launch: it is a cross-site POST by design, and what protects it
 // is the signed id_token, bound to a one-time state and nonce and to the browser that began
-// the login (a cookie set at login initiation).
+// the login (a cookie set at login initiation, or the LMS's Platform Storage when the browser
+// blocks cookies in its frame).
 import { Router, type Request, type Response } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requireUser, saveSession } from "../platform/http.js";
+import { HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
 import type { ToolKey } from "./lti.keys.js";
+import type { LtiLineItems } from "./lti.lineitems.js";
+import { frameOriginsOf } from "./lti.registry.js";
 import type { LtiRoster } from "./lti.roster.js";
 import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
 
@@ -30,6 +34,7 @@ const LoginParams = z.object({
   lti_message_hint: z.string().optional(),
   client_id: z.string().optional(),
   lti_deployment_id: z.string().optional(),
+  lti_storage_target: z.string().max(200).optional(),
 });
 const LaunchBody = z.object({
   id_token: z.string("The id_token is missing.").min(1, "The id_token is missing."),
@@ -46,9 +51,12 @@ export const LTI_LOGINS_PER_ADDRESS = 600;
 /** The cookie naming the login this browser began: `lti-state-<first 12 characters of the state>`. */
 export const STATE_COOKIE_PREFIX = "lti-state-";
 const AGAIN = "This is not a valid LTI request: open the activity from your course in the LMS.";
+/** The header the tool's own page adds when it has read the state back from the platform's storage (a cross-site form cannot add it). */
+export const STORAGE_CHECKED_HEADER = "X-LTI-Storage-Checked";
 
-export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
+export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPassword }: {
   lti: LtiService;
+  lineItems: LtiLineItems;
   roster: LtiRoster;
   config: Config;
   toolKey: () => Promise<ToolKey>;
@@ -56,8 +64,9 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   checkPassword: (email: string, password: string) => Promise<string | null>;
 }) {
   const router = Router();
-  const requireEnabled = (): string => {
-    if (!lti.enabled) throw new NotFound("LTI is not set up on this server. An administrator registers LMS platforms in LTI_PLATFORMS_FILE (see the README).");
+  const handoffs = lti.handoffs;
+  const requireEnabled = async (): Promise<string> => {
+    if (!(await lti.enabled())) throw new NotFound("LTI is not set up on this server. An administrator registers LMS platforms in LTI_PLATFORMS_FILE (see the README).");
     // The redirect_uri and the launch's target are checked against the site's own address, never a Host header.
     if (!lti.publicOrigin) throw new NotFound("LTI is not available until this server knows its public address: an administrator sets PUBLIC_URL (see the README).");
     return lti.publicOrigin;
@@ -85,7 +94,7 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
 
   // Platforms send the login initiation as a GET or a POST.
   router.all("/lti/login", loginLimiter, async (req, res) => {
-    const origin = requireEnabled();
+    const origin = await requireEnabled();
     if (req.method !== "GET" && req.method !== "POST") throw new BadRequest("Use GET or POST.");
     const params = parseForm(LoginParams, req.method === "GET" ? req.query : req.body, AGAIN);
     const url = new URL(await lti.beginLogin(params, `${origin}/lti/launch`));
@@ -93,40 +102,109 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
     // Binds the login to this browser. SameSite=None (the launch is a cross-site POST), Secure (which
     // None requires), Partitioned (kept when the LMS shows the tool in a frame and third-party cookies are blocked).
     res.cookie(`${STATE_COOKIE_PREFIX}${state.slice(0, 12)}`, state, { httpOnly: true, secure: true, sameSite: "none", partitioned: true, path: "/lti", maxAge: 10 * 60_000 });
-    res.redirect(302, url.toString());
+    if (!params.lti_storage_target) return res.redirect(302, url.toString());
+    // The LMS offers Platform Storage (LTI Client Side postMessages): a page stores the state in the platform's
+    // frame too, for a browser that drops the cookie, then goes on to the platform.
+    res.render("lti-storage", {
+      title: "Signing in from your LMS", mode: "put", target: params.lti_storage_target, platformOrigin: url.origin,
+      key: `${STATE_COOKIE_PREFIX}${state}`, value: state, next: url.toString(),
+    });
   });
 
-  /** Signs the launch's account in (a new session id defeats session fixation) and goes where the outcome says. */
-  async function signIn(req: Request, res: Response, outcome: Exclude<LaunchOutcome, { kind: "chooseAccount" }>) {
+  /**
+   * Signs the launch's account in (a new session id defeats session fixation) and says where to go. Over https the
+   * session cookie is SameSite=None; Secure; Partitioned, so it works inside the LMS frame. A launch inside a frame
+   * first goes to /lti/opened, which checks the cookie arrived, else offers to open the launch in a new window.
+   */
+  async function startSession(req: Request, plan: SessionPlan, framed: boolean): Promise<string> {
     await regenerateSession(req);
-    req.session.userId = outcome.userId;
-    if (outcome.kind !== "signedIn" && outcome.deepLinking) req.session.ltiDeepLink = { ...outcome.deepLinking, contextRowId: outcome.contextRowId };
-    if (outcome.kind === "deepLink") {
+    applyPlan(req, plan);
+    if (req.secure) Object.assign(req.session.cookie, { sameSite: "none", secure: true, partitioned: true });
+    if (!framed) {
       await saveSession(req);
-      return res.redirect(303, "/lti/deep-link");
+      return plan.dest;
     }
-    if (outcome.kind === "connect") {
-      flash(req, "info", "Signed in from your LMS. This LMS course is not connected to a course here yet.");
-      await saveSession(req);
-      return res.redirect(303, `/lti/contexts/${outcome.contextRowId}`);
-    }
-    flash(req, "success", "Signed in from your LMS.");
+    const { ticket, hash } = await handoffs.create(plan);
+    req.session.ltiTicket = hash;
     await saveSession(req);
-    res.redirect(303, outcome.target);
+    return `/lti/opened?ticket=${encodeURIComponent(ticket)}`;
+  }
+
+  function applyPlan(req: Request, plan: SessionPlan) {
+    if (plan.userId) req.session.userId = plan.userId;
+    if (plan.ltiPending) req.session.ltiPending = plan.ltiPending;
+    if (plan.ltiDeepLink) req.session.ltiDeepLink = plan.ltiDeepLink;
+    req.session.ltiFrameOrigins = plan.frameOrigins;
+    if (plan.flash) flash(req, plan.flash.kind, plan.flash.text);
+  }
+
+  /** What the outcome of a launch puts in the session, and where it goes. */
+  async function planFor(outcome: Exclude<LaunchOutcome, { kind: "checkStorage" }>): Promise<SessionPlan> {
+    const frameOrigins = (await lti.platforms.all()).flatMap(frameOriginsOf);
+    if (outcome.kind === "chooseAccount") return { ltiPending: outcome.pending, frameOrigins, dest: "/lti/link", who: outcome.email };
+    const who = (await lti.userName(outcome.userId)) ?? "your LMS account";
+    const ltiDeepLink = outcome.kind !== "signedIn" && outcome.deepLinking ? { ...outcome.deepLinking, contextRowId: outcome.contextRowId } : undefined;
+    if (outcome.kind === "deepLink") return { userId: outcome.userId, ltiDeepLink, frameOrigins, dest: "/lti/deep-link", who };
+    if (outcome.kind === "connect") {
+      return { userId: outcome.userId, ltiDeepLink, frameOrigins, dest: `/lti/contexts/${outcome.contextRowId}`, who, flash: { kind: "info", text: "Signed in from your LMS. This LMS course is not connected to a course here yet." } };
+    }
+    return { userId: outcome.userId, frameOrigins, dest: outcome.target, who, flash: { kind: "success", text: "Signed in from your LMS." } };
+  }
+
+  /** A same-origin request from the tool's own page: a cross-site form post has neither this Origin nor a custom header. */
+  function fromOwnPage(req: Request, origin: string): boolean {
+    const site = req.get("sec-fetch-site");
+    const from = req.get("origin");
+    return (site === undefined || site === "same-origin") && (from === undefined || from === origin);
   }
 
   router.post("/lti/launch", async (req, res) => {
-    requireEnabled();
+    const origin = await requireEnabled();
     const { id_token, state } = parseForm(LaunchBody, req.body, AGAIN);
     const cookieName = `${STATE_COOKIE_PREFIX}${state.slice(0, 12)}`;
     const browserState = readCookie(req, cookieName);
     res.clearCookie(cookieName, { httpOnly: true, secure: true, sameSite: "none", partitioned: true, path: "/lti" });
-    const outcome = await lti.launch(id_token, state, browserState);
-    if (outcome.kind !== "chooseAccount") return signIn(req, res, outcome);
+    const storageChecked = req.get(STORAGE_CHECKED_HEADER) === "1";
+    if (storageChecked && !fromOwnPage(req, origin)) throw new Forbidden("This launch was not sent by this tool's own page. Open the activity again from your course in the LMS.");
+    const outcome = await lti.launch(id_token, state, browserState, { storageChecked });
+    if (outcome.kind === "checkStorage") {
+      // No cookie came back: this tool's page reads the state from the platform's storage and posts the launch again.
+      return res.render("lti-storage", { title: "Signing in from your LMS", mode: "get", target: outcome.target, platformOrigin: outcome.platformOrigin, key: `${STATE_COOKIE_PREFIX}${state}`, value: state, token: id_token });
+    }
+    // In a frame (the browser says so; a launch checked through Platform Storage is one), make sure the session cookie arrives.
+    const framed = storageChecked || req.get("sec-fetch-dest") === "iframe";
+    const location = await startSession(req, await planFor(outcome), framed);
+    if (storageChecked) return res.json({ location });
+    res.redirect(303, location);
+  });
+
+  // After a launch in a frame: the session cookie arrived (go on), or the browser dropped it (offer a new window).
+  router.get("/lti/opened", async (req, res) => {
+    const ticket = typeof req.query.ticket === "string" ? req.query.ticket : "";
+    if (ticket && LtiHandoffs.matches(ticket, req.session.ltiTicket)) {
+      delete req.session.ltiTicket;
+      // The cookie works: the ticket is not needed, and is used up so that it cannot sign anyone in later.
+      const plan = await handoffs.claim(ticket);
+      return res.redirect(303, plan?.dest ?? "/");
+    }
+    const plan = ticket ? await handoffs.peek(ticket) : null;
+    // Opened as a whole page, a ticket is never needed (cookies work there): only a frame is offered the new window.
+    const inFrame = req.get("sec-fetch-dest") === undefined || req.get("sec-fetch-dest") === "iframe";
+    res.status(plan && inFrame ? 200 : 410).render("lti-new-window", { title: "Open in a new window", plan: plan && inFrame ? plan : null, ticket, minutes: HANDOFF_MINUTES });
+  });
+
+  // The new window: the ticket signs the launch in there (a top-level page, where the browser keeps the cookie).
+  router.post("/lti/continue", async (req, res) => {
+    const origin = await requireEnabled();
+    // Only this tool's own page (the new-window button) may use a ticket: a cross-site form cannot sign a browser in as someone else.
+    if (!fromOwnPage(req, origin) || !req.get("origin") && !req.get("sec-fetch-site")) throw new Forbidden("Use the button on this tool's page in your LMS to open the activity in a new window.");
+    const ticket = parseForm(z.object({ ticket: z.string().min(1).max(100) }), req.body, AGAIN).ticket;
+    const plan = await handoffs.claim(ticket);
+    if (!plan) throw new Forbidden(`This link to open the activity in a new window has expired (after ${HANDOFF_MINUTES} minutes) or was already used. Open the activity again from your course in the LMS.`);
     await regenerateSession(req);
-    req.session.ltiPending = outcome.pending;
+    applyPlan(req, plan);
     await saveSession(req);
-    res.redirect(303, "/lti/link");
+    res.redirect(303, plan.dest);
   });
 
   // An account here has the launch's email: link it by proving it is yours, or make a separate one.
@@ -150,22 +228,24 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
     }
     const outcome = await lti.finish(p, userId);
     delete req.session.ltiPending;
-    if (outcome.kind === "chooseAccount") throw new BadRequest(AGAIN);
-    await signIn(req, res, outcome);
+    if (outcome.kind === "chooseAccount" || outcome.kind === "checkStorage") throw new BadRequest(AGAIN);
+    res.redirect(303, await startSession(req, await planFor(outcome), false));
   });
 
   // An LMS course waiting to be connected: an instructor of a course here, or an administrator, connects it.
   router.get("/lti/contexts/:id", requireUser, async (req, res) => {
-    requireEnabled();
+    await requireEnabled();
     const ctx = await lti.context(String(req.params.id));
     if (!ctx) throw new NotFound("There is no such LMS course here.");
     const user = res.locals.user!;
     const courses = await lti.connectableCourses(user);
-    const suggested = lti.suggestedCourse(ctx.issuer, ctx.clientId);
+    const suggested = await lti.suggestedCourse(ctx.issuer, ctx.clientId);
     const manages = Boolean(ctx.course) && (user.isAdmin || courses.some((c) => c.slug === ctx.course!.slug));
     res.render("lti-connect", {
       title: "Connect an LMS course",
       ctx, connected: ctx.course, manages, csrfToken: res.locals.csrfToken,
+      columns: manages ? await lti.columns(ctx.id, ctx.courseId!) : [],
+      canManageColumns: ctx.agsScopes.includes("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem") && Boolean(ctx.lineitemsUrl),
       rosterSyncedAt: ctx.rosterSyncedAt?.toISOString(),
       courses: courses.map((c) => ({ ...c, selected: c.slug === suggested })),
       shareUrl: `${lti.publicOrigin ?? ""}/lti/contexts/${ctx.id}`,
@@ -173,7 +253,7 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   });
 
   router.post("/lti/contexts/:id", requireUser, csrfProtection, async (req, res) => {
-    requireEnabled();
+    await requireEnabled();
     const { course } = parseForm(ConnectBody, req.body);
     const user = res.locals.user!;
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === course)) {
@@ -185,15 +265,52 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
     res.redirect(303, req.session.ltiDeepLink?.contextRowId === String(req.params.id) ? "/lti/deep-link" : `/courses/${slug}`);
   });
 
-  // Roster sync (NRPS 2.0): an instructor of the connected course, or an administrator.
-  router.post("/lti/contexts/:id/roster", requireUser, csrfProtection, async (req, res) => {
-    requireEnabled();
+  /** A connected LMS course that the signed-in user manages (an instructor of its course here, or an administrator). */
+  async function managedContext(req: Request, res: Response, what: string) {
+    await requireEnabled();
     const ctx = await lti.context(String(req.params.id));
-    if (!ctx?.course) throw new NotFound("There is no such connected LMS course here.");
+    if (!ctx?.course || !ctx.courseId) throw new NotFound("There is no such connected LMS course here.");
     const user = res.locals.user!;
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === ctx.course!.slug)) {
-      throw new Forbidden("Only an instructor of the connected course, or a site administrator, can sync its roster.");
+      throw new Forbidden(`Only an instructor of the connected course, or a site administrator, can ${what}.`);
     }
+    return { ...ctx, courseId: ctx.courseId, course: ctx.course };
+  }
+
+  // The tool's gradebook column for a quiz or case study in the LMS course (AGS line items): found by its resource id and updated, or created.
+  router.post("/lti/contexts/:id/columns", requireUser, csrfProtection, async (req, res) => {
+    const ctx = await managedContext(req, res, "manage its gradebook columns");
+    const { item } = parseForm(z.object({ item: z.string("Choose a quiz or case study.").min(1, "Choose a quiz or case study.") }), req.body);
+    const found = (await lti.linkableContent(ctx.courseId)).find((i) => i.key === item && i.scoreMaximum !== null);
+    if (!found) throw new BadRequest("That quiz or case study is not part of this course any more. Reload the page and choose again.");
+    const r = await lineItems.publish(ctx, found);
+    const said = { created: "made in the LMS gradebook", updated: "brought up to date in the LMS gradebook (its title and maximum)", unchanged: "already in the LMS gradebook, up to date" }[r.action];
+    flash(req, "success", `The column for ${found.title} was ${said}; its grades are sent there.`);
+    res.redirect(303, `/lti/contexts/${ctx.id}`);
+  });
+
+  // What the LMS holds in a column (AGS results), beside the grades sent from here.
+  router.get("/lti/contexts/:id/columns/:lineItemId", requireUser, async (req, res) => {
+    const ctx = await managedContext(req, res, "read its gradebook");
+    const { label, rows } = await lineItems.compare(ctx, String(req.params.lineItemId));
+    res.render("lti-results", { title: `LMS gradebook: ${label}`, ctx, label, rows, different: rows.filter((r) => r.status !== "same").length });
+  });
+
+  // The LMS courses connected to a course here, with their columns and roster status (for its instructors).
+  router.get("/lti/courses/:slug", requireUser, async (req, res) => {
+    await requireEnabled();
+    const user = res.locals.user!;
+    const slug = String(req.params.slug);
+    if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === slug)) throw new Forbidden("Only an instructor of this course, or a site administrator, sees its LMS connections.");
+    const course = await lti.courseConnections(slug);
+    if (!course) throw new NotFound(`There is no course "${slug}" here.`);
+    res.render("lti-course", { title: `LMS connections: ${course.title}`, course });
+  });
+
+  // Roster sync (NRPS 2.0): an instructor of the connected course, or an administrator.
+  router.post("/lti/contexts/:id/roster", requireUser, csrfProtection, async (req, res) => {
+    const ctx = await managedContext(req, res, "sync its roster");
+    const user = res.locals.user!;
     const r = await roster.sync(ctx.id, user.id);
     flash(req, "success", `Roster synced from the LMS: ${r.listed} listed, ${r.added} added, ${r.changed} role changes, ${r.removed} removed.${r.skipped.length ? ` Not added: ${r.skipped.join("; ")}.` : ""}`);
     res.redirect(303, `/lti/contexts/${ctx.id}`);
@@ -214,7 +331,7 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   }
 
   router.get("/lti/deep-link", requireUser, async (req, res) => {
-    requireEnabled();
+    await requireEnabled();
     const { dl, ctx } = await deepLinkContext(req, res);
     if (!ctx.course) return res.redirect(303, `/lti/contexts/${ctx.id}`);
     const items = await lti.linkableContent(ctx.courseId!);
@@ -222,7 +339,7 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   });
 
   router.post("/lti/deep-link", requireUser, csrfProtection, async (req, res) => {
-    const origin = requireEnabled();
+    const origin = await requireEnabled();
     const { dl, ctx } = await deepLinkContext(req, res);
     if (!ctx.course) return res.redirect(303, `/lti/contexts/${ctx.id}`);
     const raw = (req.body as { item?: unknown } | undefined)?.item;
@@ -245,8 +362,8 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   });
 
   // Canvas's "Paste JSON" configuration for an LTI 1.3 developer key (the redirect URI is entered beside it).
-  router.get("/lti/canvas.json", (_req, res) => {
-    const o = requireEnabled();
+  router.get("/lti/canvas.json", async (_req, res) => {
+    const o = await requireEnabled();
     const launch = `${o}/lti/launch`;
     const placement = (name: string, messageType: string) => ({ placement: name, message_type: messageType, target_link_uri: launch, text: "CNN course module" });
     res.json({
@@ -269,9 +386,9 @@ export function ltiRoutes({ lti, roster, config, toolKey, checkPassword }: {
   });
 
   // What an LMS administrator enters when registering this tool.
-  router.get("/lti", (_req, res) => {
+  router.get("/lti", async (_req, res) => {
     const o = lti.publicOrigin;
-    res.render("lti", { title: "LTI 1.3 registration", enabled: lti.enabled, hasOrigin: Boolean(o), loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
+    res.render("lti", { title: "LTI 1.3 registration", enabled: await lti.enabled(), registerUrl: `${o}/lti/register`, hasOrigin: Boolean(o), loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
   });
 
   return router;

@@ -9,6 +9,8 @@ import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
 import type { LtiPlatform } from "./lti.platforms.js";
+import { LtiHandoffs } from "./lti.frames.js";
+import { LtiPlatforms } from "./lti.registry.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
 /** How long a login may take between the platform's two requests. */
@@ -29,6 +31,8 @@ export interface LoginRequest {
   lti_message_hint?: string;
   client_id?: string;
   lti_deployment_id?: string;
+  /** LTI Platform Storage: the platform frame that keeps data for the tool when cookies are blocked ("_parent" or a frame's name). */
+  lti_storage_target?: string;
 }
 
 /** What a verified launch asks for, kept (in the browser's session) while the person chooses an account. */
@@ -93,7 +97,12 @@ export type LaunchOutcome =
   /** An LMS instructor choosing this tool's content for their LMS course (Deep Linking). */
   | { kind: "deepLink"; userId: string; contextRowId: string; deepLinking: DeepLinking }
   /** An account here has the launch's email: the person links it with its password, or makes a separate one. */
-  | { kind: "chooseAccount"; pending: PendingLaunch; email: string };
+  | { kind: "chooseAccount"; pending: PendingLaunch; email: string }
+  /**
+   * The browser sent no cookie for this login, which began with LTI Platform Storage: a page of the tool must first
+   * read the state back from the platform frame (postMessage), then post the launch again, marked as checked.
+   */
+  | { kind: "checkStorage"; target: string; platformOrigin: string };
 
 const MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#";
 const MEMBERSHIP_SUB = "http://purl.imsglobal.org/vocab/lis/v2/membership/";
@@ -130,21 +139,31 @@ export function roleFromLti(roles: unknown): CourseRole | null {
 
 export class LtiService {
   private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  readonly platforms: LtiPlatforms;
+  /** Verified launches waiting to be opened in a new window (the browser kept no cookie in the LMS frame). */
+  readonly handoffs: LtiHandoffs;
 
   /** `publicOrigin`: the site's own origin from PUBLIC_URL; without it LTI stays off (a redirect_uri is never built from a Host header). */
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date; publicOrigin: string | null }) {}
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date; publicOrigin: string | null }) {
+    this.platforms = new LtiPlatforms({ db: deps.db, file: deps.platforms });
+    this.handoffs = new LtiHandoffs({ db: deps.db, clock: deps.clock });
+  }
 
-  /** Platforms are registered (LTI_PLATFORMS_FILE). */
-  get enabled(): boolean {
-    return this.deps.platforms.length > 0;
+  async userName(id: string): Promise<string | null> {
+    return (await this.deps.db.user.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
+  }
+
+  /** Platforms are registered (LTI_PLATFORMS_FILE or Dynamic Registration). */
+  enabled(): Promise<boolean> {
+    return this.platforms.any();
   }
 
   get publicOrigin(): string | null {
     return this.deps.publicOrigin;
   }
 
-  private platform(issuer: string, clientId?: string): LtiPlatform | undefined {
-    return this.deps.platforms.find((p) => p.issuer === issuer && (!clientId || p.clientId === clientId));
+  private platform(issuer: string, clientId?: string): Promise<LtiPlatform | undefined> {
+    return this.platforms.find(issuer, clientId);
   }
 
   /**
@@ -152,7 +171,7 @@ export class LtiService {
    * to send the browser to, with a fresh state and nonce remembered for step 2.
    */
   async beginLogin(req: LoginRequest, redirectUri: string): Promise<string> {
-    const platform = this.platform(req.iss, req.client_id);
+    const platform = await this.platform(req.iss, req.client_id);
     if (!platform) throw new BadRequest(`This tool has no LTI registration for the platform "${req.iss}"${req.client_id ? ` with client id ${req.client_id}` : ""}. An administrator registers platforms in LTI_PLATFORMS_FILE.`);
     if (req.lti_deployment_id && !platform.deployments.includes(req.lti_deployment_id)) throw new Forbidden(`The deployment "${req.lti_deployment_id}" of ${platform.name} is not registered with this tool. An administrator can add it to LTI_PLATFORMS_FILE.`);
     const state = crypto.randomBytes(24).toString("base64url");
@@ -163,7 +182,8 @@ export class LtiService {
     if ((await this.deps.db.ltiLaunchState.count()) >= MAX_PENDING_LOGINS) {
       throw new TooManyRequests("Too many LTI sign-ins are in progress on this server. Wait a few minutes, then open the activity from your LMS again.");
     }
-    await this.deps.db.ltiLaunchState.create({ data: { state, nonce, issuer: platform.issuer, clientId: platform.clientId, createdAt: now } });
+    const storageTarget = req.lti_storage_target?.trim().slice(0, 200) || null;
+    await this.deps.db.ltiLaunchState.create({ data: { state, nonce, issuer: platform.issuer, clientId: platform.clientId, createdAt: now, storageTarget } });
     const url = new URL(platform.authLoginUrl);
     const params: Record<string, string> = {
       scope: "openid", response_type: "id_token", response_mode: "form_post", prompt: "none",
@@ -180,20 +200,28 @@ export class LtiService {
    * is the one the LMS course (issuer, client, deployment, context) was connected to here — never a
    * launch parameter — and the account is the one linked to the platform's id for the person.
    */
-  async launch(idToken: string, state: string, browserState: string | undefined): Promise<LaunchOutcome> {
+  async launch(idToken: string, state: string, browserState: string | undefined, opts: { storageChecked?: boolean } = {}): Promise<LaunchOutcome> {
+    const cookieMatches = Boolean(browserState) && browserState!.length === state.length && crypto.timingSafeEqual(Buffer.from(browserState!), Buffer.from(state));
+    if (!cookieMatches && !opts.storageChecked) {
+      // No cookie, but the login used Platform Storage: the state is not used up until a page has read it back from the platform.
+      const row = await this.deps.db.ltiLaunchState.findUnique({ where: { state } });
+      const p = row?.storageTarget ? await this.platform(row.issuer, row.clientId) : undefined;
+      if (row?.storageTarget && p) return { kind: "checkStorage", target: row.storageTarget, platformOrigin: new URL(p.authLoginUrl).origin };
+    }
     // The state is used once, and only within minutes of the login that made it: claimed by one
     // DELETE … RETURNING, so of two launches racing on it exactly one gets it.
-    const [pending] = await this.deps.db.$queryRaw<{ issuer: string; clientId: string; nonce: string; createdAt: Date }[]>`
-      DELETE FROM "LtiLaunchState" WHERE state = ${state} RETURNING issuer, "clientId", nonce, "createdAt"`;
+    const [pending] = await this.deps.db.$queryRaw<{ issuer: string; clientId: string; nonce: string; createdAt: Date; storageTarget: string | null }[]>`
+      DELETE FROM "LtiLaunchState" WHERE state = ${state} RETURNING issuer, "clientId", nonce, "createdAt", "storageTarget"`;
     if (!pending || this.deps.clock().getTime() - pending.createdAt.getTime() > STATE_MINUTES * 60_000) {
       throw new LaunchRefused("This launch has expired or was already used.");
     }
-    // The login began in this browser (a cookie set then): an id_token posted from another browser
-    // cannot sign this one in (login CSRF).
-    if (!browserState || browserState.length !== state.length || !crypto.timingSafeEqual(Buffer.from(browserState), Buffer.from(state))) {
+    // The login began in this browser: a cookie set then, or (cookies blocked in the LMS frame) the state
+    // read back by the tool's own page from the platform's storage, which keeps it per browser and per tool.
+    // An id_token posted from another browser cannot sign this one in (login CSRF).
+    if (!cookieMatches && !(opts.storageChecked && pending.storageTarget)) {
       throw new LaunchRefused("This launch did not start in this browser, or your browser did not keep this tool's sign-in cookie (it may block cookies in frames: open the activity in a new window).");
     }
-    const platform = this.platform(pending.issuer, pending.clientId);
+    const platform = await this.platform(pending.issuer, pending.clientId);
     if (!platform) throw new LaunchRefused("The platform of this launch is no longer registered.");
 
     let claims: JWTPayload & Record<string, unknown>;
@@ -235,10 +263,14 @@ export class LtiService {
     // The LMS's roster service for this course (NRPS 2.0), when the launch offers it.
     const nrps = claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] as { context_memberships_url?: unknown; service_versions?: unknown } | undefined;
     const membershipsUrl = typeof nrps?.context_memberships_url === "string" && (!Array.isArray(nrps.service_versions) || nrps.service_versions.includes("2.0")) ? nrps.context_memberships_url : undefined;
-    const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title, membershipsUrl }, update: { title, membershipsUrl } });
+    const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; lineitems?: unknown; scope?: unknown } | undefined;
+    // The LMS course's gradebook (AGS lineitems) and what the tool may do there, as this launch offers them.
+    const agsScopes = Array.isArray(ags?.scope) ? ags.scope.filter((s): s is string => typeof s === "string") : [];
+    const lineitemsUrl = typeof ags?.lineitems === "string" ? ags.lineitems : null;
+    const gradebook = ags ? { lineitemsUrl, agsScopes } : {};
+    const ctx = await this.deps.db.ltiContext.upsert({ where: { issuer_clientId_deploymentId_contextId: key }, create: { ...key, title, membershipsUrl, ...gradebook }, update: { title, membershipsUrl, ...gradebook } });
 
     const str = (k: string) => (typeof claims[k] === "string" && (claims[k] as string).trim() ? (claims[k] as string).trim() : null);
-    const ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] as { lineitem?: unknown; scope?: unknown } | undefined;
     const p: PendingLaunch = {
       issuer: platform.issuer, clientId: platform.clientId, sub: claims.sub, role, contextRowId: ctx.id,
       email: str("email")?.toLowerCase() ?? null,
@@ -274,7 +306,7 @@ export class LtiService {
    */
   async finish(p: PendingLaunch, userId: string | null): Promise<LaunchOutcome> {
     if (this.deps.clock().getTime() - p.at > STATE_MINUTES * 60_000) throw new LaunchRefused("This launch has expired.");
-    const platform = this.platform(p.issuer, p.clientId);
+    const platform = await this.platform(p.issuer, p.clientId);
     if (!platform) throw new LaunchRefused("The platform of this launch is no longer registered.");
     const id = await this.deps.db.$transaction(async (tx) => {
       // One launch at a time per platform user (two tabs launching at once make one account).
@@ -382,6 +414,26 @@ export class LtiService {
       .sign(key.privateKey);
   }
 
+  /** The gradebook columns of an LMS course, beside the course's graded items (quizzes, case studies). */
+  async columns(contextRowId: string, courseId: string) {
+    const linked = await this.deps.db.ltiLineItem.findMany({ where: { contextId: contextRowId }, include: { quiz: { select: { slug: true } }, caseStudy: { select: { slug: true } } } });
+    return (await this.linkableContent(courseId)).filter((i) => i.scoreMaximum !== null).map((i) => ({
+      ...i,
+      links: linked.filter((l) => (i.kind === "quiz" ? `quiz:${l.quiz?.slug}` : `case:${l.caseStudy?.slug}`) === i.key).map((l) => ({ id: l.id, lineitem: l.lineitem, madeHere: l.resourceLinkId.startsWith("column:") })),
+    }));
+  }
+
+  /** A course's connected LMS courses, with their roster status and how many gradebook columns each has. */
+  async courseConnections(slug: string) {
+    return this.deps.db.course.findUnique({
+      where: { slug },
+      select: {
+        slug: true, title: true, timeZone: true,
+        ltiContexts: { orderBy: { createdAt: "asc" }, select: { id: true, title: true, issuer: true, deploymentId: true, approvedAt: true, rosterSyncedAt: true, rosterSummary: true, membershipsUrl: true, _count: { select: { lineItems: true, members: true } } } },
+      },
+    });
+  }
+
   /** Courses this user may connect an LMS course to. */
   async connectableCourses(user: { id: string; isAdmin: boolean }) {
     return this.deps.db.course.findMany({
@@ -391,8 +443,8 @@ export class LtiService {
   }
 
   /** The platform's suggestion for the course to connect (its `course` field), when there is one. */
-  suggestedCourse(issuer: string, clientId: string): string | undefined {
-    return this.platform(issuer, clientId)?.course;
+  async suggestedCourse(issuer: string, clientId: string): Promise<string | undefined> {
+    return (await this.platform(issuer, clientId))?.course;
   }
 
   /**

@@ -1,0 +1,94 @@
+// LTI inside an LMS frame. The LMS shows the tool in an iframe: pages under /lti, and every page of a
+// session that began with a launch, may be framed by the registered platforms' origins (CSP
+// frame-ancestors; other pages keep allowing only this site). A browser that keeps no cookie in the
+// frame gets a one-time handoff: a verified launch waits a few minutes to be opened in a new window.
+import crypto from "node:crypto";
+import type { RequestHandler, Response } from "express";
+import { Prisma, type Db } from "../platform/db/prisma.js";
+import type { Flash } from "../platform/http.js";
+import { frameOriginsOf, type LtiPlatforms } from "./lti.registry.js";
+import type { DeepLinking, PendingLaunch } from "./lti.service.js";
+
+declare module "express-session" {
+  interface SessionData {
+    /** The origins of the LMS that launched this session, which may show its pages in a frame. */
+    ltiFrameOrigins?: string[];
+    /** The hash of the handoff ticket of the launch that made this session (its cookie arrived: the ticket is not needed). */
+    ltiTicket?: string;
+  }
+}
+
+/** How long a launch waits to be opened in a new window. */
+export const HANDOFF_MINUTES = 5;
+
+/** What a launch puts in the session, and where it goes next. */
+export interface SessionPlan {
+  userId?: string;
+  ltiPending?: PendingLaunch;
+  ltiDeepLink?: DeepLinking & { contextRowId: string };
+  flash?: Flash;
+  frameOrigins: string[];
+  dest: string;
+  /** Shown on the new-window page: who will be signed in. */
+  who: string;
+}
+
+/** Lets the given origins frame this response (CSP frame-ancestors), and drops X-Frame-Options, which cannot name them. */
+export function allowFraming(res: Response, origins: string[]): void {
+  const csp = String(res.getHeader("Content-Security-Policy") ?? "");
+  if (!csp) return;
+  res.setHeader("Content-Security-Policy", csp.replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${[...new Set(origins)].join(" ")}`));
+  res.removeHeader("X-Frame-Options");
+}
+
+/** After the session middleware: the LTI pages and LTI-launched sessions may be shown in their LMS's frame. */
+export function ltiFraming(platforms: LtiPlatforms): RequestHandler {
+  return (req, res, next) => {
+    const fromSession = req.session?.ltiFrameOrigins ?? [];
+    if (req.path !== "/lti" && !req.path.startsWith("/lti/")) {
+      if (fromSession.length) allowFraming(res, fromSession);
+      return next();
+    }
+    platforms.all().then((all) => {
+      allowFraming(res, [...fromSession, ...all.flatMap(frameOriginsOf)]);
+      next();
+    }, next);
+  };
+}
+
+const hash = (ticket: string) => crypto.createHash("sha256").update(ticket).digest("base64url");
+
+export class LtiHandoffs {
+  constructor(private readonly deps: { db: Db; clock: () => Date }) {}
+
+  /** Keeps the plan for a new window; returns the one-time ticket (only its hash is stored). */
+  async create(plan: SessionPlan): Promise<{ ticket: string; hash: string }> {
+    const now = this.deps.clock();
+    await this.deps.db.ltiHandoff.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - HANDOFF_MINUTES * 60_000) } } });
+    const ticket = crypto.randomBytes(24).toString("base64url");
+    await this.deps.db.ltiHandoff.create({ data: { id: hash(ticket), payload: plan as unknown as Prisma.InputJsonValue, createdAt: now } });
+    return { ticket, hash: hash(ticket) };
+  }
+
+  /** The plan, if the ticket is current (not used up). */
+  async peek(ticket: string): Promise<SessionPlan | null> {
+    const row = await this.deps.db.ltiHandoff.findUnique({ where: { id: hash(ticket) } });
+    return row && this.current(row.createdAt) ? (row.payload as unknown as SessionPlan) : null;
+  }
+
+  /** Uses the ticket up (one DELETE … RETURNING: of two racing uses, one gets it); null when it was used or is too old. */
+  async claim(ticket: string): Promise<SessionPlan | null> {
+    const [row] = await this.deps.db.$queryRaw<{ payload: SessionPlan; createdAt: Date }[]>`
+      DELETE FROM "LtiHandoff" WHERE id = ${hash(ticket)} RETURNING payload, "createdAt"`;
+    return row && this.current(row.createdAt) ? row.payload : null;
+  }
+
+  static matches(ticket: string, stored: string | undefined): boolean {
+    const h = hash(ticket);
+    return Boolean(stored) && stored!.length === h.length && crypto.timingSafeEqual(Buffer.from(stored!), Buffer.from(h));
+  }
+
+  private current(createdAt: Date): boolean {
+    return this.deps.clock().getTime() - createdAt.getTime() <= HANDOFF_MINUTES * 60_000;
+  }
+}
