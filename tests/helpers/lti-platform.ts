@@ -1,0 +1,129 @@
+// A fake LMS platform for LTI tests (the outside world): its signing key and JWKS, a token endpoint that
+// checks the tool's signed assertion, AGS line items with results and scores, NRPS-free, and the
+// openid-configuration and registration endpoints of Dynamic Registration. Records what it saw.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
+
+export const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
+export const LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
+export const INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
+export const AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+export const SCOPES = {
+  lineitem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+  result: "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+  score: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+};
+
+export interface FakeLineItem { id: string; label: string; scoreMaximum: number; resourceId?: string; tag?: string; resourceLinkId?: string }
+
+export interface FakePlatform {
+  base: string;
+  key: CryptoKey;
+  /** The tool's published keys (the test fetches /lti/jwks and puts them here). */
+  toolKeys: JSONWebKeySet | null;
+  /** The `aud` the token endpoint requires of assertions (default: its own URL). */
+  tokenAudience: string | null;
+  clientId: string;
+  tokens: Record<string, string>[];
+  requests: { method: string; url: string; auth: string; accept: string; type: string; body: unknown }[];
+  lineItems: FakeLineItem[];
+  results: Record<string, { userId: string; resultScore?: number; resultMaximum?: number }[]>;
+  /** Dynamic Registration: what the configuration says, the token the registration endpoint wants, what it got. */
+  openidConfig: Record<string, unknown>;
+  registrationToken: string;
+  registrations: { auth: string; body: Record<string, unknown> }[];
+  idToken(nonce: string, claims: Record<string, unknown>, opts: { iss: string; aud: string; now: Date; sub?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startFakePlatform(opts: { clientId: string; now: () => Date }): Promise<FakePlatform> {
+  const pair = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: "platform-key-1", alg: "RS256", use: "sig" };
+  let nextItem = 100;
+  const p: FakePlatform = {
+    base: "", key: pair.privateKey, toolKeys: null, tokenAudience: null, clientId: opts.clientId, tokens: [], requests: [], lineItems: [], results: {},
+    openidConfig: {}, registrationToken: "reg-token-1", registrations: [],
+    async idToken(nonce, claims, o) {
+      const s = Math.floor(o.now.getTime() / 1000);
+      return new SignJWT({
+        nonce, [`${CLAIM}message_type`]: "LtiResourceLinkRequest", [`${CLAIM}version`]: "1.3.0",
+        [`${CLAIM}resource_link`]: { id: "link-1" }, [`${CLAIM}roles`]: [LEARNER], ...claims,
+      }).setProtectedHeader({ alg: "RS256", kid: "platform-key-1" }).setIssuer(o.iss).setAudience(o.aud).setSubject(o.sub ?? "lms-user-1")
+        .setIssuedAt(s).setExpirationTime(s + 300).sign(pair.privateKey);
+    },
+    close: async () => new Promise<void>((r) => server.close(() => r())),
+  };
+  const json = (res: http.ServerResponse, status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}) =>
+    res.writeHead(status, { "Content-Type": type, ...headers }).end(JSON.stringify(body));
+  const server = http.createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => (raw += d.toString()));
+    req.on("end", () => {
+      void (async () => {
+        const url = new URL(req.url!, p.base);
+        let body: unknown = raw;
+        try {
+          body = raw && String(req.headers["content-type"]).includes("json") ? JSON.parse(raw) : raw;
+        } catch { /* kept raw */ }
+        if (url.pathname !== "/jwks") p.requests.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization ?? ""), accept: String(req.headers.accept ?? ""), type: String(req.headers["content-type"] ?? ""), body });
+        if (url.pathname === "/jwks") return json(res, 200, { keys: [jwk] });
+        if (url.pathname === "/token") {
+          const form = Object.fromEntries(new URLSearchParams(raw));
+          p.tokens.push(form);
+          try {
+            await jwtVerify(form.client_assertion!, createLocalJWKSet(p.toolKeys!), { issuer: p.clientId, subject: p.clientId, audience: p.tokenAudience ?? `${p.base}/token`, currentDate: opts.now() });
+          } catch {
+            return json(res, 401, { error: "invalid_client" });
+          }
+          return json(res, 200, { access_token: `token-for-${form.scope}`, token_type: "Bearer", expires_in: 3600 });
+        }
+        if (url.pathname === "/.well-known/openid-configuration") return json(res, 200, p.openidConfig);
+        if (url.pathname === "/register" && req.method === "POST") {
+          p.registrations.push({ auth: String(req.headers.authorization ?? ""), body: body as Record<string, unknown> });
+          if (req.headers.authorization !== `Bearer ${p.registrationToken}`) return json(res, 401, { error: "invalid_token", error_description: "registration token expired" });
+          return json(res, 200, { ...(body as object), client_id: "dyn-client-9", "https://purl.imsglobal.org/spec/lti-tool-configuration": { ...((body as Record<string, object>)["https://purl.imsglobal.org/spec/lti-tool-configuration"]), deployment_id: "dyn-deploy-1" } });
+        }
+        // AGS: every call needs a token with the right scope.
+        const auth = String(req.headers.authorization ?? "");
+        if (url.pathname === "/lineitems" && req.method === "GET") {
+          if (!auth.includes(SCOPES.lineitem)) return json(res, 403, {});
+          const f = (k: string) => url.searchParams.get(k);
+          const list = p.lineItems.filter((li) => (!f("resource_id") || li.resourceId === f("resource_id")) && (!f("tag") || li.tag === f("tag")) && (!f("resource_link_id") || li.resourceLinkId === f("resource_link_id")));
+          // Paged by one, so the tool must follow rel="next".
+          const page = Number(f("page") ?? 0);
+          const next = new URL(url);
+          next.searchParams.set("page", String(page + 1));
+          return json(res, 200, list.slice(page, page + 1), "application/vnd.ims.lis.v2.lineitemcontainer+json", page + 1 < list.length ? { Link: `<${next}>; rel="next"` } : {});
+        }
+        if (url.pathname === "/lineitems" && req.method === "POST") {
+          if (!auth.includes(SCOPES.lineitem) || req.headers["content-type"] !== "application/vnd.ims.lis.v2.lineitem+json") return json(res, 403, {});
+          const item = { ...(body as object), id: `${p.base}/lineitems/${nextItem++}` } as FakeLineItem;
+          p.lineItems.push(item);
+          return json(res, 201, item, "application/vnd.ims.lis.v2.lineitem+json");
+        }
+        const m = /^\/lineitems\/(\d+)(\/results|\/scores)?$/.exec(url.pathname);
+        const item = m && p.lineItems.find((li) => li.id === `${p.base}/lineitems/${m[1]}`);
+        if (m && item && !m[2] && req.method === "PUT") {
+          if (!auth.includes(SCOPES.lineitem)) return json(res, 403, {});
+          Object.assign(item, body as object, { id: item.id });
+          return json(res, 200, item, "application/vnd.ims.lis.v2.lineitem+json");
+        }
+        if (m && item && m[2] === "/results") {
+          if (!auth.includes(SCOPES.result)) return json(res, 403, {});
+          return json(res, 200, p.results[item.id] ?? [], "application/vnd.ims.lis.v2.resultcontainer+json");
+        }
+        if (m && item && m[2] === "/scores" && req.method === "POST") {
+          if (!auth.includes(SCOPES.score)) return json(res, 403, {});
+          const s = body as { userId: string; scoreGiven: number; scoreMaximum: number };
+          (p.results[item.id] ??= []).push({ userId: s.userId, resultScore: s.scoreGiven, resultMaximum: s.scoreMaximum });
+          return res.writeHead(200).end();
+        }
+        res.writeHead(404).end();
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  p.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return p;
+}
