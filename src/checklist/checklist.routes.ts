@@ -7,7 +7,7 @@ import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection } from "../platform/http.js";
 import { loadModule } from "../readings/readings.loaders.js";
 import type { ReadingsService } from "../readings/readings.service.js";
-import type { ChecklistService } from "./checklist.service.js";
+import { SECTION_LABEL, type ChecklistService } from "./checklist.service.js";
 import { isUuid } from "../platform/text.js";
 
 const TickBody = z.object({
@@ -29,7 +29,12 @@ export function checklistRoutes({ readings, checklist }: { readings: ReadingsSer
     if (wantsJson(req)) {
       const items = await checklist.items(mod, user.id);
       const progress = checklist.progress(mod, items);
-      res.json({ itemId: item.id, done: body.done, progress: progress.map(({ section, done, total, percent }) => ({ section, done, total, percent })) });
+      // The module page's "Next:" line follows the tick (the same rule as the page: checklist.nextDue).
+      const next = checklist.nextDue(items);
+      res.json({
+        itemId: item.id, done: body.done, progress: progress.map(({ section, done, total, percent }) => ({ section, done, total, percent })),
+        next: next && { title: next.title, href: `/courses/${course.slug}/modules/${mod.slug}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section], overdue: next.overdue },
+      });
       return;
     }
     res.redirect(303, `${safeReturnTo(body.returnTo)}#${item.anchor}`);

@@ -1,12 +1,13 @@
 import { whenPhrase } from "../quiz/quiz.present.js";
-import { Router } from "express";
+import { Router, type Response } from "express";
 import { requireUser } from "../platform/http.js";
 import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
-import { percentLabel, timeTaken } from "../quiz/quiz.present.js";
-import { percentOf, type QuizService } from "../quiz/quiz.service.js";
+import type { QuizService } from "../quiz/quiz.service.js";
+import type { ReviewsService } from "../reviews/reviews.service.js";
+import { studentWeek, todoList } from "./courses.week.js";
 import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
@@ -26,8 +27,9 @@ export function homeRoutes({ courses }: { courses: CoursesService }) {
 }
 
 /** Pages under /courses/:courseSlug (course already loaded and authorised). */
-export function coursePages({ courses, readings, quizzes, submissions, checklist }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService }) {
+export function coursePages({ courses, readings, quizzes, submissions, checklist, reviews }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService }) {
   const course = Router({ mergeParams: true });
+  const weekDeps = { courses, readings, quizzes, submissions, checklist, reviews };
 
   course.get("/", async (_req, res) => {
     const c = res.locals.course!;
@@ -39,7 +41,10 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       // Only what a sync writes: a case study's other fields (results revealed) change at any time.
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
-    const grades = c.role === CourseRole.STUDENT ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map();
+    const isStudent = c.role === CourseRole.STUDENT;
+    const [grades, todo] = isStudent
+      ? await Promise.all([quizzes.gradesOf(quizList.map((q) => q.id), me.id), todoList(weekDeps, c, me.id, quizzes.now())])
+      : [new Map(), null];
     res.render("course", {
       title: c.title,
       course: c,
@@ -47,7 +52,8 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       isStaff: c.role !== CourseRole.STUDENT,
       isStudent: c.role === CourseRole.STUDENT,
       team: team && { name: team.name, members: team.members.map((m) => ({ name: m.name, isMe: m.id === me.id })) },
-      myPage: `/courses/${c.slug}/students/${me.id}`,
+      myPage: `/courses/${c.slug}/week`,
+      todo,
       modules: modules.map((m) => ({
         title: m.title,
         href: `/courses/${c.slug}/modules/${m.slug}`,
@@ -77,37 +83,30 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
     });
   });
 
-  course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
+  /** The student's week: theirs, or (read-only) a staff member's view of it. */
+  async function renderWeek(res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
     const c = res.locals.course!;
-    const s = res.locals.student!;
-    const base = `/courses/${c.slug}`;
-    const [team, modules, quizList, caseStudies] = await Promise.all([courses.teamOf(c.id, s.id), readings.modules(c.id), quizzes.quizzesOf(c.id), submissions.caseStudies(c.id)]);
-    const checklists = await Promise.all(modules.map(async (m) => {
-      const mod = await readings.module(c.id, m.slug);
-      const items = mod ? await checklist.items(mod, s.id) : [];
-      return { title: m.title, progress: mod ? checklist.progress(mod, items) : [], items: items.map((i) => ({ ...i, link: `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}` })) };
-    }));
-    const attempts = await Promise.all(quizList.map(async (q) => ({
-      title: q.title,
-      attempts: (await quizzes.attemptsOf(q.id, s.id)).map((a) => ({
-        ...a, href: `${base}/quizzes/${q.slug}/attempts/${a.id}`, inProgress: a.status === "IN_PROGRESS",
-        percent: a.status === "SUBMITTED" ? percentLabel(percentOf(a)) : null,
-        took: timeTaken(a),
-      })),
-      grade: await quizzes.grade(q.id, s.id),
-    })));
-    const subs = team ? await Promise.all(caseStudies.map(async (cs) => ({
-      title: cs.title,
-      rows: (await submissions.teamSubmissions(cs.id, team.id)).map((x) => ({ ...x, href: `${base}/case-studies/${cs.slug}/submissions/${x.id}`, score: x.results[0]?.publicScore.toFixed(4) })),
-    }))) : [];
+    const week = await studentWeek(weekDeps, c, student.id, quizzes.now());
     res.render("student", {
-      title: `${s.name} — ${c.title}`,
-      course: c,
-      student: s,
-      team,
+      title: own ? `My week — ${c.title}` : `${student.name} — ${c.title}`,
+      course: c, student, own,
       isStaff: c.role !== CourseRole.STUDENT,
-      checklists, attempts, submissions: subs,
+      ...week,
+      answers: week.requests.filter((r) => r.answered),
+      waiting: week.requests.filter((r) => !r.answered),
     });
+  }
+
+  course.get("/week", async (_req, res) => {
+    const c = res.locals.course!;
+    if (c.role !== CourseRole.STUDENT) return res.redirect(303, `/courses/${c.slug}/people`);
+    const me = res.locals.user!;
+    await renderWeek(res, { id: me.id, name: me.name, email: me.email, lastSeenAt: null }, true);
+  });
+
+  course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
+    const s = res.locals.student!;
+    await renderWeek(res, s, s.id === res.locals.user!.id);
   });
 
   return course;

@@ -179,13 +179,13 @@ export function navigatorView(rows: SlotRow[], perPage: number | undefined, curr
  * course's time zone: "opened on Mon 23 Nov 09:00 MST", "closes in 2 days, Fri 27 Nov
  * 09:00 MST", "closes tomorrow, …", "closes today at 09:00 MST", "closed on …".
  */
-export function whenPhrase(kind: "opens" | "closes", at: Date, now: Date, timeZone: string): string {
+export function whenPhrase(kind: "opens" | "closes" | "due", at: Date, now: Date, timeZone: string): string {
   const t = DateTime.fromJSDate(at, { zone: timeZone }).setLocale("en-US");
   const n = DateTime.fromJSDate(now, { zone: timeZone }).setLocale("en-US");
   const zone = t.offsetNameShort ?? "";
   const time = `${t.toFormat("HH:mm")} ${zone}`.trim();
   const day = t.toFormat(t.year === n.year ? "ccc d LLL" : "ccc d LLL yyyy");
-  if (at.getTime() <= now.getTime()) return `${kind === "opens" ? "opened" : "closed"} on ${day} ${time}`;
+  if (at.getTime() <= now.getTime()) return `${kind === "opens" ? "opened" : kind === "closes" ? "closed" : "was due"} on ${day} ${time}`;
   const minutes = Math.ceil((at.getTime() - now.getTime()) / 60_000);
   const days = Math.round(t.startOf("day").diff(n.startOf("day"), "days").days);
   if (minutes < 60) return `${kind} in ${minutes} minute${minutes === 1 ? "" : "s"}, at ${time}`;

@@ -1,4 +1,4 @@
-import { Router, type Request } from "express";
+import { Router, type Request, type Response } from "express";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { requireCourseRole } from "../courses/courses.loaders.js";
@@ -152,7 +152,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     };
   }
 
-  router.get("/quizzes/:quizSlug/attempts/:attemptId", loadQuiz(quizzes), loadAttempt(quizzes), async (req, res) => {
+  /** An attempt's page: the attempt itself while in progress, else its review (also shown again, status 400, after a refused review request). */
+  async function showAttempt(req: Request, res: Response) {
     const { course, quiz, ownAttempt } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "ownAttempt">>;
     let attempt = res.locals.attempt!;
     if (attempt.status === AttemptStatus.IN_PROGRESS && quizzes.expired(attempt)) {
@@ -185,15 +186,17 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       passPercent: formatNumber(policy.passPercent),
       slots: show.size > (show.has("score") ? 1 : 0) ? slots.map((s, i) => reviewSlotView(s, i, show)) : [],
       nothingYet: show.size === 0,
-      ...reviewsView(requests, course.slug, attemptHref, ownAttempt && attempt.status === AttemptStatus.SUBMITTED ? `${attemptHref}/review-request` : null),
+      ...reviewsView(requests, course.slug, attemptHref, ownAttempt && attempt.status === AttemptStatus.SUBMITTED ? `${attemptHref}/review-request` : null, res.locals.reviewForm),
       reviewRemedy: course.role === CourseRole.INSTRUCTOR ? { text: "To give this student another attempt, more time or a later close:", href: `${base(req, quiz)}/overrides`, label: "quiz exceptions" } : null,
       laterNote: ownAttempt && policy.closesAt && quizzes.now() < policy.closesAt && policy.review.afterClose.length > policy.review.afterSubmit.length
         ? { closes: policy.closesAt } : null,
     });
-  });
+  }
+
+  router.get("/quizzes/:quizSlug/attempts/:attemptId", loadQuiz(quizzes), loadAttempt(quizzes), showAttempt);
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/review-request", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt,
-    askForReview(reviews, (res) => ({ attempt: res.locals.attempt! }), (req, res) => `${base(req, res.locals.quiz!)}/attempts/${res.locals.attempt!.id}`));
+    askForReview(reviews, (res) => ({ attempt: res.locals.attempt! }), (req, res) => `${base(req, res.locals.quiz!)}/attempts/${res.locals.attempt!.id}`, showAttempt));
 
   // Plain form post: save every answer, then save / submit / check as the button said.
   router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {

@@ -46,10 +46,40 @@ export class ReviewsService {
     return this.deps.db.reviewRequest.findFirst({ where: { id, courseId } });
   }
 
+  /** A request of this course with who asked and what it is about (the answer form, shown again). */
+  requestWithTarget(courseId: string, id: string) {
+    return this.deps.db.reviewRequest.findFirst({
+      where: { id, courseId },
+      include: {
+        askedBy: who, resolvedBy: who,
+        attempt: { select: { id: true, number: true, quiz: { select: { slug: true, title: true } }, user: who } },
+        submission: { select: { id: true, number: true, team: { select: { name: true } }, caseStudy: { select: { slug: true, title: true } } } },
+      },
+    });
+  }
+
   /** Staff answer a request; answering twice keeps the first answer. */
   async resolve(request: { id: string }, resolvedById: string, response: string): Promise<boolean> {
     const done = await this.deps.db.reviewRequest.updateMany({ where: { id: request.id, resolvedAt: null }, data: { resolvedAt: this.deps.clock(), resolvedById, response } });
     return done.count === 1;
+  }
+
+  /**
+   * A student's requests in a course, for their week page: those about their own quiz attempts
+   * and those about their team's submissions (a teammate may have asked). Answered ones first,
+   * the newest answer first, then the open ones, the oldest first.
+   */
+  async forStudent(courseId: string, userId: string, teamId: string | null) {
+    const rows = await this.deps.db.reviewRequest.findMany({
+      where: { courseId, OR: [{ attempt: { userId } }, ...(teamId ? [{ submission: { teamId } }] : [])] },
+      include: {
+        askedBy: who, resolvedBy: who,
+        attempt: { select: { id: true, number: true, quiz: { select: { slug: true, title: true } } } },
+        submission: { select: { id: true, number: true, caseStudy: { select: { slug: true, title: true } } } },
+      },
+    });
+    const t = (d: Date | null) => d?.getTime() ?? 0;
+    return rows.sort((a, b) => (a.resolvedAt ? 0 : 1) - (b.resolvedAt ? 0 : 1) || (a.resolvedAt ? t(b.resolvedAt) - t(a.resolvedAt) : t(a.createdAt) - t(b.createdAt)));
   }
 
   /** Open requests first (oldest first: they have waited longest), then the latest answered ones. */

@@ -47,6 +47,23 @@ document.addEventListener("submit", async (event) => {
         bar.setAttribute("aria-label", `${row.querySelector(".progress-label").textContent}: ${p.done} of ${p.total} done`);
       });
     }
+    // The "Next:" line points at the first unfinished item as it is now, not the one just ticked.
+    if ("next" in data) {
+      document.querySelectorAll(".next-due").forEach((line) => {
+        line.replaceChildren();
+        if (!data.next) {
+          line.textContent = "All done. Well done!";
+          return;
+        }
+        const link = document.createElement("a");
+        link.href = data.next.href;
+        link.textContent = data.next.title;
+        const meta = document.createElement("span");
+        meta.className = "muted";
+        meta.textContent = `(${data.next.label}${data.next.overdue ? ", overdue" : ""})`;
+        line.append("Next: ", link, " ", meta);
+      });
+    }
   } catch {
     window.alert("Could not reach the server. Check your connection; your tick was not saved.");
   } finally {

@@ -1,0 +1,175 @@
+// The student's week: one page (and the course page's to-do list) composed from the
+// checklist, quiz, case-study and review-request features, each read through its own
+// service. Every time is in words, in the course's time zone (one zone per page).
+import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
+import { SECTION_LABEL } from "../checklist/checklist.service.js";
+import { ChecklistSection } from "../platform/db/prisma.js";
+import { percentLabel, whenPhrase } from "../quiz/quiz.present.js";
+import { percentOf, type QuizService } from "../quiz/quiz.service.js";
+import { formatNumber } from "../quiz/variants.js";
+import type { ReadingsService } from "../readings/readings.service.js";
+import type { ReviewsService } from "../reviews/reviews.service.js";
+import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
+import type { CoursesService, LoadedCourse } from "./courses.service.js";
+
+export interface WeekDeps {
+  courses: CoursesService;
+  readings: ReadingsService;
+  quizzes: QuizService;
+  submissions: SubmissionsService;
+  checklist: ChecklistService;
+  reviews: ReviewsService;
+}
+
+/** One thing still to do: what, where, and by when (in words). */
+export interface TodoItem {
+  kind: string;
+  title: string;
+  href: string;
+  detail: string | null;
+  when: string | null;
+  overdue: boolean;
+  /** For ordering: the due time, or none (last). */
+  dueAt: Date | null;
+}
+
+/** How long an answered review request stays on the to-do list: the student has had a week to read it. */
+export const ANSWER_FRESH_DAYS = 7;
+
+/** Points as people write them: at most two decimals, no trailing zeros ("2.67", "14"). */
+const points = (n: number) => formatNumber(Math.round(n * 100) / 100);
+
+/** A whole percent unless that would read as 0 or 100 when it is not. */
+function percentWords(p: number): string {
+  const whole = Math.round(p);
+  if ((whole === 0 && p > 0) || (whole === 100 && p < 100)) return percentLabel(p);
+  return `${whole}%`;
+}
+
+/** Everything the week page shows for one student (`now` is the app's clock). */
+export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date) {
+  const tz = course.timeZone;
+  const base = `/courses/${course.slug}`;
+  const [team, modules, quizList, caseStudies] = await Promise.all([
+    deps.courses.teamRefOf(course.id, studentId),
+    deps.readings.modules(course.id),
+    deps.quizzes.quizzesOf(course.id),
+    deps.submissions.caseStudies(course.id),
+  ]);
+  const todo: TodoItem[] = [];
+
+  // Checklist: per module and kind (Theory, Practical), x of y done, and the first open item.
+  const checklists = await Promise.all(modules.map(async (m) => {
+    const items = await deps.checklist.items(m, studentId);
+    const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
+    const sections = [ChecklistSection.THEORY, ChecklistSection.PRACTICAL].flatMap((section) => {
+      const mine = items.filter((i) => i.section === section);
+      if (!mine.length) return [];
+      const done = mine.filter((i) => i.done).length;
+      const dueAt = section === ChecklistSection.THEORY ? m.theoryDueAt : m.practicalDueAt;
+      const open = mine.find((i) => !i.done);
+      const overdue = !!open && dueAt !== null && dueAt <= now;
+      if (open) {
+        todo.push({
+          kind: SECTION_LABEL[section], title: open.title, href: link(open), dueAt, overdue,
+          detail: `${modules.length > 1 ? `${m.title}: ` : ""}${done} of ${mine.length} ${SECTION_LABEL[section]} items done`,
+          when: dueAt && whenPhrase("due", dueAt, now, tz),
+        });
+      }
+      return [{
+        label: SECTION_LABEL[section], done, total: mine.length, complete: done === mine.length,
+        percent: Math.round((100 * done) / mine.length), overdue,
+        when: dueAt && whenPhrase("due", dueAt, now, tz),
+        items: mine.map((i) => ({ title: i.title, href: link(i), done: i.done, completedAt: i.completedAt, overdue: i.overdue })),
+      }];
+    });
+    return { title: m.title, href: `${base}/modules/${m.slug}`, sections };
+  }));
+
+  // Quizzes: the grade as points and percent; one not passed yet and still open is to do.
+  const quizzes = await Promise.all(quizList.map(async (q) => {
+    const [grade, attempts, policy] = await Promise.all([deps.quizzes.grade(q.id, studentId), deps.quizzes.attemptsOf(q.id, studentId), deps.quizzes.policy(q, studentId)]);
+    const submitted = attempts.filter((a) => a.status === "SUBMITTED");
+    const max = submitted.at(-1)?.maxScore ?? null;
+    const best = submitted.reduce<number | null>((b, a) => Math.max(b ?? 0, percentOf(a)), null);
+    const closed = policy.closesAt !== null && policy.closesAt <= now;
+    const inProgress = attempts.find((a) => a.status === "IN_PROGRESS");
+    const href = `${base}/quizzes/${q.slug}`;
+    if (!grade?.passed && !closed && (policy.opensAt === null || policy.opensAt <= now)) {
+      todo.push({
+        kind: "Quiz", title: q.title, href: inProgress ? `${href}/attempts/${inProgress.id}` : href, dueAt: policy.closesAt, overdue: false,
+        detail: inProgress ? "an attempt is in progress" : grade ? `not passed yet: ${percentWords(grade.percent)}, ${formatNumber(policy.passPercent)}% needed` : "not attempted yet",
+        when: policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
+      });
+    }
+    return {
+      title: q.title, href,
+      when: policy.opensAt && policy.opensAt > now ? whenPhrase("opens", policy.opensAt, now, tz) : policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
+      grade: grade && {
+        points: max !== null ? `${points((grade.percent / 100) * max)} / ${points(max)}` : null,
+        percent: percentWords(grade.percent), passed: grade.passed, passPercent: formatNumber(policy.passPercent),
+        attempts: grade.attempts, attemptsLabel: grade.attempts === 1 ? "1 attempt" : `${grade.attempts} attempts`,
+        best: best !== null && Math.abs(best - grade.percent) > 1e-9 ? percentWords(best) : null,
+      },
+      attempts: attempts.map((a) => ({
+        number: a.number, href: `${href}/attempts/${a.id}`, inProgress: a.status === "IN_PROGRESS", autoSubmitted: a.autoSubmitted,
+        score: a.status === "SUBMITTED" ? `${points(a.score ?? 0)} / ${points(a.maxScore)}` : null,
+        percent: a.status === "SUBMITTED" ? percentWords(percentOf(a)) : null,
+      })),
+    };
+  }));
+
+  // Case studies: the team's points (the points rule) and best score; before the deadline, to do.
+  const cases = await Promise.all(caseStudies.map(async (cs) => {
+    const href = `${base}/case-studies/${cs.slug}`;
+    const settings = settingsOf(cs);
+    const showPrivate = privateVisible(cs, now);
+    const subs = team ? await deps.submissions.teamSubmissions(cs.id, team.id) : [];
+    const counted = countedSubmissions(subs);
+    const shown = showPrivate ? counted.private : counted.public;
+    const scored = subs.filter((s) => s.status === "SCORED" && s.results[0]);
+    const bestPublic = scored.reduce<number | null>((b, s) => Math.max(b ?? -1, s.results[0]!.publicScore), null);
+    const open = now < cs.deadlineAt;
+    if (open && team) {
+      todo.push({
+        kind: "Case study", title: cs.title, href, dueAt: cs.deadlineAt, overdue: false,
+        detail: scored.length ? `your team has ${scored.length} scored submission${scored.length === 1 ? "" : "s"}` : "no scored submission yet",
+        when: whenPhrase("due", cs.deadlineAt, now, tz),
+      });
+    }
+    return {
+      title: cs.title, href, hasTeam: !!team, showPrivate,
+      when: whenPhrase(open ? "due" : "closes", cs.deadlineAt, now, tz),
+      metric: settings.points.metric === "accuracy" ? "accuracy" : "macro-F1",
+      points: shown && { value: points(shown.points), max: points(settings.points.max), number: shown.submission.number, overridden: shown.overridden, href: `${href}/submissions/${shown.submission.id}` },
+      bestScore: bestPublic === null ? null : bestPublic.toFixed(4),
+      submissions: subs.filter((s) => !s.refused).length,
+    };
+  }));
+
+  // Review requests: answers first (they are news), then those still waiting.
+  const requests = (await deps.reviews.forStudent(course.id, studentId, team?.id ?? null)).map((r) => {
+    const about = r.attempt
+      ? { what: `${r.attempt.quiz.title}, attempt ${r.attempt.number}`, href: `${base}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}#review-h` }
+      : { what: `${r.submission!.caseStudy.title}, submission #${r.submission!.number}`, href: `${base}/case-studies/${r.submission!.caseStudy.slug}/submissions/${r.submission!.id}#review-h` };
+    return {
+      ...about, answered: r.resolvedAt !== null, message: r.message, askedBy: r.askedBy.name, askedAt: r.createdAt,
+      response: r.response, answeredBy: r.resolvedBy?.name ?? null, answeredAt: r.resolvedAt,
+      fresh: r.resolvedAt !== null && now.getTime() - r.resolvedAt.getTime() < ANSWER_FRESH_DAYS * 24 * 60 * 60_000,
+    };
+  });
+  for (const r of requests.filter((x) => x.fresh)) {
+    todo.unshift({ kind: "Review answered", title: `Read the staff's answer about ${r.what}`, href: r.href, detail: r.answeredBy && `answered by ${r.answeredBy}`, when: null, overdue: false, dueAt: null });
+  }
+
+  // Overdue first, then by due time; answers (no due time) lead the list, as the page's news.
+  const rank = (t: TodoItem) => (t.kind === "Review answered" ? 0 : t.overdue ? 1 : 2);
+  todo.sort((a, b) => rank(a) - rank(b) || (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
+  return { team, checklists, quizzes, caseStudies: cases, requests, todo };
+}
+
+/** The course page's to-do list: the first few things of the week. */
+export async function todoList(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, limit = 5) {
+  const { todo } = await studentWeek(deps, course, studentId, now);
+  return { items: todo.slice(0, limit), more: Math.max(0, todo.length - limit) };
+}

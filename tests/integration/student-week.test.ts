@@ -1,0 +1,131 @@
+// The student's week page (/courses/:slug/week, and /students/:id for staff, read-only) and the
+// course page's to-do list: what is done, what is due next with time left in words in the
+// course's time zone, the quiz grade as points, the team's case-study points, and the answers
+// to review requests at the top. Expected values are worked out by hand in the comments.
+import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { $, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+
+let t: TestApp;
+const now = TEST_NOW; // Wed 12 Mar 2031 11:00 MDT (America/Denver), the demo course's start
+beforeAll(async () => {
+  t = await startTestApp({}, { clock: () => now });
+});
+afterAll(() => t.close());
+
+const text = (s: string) => s.replace(/\s+/g, " ").trim();
+const ids = async () => {
+  const [alice, grader, quiz, cs, team] = await Promise.all([
+    t.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } }),
+    t.db.user.findFirstOrThrow({ where: { email: "grader@example.edu" } }),
+    t.db.quiz.findFirstOrThrow({}),
+    t.db.caseStudy.findFirstOrThrow({}),
+    t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } }),
+  ]);
+  return { alice, grader, quiz, cs, team };
+};
+
+test("a new week: nothing done, and what is due next in date order, with the time left in words", async () => {
+  const alice = await signedIn(t, "alice@example.edu");
+  const course = $((await alice.get("/courses/cnn")).text);
+  // The course page links the week from the course navigation and from its to-do list.
+  expect(course("nav.course-nav a").filter((_i, a) => course(a).text() === "My week").attr("href")).toBe("/courses/cnn/week");
+  const page = await alice.get("/courses/cnn/week");
+  expect(page.status).toBe(200);
+  const $p = $(page.text);
+  expect($p("h1").text()).toBe("My week");
+  // The demo module has three Theory and three Practical checklist items.
+  expect($p(".week-progress li").map((_i, li) => text($p(li).find("strong").first().text())).get()).toEqual(["Theory: 0 of 3", "Practical: 0 of 3"]);
+  // Theory and the quiz: Friday 14 Mar 09:00 MDT, two calendar days on; Practical: Monday 17 Mar 09:00;
+  // the case study: a week after the start at 23:59, Wednesday 19 Mar.
+  const todo = $p(".week-next .todo-item").map((_i, li) => text($p(li).text())).get();
+  expect(todo).toEqual([
+    "Theory What a convolution does 0 of 3 Theory items done · due in 2 days, Fri 14 Mar 09:00 MDT",
+    "Quiz Friday preparation quiz: convolutional networks not attempted yet · closes in 2 days, Fri 14 Mar 09:00 MDT",
+    "Practical Read and run our Keras CNN tutorial: you will reuse its code. 0 of 3 Practical items done · due in 5 days, Mon 17 Mar 09:00 MDT",
+    "Case study Case study: traffic-sign recognition no scored submission yet · due in 7 days, Wed 19 Mar 23:59 MDT",
+  ]);
+  expect($p(".week-next .todo-item a").first().attr("href")).toMatch(/^\/courses\/cnn\/modules\/cnn\/readings\/overview#/);
+  // No enum names anywhere on the page.
+  expect($p("main").text()).not.toMatch(/THEORY|PRACTICAL|SCORED|SUBMITTED/);
+  // The course page's to-do list shows the same items.
+  expect(course("#todo-h").parent().find(".todo-item").length).toBe(4);
+  expect(text(course("#todo-h").parent().find(".todo-item").first().text())).toBe(todo[0]);
+});
+
+test("ticking an item moves the week on: x of y done, and the next item is the following one", async () => {
+  const alice = await signedIn(t, "alice@example.edu");
+  const module = await alice.get("/courses/cnn/modules/cnn");
+  const first = $(module.text)("[data-item]").first();
+  const tick = await alice.post(first.find("form").attr("action")!).set("Accept", "application/json").type("form").send({ _csrf: csrfFrom(module.text), done: "1" });
+  expect(tick.status).toBe(200);
+  // The module page's "Next:" line follows the tick: the second Theory item, in document order.
+  expect(tick.body.next).toEqual({ title: "Layers of a CNN", href: expect.stringMatching(/^\/courses\/cnn\/modules\/cnn\/readings\/overview#/), label: "Theory", overdue: false });
+  const $p = $((await alice.get("/courses/cnn/week")).text);
+  expect(text($p(".week-progress li").first().find("strong").text())).toBe("Theory: 1 of 3");
+  expect(text($p(".week-next .todo-item").first().text())).toBe("Theory Layers of a CNN 1 of 3 Theory items done · due in 2 days, Fri 14 Mar 09:00 MDT");
+  await alice.post(first.find("form").attr("action")!).set("Accept", "application/json").type("form").send({ _csrf: csrfFrom(module.text), done: "0" });
+});
+
+test("the quiz grade reads as points and a rounded percent; the team's case-study points and best score show", async () => {
+  const { alice, quiz, cs, team } = await ids();
+  // One submitted attempt: 4 of the demo quiz's 14 one-point questions. 4 / 14 = 28.57…% → "29%".
+  await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h", startedAt: new Date(now.getTime() - 3600_000), submittedAt: new Date(now.getTime() - 1800_000), score: 4, maxScore: 14 } });
+  await t.db.quizGrade.create({ data: { quizId: quiz.id, userId: alice.id, percent: (4 / 14) * 100, passed: false, attempts: 1 } });
+  // Two scored submissions of Alice's team: public points 40 (F1 0.8380) and 55 (F1 0.8560). Before the deadline
+  // the team's points are the best public points: 55 of 100, from submission #2; the best public F1 is 0.8560.
+  const sub = (number: number, publicScore: number, publicPoints: number) => t.db.submission.create({
+    data: {
+      caseStudyId: cs.id, teamId: team.id, userId: alice.id, number, filename: `m${number}.keras`, storedPath: "/nowhere", bytes: 1, status: "SCORED",
+      results: { create: { holdoutVersion: "v1", publicScore, privateScore: 0.5, publicPoints, privatePoints: 1, accuracy: 0.9, engine: "test", details: {} } },
+    },
+  });
+  await sub(1, 0.838, 40);
+  const second = await sub(2, 0.856, 55);
+
+  const page = await (await signedIn(t, "alice@example.edu")).get("/courses/cnn/week");
+  const $p = $(page.text);
+  expect(text($p(".week-quiz .week-grade").text())).toBe("Grade: 4 / 14 points (29%) — not passed yet (90% needed) · 1 attempt");
+  expect(text($p(".week-quiz td").eq(1).text())).toBe("4 / 14");
+  expect(text($p(".week-case .week-points").text())).toBe("Team points on the public half so far: 55 of 100, from submission #2.");
+  expect($p(".week-case .week-points a").attr("href")).toBe(`/courses/cnn/case-studies/cnn/submissions/${second.id}`);
+  expect(text($p(".week-case").text())).toContain("Best public macro-F1: 0.8560 · 2 submissions");
+  // The quiz is still on the to-do list: not passed, and open.
+  expect(text($p(".week-next").text())).toContain("Friday preparation quiz: convolutional networks not passed yet: 29%, 90% needed · closes in 2 days, Fri 14 Mar 09:00 MDT");
+  expect($p("main").text()).not.toContain("28.57");
+});
+
+test("an answered review request shows at the top of the week and on the course page's to-do list; staff see the same page read-only", async () => {
+  const { alice, grader, quiz } = await ids();
+  const attempt = await t.db.quizAttempt.findFirstOrThrow({ where: { quizId: quiz.id, userId: alice.id } });
+  await t.db.reviewRequest.create({
+    data: { courseId: quiz.courseId, attemptId: attempt.id, askedById: alice.id, message: "Question 3 accepted 5 but I typed 5.0.", createdAt: new Date(now.getTime() - 86_400_000), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "5.0 is within the tolerance; the grade stands." },
+  });
+  const student = await signedIn(t, "alice@example.edu");
+  const $p = $((await student.get("/courses/cnn/week")).text);
+  // The answers come before everything else in the page's content.
+  expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
+  const answer = $p(".week-answer");
+  expect(text(answer.find(".badge").text())).toBe("Answered");
+  expect(text(answer.text())).toContain("Gus Grader answered on");
+  expect(text(answer.text())).toContain("“5.0 is within the tolerance; the grade stands.”");
+  expect(answer.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+  const course = $((await student.get("/courses/cnn")).text);
+  const first = course("#todo-h").parent().find(".todo-item").first();
+  expect(text(first.find(".todo-kind").text())).toBe("Review answered");
+  expect(first.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+
+  // The instructor sees Alice's week, the same figures, and no forms; another student cannot.
+  const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const staffView = await instructor.get(`/courses/cnn/students/${alice.id}`);
+  expect(staffView.status).toBe(200);
+  const $s = $(staffView.text);
+  expect($s(".notice").text()).toContain("read-only");
+  expect(text($s(".week-quiz .week-grade").text())).toBe(text($p(".week-quiz .week-grade").text()));
+  expect(text($s(".week-case .week-points").text())).toBe(text($p(".week-case .week-points").text()));
+  expect($s("main form").length).toBe(0);
+  expect((await instructor.get("/courses/cnn/week")).headers.location).toBe("/courses/cnn/people");
+  const ben = await signedIn(t, "ben@example.edu");
+  expect((await ben.get(`/courses/cnn/students/${alice.id}`)).status).toBe(403);
+  // Alice's teammate does not see her quiz's review request (it is about her attempt, not the team's submission).
+  expect($((await ben.get("/courses/cnn/week")).text)(".week-answer").length).toBe(0);
+});
