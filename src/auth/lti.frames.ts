@@ -50,7 +50,8 @@ export function ltiFraming(platforms: LtiPlatforms): RequestHandler {
       return next();
     }
     platforms.all().then((all) => {
-      allowFraming(res, [...fromSession, ...all.flatMap(frameOriginsOf)]);
+      const origins = [...fromSession, ...all.flatMap(frameOriginsOf)];
+      if (origins.length) allowFraming(res, origins);
       next();
     }, next);
   };

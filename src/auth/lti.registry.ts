@@ -26,11 +26,13 @@ export class LtiPlatforms {
   }
 }
 
-function fromRow(r: { name: string; issuer: string; clientId: string; deployments: string[]; authLoginUrl: string; keySetUrl: string; tokenUrl: string | null; authAudience: string | null }): LtiPlatform {
-  return {
+function fromRow(r: { name: string; issuer: string; clientId: string; deployments: string[]; authLoginUrl: string; keySetUrl: string; tokenUrl: string | null; authAudience: string | null; configUrl: string }): LtiPlatform {
+  const p: LtiPlatform = {
     name: r.name, issuer: r.issuer, clientId: r.clientId, deployments: r.deployments, authLoginUrl: r.authLoginUrl, keySetUrl: r.keySetUrl,
     tokenUrl: r.tokenUrl ?? undefined, authAudience: r.authAudience ?? undefined, trustEmail: false,
   };
+  // Also the site the registration came from: the LMS's own pages, which frame the tool.
+  return { ...p, frameOrigins: [...new Set([...frameOriginsOf(p), new URL(r.configUrl).origin])] };
 }
 
 /** The origins whose pages may show this tool in a frame for a platform: its frameOrigins, else its issuer's and login endpoint's. */

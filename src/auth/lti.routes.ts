@@ -14,7 +14,6 @@ import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requir
 import { HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiLineItems } from "./lti.lineitems.js";
-import { frameOriginsOf } from "./lti.registry.js";
 import type { LtiRoster } from "./lti.roster.js";
 import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
 
@@ -140,8 +139,8 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
 
   /** What the outcome of a launch puts in the session, and where it goes. */
   async function planFor(outcome: Exclude<LaunchOutcome, { kind: "checkStorage" }>): Promise<SessionPlan> {
-    const frameOrigins = (await lti.platforms.all()).flatMap(frameOriginsOf);
-    if (outcome.kind === "chooseAccount") return { ltiPending: outcome.pending, frameOrigins, dest: "/lti/link", who: outcome.email };
+    if (outcome.kind === "chooseAccount") return { ltiPending: outcome.pending, frameOrigins: outcome.pending.frameOrigins ?? [], dest: "/lti/link", who: outcome.email };
+    const frameOrigins = outcome.frameOrigins ?? [];
     const who = (await lti.userName(outcome.userId)) ?? "your LMS account";
     const ltiDeepLink = outcome.kind !== "signedIn" && outcome.deepLinking ? { ...outcome.deepLinking, contextRowId: outcome.contextRowId } : undefined;
     if (outcome.kind === "deepLink") return { userId: outcome.userId, ltiDeepLink, frameOrigins, dest: "/lti/deep-link", who };

@@ -10,7 +10,7 @@ import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiHandoffs } from "./lti.frames.js";
-import { LtiPlatforms } from "./lti.registry.js";
+import { frameOriginsOf, LtiPlatforms } from "./lti.registry.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
 /** How long a login may take between the platform's two requests. */
@@ -50,6 +50,8 @@ export interface PendingLaunch {
   lineitem: string | null;
   /** A content-selection (Deep Linking) request: where to send the choice. */
   deepLinking?: DeepLinking;
+  /** The origins whose pages may frame this person's session: the platform's, and the LMS site it names (tool_platform.url). */
+  frameOrigins?: string[];
   at: number;
 }
 
@@ -91,11 +93,11 @@ export interface LinkableItem {
 
 export type LaunchOutcome =
   /** Signed in to the course the LMS course is connected to, at this page. */
-  | { kind: "signedIn"; userId: string; courseSlug: string; target: string }
+  | { kind: "signedIn"; userId: string; courseSlug: string; target: string; frameOrigins?: string[] }
   /** An LMS instructor whose LMS course is not connected yet: signed in, to connect it (or ask for it to be). */
-  | { kind: "connect"; userId: string; contextRowId: string; deepLinking?: DeepLinking }
+  | { kind: "connect"; userId: string; contextRowId: string; deepLinking?: DeepLinking; frameOrigins?: string[] }
   /** An LMS instructor choosing this tool's content for their LMS course (Deep Linking). */
-  | { kind: "deepLink"; userId: string; contextRowId: string; deepLinking: DeepLinking }
+  | { kind: "deepLink"; userId: string; contextRowId: string; deepLinking: DeepLinking; frameOrigins?: string[] }
   /** An account here has the launch's email: the person links it with its password, or makes a separate one. */
   | { kind: "chooseAccount"; pending: PendingLaunch; email: string }
   /**
@@ -135,6 +137,21 @@ export function roleFromLti(roles: unknown): CourseRole | null {
   if (principals.has("Instructor") || principals.has("Administrator") || principals.has("ContentDeveloper")) return CourseRole.INSTRUCTOR;
   if (principals.has("Learner")) return CourseRole.STUDENT;
   return null;
+}
+
+/**
+ * The origin of the LMS site a launch names (tool_platform.url, signed by the platform), for framing: Canvas's
+ * issuer and login endpoint are shared by every school, while its pages come from the school's own domain.
+ */
+function lmsSiteOrigin(toolPlatform: unknown): string[] {
+  const url = (toolPlatform as { url?: unknown } | undefined)?.url;
+  if (typeof url !== "string") return [];
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" ? [u.origin] : [];
+  } catch {
+    return [];
+  }
 }
 
 export class LtiService {
@@ -279,6 +296,7 @@ export class LtiService {
       resourceLinkId: typeof link?.id === "string" ? link.id : "",
       deepLinking: deepLinking ? { ...deepLinking, deploymentId: deployment } : undefined,
       lineitem: typeof ags?.lineitem === "string" && Array.isArray(ags.scope) && ags.scope.includes(AGS_SCORE_SCOPE) ? ags.lineitem : null,
+      frameOrigins: [...new Set([...frameOriginsOf(platform), ...lmsSiteOrigin(claims[`${CLAIM}tool_platform`])])],
       at: this.deps.clock().getTime(),
     };
     // A learner of an LMS course nobody here has connected gets nothing (no account either).
@@ -336,15 +354,15 @@ export class LtiService {
     await db.user.update({ where: { id: userId }, data: { lastSeenAt: now } });
     if (!ctx.course) {
       if (p.role !== CourseRole.INSTRUCTOR) throw new Forbidden(`The LMS course "${ctx.title}" is not connected to a course on this site yet. Your instructor connects it by opening this activity once from the LMS; try again after that.`);
-      return { kind: "connect", userId, contextRowId: ctx.id, deepLinking: p.deepLinking };
+      return { kind: "connect", userId, contextRowId: ctx.id, deepLinking: p.deepLinking, frameOrigins: p.frameOrigins };
     }
     const courseId = ctx.course.id;
     await db.membership.upsert({ where: { userId_courseId: { userId, courseId } }, create: { userId, courseId, role: p.role }, update: { role: p.role } });
     await db.ltiContextMember.upsert({ where: { contextId_userId: { contextId: ctx.id, userId } }, create: { contextId: ctx.id, userId, sub: p.sub, seenAt: now }, update: { sub: p.sub, seenAt: now } });
-    if (p.deepLinking) return { kind: "deepLink", userId, contextRowId: ctx.id, deepLinking: p.deepLinking };
+    if (p.deepLinking) return { kind: "deepLink", userId, contextRowId: ctx.id, deepLinking: p.deepLinking, frameOrigins: p.frameOrigins };
     const target = this.targetPath(p.targetLinkUri, ctx.course.slug);
     await this.linkGradebook(p, ctx.id, courseId, target);
-    return { kind: "signedIn", userId, courseSlug: ctx.course.slug, target };
+    return { kind: "signedIn", userId, courseSlug: ctx.course.slug, target, frameOrigins: p.frameOrigins };
   }
 
   /** LMS courses launched from, for the connect page: the one asked for and those the user may connect or has connected. */
