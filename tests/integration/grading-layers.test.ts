@@ -217,3 +217,49 @@ test("a MobileNetV2 transfer model (keras.applications, alpha 1.0, 96 px, inside
     t.remove();
   }
 }, 120_000);
+
+describe("merge layers broadcast like Keras 3 (squeeze-and-excite: EfficientNet, MobileNetV3)", () => {
+  const kt = (from: string, shape: (number | null)[]) => ({ class_name: "__keras_tensor__", config: { shape: [null, ...shape], dtype: "float32", keras_history: [from, 0, 0] } });
+  /** Functional: x (h, w, c) → GlobalAveragePooling2D(keepdims) → <merge>([x, pooled]) → Flatten. */
+  function squeezeExcite(merge: string, shape: number[], swap = false): LayerConfig {
+    const pooled = [1, 1, shape[2]!];
+    const pair = swap ? [kt("gap", pooled), kt("input_layer", shape)] : [kt("input_layer", shape), kt("gap", pooled)];
+    return {
+      class_name: "Functional",
+      config: {
+        name: "se",
+        layers: [
+          { module: "keras.layers", class_name: "InputLayer", config: { name: "input_layer", batch_shape: [null, ...shape], dtype: "float32" }, name: "input_layer", inbound_nodes: [] },
+          { module: "keras.layers", class_name: "GlobalAveragePooling2D", config: { name: "gap", data_format: "channels_last", keepdims: true }, name: "gap", inbound_nodes: [{ args: [kt("input_layer", shape)], kwargs: {} }] },
+          { module: "keras.layers", class_name: merge, config: { name: "merge" }, name: "merge", inbound_nodes: [{ args: [pair], kwargs: {} }] },
+          { module: "keras.layers", class_name: "Flatten", config: { name: "flatten", data_format: "channels_last" }, name: "flatten", inbound_nodes: [{ args: [kt("merge", shape)], kwargs: {} }] },
+        ],
+        input_layers: [["input_layer", 0, 0]],
+        output_layers: [["flatten", 0, 0]],
+      },
+    };
+  }
+  // One image 1×2 with 2 channels: pixels (1, 2) and (3, 6); channel means (2, 4).
+  const image = [1, 2, 3, 6];
+
+  test("Multiply of (1, 2, 2) by (1, 1, 2) scales each channel by its mean", async () => {
+    // (1·2, 2·4, 3·2, 6·4) = (2, 8, 6, 24)
+    close(await run(squeezeExcite("Multiply", [1, 2, 2]), image), [2, 8, 6, 24]);
+  });
+
+  test("the broadcast input may come first; Add and Subtract broadcast too", async () => {
+    close(await run(squeezeExcite("Multiply", [1, 2, 2], true), image), [2, 8, 6, 24]);
+    close(await run(squeezeExcite("Add", [1, 2, 2]), image), [3, 6, 5, 10]); // (1+2, 2+4, 3+2, 6+4)
+    close(await run(squeezeExcite("Subtract", [1, 2, 2], true), image), [1, 2, -1, -2]); // (2−1, 4−2, 2−3, 4−6)
+    close(await run(squeezeExcite("Maximum", [1, 2, 2]), image), [2, 4, 3, 6]);
+  });
+
+  test("shapes that do not broadcast are refused naming the layer and the shapes", () => {
+    // 2 channels against 3 (a 1×1 Conv2D of 3 filters on the pooled pixel): Keras refuses it too.
+    const bad: LayerConfig = JSON.parse(JSON.stringify(squeezeExcite("Multiply", [1, 2, 2])));
+    const badLayers = (bad.config as { layers: Json[] }).layers;
+    badLayers.splice(2, 0, { module: "keras.layers", class_name: "Conv2D", config: { name: "conv", filters: 3, kernel_size: [1, 1], strides: [1, 1], padding: "valid", data_format: "channels_last", dilation_rate: [1, 1], groups: 1, activation: "linear", use_bias: false }, name: "conv", inbound_nodes: [{ args: [kt("gap", [1, 1, 2])], kwargs: {} }] });
+    (badLayers[3]!.inbound_nodes as { args: unknown[] }[])[0]!.args = [[kt("input_layer", [1, 2, 2]), kt("conv", [1, 1, 3])]];
+    expect(refusal(bad, { conv: [{ data: new Float32Array(6), shape: [1, 1, 2, 3] }] })).toMatch(/Layer "merge" \(Multiply\): its inputs have shapes that do not broadcast \(\(None, 1, 2, 2\), \(None, 1, 1, 3\)\)/);
+  });
+});

@@ -740,8 +740,17 @@ export class KerasToOnnx {
       shape[axis - 1] = xs.reduce((a, t) => a + t.shape[axis - 1]!, 0);
       return { v: this.g.op("Concat", xs.map((t) => t.v), { axis: i(onnxAxis) }, name), shape, nchw: useNchw };
     }
-    const shape = xs[0]!.shape;
-    if (xs.some((t) => t.shape.join() !== shape.join())) throw new Refusal(`its inputs have different shapes (${xs.map((t) => shown(t.shape)).join(", ")}).`);
+    // Keras 3 merges broadcast inputs of one rank where a dimension is 1 (squeeze-and-excite's
+    // Multiply of (h, w, c) by (1, 1, c)); ONNX's element-wise ops broadcast the same way.
+    const shape = [...xs[0]!.shape];
+    for (const t of xs.slice(1)) {
+      if (t.shape.length !== shape.length) throw new Refusal(`its inputs have different ranks (${xs.map((u) => shown(u.shape)).join(", ")}).`);
+      t.shape.forEach((d, k) => {
+        if (d === shape[k] || d === 1 || d === null) return;
+        if (shape[k] === 1 || shape[k] === null) shape[k] = d;
+        else throw new Refusal(`its inputs have shapes that do not broadcast (${xs.map((u) => shown(u.shape)).join(", ")}).`);
+      });
+    }
     const chain = (op: string) => xs.slice(1).reduce((acc, t) => this.g.op(op, [acc, t.v], {}, name), xs[0]!.v);
     let v: string;
     if (kind === "Add") v = chain("Add");
