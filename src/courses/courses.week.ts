@@ -1,6 +1,7 @@
 // The student's week: one page (and the course page's to-do list) composed from the
 // checklist, quiz, case-study and review-request features, each read through its own
 // service. Every time is in words, in the course's time zone (one zone per page).
+import { DateTime } from "luxon";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
@@ -38,6 +39,13 @@ export const ANSWER_FRESH_DAYS = 7;
 
 /** Points as people write them: at most two decimals, no trailing zeros ("2.67", "14"). */
 const points = (n: number) => formatNumber(Math.round(n * 100) / 100);
+
+/** A moment in the course's time zone, written as whenPhrase writes days and times: "Wed 12 Mar 10:00 MDT". */
+export function dayTime(d: Date, timeZone: string, now: Date): string {
+  const t = DateTime.fromJSDate(d, { zone: timeZone }).setLocale("en-US");
+  const sameYear = t.year === DateTime.fromJSDate(now, { zone: timeZone }).year;
+  return `${t.toFormat(sameYear ? "ccc d LLL" : "ccc d LLL yyyy")} ${t.toFormat("HH:mm")} ${t.offsetNameShort ?? ""}`.trim();
+}
 
 /** A whole percent unless that would read as 0 or 100 when it is not. */
 function percentWords(p: number): string {
@@ -80,7 +88,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
         label: SECTION_LABEL[section], done, total: mine.length, complete: done === mine.length,
         percent: Math.round((100 * done) / mine.length), overdue,
         when: dueAt && whenPhrase("due", dueAt, now, tz),
-        items: mine.map((i) => ({ title: i.title, href: link(i), done: i.done, completedAt: i.completedAt, overdue: i.overdue })),
+        items: mine.map((i) => ({ title: i.title, href: link(i), done: i.done, completedAt: i.completedAt && dayTime(i.completedAt, tz, now), overdue: i.overdue })),
       }];
     });
     return { title: m.title, href: `${base}/modules/${m.slug}`, sections };
@@ -153,8 +161,8 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
       ? { what: `${r.attempt.quiz.title}, attempt ${r.attempt.number}`, href: `${base}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}#review-h` }
       : { what: `${r.submission!.caseStudy.title}, submission #${r.submission!.number}`, href: `${base}/case-studies/${r.submission!.caseStudy.slug}/submissions/${r.submission!.id}#review-h` };
     return {
-      ...about, answered: r.resolvedAt !== null, message: r.message, askedBy: r.askedBy.name, askedAt: r.createdAt,
-      response: r.response, answeredBy: r.resolvedBy?.name ?? null, answeredAt: r.resolvedAt,
+      ...about, answered: r.resolvedAt !== null, message: r.message, askedBy: r.askedBy.name, askedAt: dayTime(r.createdAt, tz, now),
+      response: r.response, answeredBy: r.resolvedBy?.name ?? null, answeredAt: r.resolvedAt && dayTime(r.resolvedAt, tz, now),
       fresh: r.resolvedAt !== null && now.getTime() - r.resolvedAt.getTime() < ANSWER_FRESH_DAYS * 24 * 60 * 60_000,
     };
   });

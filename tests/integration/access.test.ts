@@ -40,7 +40,7 @@ test("a student sees the course, their team, and their own page", async () => {
   expect(page('a[href="/courses/cnn/people"]').length).toBe(0);
   const own = await alice.get(`/courses/cnn/students/${ids.alice}`);
   expect(own.status).toBe(200);
-  expect($(own.text)("h1").text()).toBe("Alice Nguyen");
+  expect($(own.text)("h1").text()).toBe("My week"); // her own page is her week (student-week.test.ts)
 });
 
 test("a student can never open another student's page or a staff page (403)", async () => {

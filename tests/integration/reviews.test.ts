@@ -47,7 +47,14 @@ test("a quiz attempt: the student asks once, another student cannot, staff answe
 
   const short = await ask(alice, url, "wrong");
   expect(short.status).toBe(400);
-  expect(short.text).toContain("at least 10 characters");
+  // The attempt's page again: the text as typed, the message beside the field, nothing sent.
+  const refused = $(short.text);
+  expect(refused("h1").text()).toContain("attempt");
+  expect(refused("textarea[name=message]").val()).toBe("wrong");
+  expect(refused("textarea[name=message]").attr("aria-invalid")).toBe("true");
+  expect(refused("#review-message-error").text()).toBe("Say in a sentence or two what you would like the staff to look at (at least 10 characters).");
+  expect(refused("textarea[name=message]").attr("aria-describedby")).toBe("review-message-error");
+  expect(await t.db.reviewRequest.count()).toBe(0);
 
   // Two tabs send the same request at once: one request.
   const page = await alice.get(url);
@@ -74,6 +81,15 @@ test("a quiz attempt: the student asks once, another student cannot, staff answe
   const staffPage = $((await grader.get(url)).text);
   const form = staffPage(".review-request form");
   expect(form.length).toBe(1);
+  // An answer too short to send: the answer form again, with the text as typed and the message beside it.
+  const tooShort = await grader.post(form.attr("action")!).type("form").send({ _csrf: csrfFrom(staffPage.html()), back: form.find("input[name=back]").val(), response: "ok" });
+  expect(tooShort.status).toBe(400);
+  const again = $(tooShort.text);
+  expect(again("textarea[name=response]").val()).toBe("ok");
+  expect(again("#answer-text-error").text()).toBe("Write an answer for the student (it is shown to them and kept).");
+  expect(again("input[name=back]").val()).toBe(url);
+  expect(again(".review-request").text()).toContain("Question 3 accepted 5");
+  expect((await t.db.reviewRequest.findFirstOrThrow({})).resolvedAt).toBeNull();
   const answer = await grader.post(form.attr("action")!).type("form").send({ _csrf: csrfFrom(staffPage.html()), back: form.find("input[name=back]").val(), response: "5.0 is within the tolerance; the grade is right as it stands." });
   expect(answer.status).toBe(303);
   expect(answer.headers.location).toBe(url);
@@ -103,6 +119,11 @@ test("a submission: its team asks once it has a result, not while scoring; anoth
   expect($((await ben.get(url(running.id))).text)("textarea[name=message]").length).toBe(0);
   const early = await ben.post(`${url(running.id)}/review-request`).type("form").send({ _csrf: csrfFrom((await ben.get(url(scored.id))).text), message: "Why is this taking so long?" });
   expect(early.status).toBe(409);
+  // A refused request on a submission's page: the page again with the text kept and the message beside it.
+  const blank = await ask(ben, url(scored.id), "  too short ");
+  expect(blank.status).toBe(400);
+  expect($(blank.text)("textarea[name=message]").val()).toBe("  too short ");
+  expect($(blank.text)("#review-message-error").text()).toContain("at least 10 characters");
   expect((await ask(ben, url(scored.id), "The private score looks too low for this model.")).status).toBe(303);
   const dev = await as("dev@example.edu"); // another team
   expect((await dev.post(`${url(scored.id)}/review-request`).type("form").send({ _csrf: csrfFrom((await dev.get("/courses/cnn")).text), message: "Peeking at another team." })).status).toBe(403);

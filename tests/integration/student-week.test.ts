@@ -92,6 +92,9 @@ test("the quiz grade reads as points and a rounded percent; the team's case-stud
   // The quiz is still on the to-do list: not passed, and open.
   expect(text($p(".week-next").text())).toContain("Friday preparation quiz: convolutional networks not passed yet: 29%, 90% needed · closes in 2 days, Fri 14 Mar 09:00 MDT");
   expect($p("main").text()).not.toContain("28.57");
+  // The "Done so far" column sums the week up: the quiz grade and the team's points.
+  expect(text($p(".week-done").text())).toContain("Friday preparation quiz: convolutional networks: 4 / 14 points (29%)");
+  expect(text($p(".week-done").text())).toContain("Case study: traffic-sign recognition: 55 of 100 (public half, so far)");
 });
 
 test("an answered review request shows at the top of the week and on the course page's to-do list; staff see the same page read-only", async () => {
@@ -106,7 +109,8 @@ test("an answered review request shows at the top of the week and on the course 
   expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
   const answer = $p(".week-answer");
   expect(text(answer.find(".badge").text())).toBe("Answered");
-  expect(text(answer.text())).toContain("Gus Grader answered on");
+  // An hour before TEST_NOW, in Denver: Wed 12 Mar 10:00 MDT (the page's one time zone, as the due times).
+  expect(text(answer.text())).toContain("Gus Grader answered on Wed 12 Mar 10:00 MDT");
   expect(text(answer.text())).toContain("“5.0 is within the tolerance; the grade stands.”");
   expect(answer.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
   const course = $((await student.get("/courses/cnn")).text);
