@@ -10,6 +10,8 @@ import type { AuthService } from "../auth/auth.service.js";
 import { BadRequest, Conflict, NotFound } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import type { QuizService } from "../quiz/quiz.service.js";
+import type { QuizFile } from "../quiz/quiz.definition.js";
+import { MIN_ATTEMPTS_TO_FLAG, quizOrderOf, reportByQuiz } from "../quiz/quiz.stats.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import { privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
@@ -166,16 +168,19 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     if (!quiz) throw new NotFound("There is no such quiz in this course.");
     const s = await quizzes.statistics(quiz.id);
     const f = (v: number | null) => (v === null ? "—" : v.toFixed(1));
+    const questions = reportByQuiz(s, quizOrderOf(quiz.definition as unknown as QuizFile));
     res.render("quiz-statistics", {
       title: `Statistics — ${quiz.title}`, course, quiz, base: courseBase(req), isStaff: true,
       s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: s.averageSeconds ? (s.averageSeconds / 60).toFixed(1) : "—" },
       histogramSvg: await quizHistogram(s.histogram, `Attempt scores in 10-point bins: ${s.histogram.join(", ")}.`),
-      questions: s.questions.map((qs, i) => ({
-        ...qs, n: qs.n, number: i + 1, facility: f(qs.facility), sd: f(qs.sd), discrimination: f(qs.discrimination), efficiency: f(qs.efficiency),
+      smallSample: s.attempts < MIN_ATTEMPTS_TO_FLAG, minAttempts: MIN_ATTEMPTS_TO_FLAG,
+      questions: questions.map((qs) => ({
+        ...qs, label: qs.number === null ? `${qs.questionId} (no longer in the quiz)` : `${qs.number}. ${qs.questionId}`,
+        facility: f(qs.facility), sd: f(qs.sd), discrimination: f(qs.discrimination), efficiency: f(qs.efficiency),
         choices: qs.choices.map((c) => ({ ...c, percent: Math.round(c.share * 100) })),
         variants: qs.variants.map((v) => ({ ...v, facility: f(v.facility) })),
       })),
-      flagged: s.questions.filter((qs) => qs.flagged).length,
+      flagged: questions.filter((qs) => qs.flagged).length,
     });
   });
 

@@ -6,7 +6,7 @@
 // `submit`, e.g. imported, or deleted with their student) are rebuilt from the attempts.
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import type { SlotQuestion } from "./questions.js";
-import { addSums, addVariant, attemptSums, changedAttemptSums, emptySums, statsFromSums, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
+import { addSums, addVariant, attemptSums, changedAttemptSums, emptySums, statsFromSums, WRONG_ANSWERS_SHOWN, type QuizStats, type StatAttempt, type StatSums } from "./quiz.stats.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -125,7 +125,7 @@ export async function readQuizSummary(db: Db, quizId: string): Promise<QuizStats
 /** The statistics report of a quiz. */
 export async function readQuizStats(db: Db, quizId: string): Promise<QuizStats> {
   const { totals, median } = await currentTotals(db, quizId);
-  const [items, variants, ordered] = await Promise.all([
+  const [items, variants, ordered, wrong] = await Promise.all([
     db.quizQuestionStat.findMany({ where: { quizId } }),
     db.quizVariantStat.findMany({ where: { quizId } }),
     // Efficiency: the covariance of (item score, rest of the attempt) over the covariance of the
@@ -137,11 +137,25 @@ export async function readQuizStats(db: Db, quizId: string): Promise<QuizStats> 
             FROM "QuizSlot" s JOIN "QuizAttempt" a ON a.id = s."attemptId"
             WHERE a."quizId" = ${quizId}::uuid AND a.status = 'SUBMITTED') d
       GROUP BY d."questionId"`,
+    // The most common wrong answers to numeric and short-text questions: answers that scored
+    // less than the question's points (a grader's changed mark counts), blank ones left out.
+    db.$queryRaw<{ questionId: string; answer: string; count: number }[]>`
+      SELECT w."questionId", w.answer, w.count FROM (
+        SELECT s."questionId", btrim(s.response->>'text') AS answer, count(*)::int AS count,
+               row_number() OVER (PARTITION BY s."questionId" ORDER BY count(*) DESC, btrim(s.response->>'text')) AS r
+        FROM "QuizSlot" s JOIN "QuizAttempt" a ON a.id = s."attemptId"
+        WHERE a."quizId" = ${quizId}::uuid AND a.status = 'SUBMITTED' AND s.question->>'type' IN ('numeric', 'short')
+          AND COALESCE(s.score, 0) < (s.question->>'points')::float8 AND btrim(COALESCE(s.response->>'text', '')) <> ''
+        GROUP BY s."questionId", btrim(s.response->>'text')) w
+      WHERE w.r <= ${WRONG_ANSWERS_SHOWN}
+      ORDER BY w."questionId", w.r`,
   ]);
   const sums = emptySums();
   sums.total = totals;
   for (const it of items) sums.items.set(it.questionId, { ...it });
   for (const v of variants) addVariant(sums.variants, v.questionId, v.variant, { n: v.n, sumX: v.sumX });
   const efficiency = new Map(ordered.map((o) => [o.questionId, o.cov !== null && o.maxCov !== null && o.maxCov > 1e-12 ? (o.cov / o.maxCov) * 100 : null]));
-  return statsFromSums(sums, { median, efficiency });
+  const stats = statsFromSums(sums, { median, efficiency });
+  for (const q of stats.questions) q.wrongAnswers = wrong.filter((w) => w.questionId === q.questionId).map((w) => ({ answer: w.answer, count: w.count }));
+  return stats;
 }

@@ -9,7 +9,17 @@
 // submitted attempt adds to (`attemptSums`, `addSums`) — the store keeps them current at
 // every submit, and a grader's change of a mark replaces the attempt's share
 // (`changedAttemptSums`). The median and the efficiency need the scores in order, so
-// the store computes those two in SQL when the report is read.
+// the store computes those two in SQL when the report is read, with the common wrong
+// answers to numeric and short-text questions.
+//
+// A discrimination index from a handful of attempts is mostly noise: below
+// MIN_ATTEMPTS_TO_FLAG a question is never flagged, and the report says the sample is small.
+import { isPool, type QuizFile } from "./quiz.definition.js";
+
+/** Fewer attempts of a question than this, and its discrimination is too noisy to flag it. */
+export const MIN_ATTEMPTS_TO_FLAG = 30;
+/** How many of the most common wrong answers the report lists per question. */
+export const WRONG_ANSWERS_SHOWN = 5;
 
 export interface StatSlot {
   questionId: string;
@@ -39,9 +49,12 @@ export interface QuestionStats {
   sd: number;
   discrimination: number | null;
   efficiency: number | null;
+  /** Negative discrimination over at least MIN_ATTEMPTS_TO_FLAG attempts. */
   flagged: boolean;
   choices: { text: string; count: number; share: number }[];
   variants: { variant: string; n: number; facility: number }[];
+  /** Numeric and short-text questions: the most common wrong answers given, most common first. */
+  wrongAnswers: { answer: string; count: number }[];
 }
 
 export interface QuizStats {
@@ -208,9 +221,10 @@ export function statsFromSums(sums: StatSums, ordered: { median: number | null; 
       questionId, type: it.type, textHtml: it.textHtml, n: it.n,
       facility: (it.sumX / it.n) * 100, sd: Math.sqrt(vx) * 100,
       discrimination, efficiency: discrimination === null ? null : (ordered.efficiency.get(questionId) ?? null),
-      flagged: discrimination !== null && discrimination < 0,
+      flagged: discrimination !== null && discrimination < 0 && it.n >= MIN_ATTEMPTS_TO_FLAG,
       choices: it.options.map((text, i) => ({ text, count: it.choices[i] ?? 0, share: it.n ? (it.choices[i] ?? 0) / it.n : 0 })),
       variants: variants.map(([variant, v]) => ({ variant, n: v.n, facility: (v.sumX / v.n) * 100 })).sort((a, b) => a.facility - b.facility),
+      wrongAnswers: [],
     };
   });
   questions.sort((a, b) => a.questionId.localeCompare(b.questionId));
@@ -234,4 +248,40 @@ export function quizStats(attempts: StatAttempt[]): QuizStats {
     efficiency.set(id, efficiencyOf(rows.map((r) => r.x), rows.map((r) => r.y)));
   }
   return statsFromSums(sums, { median: median(attempts.map(percentOf)), efficiency });
+}
+
+/** A question of the report as the quiz has it: its place, its right choices, its text in brief. */
+export interface QuestionReport extends Omit<QuestionStats, "choices"> {
+  /** 1-based place in the quiz file (pools' questions in file order); null for a question no longer in it. */
+  number: number | null;
+  /** The question's text without markup, cut to about 90 characters. */
+  excerpt: string;
+  /** correct: from the quiz file's flags; null when the question is no longer in the file. */
+  choices: { text: string; count: number; share: number; correct: boolean | null }[];
+}
+
+/** The questions of a quiz file in order, with the right-choice flags of choice questions (by position). */
+export function quizOrderOf(definition: QuizFile): { id: string; correct?: boolean[] }[] {
+  return definition.questions.flatMap((e) => (isPool(e) ? e.questions : [e])).map((q) => ({
+    id: q.id, correct: q.type === "single" || q.type === "multiple" ? q.choices.map((c) => c.correct) : undefined,
+  }));
+}
+
+const plain = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/&nbsp;/g, " ").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/\s+/g, " ").trim();
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1).trimEnd()}…` : s);
+
+/**
+ * The report's questions in the quiz's order (questions since removed from the file last,
+ * by id), the right choices marked from the file's flags (a choice's position is kept in
+ * every attempt, whatever order the student saw).
+ */
+export function reportByQuiz(stats: QuizStats, order: { id: string; correct?: boolean[] }[]): QuestionReport[] {
+  const place = new Map(order.map((q, i) => [q.id, i]));
+  return [...stats.questions]
+    .sort((a, b) => (place.get(a.questionId) ?? Infinity) - (place.get(b.questionId) ?? Infinity) || a.questionId.localeCompare(b.questionId))
+    .map((q) => {
+      const i = place.get(q.questionId);
+      const correct = i === undefined ? undefined : order[i]!.correct;
+      return { ...q, number: i === undefined ? null : i + 1, excerpt: cut(plain(q.textHtml), 90), choices: q.choices.map((c, k) => ({ ...c, correct: i === undefined ? null : (correct?.[k] ?? false) })) };
+    });
 }

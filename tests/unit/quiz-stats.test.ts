@@ -1,4 +1,4 @@
-import { addSums, attemptSums, changedAttemptSums, efficiencyOf, emptySums, median, quizStats, statsFromSums, type StatAttempt } from "../../src/quiz/quiz.stats.js";
+import { addSums, attemptSums, changedAttemptSums, efficiencyOf, emptySums, median, quizStats, reportByQuiz, statsFromSums, type StatAttempt } from "../../src/quiz/quiz.stats.js";
 
 /** Attempts from item scores per question (1 point each). */
 function attempts(rows: Record<string, number>[], extra: (q: string, i: number) => Partial<StatAttempt["slots"][number]> = () => ({})): StatAttempt[] {
@@ -34,17 +34,35 @@ test("facility, SD, discrimination index and discriminative efficiency against h
   expect(s.averageSeconds).toBe(150);
 });
 
-test("a question the weaker students get right has negative discrimination and is flagged", () => {
-  const s = quizStats(attempts([
+test("a question the weaker students get right has negative discrimination; flagged only from 30 attempts", () => {
+  const rows = [
     { q1: 1, q2: 1, q3: 1, q4: 0 },
     { q1: 1, q2: 0, q3: 1, q4: 0 },
     { q1: 0, q2: 1, q3: 0, q4: 1 },
     { q1: 0, q2: 0, q3: 0, q4: 1 },
-  ]));
-  const q4 = s.questions.find((q) => q.questionId === "q4")!;
+  ];
+  const few = quizStats(attempts(rows)).questions.find((q) => q.questionId === "q4")!;
   // rest = [3,2,1,0] against [0,0,1,1]: r = −(2/3) / (sqrt(1/3)·sqrt(5/3)) = −0.8944
-  expect(q4.discrimination).toBeCloseTo(-89.4427, 3);
-  expect(q4.flagged).toBe(true);
+  expect(few.discrimination).toBeCloseTo(-89.4427, 3);
+  expect(few.flagged).toBe(false); // 4 attempts: too few to call it
+  // The same four attempts eight times over (32): the same correlation, now flagged.
+  const many = quizStats(attempts(Array.from({ length: 8 }, () => rows).flat())).questions.find((q) => q.questionId === "q4")!;
+  expect(many.n).toBe(32);
+  expect(many.discrimination).toBeCloseTo(-89.4427, 3);
+  expect(many.flagged).toBe(true);
+  // Seven times over (28) is still under the line.
+  expect(quizStats(attempts(Array.from({ length: 7 }, () => rows).flat())).questions.find((q) => q.questionId === "q4")!.flagged).toBe(false);
+});
+
+test("the report follows the quiz file's order and marks its right choices", () => {
+  const s = quizStats(attempts([{ q2: 1, q1: 0 }, { q2: 0, q1: 1 }], (q, i) => (q === "q1" ? { options: ["A", "B"], chosen: [i] } : {})));
+  const report = reportByQuiz(s, [{ id: "q1", correct: [false, true] }, { id: "q2" }]);
+  expect(report.map((q) => [q.number, q.questionId])).toEqual([[1, "q1"], [2, "q2"]]);
+  expect(report[0]!.choices.map((c) => [c.text, c.count, c.correct])).toEqual([["A", 1, false], ["B", 1, true]]);
+  // A question no longer in the file goes last, its right answer unknown.
+  const gone = reportByQuiz(s, [{ id: "q2" }]);
+  expect(gone.map((q) => [q.number, q.questionId])).toEqual([[1, "q2"], [null, "q1"]]);
+  expect(gone[1]!.choices.map((c) => c.correct)).toEqual([null, null]);
 });
 
 test("choice frequencies (distractor analysis) and facility per variant", () => {
