@@ -61,7 +61,7 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
         minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
       })),
       quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), c.timeZone), passed: grades.get(q.id)?.passed })),
-      caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, deadlineAt: cs.deadlineAt })),
+      caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, when: whenPhrase("due", cs.deadlineAt, quizzes.now(), c.timeZone) })),
     });
   });
 

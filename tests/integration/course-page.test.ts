@@ -17,6 +17,9 @@ test("the quiz's closing time reads in words on the course and module pages, bef
   const quizLine = async (path: string) => $((await alice.get(path)).text)("a[href='/courses/cnn/quizzes/cnn-friday']").closest("li").text().replace(/\s+/g, " ");
   expect(await quizLine("/courses/cnn")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
   expect(await quizLine("/courses/cnn/modules/cnn")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
+  // The case study's deadline in the same words and zone: a week after the start, at 23:59 (Wed 19 Mar).
+  const caseLine = $((await alice.get("/courses/cnn")).text)("a[href='/courses/cnn/case-studies/cnn']").closest("li").text().replace(/\s+/g, " ");
+  expect(caseLine).toContain("due in 7 days, Wed 19 Mar 23:59 MDT");
   now = new Date("2031-03-15T18:00:00Z"); // Saturday
   expect(await quizLine("/courses/cnn")).toContain("closed on Fri 14 Mar 09:00 MDT");
   expect(await quizLine("/courses/cnn/modules/cnn")).toContain("closed on Fri 14 Mar 09:00 MDT");
