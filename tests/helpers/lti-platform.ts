@@ -33,17 +33,40 @@ export interface FakePlatform {
   openidConfig: Record<string, unknown>;
   registrationToken: string;
   registrations: { auth: string; body: Record<string, unknown> }[];
+  /** For a browser: what the OIDC endpoint (/auth) signs into the id_token it posts back to the tool. */
+  launch: { iss: string; aud: string; sub: string; claims: Record<string, unknown> } | null;
+  /** For a browser: the tool's origin, the only one whose Platform Storage messages the LMS page (/frame) answers. */
+  toolOrigin: string;
   idToken(nonce: string, claims: Record<string, unknown>, opts: { iss: string; aud: string; now: Date; sub?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startFakePlatform(opts: { clientId: string; now: () => Date }): Promise<FakePlatform> {
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The LMS page a browser test opens: it shows the tool in a frame and keeps data for it (LTI Platform Storage:
+ * lti.put_data / lti.get_data answered to the tool's origin only).
+ */
+function lmsPage(src: string, toolOrigin: string): string {
+  return `<!doctype html><title>LMS</title><h1>LMS course</h1><iframe name="tool" src="${escapeHtml(src)}" width="900" height="600"></iframe>
+<script>
+const store = new Map();
+addEventListener("message", (e) => {
+  if (e.origin !== ${JSON.stringify(toolOrigin)} || !e.data) return;
+  const d = e.data;
+  if (d.subject === "lti.put_data") { store.set(d.key, d.value); e.source.postMessage({ subject: "lti.put_data.response", message_id: d.message_id, key: d.key, value: d.value }, e.origin); }
+  if (d.subject === "lti.get_data") e.source.postMessage({ subject: "lti.get_data.response", message_id: d.message_id, key: d.key, value: store.get(d.key) }, e.origin);
+});
+</script>`;
+}
+
+export async function startFakePlatform(opts: { clientId: string; now: () => Date; host?: string }): Promise<FakePlatform> {
   const pair = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "platform-key-1", alg: "RS256", use: "sig" };
   let nextItem = 100;
   const p: FakePlatform = {
     base: "", key: pair.privateKey, toolKeys: null, tokenAudience: null, clientId: opts.clientId, tokens: [], requests: [], lineItems: [], results: {},
-    openidConfig: {}, registrationToken: "reg-token-1", registrations: [],
+    openidConfig: {}, registrationToken: "reg-token-1", registrations: [], launch: null, toolOrigin: "",
     async idToken(nonce, claims, o) {
       const s = Math.floor(o.now.getTime() / 1000);
       return new SignJWT({
@@ -68,6 +91,15 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
         } catch { /* kept raw */ }
         if (url.pathname !== "/jwks") p.requests.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization ?? ""), accept: String(req.headers.accept ?? ""), type: String(req.headers["content-type"] ?? ""), body });
         if (url.pathname === "/jwks") return json(res, 200, { keys: [jwk] });
+        if (url.pathname === "/frame") return res.writeHead(200, { "Content-Type": "text/html" }).end(lmsPage(url.searchParams.get("src")!, p.toolOrigin));
+        if (url.pathname === "/auth" && p.launch) {
+          // The OIDC authorisation endpoint: signs the launch and has the browser post it to the tool's redirect_uri.
+          const q = url.searchParams;
+          const idToken = await p.idToken(q.get("nonce")!, p.launch.claims, { iss: p.launch.iss, aud: p.launch.aud, now: opts.now(), sub: p.launch.sub });
+          return res.writeHead(200, { "Content-Type": "text/html" }).end(`<!doctype html><form method="post" action="${escapeHtml(q.get("redirect_uri")!)}">
+<input type="hidden" name="id_token" value="${escapeHtml(idToken)}"><input type="hidden" name="state" value="${escapeHtml(q.get("state")!)}"></form>
+<script>document.forms[0].submit()</script>`);
+        }
         if (url.pathname === "/token") {
           const form = Object.fromEntries(new URLSearchParams(raw));
           p.tokens.push(form);
@@ -123,7 +155,8 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
       })();
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  p.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((r) => server.listen(0, host, r));
+  p.base = `http://${host}:${(server.address() as AddressInfo).port}`;
   return p;
 }
