@@ -1,7 +1,8 @@
 // Transfer-learning models on keras.applications backbones, graded exactly as Keras runs them.
 // Each fixture in tests/fixtures/models/applications/ was written by Keras 3 (see the README
 // there): a backbone (weights=None, random BatchNormalization statistics) inside a Sequential,
-// saved as .keras or .h5, with Keras's own predictions for the first 8 fixture images. The
+// saved as .keras or .h5, with Keras's own predictions for the first 8 fixture images (and a
+// small model with InceptionResNetV2's CustomScaleLayer, on all 16). The
 // translated ONNX graph must reproduce them (±1e-4 on probabilities, argmax identical).
 import fs from "node:fs";
 import path from "node:path";
@@ -15,8 +16,9 @@ interface Expected { model: string; count: number; input_size: [number, number, 
 
 const FIXTURES = fs.readdirSync(DIR).filter((f) => f.endsWith(".expected.json")).sort();
 
-test("the fixtures are there (MobileNet V1 and V3, .keras and .h5)", () => {
+test("the fixtures are there (MobileNet V1 and V3, .keras and .h5; InceptionResNetV2's CustomScaleLayer)", () => {
   expect(FIXTURES).toEqual([
+    "custom-scale-layer.keras.expected.json",
     "mobilenet-a025-32.h5.expected.json",
     "mobilenet-a025-32.keras.expected.json",
     "mobilenetv3small-a035-32.keras.expected.json",
@@ -32,7 +34,7 @@ test.each(FIXTURES)("%s: Keras's own outputs (±1e-4), argmax and parameter coun
     expect(model.input).toMatchObject({ height: h, width: w, channels: c, layout: "NHWC" });
     expect(model.engine).toMatch(/^ONNX Runtime/);
     expect(model.summary.params).toBe(want.params); // Keras's model.count_params()
-    const x = fixtureInputs().subarray(0, want.count * h * w * c); // the first 8 fixture images, 32×32 RGB 0–255
+    const x = fixtureInputs().subarray(0, want.count * h * w * c); // the first `count` fixture images, 32×32 RGB 0–255
     const out = await model.predict(x);
     const k = model.summary.outputClasses;
     expect(k).toBe(43);

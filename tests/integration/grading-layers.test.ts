@@ -263,3 +263,35 @@ describe("merge layers broadcast like Keras 3 (squeeze-and-excite: EfficientNet,
     expect(refusal(bad, { conv: [{ data: new Float32Array(6), shape: [1, 1, 2, 3] }] })).toMatch(/Layer "merge" \(Multiply\): its inputs have shapes that do not broadcast \(\(None, 1, 2, 2\), \(None, 1, 1, 3\)\)/);
   });
 });
+
+describe("CustomScaleLayer (InceptionResNetV2's residual step: inputs[0] + inputs[1] · scale)", () => {
+  const kt = (from: string, shape: number[]) => ({ class_name: "__keras_tensor__", config: { shape: [null, ...shape], dtype: "float32", keras_history: [from, 0, 0] } });
+  /** Functional: x (1, 2, 2) → ReLU → CustomScaleLayer([x, relu(x)]) → Flatten. */
+  function scaled(config: Json, module = "keras.src.applications.inception_resnet_v2"): LayerConfig {
+    return {
+      class_name: "Functional",
+      config: {
+        name: "irv2",
+        layers: [
+          { module: "keras.layers", class_name: "InputLayer", config: { name: "input_layer", batch_shape: [null, 1, 2, 2], dtype: "float32" }, name: "input_layer", inbound_nodes: [] },
+          { module: "keras.layers", class_name: "ReLU", config: { name: "relu" }, name: "relu", inbound_nodes: [{ args: [kt("input_layer", [1, 2, 2])], kwargs: {} }] },
+          { module, class_name: "CustomScaleLayer", registered_name: "CustomScaleLayer", config: { name: "custom_scale_layer", ...config }, name: "custom_scale_layer", inbound_nodes: [{ args: [[kt("input_layer", [1, 2, 2]), kt("relu", [1, 2, 2])]], kwargs: {} }] },
+          { module: "keras.layers", class_name: "Flatten", config: { name: "flatten", data_format: "channels_last" }, name: "flatten", inbound_nodes: [{ args: [kt("custom_scale_layer", [1, 2, 2])], kwargs: {} }] },
+        ],
+        input_layers: [["input_layer", 0, 0]],
+        output_layers: [["flatten", 0, 0]],
+      },
+    };
+  }
+
+  test("x + relu(x) · 0.17", async () => {
+    // (1, −2, 3, −4) + 0.17 · (1, 0, 3, 0) = (1.17, −2, 3.51, −4)
+    close(await run(scaled({ scale: 0.17 }), [1, -2, 3, -4]), [1.17, -2, 3.51, -4]);
+  });
+
+  test("refused: a scale that is not a number, another field, a CustomScaleLayer from elsewhere", () => {
+    expect(refusal(scaled({ scale: "0.17" }))).toContain('Layer "custom_scale_layer" (CustomScaleLayer): scale "0.17" is not a number');
+    expect(refusal(scaled({ scale: 0.17, axis: 1 }))).toContain('Layer "custom_scale_layer" (CustomScaleLayer): the field "axis" (1) is not translated');
+    expect(refusal(scaled({ scale: 0.17 }, "keras.src.layers.other"))).toContain('Layer "custom_scale_layer" (CustomScaleLayer): only keras.applications\' InceptionResNetV2 CustomScaleLayer is supported');
+  });
+});

@@ -581,6 +581,18 @@ export class KerasToOnnx {
         if (gamma!.data.length !== x.shape.at(-1)) throw new WeightsMismatch(`its gamma has ${gamma!.data.length} values but its input has ${x.shape.at(-1)} channels: the weights do not match the model's config.`);
         return summary(this.affine(x, gamma!.data, new Float32Array(gamma!.data.length), full), 0, [gamma!]);
       }
+      case "CustomScaleLayer": {
+        // keras.applications.inception_resnet_v2's residual step: inputs[0] + inputs[1] · scale.
+        known("scale");
+        if (l.module != null && l.module !== "keras.src.applications.inception_resnet_v2") throw new Refusal(`only keras.applications' InceptionResNetV2 CustomScaleLayer is supported, not one from ${String(l.module)}.`);
+        if (inputs.length !== 2) throw new Refusal(`it takes two inputs (shortcut and residual), not ${inputs.length}.`);
+        const scale = c.scale;
+        if (typeof scale !== "number" || !Number.isFinite(scale)) throw new Refusal(`scale ${JSON.stringify(scale)} is not a number.`);
+        const residual = inputs[1]!;
+        const scaled: T = { ...residual, v: this.g.op("Mul", [residual.v, this.floatConst(`${full}/scale`, [scale])], {}, full) };
+        const out = this.merge("Add", [inputs[0]!, scaled], {}, full);
+        return summary(out, 2 * prod(out.shape));
+      }
       case "Add":
       case "Subtract":
       case "Multiply":
