@@ -64,7 +64,7 @@ test("in an LMS frame whose browser drops the tool's cookies, the login is bound
     const r = route.request();
     const headers = { ...r.headers() };
     delete headers.cookie;
-    const res = await fetch(r.url(), { method: r.method(), headers, body: r.postDataBuffer() ?? undefined, redirect: "manual" });
+    const res = await fetch(r.url(), { method: r.method(), headers, body: r.postData() ?? undefined, redirect: "manual" });
     await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
   });
   const login = `${tool}/lti/login?${new URLSearchParams({ iss: lms.base, login_hint: "h", client_id: "frame-client", lti_storage_target: "_parent" })}`;
