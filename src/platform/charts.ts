@@ -95,7 +95,11 @@ async function draw(spec: TopLevelSpec, o: ChartOptions, kind: string): Promise<
     const labelled = svg.replace(/^<svg([^>]*?) class="marks" width="[\d.]+" height="[\d.]+" (viewBox="[^"]+")>/,
       (_m, ns: string, viewBox: string) => `<svg${ns} class="chart ${kind}" width="100%" ${viewBox} role="img" aria-label="${esc(o.description)}" focusable="false">`);
     if (labelled === svg) throw new Error("charts: Vega's SVG root element changed shape");
-    return `<div class="chart-box">${labelled}</div>${tableHtml(o.table)}`;
+    // Inside the one labelled image, Vega's own ARIA roles (graphics-symbol, without names) would be
+    // unnamed images to a screen reader and to axe: the marks are drawing only.
+    const root = labelled.indexOf(">") + 1;
+    const inner = labelled.slice(root).replace(/ (?:role|aria-roledescription|aria-label|aria-hidden)="[^"]*"/g, "");
+    return `<div class="chart-box">${labelled.slice(0, root)}${inner}</div>${tableHtml(o.table)}`;
   } finally {
     view.finalize();
   }
