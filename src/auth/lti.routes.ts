@@ -196,7 +196,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
   router.post("/lti/continue", async (req, res) => {
     const origin = await requireEnabled();
     // Only this tool's own page (the new-window button) may use a ticket: a cross-site form cannot sign a browser in as someone else.
-    if (!fromOwnPage(req, origin) || !req.get("origin") && !req.get("sec-fetch-site")) throw new Forbidden("Use the button on this tool's page in your LMS to open the activity in a new window.");
+    if (!fromOwnPage(req, origin) || (!req.get("origin") && !req.get("sec-fetch-site"))) throw new Forbidden("Use the button on this tool's page in your LMS to open the activity in a new window.");
     const ticket = parseForm(z.object({ ticket: z.string().min(1).max(100) }), req.body, AGAIN).ticket;
     const plan = await handoffs.claim(ticket);
     if (!plan) throw new Forbidden(`This link to open the activity in a new window has expired (after ${HANDOFF_MINUTES} minutes) or was already used. Open the activity again from your course in the LMS.`);
