@@ -28,6 +28,10 @@ import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
 import { toolKeySource } from "./auth/lti.keys.js";
+import { ltiFraming } from "./auth/lti.frames.js";
+import { LtiLineItems } from "./auth/lti.lineitems.js";
+import { LtiRegistrations } from "./auth/lti.registration.js";
+import { ltiRegistrationRoutes } from "./auth/lti.registration.routes.js";
 import { ltiRoutes } from "./auth/lti.routes.js";
 import { LtiRoster } from "./auth/lti.roster.js";
 import { LtiService } from "./auth/lti.service.js";
@@ -36,6 +40,7 @@ import { ReviewsService } from "./reviews/reviews.service.js";
 import { quizMarkingRoutes } from "./quiz/quiz.marking.routes.js";
 import { QuizMarkingService } from "./quiz/quiz.marking.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
+import { quizPreviewRoutes } from "./quiz/quiz.preview.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
 import { submissionsRoutes } from "./submissions/submissions.routes.js";
@@ -80,6 +85,8 @@ export function createApp(deps: AppDeps) {
   const lti = new LtiService({ db, clock, platforms: ltiPlatforms, publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null });
   const toolKey = toolKeySource(config.DATA_DIR);
   const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey });
+  const ltiLineItems = new LtiLineItems({ db, clock, platforms: ltiPlatforms, toolKey });
+  const ltiRegistrations = lti.publicOrigin ? new LtiRegistrations({ db, publicOrigin: lti.publicOrigin }) : null;
   // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
   const admin = new AdminService({
     db,
@@ -113,19 +120,23 @@ export function createApp(deps: AppDeps) {
   app.use(express.json({ limit: "100kb" }));
   app.use(sessions(config, pool, deps.sessionSecret));
   app.use(currentUser(auth));
+  // Pages an LMS may show in its frame: /lti/* and the pages of LTI-launched sessions (CSP frame-ancestors).
+  app.use(ltiFraming(lti.platforms));
   app.use(setupGate(admin));
   app.use(adminRoutes({ admin, config, setupToken: deps.setupToken }));
 
   app.use(authRoutes({ auth, config, secret: deps.sessionSecret }));
-  app.use(ltiRoutes({ lti, roster: ltiRoster, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
+  app.use(ltiRegistrationRoutes({ registrations: ltiRegistrations, publicOrigin: lti.publicOrigin }));
+  app.use(ltiRoutes({ lti, roster: ltiRoster, lineItems: ltiLineItems, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
-  course.use(coursePages({ courses, readings, quizzes, submissions, checklist }));
+  course.use(coursePages({ courses, readings, quizzes, submissions, checklist, reviews }));
   course.use(readingsRoutes({ readings, checklist, quizzes }));
   course.use(checklistRoutes({ readings, checklist }));
   // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.
   course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock }), quizzes, courses }));
   course.use(quizRoutes({ quizzes, courses, reviews }));
+  course.use(quizPreviewRoutes({ quizzes }));
   course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, roster, reviews, auth, publicUrl: config.PUBLIC_URL }));
   course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(reviewsRoutes({ reviews }));
