@@ -7,7 +7,7 @@ import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { studentWeek, todoList } from "./courses.week.js";
+import { courseTodo, studentWeek } from "./courses.week.js";
 import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
@@ -42,9 +42,8 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
     const isStudent = c.role === CourseRole.STUDENT;
-    const [grades, todo] = isStudent
-      ? await Promise.all([quizzes.gradesOf(quizList.map((q) => q.id), me.id), todoList(weekDeps, c, me.id, quizzes.now())])
-      : [new Map(), null];
+    const grades = isStudent ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map<string, never>();
+    const todo = isStudent ? await courseTodo(weekDeps, c, me.id, quizzes.now(), { modules, quizzes: quizList, grades, caseStudies, team }) : null;
     res.render("course", {
       title: c.title,
       course: c,

@@ -62,6 +62,31 @@ export class CoursesService {
     return { id: rows[0]!.teamId, name: rows[0]!.teamName, members: rows.map(({ id, name, email }) => ({ id, name, email })).sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
+  /**
+   * Review requests about the student's attempts or their team's submissions answered since `since`,
+   * the newest answer first: the course page's to-do list reads them on every visit, so one
+   * statement on the pg pool (times are stored as UTC timestamps, as Prisma stores them).
+   */
+  async freshAnswers(courseId: string, userId: string, teamId: string | null, since: Date) {
+    const { rows } = await this.deps.sql.query<{ attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null }>({
+      name: "courses.freshAnswers",
+      text: `SELECT r."attemptId", a.number AS "attemptNumber", q.slug AS "quizSlug", q.title AS "quizTitle",
+         r."submissionId", s.number AS "submissionNumber", cs.slug AS "caseSlug", cs.title AS "caseTitle", u.name AS "resolvedBy"
+       FROM "ReviewRequest" r
+       LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
+       LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
+       LEFT JOIN "User" u ON u.id = r."resolvedById"
+       WHERE r."courseId" = $1 AND r."resolvedAt" >= ($2::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $3 OR s."teamId" = $4)
+       ORDER BY r."resolvedAt" DESC`,
+      values: [courseId, since.toISOString(), userId, teamId],
+    });
+    return rows.map((r) => ({
+      attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
+      submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
+      resolvedBy: r.resolvedBy,
+    }));
+  }
+
   async member(courseId: string, userId: string) {
     return this.deps.db.membership.findUnique({
       where: { userId_courseId: { userId, courseId } },

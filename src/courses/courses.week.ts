@@ -6,7 +6,7 @@ import type { ChecklistService, ItemView } from "../checklist/checklist.service.
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel, whenPhrase } from "../quiz/quiz.present.js";
-import { percentOf, type QuizService } from "../quiz/quiz.service.js";
+import { percentOf, type Policy, type QuizRow, type QuizService } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -77,13 +77,8 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
       const dueAt = section === ChecklistSection.THEORY ? m.theoryDueAt : m.practicalDueAt;
       const open = mine.find((i) => !i.done);
       const overdue = !!open && dueAt !== null && dueAt <= now;
-      if (open) {
-        todo.push({
-          kind: SECTION_LABEL[section], title: open.title, href: link(open), dueAt, overdue,
-          detail: `${modules.length > 1 ? `${m.title}: ` : ""}${done} of ${mine.length} ${SECTION_LABEL[section]} items done`,
-          when: dueAt && whenPhrase("due", dueAt, now, tz),
-        });
-      }
+      const item = checklistTodo(m, section, mine, link, modules.length > 1, now, tz);
+      if (item) todo.push(item);
       return [{
         label: SECTION_LABEL[section], done, total: mine.length, complete: done === mine.length,
         percent: Math.round((100 * done) / mine.length), overdue,
@@ -100,16 +95,10 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
     const best = submitted.reduce<number | null>((b, a) => Math.max(b ?? 0, percentOf(a)), null);
-    const closed = policy.closesAt !== null && policy.closesAt <= now;
     const inProgress = attempts.find((a) => a.status === "IN_PROGRESS");
     const href = `${base}/quizzes/${q.slug}`;
-    if (!grade?.passed && !closed && (policy.opensAt === null || policy.opensAt <= now)) {
-      todo.push({
-        kind: "Quiz", title: q.title, href: inProgress ? `${href}/attempts/${inProgress.id}` : href, dueAt: policy.closesAt, overdue: false,
-        detail: inProgress ? "an attempt is in progress" : grade ? `not passed yet: ${percentWords(grade.percent)}, ${formatNumber(policy.passPercent)}% needed` : "not attempted yet",
-        when: policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
-      });
-    }
+    const item = quizTodo(q, href, grade, policy, inProgress ?? null, now, tz);
+    if (item) todo.push(item);
     return {
       title: q.title, href,
       when: policy.opensAt && policy.opensAt > now ? whenPhrase("opens", policy.opensAt, now, tz) : policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
@@ -138,13 +127,8 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     const scored = subs.filter((s) => s.status === "SCORED" && s.results[0]);
     const bestPublic = scored.reduce<number | null>((b, s) => Math.max(b ?? -1, s.results[0]!.publicScore), null);
     const open = now < cs.deadlineAt;
-    if (open && team) {
-      todo.push({
-        kind: "Case study", title: cs.title, href, dueAt: cs.deadlineAt, overdue: false,
-        detail: scored.length ? `your team has ${scored.length} scored submission${scored.length === 1 ? "" : "s"}` : "no scored submission yet",
-        when: whenPhrase("due", cs.deadlineAt, now, tz),
-      });
-    }
+    const item = team ? caseTodo(cs, href, scored.length, now, tz) : null;
+    if (item) todo.push(item);
     return {
       title: cs.title, href, hasTeam: !!team, showPrivate,
       when: whenPhrase(open ? "due" : "closes", cs.deadlineAt, now, tz),
@@ -157,27 +141,112 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
 
   // Review requests: answers first (they are news), then those still waiting.
   const requests = (await deps.reviews.forStudent(course.id, studentId, team?.id ?? null)).map((r) => {
-    const about = r.attempt
-      ? { what: `${r.attempt.quiz.title}, attempt ${r.attempt.number}`, href: `${base}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}#review-h` }
-      : { what: `${r.submission!.caseStudy.title}, submission #${r.submission!.number}`, href: `${base}/case-studies/${r.submission!.caseStudy.slug}/submissions/${r.submission!.id}#review-h` };
+    const about = aboutRequest(base, r);
     return {
       ...about, answered: r.resolvedAt !== null, message: r.message, askedBy: r.askedBy.name, askedAt: dayTime(r.createdAt, tz, now),
       response: r.response, answeredBy: r.resolvedBy?.name ?? null, answeredAt: r.resolvedAt && dayTime(r.resolvedAt, tz, now),
       fresh: r.resolvedAt !== null && now.getTime() - r.resolvedAt.getTime() < ANSWER_FRESH_DAYS * 24 * 60 * 60_000,
     };
   });
-  for (const r of requests.filter((x) => x.fresh)) {
-    todo.unshift({ kind: "Review answered", title: `Read the staff's answer about ${r.what}`, href: r.href, detail: r.answeredBy && `answered by ${r.answeredBy}`, when: null, overdue: false, dueAt: null });
-  }
-
-  // Overdue first, then by due time; answers (no due time) lead the list, as the page's news.
-  const rank = (t: TodoItem) => (t.kind === "Review answered" ? 0 : t.overdue ? 1 : 2);
-  todo.sort((a, b) => rank(a) - rank(b) || (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
-  return { team, checklists, quizzes, caseStudies: cases, requests, todo };
+  for (const r of requests.filter((x) => x.fresh)) todo.push(answerTodo(r));
+  return { team, checklists, quizzes, caseStudies: cases, requests, todo: sortTodo(todo) };
 }
 
-/** The course page's to-do list: the first few things of the week. */
-export async function todoList(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, limit = 5) {
-  const { todo } = await studentWeek(deps, course, studentId, now);
-  return { items: todo.slice(0, limit), more: Math.max(0, todo.length - limit) };
+// #region the to-do rules, one per kind: the week page and the course page's list share them
+
+/** A checklist kind with items left: its first open item, with how many are done and when they are due. */
+function checklistTodo(m: { title: string; theoryDueAt: Date | null; practicalDueAt: Date | null }, section: ChecklistSection, mine: ItemView[], link: (i: ItemView) => string, nameModule: boolean, now: Date, tz: string): TodoItem | null {
+  const open = mine.find((i) => !i.done);
+  if (!open) return null;
+  const done = mine.length - mine.filter((i) => !i.done).length;
+  const dueAt = section === ChecklistSection.THEORY ? m.theoryDueAt : m.practicalDueAt;
+  return {
+    kind: SECTION_LABEL[section], title: open.title, href: link(open), dueAt, overdue: dueAt !== null && dueAt <= now,
+    detail: `${nameModule ? `${m.title}: ` : ""}${done} of ${mine.length} ${SECTION_LABEL[section]} items done`,
+    when: dueAt && whenPhrase("due", dueAt, now, tz),
+  };
+}
+
+/** A quiz that is open and not passed yet (the student's own close time, exceptions applied). */
+function quizTodo(q: { title: string }, href: string, grade: { passed: boolean; percent: number } | null, policy: Pick<Policy, "opensAt" | "closesAt" | "passPercent">, inProgress: { id: string } | null | undefined, now: Date, tz: string): TodoItem | null {
+  const closed = policy.closesAt !== null && policy.closesAt <= now;
+  if (grade?.passed || closed || (policy.opensAt !== null && policy.opensAt > now)) return null;
+  return {
+    kind: "Quiz", title: q.title, href: inProgress ? `${href}/attempts/${inProgress.id}` : href, dueAt: policy.closesAt, overdue: false,
+    // inProgress undefined: not read (the course page), so "no grade yet" rather than "not attempted yet".
+    detail: inProgress ? "an attempt is in progress" : grade ? `not passed yet: ${percentWords(grade.percent)}, ${formatNumber(policy.passPercent)}% needed` : inProgress === undefined ? "no grade yet" : "not attempted yet",
+    when: policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
+  };
+}
+
+/** A case study before its deadline (for a student in a team); `scored` is null where the count is not read. */
+function caseTodo(cs: { title: string; deadlineAt: Date }, href: string, scored: number | null, now: Date, tz: string): TodoItem | null {
+  if (now >= cs.deadlineAt) return null;
+  return {
+    kind: "Case study", title: cs.title, href, dueAt: cs.deadlineAt, overdue: false,
+    detail: scored === null ? null : scored ? `your team has ${scored} scored submission${scored === 1 ? "" : "s"}` : "no scored submission yet",
+    when: whenPhrase("due", cs.deadlineAt, now, tz),
+  };
+}
+
+/** An answer from the staff that arrived in the last ANSWER_FRESH_DAYS. */
+function answerTodo(r: { what: string; href: string; answeredBy: string | null }): TodoItem {
+  return { kind: "Review answered", title: `Read the staff's answer about ${r.what}`, href: r.href, detail: r.answeredBy && `answered by ${r.answeredBy}`, when: null, overdue: false, dueAt: null };
+}
+
+/** Answers first (they are news), then overdue items, then by due time (none last). */
+function sortTodo(todo: TodoItem[]): TodoItem[] {
+  const rank = (t: TodoItem) => (t.kind === "Review answered" ? 0 : t.overdue ? 1 : 2);
+  return todo.sort((a, b) => rank(a) - rank(b) || (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
+}
+
+/** What a review request is about, and where it is answered, in words and a link. */
+function aboutRequest(base: string, r: { attempt: { id: string; number: number; quiz: { slug: string; title: string } } | null; submission: { id: string; number: number; caseStudy: { slug: string; title: string } } | null }) {
+  return r.attempt
+    ? { what: `${r.attempt.quiz.title}, attempt ${r.attempt.number}`, href: `${base}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}#review-h` }
+    : { what: `${r.submission!.caseStudy.title}, submission #${r.submission!.number}`, href: `${base}/case-studies/${r.submission!.caseStudy.slug}/submissions/${r.submission!.id}#review-h` };
+}
+
+// #endregion
+
+/**
+ * The course page's to-do list: the week page's rules on what the course page has already read
+ * (modules, quizzes, grades, case studies, team), plus the student's ticks, exceptions and fresh
+ * answers — a few cheap reads, as the course page is the most visited page. It leaves out what
+ * only the week page shows (an attempt in progress, the team's submission count).
+ */
+export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, seen: {
+  modules: Awaited<ReturnType<ReadingsService["modules"]>>;
+  quizzes: QuizRow[];
+  grades: Map<string, { passed: boolean; percent: number }>;
+  caseStudies: { title: string; slug: string; deadlineAt: Date }[];
+  team: { id: string } | null;
+}, limit = 5) {
+  const tz = course.timeZone;
+  const base = `/courses/${course.slug}`;
+  const todo: TodoItem[] = [];
+  const [lists, policies, answers] = await Promise.all([
+    Promise.all(seen.modules.map(async (m) => ({ m, items: await deps.checklist.items(m, studentId) }))),
+    Promise.all(seen.quizzes.map((q) => (seen.grades.get(q.id)?.passed ? null : deps.quizzes.policy(q, studentId)))),
+    deps.courses.freshAnswers(course.id, studentId, seen.team?.id ?? null, new Date(now.getTime() - ANSWER_FRESH_DAYS * 24 * 60 * 60_000)),
+  ]);
+  for (const { m, items } of lists) {
+    const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
+    for (const section of [ChecklistSection.THEORY, ChecklistSection.PRACTICAL]) {
+      const item = checklistTodo(m, section, items.filter((i) => i.section === section), link, seen.modules.length > 1, now, tz);
+      if (item) todo.push(item);
+    }
+  }
+  seen.quizzes.forEach((q, i) => {
+    const policy = policies[i];
+    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, seen.grades.get(q.id) ?? null, policy, undefined, now, tz);
+    if (item) todo.push(item);
+  });
+  for (const cs of seen.caseStudies) {
+    const item = seen.team ? caseTodo(cs, `${base}/case-studies/${cs.slug}`, null, now, tz) : null;
+    if (item) todo.push(item);
+  }
+  for (const r of answers) todo.push(answerTodo({ ...aboutRequest(base, r), answeredBy: r.resolvedBy }));
+  const sorted = sortTodo(todo);
+  return { items: sorted.slice(0, limit), more: Math.max(0, sorted.length - limit) };
 }
