@@ -133,3 +133,21 @@ test("an answered review request shows at the top of the week and on the course 
   // Alice's teammate does not see her quiz's review request (it is about her attempt, not the team's submission).
   expect($((await ben.get("/courses/cnn/week")).text)(".week-answer").length).toBe(0);
 });
+
+test("the course page's to-do list: a teammate's submission answer shows for the whole team for a week, then leaves the list (the week page keeps it)", async () => {
+  const { cs, grader } = await ids();
+  const ben = await t.db.user.findFirstOrThrow({ where: { email: "ben@example.edu" } });
+  const sub = await t.db.submission.findFirstOrThrow({ where: { caseStudyId: cs.id, number: 2 } });
+  const day = 86_400_000;
+  // Answered 6 days 23 hours ago (inside the week) and 7 days 1 hour ago (outside it).
+  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: sub.id, askedById: ben.id, message: "Submission 2 looks better than its points.", createdAt: new Date(now.getTime() - 8 * day), resolvedAt: new Date(now.getTime() - 7 * day + 3600_000), resolvedById: grader.id, response: "The points follow the rule; no change." } });
+  const old = await t.db.submission.findFirstOrThrow({ where: { caseStudyId: cs.id, number: 1 } });
+  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: old.id, askedById: ben.id, message: "Submission 1 was scored on the wrong holdout.", createdAt: new Date(now.getTime() - 9 * day), resolvedAt: new Date(now.getTime() - 7 * day - 3600_000), resolvedById: grader.id, response: "It was the right one." } });
+  const chloe = await signedIn(t, "chloe@example.edu"); // the third member of Stop Signs: she did not ask
+  const course = $((await chloe.get("/courses/cnn")).text);
+  const items = course("#todo-h").parent().find(".todo-item").map((_i, li) => text(course(li).text())).get();
+  expect(items.filter((x) => x.startsWith("Review answered"))).toEqual(["Review answered Read the staff's answer about Case study: traffic-sign recognition, submission #2 answered by Gus Grader"]);
+  // Her week page lists both answers, the newer first.
+  const week = $((await chloe.get("/courses/cnn/week")).text);
+  expect(week(".week-answer a").map((_i, a) => week(a).text()).get()).toEqual(["Case study: traffic-sign recognition, submission #2", "Case study: traffic-sign recognition, submission #1"]);
+});
