@@ -2,7 +2,8 @@
 // Each fixture in tests/fixtures/models/applications/ was written by Keras 3 (see the README
 // there): a backbone (weights=None, random BatchNormalization statistics) inside a Sequential,
 // saved as .keras or .h5, with Keras's own predictions for the first 8 fixture images (and a
-// small model with InceptionResNetV2's CustomScaleLayer, on all 16). The
+// small model with InceptionResNetV2's CustomScaleLayer and one with keras.applications'
+// preprocess_input in "caffe" and "torch" modes, on all 16). The
 // translated ONNX graph must reproduce them (±1e-4 on probabilities, argmax identical).
 import fs from "node:fs";
 import path from "node:path";
@@ -16,13 +17,14 @@ interface Expected { model: string; count: number; input_size: [number, number, 
 
 const FIXTURES = fs.readdirSync(DIR).filter((f) => f.endsWith(".expected.json")).sort();
 
-test("the fixtures are there (MobileNet V1 and V3, .keras and .h5; InceptionResNetV2's CustomScaleLayer)", () => {
+test("the fixtures are there (MobileNet V1 and V3, .keras and .h5; InceptionResNetV2's CustomScaleLayer; preprocess_input)", () => {
   expect(FIXTURES).toEqual([
     "custom-scale-layer.keras.expected.json",
     "mobilenet-a025-32.h5.expected.json",
     "mobilenet-a025-32.keras.expected.json",
     "mobilenetv3small-a035-32.keras.expected.json",
     "mobilenetv3small-min-a075-32.h5.expected.json",
+    "preprocess-input.keras.expected.json",
   ]);
 });
 

@@ -295,3 +295,55 @@ describe("CustomScaleLayer (InceptionResNetV2's residual step: inputs[0] + input
     expect(refusal(scaled({ scale: 0.17 }, "keras.src.layers.other"))).toContain('Layer "custom_scale_layer" (CustomScaleLayer): only keras.applications\' InceptionResNetV2 CustomScaleLayer is supported');
   });
 });
+
+describe("op layers of keras.applications' preprocess_input (x[..., k], ops.stack, a constant tensor)", () => {
+  const kt = (from: string, shape: number[]) => ({ class_name: "__keras_tensor__", config: { shape: [null, ...shape], dtype: "float32", keras_history: [from, 0, 0] } });
+  const op = (class_name: string, name: string, args: unknown[], config: Json = {}) => ({ module: "keras.src.ops.numpy", class_name, registered_name: class_name, config: { name, ...config }, name, inbound_nodes: [{ args, kwargs: {} }] });
+  const dots = { class_name: "__ellipsis__", config: {} };
+  /** Functional over a (1, 2, 2) image: `body` op layers, the last one flattened. */
+  function functional(body: Json[], last: string, lastShape: number[]): LayerConfig {
+    return {
+      class_name: "Functional",
+      config: {
+        name: "ops",
+        layers: [
+          { module: "keras.layers", class_name: "InputLayer", config: { name: "input_layer", batch_shape: [null, 1, 2, 2], dtype: "float32" }, name: "input_layer", inbound_nodes: [] },
+          ...body,
+          { module: "keras.layers", class_name: "Flatten", config: { name: "flatten", data_format: "channels_last" }, name: "flatten", inbound_nodes: [{ args: [kt(last, lastShape)], kwargs: {} }] },
+        ],
+        input_layers: [["input_layer", 0, 0]],
+        output_layers: [["flatten", 0, 0]],
+      },
+    };
+  }
+  // One image of two pixels with channels (1, 2) and (3, 4).
+  const image = [1, 2, 3, 4];
+  const swapChannels = [
+    op("GetItem", "get_item", [kt("input_layer", [1, 2, 2]), [dots, 1]]),
+    op("GetItem", "get_item_1", [kt("input_layer", [1, 2, 2]), [dots, 0]]),
+    op("Stack", "stack", [[kt("get_item", [1, 2]), kt("get_item_1", [1, 2])]], { axis: -1 }),
+  ];
+
+  test("x[..., ::-1] as Keras stores it (GetItem per channel, Stack on the last axis) swaps the channels", async () => {
+    close(await run(functional(swapChannels, "stack", [1, 2, 2]), image), [2, 1, 4, 3]);
+  });
+
+  test("+ a constant tensor of shape (1, 1, 1, 2) adds per channel; a (2,) one too", async () => {
+    const mean = { class_name: "__tensor__", config: { value: [[[[-10, -20]]]], dtype: "float32" } };
+    close(await run(functional([...swapChannels, op("Add", "add", [kt("stack", [1, 2, 2]), mean])], "add", [1, 2, 2]), image), [2 - 10, 1 - 20, 4 - 10, 3 - 20]);
+    const std = { class_name: "__tensor__", config: { value: [2, 4], dtype: "float32" } };
+    close(await run(functional([op("TrueDivide", "true_divide", [kt("input_layer", [1, 2, 2]), std])], "true_divide", [1, 2, 2]), image), [0.5, 0.5, 1.5, 1]);
+  });
+
+  test("x[..., 1, 0] (integers on two axes): the second pixel's first channel", async () => {
+    close(await run(functional([op("GetItem", "get_item", [kt("input_layer", [1, 2, 2]), [dots, 1, 0]])], "get_item", [1]), image), [3]);
+  });
+
+  test("refused by name: a slice in the index, a constant that would stretch the batch, an unknown setting", () => {
+    const slice = { class_name: "__slice__", config: { start: null, stop: null, step: -1 } };
+    expect(refusal(functional([op("GetItem", "get_item", [kt("input_layer", [1, 2, 2]), [dots, slice]])], "get_item", [1, 2, 2]))).toContain('Op layer "get_item" (GetItem) has an index the grader cannot translate');
+    const batch = { class_name: "__tensor__", config: { value: [[[[1, 2]]], [[[3, 4]]]], dtype: "float32" } };
+    expect(refusal(functional([op("Add", "add", [kt("input_layer", [1, 2, 2]), batch])], "add", [1, 2, 2]))).toContain('Op layer "add" (Add) has arguments whose shapes do not broadcast over the images ((None, 1, 2, 2), (2, 1, 1, 2))');
+    expect(refusal(functional([op("Stack", "stack", [[kt("input_layer", [1, 2, 2]), kt("input_layer", [1, 2, 2])]], { axis: -1, dtype: "int8" })], "stack", [1, 2, 2, 2]))).toContain('Op layer "stack" (Stack) has the setting "dtype" ("int8")');
+  });
+});

@@ -37,7 +37,13 @@ export interface Translated {
 
 /** A value in the graph: its Keras shape (channels last, no batch) and whether ONNX holds it channels-first. */
 interface T { v: string; shape: number[]; nchw: boolean }
-type Arg = T | number | Arg[] | null;
+/** A constant tensor written into the config (`x + np.array(...)`, preprocess_input's mean): numpy shape, batch included. */
+interface ConstArg { constant: Float32Array; dims: number[] }
+/** Python's `...` in an index (`x[..., 0]`). */
+const ELLIPSIS = "...";
+type Arg = T | number | ConstArg | typeof ELLIPSIS | Arg[] | null;
+const isT = (a: Arg | undefined): a is T => !!a && typeof a === "object" && !Array.isArray(a) && "v" in a;
+const isConst = (a: Arg | undefined): a is ConstArg => !!a && typeof a === "object" && !Array.isArray(a) && "constant" in a;
 
 const MODELS = new Set(["Sequential", "Functional", "Model"]);
 /** The identity at inference (augmentation, dropout, noise, regularisers): their settings do not matter. */
@@ -782,18 +788,74 @@ export class KerasToOnnx {
     const BINARY: Record<string, string> = { TrueDivide: "Div", Divide: "Div", Add: "Add", Subtract: "Sub", Multiply: "Mul", Maximum: "Max", Minimum: "Min", Power: "Pow" };
     const UNARY: Record<string, string> = { Negative: "Neg", Abs: "Abs", Absolute: "Abs", Sqrt: "Sqrt", Exp: "Exp", Log: "Log", Tanh: "Tanh", Sigmoid: "Sigmoid", Relu: "Relu", Floor: "Floor", Ceil: "Ceil" };
     const name = ref.name;
-    const tensorOf = (a: Arg, other: T | null): T => {
-      if (a && typeof a === "object" && !Array.isArray(a)) return a;
-      if (typeof a === "number") return { v: this.floatConst(`${name}/c`, [a]), shape: other?.shape ?? [], nchw: other?.nchw ?? false };
-      throw new ModelRefused(`Op layer "${name}" (${l.class_name}) has an argument the grader cannot translate (${JSON.stringify(a)}).`, "unsupported_layer");
+    const refuse = (why: string) => new ModelRefused(`Op layer "${name}" (${l.class_name}) ${why}`, "unsupported_layer");
+    const fields = (...known: string[]) => {
+      for (const k of Object.keys(l.config ?? {})) {
+        if (k !== "name" && !known.includes(k) && l.config[k] != null) throw refuse(`has the setting "${k}" (${JSON.stringify(l.config[k])}), which the grader does not translate.`);
+      }
     };
-    const first = args.find((a): a is T => !!a && typeof a === "object" && !Array.isArray(a)) ?? null;
+    const first = args.find(isT) ?? flatTensors(args)[0] ?? null;
     if (!first) throw new ModelRefused(`Op layer "${name}" (${l.class_name}) has no tensor input.`, "unsupported_layer");
     if (l.class_name in BINARY) {
+      fields();
       if (args.length !== 2) throw new ModelRefused(`Op layer "${name}" (${l.class_name}) takes two arguments, not ${args.length}.`, "unsupported_layer");
-      let [a, b] = [tensorOf(args[0]!, first), tensorOf(args[1]!, first)];
-      if (a.nchw !== b.nchw && a.shape.length && b.shape.length) [a, b] = [this.plain(a), this.plain(b)];
-      const out: T = { v: this.g.op(BINARY[l.class_name]!, [a.v, b.v], {}, name), shape: a.shape.length >= b.shape.length ? a.shape : b.shape, nchw: a.shape.length ? a.nchw : b.nchw };
+      for (const a of args) if (!isT(a) && !isConst(a) && typeof a !== "number") throw new ModelRefused(`Op layer "${name}" (${l.class_name}) has an argument the grader cannot translate (${JSON.stringify(a)}).`, "unsupported_layer");
+      const tensors = args.filter(isT);
+      // numpy broadcasting (Keras's layout, batch first): a tensor against a number keeps its layout;
+      // tensors of one rank keep a shared layout; constants and mixed ranks are taken channels-last.
+      const plain = args.some(isConst) || tensors.some((t) => t.shape.length !== first.shape.length) || tensors.some((t) => t.nchw !== first.nchw);
+      const ts = args.map((a) => (isT(a) && plain ? this.plain(a) : a));
+      const dimsOf = (a: Arg) => (isT(a) ? [-1, ...a.shape] : isConst(a) ? a.dims : []);
+      const shape = broadcast(ts.map(dimsOf));
+      if (!shape) throw refuse(`has arguments whose shapes do not broadcast over the images (${ts.map((a) => `(${dimsOf(a).map((d) => (d === -1 ? "None" : String(d))).join(", ")})`).join(", ")}).`);
+      const value = (a: Arg) => (isT(a) ? a.v : isConst(a) ? this.g.floats(`${name}/c`, a.constant, a.dims) : this.floatConst(`${name}/c`, [a as number]));
+      const out: T = { v: this.g.op(BINARY[l.class_name]!, ts.map(value), {}, name), shape: shape.slice(1), nchw: !plain && first.nchw && shape.length === first.shape.length + 1 };
+      this.summarise(full, l.class_name, out, 0);
+      return out;
+    }
+    if (l.class_name === "GetItem") {
+      // x[..., k], x[:, :, :, k]: an integer picks one entry of an axis (and drops the axis).
+      fields();
+      if (args.length !== 2) throw refuse(`takes a tensor and an index, not ${args.length} arguments.`);
+      const x = this.plain(first);
+      const key = Array.isArray(args[1]) ? args[1] : [args[1]!];
+      const rank = x.shape.length + 1;
+      const dots = key.filter((k) => k === ELLIPSIS).length;
+      if (dots > 1 || key.some((k) => k !== ELLIPSIS && typeof k !== "number") || key.length - dots > rank) throw refuse(`has an index the grader cannot translate (${JSON.stringify(key)}); only integers and "..." are supported.`);
+      const at = key.indexOf(ELLIPSIS);
+      const perAxis: (number | null)[] = at < 0 ? [...key as number[], ...Array<null>(rank - key.length).fill(null)] : [...key.slice(0, at) as number[], ...Array<null>(rank - key.length + 1).fill(null), ...key.slice(at + 1) as number[]];
+      if (perAxis[0] !== null) throw refuse("indexes the batch axis, which the grader cannot translate.");
+      let v = x.v;
+      const shape = [...x.shape];
+      for (let axis = rank - 1; axis >= 1; axis--) {
+        const k = perAxis[axis];
+        if (k === null || k === undefined) continue;
+        const dim = shape[axis - 1]!;
+        const idx = k < 0 ? k + dim : k;
+        if (!Number.isInteger(k) || idx < 0 || idx >= dim) throw refuse(`has index ${k} for an axis of size ${dim}.`);
+        v = this.g.op("Gather", [v, this.int64(`${name}/index`, [idx])], { axis: i(axis) }, name);
+        v = this.g.op("Squeeze", [v, this.int64(`${name}/axis`, [axis])], {}, name);
+        shape.splice(axis - 1, 1);
+      }
+      const out: T = { v, shape, nchw: false };
+      this.summarise(full, l.class_name, out, 0);
+      return out;
+    }
+    if (l.class_name === "Stack") {
+      fields("axis");
+      const list = Array.isArray(args[0]) ? args[0] : [];
+      if (args.length !== 1 || !list.length || !list.every(isT)) throw refuse("takes one list of tensors.");
+      const xs = (list as T[]).map((t) => this.plain(t));
+      if (xs.some((t) => t.shape.join() !== xs[0]!.shape.join())) throw refuse(`stacks tensors of different shapes (${xs.map((t) => shown(t.shape)).join(", ")}).`);
+      const rank = xs[0]!.shape.length + 2;
+      let axis = Number(l.config.axis ?? 0);
+      if (axis < 0) axis += rank;
+      if (!Number.isInteger(axis) || axis < 1 || axis >= rank) throw refuse(`stacks along axis ${JSON.stringify(l.config.axis)}; only axes after the batch are supported.`);
+      const axes = this.int64(`${name}/axis`, [axis]);
+      const v = this.g.op("Concat", xs.map((t) => this.g.op("Unsqueeze", [t.v, axes], {}, name)), { axis: i(axis) }, name);
+      const shape = [...xs[0]!.shape];
+      shape.splice(axis - 1, 0, xs.length);
+      const out: T = { v, shape, nchw: false };
       this.summarise(full, l.class_name, out, 0);
       return out;
     }
@@ -942,13 +1004,50 @@ function resolve(args: unknown[], values: Map<string, T[]>): Arg[] {
       return values.get(`${layer}@${node}`)![tensor]!;
     }
     if (Array.isArray(a)) return a.map(one);
+    if (a && typeof a === "object") {
+      const o = a as Json;
+      if (o.class_name === "__ellipsis__") return ELLIPSIS;
+      if (o.class_name === "__tensor__") return constArg((o.config ?? {}) as Json);
+    }
     return typeof a === "number" ? a : null;
   };
   return args.map(one);
 }
 
+/** A `__tensor__` argument's nested lists as a float32 constant; null (refused where used) when not a numeric array. */
+function constArg(c: Json): ConstArg | null {
+  if (c.dtype != null && !/^(float|int|uint)\d+$/.test(String(c.dtype))) return null;
+  const dims: number[] = [];
+  for (let v: unknown = c.value; Array.isArray(v); v = v[0]) dims.push(v.length);
+  const flat: number[] = [];
+  const walk = (v: unknown, depth: number): boolean => {
+    if (depth === dims.length) return typeof v === "number" && flat.push(v) > 0;
+    return Array.isArray(v) && v.length === dims[depth] && v.every((u) => walk(u, depth + 1));
+  };
+  return walk(c.value, 0) ? { constant: Float32Array.from(flat), dims } : null;
+}
+
+/**
+ * numpy broadcasting of full shapes (batch first; the batch is -1, unknown): the result, or null
+ * when they do not broadcast or a constant would stretch the batch axis.
+ */
+function broadcast(shapes: number[][]): number[] | null {
+  const rank = Math.max(...shapes.map((sh) => sh.length));
+  const out: number[] = [];
+  for (let k = 1; k <= rank; k++) {
+    let d = 1;
+    for (const sh of shapes) {
+      const e = sh.length - k >= 0 ? sh[sh.length - k]! : 1;
+      if (e === 1 || e === d) continue;
+      if (d === 1) d = e;
+      else return null;
+    }
+    out.unshift(d);
+  }
+  return shapes.some((sh) => sh[0] === -1 && sh.length === rank) && out[0] === -1 ? out : null;
+}
+
 function flatTensors(a: Arg): T[] {
-  if (a === null || typeof a === "number") return [];
   if (Array.isArray(a)) return a.flatMap(flatTensors);
-  return [a];
+  return isT(a) ? [a] : [];
 }
