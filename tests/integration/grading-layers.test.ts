@@ -347,3 +347,24 @@ describe("op layers of keras.applications' preprocess_input (x[..., k], ops.stac
     expect(refusal(functional([op("Stack", "stack", [[kt("input_layer", [1, 2, 2]), kt("input_layer", [1, 2, 2])]], { axis: -1, dtype: "int8" })], "stack", [1, 2, 2, 2]))).toContain('Op layer "stack" (Stack) has the setting "dtype" ("int8")');
   });
 });
+
+test("a nested model or BatchNormalization called with training=True is refused (Keras would predict in training mode); training=False is fine", async () => {
+  const kt = (from: string) => ({ class_name: "__keras_tensor__", config: { shape: [null, 1, 1, 2], dtype: "float32", keras_history: [from, 0, 0] } });
+  const model = (training: boolean): LayerConfig => ({
+    class_name: "Functional",
+    config: {
+      name: "outer",
+      layers: [
+        { module: "keras.layers", class_name: "InputLayer", config: { name: "input_layer", batch_shape: [null, 1, 1, 2], dtype: "float32" }, name: "input_layer", inbound_nodes: [] },
+        { module: "keras.layers", class_name: "BatchNormalization", config: { name: "bn", axis: -1, epsilon: 0, center: true, scale: true }, name: "bn", inbound_nodes: [{ args: [kt("input_layer")], kwargs: { training } }] },
+        { module: "keras.layers", class_name: "Flatten", config: { name: "flatten", data_format: "channels_last" }, name: "flatten", inbound_nodes: [{ args: [kt("bn")], kwargs: {} }] },
+      ],
+      input_layers: [["input_layer", 0, 0]],
+      output_layers: [["flatten", 0, 0]],
+    },
+  });
+  // γ (1, 1), β (0, 0), moving mean (1, 2), moving variance (4, 16), ε 0: ((3 − 1)/2, (6 − 2)/4) = (1, 1).
+  const weights = { bn: [Float32Array.of(1, 1), Float32Array.of(0, 0), Float32Array.of(1, 2), Float32Array.of(4, 16)].map((data) => ({ data, shape: [2] })) };
+  close(await run(model(false), [3, 6], weights), [1, 1]);
+  expect(refusal(model(true), weights)).toContain('Layer "bn" (BatchNormalization) is called with training=True');
+});

@@ -212,7 +212,11 @@ export class KerasToOnnx {
     while (pending.length) {
       const k = pending.findIndex((p) => ready(p.args, values));
       if (k < 0) throw new ModelRefused(`The model's graph could not be followed: layer "${layerName(pending[0]!.l)}" waits for an input that no layer makes.`, "bad_config");
-      const { l, node, args } = pending.splice(k, 1)[0]!;
+      const { l, node, args, kwargs } = pending.splice(k, 1)[0]!;
+      // `base(x, training=True)`: Keras replays the flag when predicting (batch statistics, dropout on).
+      if (kwargs.training === true && (MODELS.has(l.class_name) || IDENTITY.has(l.class_name) || l.class_name === "BatchNormalization")) {
+        throw new ModelRefused(`Layer "${layerName(l)}" (${l.class_name}) is called with training=True, so Keras runs it in training mode even when predicting (BatchNormalization on batch statistics, dropout and augmentation active), which the grader does not reproduce. Call it with training=False, e.g. x = base(x, training=False), and save again.`, "unsupported_layer");
+      }
       const resolved = resolve(args, values);
       const tensors = isOpLayer(l) ? [] : flatTensors(resolved[0] ?? null);
       values.set(`${layerName(l)}@${node}`, this.layer(l, ref(l), tensors, resolved, scope, path));
