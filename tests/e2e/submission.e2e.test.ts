@@ -23,7 +23,7 @@ test("upload a Keras model with progress, watch it queue, run and score without 
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   await signInPage(page, b.base, "ben@example.edu", DEMO_PASSWORDS.student);
-  await page.getByRole("link", { name: "Case study: traffic signs" }).click();
+  await page.getByRole("link", { name: "Case study: traffic signs" }).first().click();
   await page.locator("#model-file").setInputFiles(path.join(MODELS, "seq-basic.keras"));
   await page.getByRole("button", { name: "Upload and score" }).click();
   await page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/);
@@ -33,7 +33,7 @@ test("upload a Keras model with progress, watch it queue, run and score without 
   expect(await page.locator(".score-card").textContent()).toContain("1.0000");
   expect(await page.locator("svg.confusion g.mark-rect path").count()).toBeGreaterThan(10);
   expect(await page.locator("svg.bars g.mark-rect path").count()).toBe(16);
-  await page.getByRole("link", { name: "Case study: traffic signs" }).click();
+  await page.getByRole("link", { name: "Case study: traffic signs" }).first().click();
   expect(await page.locator("tbody tr").first().textContent()).toContain("seq-basic.keras");
   await context.close();
 });
