@@ -4,6 +4,7 @@
 // flags, ordering by keyboard and by drag and drop, matching at phone width, and one
 // time zone on the page.
 import type { Page } from "playwright-core";
+import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
@@ -55,7 +56,7 @@ test("a student takes the quiz: answers autosave, survive a reload, and the subm
   page.setDefaultTimeout(10_000);
   await signInPage(page, b.base, "chloe@example.edu", DEMO_PASSWORDS.student);
 
-  await page.getByRole("link", { name: /Friday preparation quiz/ }).click();
+  await page.getByRole("link", { name: /Friday preparation quiz/ }).first().click();
   await page.getByRole("button", { name: "Start the quiz" }).click();
   await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
   await expect(page.locator("[data-time-left]").textContent()).resolves.toMatch(/^(30:00|29:5\d)$/);
@@ -69,6 +70,11 @@ test("a student takes the quiz: answers autosave, survive a reload, and the subm
   for (const s of half) await fill(page, s.question as unknown as SlotQuestion, s.slot);
   await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
   await until(() => b.t.db.quizSlot.count({ where: { attemptId: attempt.id, savedAt: { not: null } } }), (n) => n === 7, 10_000, "seven saved answers");
+  if (process.env.SCREENSHOTS === "1") {
+    // For the README: the navigator with half the questions answered (SCREENSHOTS=1 only).
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.resolve(import.meta.dirname, "../../docs/screenshots/quiz-navigator.png") });
+  }
   await page.reload();
   for (const s of half) {
     const q = s.question as unknown as SlotQuestion;
