@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { createApp } from "../src/app.js";
-import type { Clock } from "../src/checklist/checklist.service.js";
+import type { Clock } from "../src/platform/clock.js";
 import { seedDemo } from "../src/demo/demo.seed.js";
 import { loadConfig } from "../src/platform/config.js";
 import { startEmbeddedPostgres } from "../src/platform/db/embedded.js";

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseModuleSettings, readingBase } from "../src/readings/content.js";
-import { renderReading } from "../src/readings/dialect.js";
+import { renderReading } from "../src/platform/markdown.js";
 
 const file = process.argv[2];
 if (!file || !fs.existsSync(file)) {

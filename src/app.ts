@@ -10,7 +10,8 @@ import { AdminService } from "./admin/admin.service.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { AuthService } from "./auth/auth.service.js";
 import { HashGate } from "./auth/hash.gate.js";
-import { ChecklistService, type Clock } from "./checklist/checklist.service.js";
+import { ChecklistService } from "./checklist/checklist.service.js";
+import { systemClock, type Clock } from "./platform/clock.js";
 import { checklistRoutes } from "./checklist/checklist.routes.js";
 import { loadCourse } from "./courses/courses.loaders.js";
 import { coursePages, homeRoutes } from "./courses/courses.routes.js";
@@ -69,7 +70,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const { config, db, pool, logger } = deps;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const auth = new AuthService({ db, clock, gate: new HashGate({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }) });
   // Content rows cached until the next sync (by any process): see readings/content.cache.ts.
   const content = new ContentCache();

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, destroySession, flash, readCookie, regenerateSession, RETURN_COOKIE, requireUser, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
+import { safeReturnTo } from "../platform/return-to.js";
 import { newPasswordProblem, type AuthService } from "./auth.service.js";
 import { formCsrf } from "./form-csrf.js";
 import { PASSWORD_MAX, PASSWORD_MIN } from "./password.js";
@@ -19,11 +20,6 @@ const NewPasswordBody = z.object({
 });
 
 const ChangePasswordBody = NewPasswordBody.extend({ current: z.string().max(PASSWORD_MAX * 4).default("") });
-
-/** Only same-site paths, so a crafted link cannot bounce a fresh sign-in to another site. */
-export function safeReturnTo(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
-}
 
 /** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
 const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? "");

@@ -2,15 +2,9 @@ import crypto from "node:crypto";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, NotFound } from "../platform/errors.js";
+import type { SessionUser } from "../platform/session-user.js";
 import { HashGate } from "./hash.gate.js";
 import { CURRENT_SCRYPT, dummyHash, hashPassword, needsRehash, PASSWORD_MAX, PASSWORD_MIN, verifyPassword, type ScryptParams } from "./password.js";
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
 
 /** How long a reset link made by an instructor or administrator works. */
 export const PASSWORD_LINK_HOURS = 72;

@@ -1,10 +1,10 @@
 import { Router } from "express";
 import { z } from "zod";
-import { safeReturnTo } from "../auth/auth.routes.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection } from "../platform/http.js";
+import { safeReturnTo } from "../platform/return-to.js";
 import { loadModule } from "../readings/readings.loaders.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import { SECTION_LABEL, type ChecklistService } from "./checklist.service.js";

@@ -1,10 +1,10 @@
 import { DateTime } from "luxon";
 import type pg from "pg";
+import type { Clock } from "../platform/clock.js";
 import type { Db } from "../platform/db/prisma.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { ContentCache } from "../readings/content.cache.js";
 
-export type Clock = () => Date;
 
 export interface ModuleRef {
   id: string;

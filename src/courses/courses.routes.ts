@@ -1,6 +1,6 @@
-import { whenPhrase } from "../quiz/quiz.present.js";
 import { Router, type Response } from "express";
 import { requireUser } from "../platform/http.js";
+import { whenPhrase } from "../platform/time-format.js";
 import { loadStudent, requireStaff } from "./courses.loaders.js";
 import type { CoursesService } from "./courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { SessionUser } from "../auth/auth.service.js";
+import type { SessionUser } from "../platform/session-user.js";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ContentCache } from "../readings/content.cache.js";

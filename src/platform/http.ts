@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
-import type { AuthService, SessionUser } from "../auth/auth.service.js";
+import type { SessionUser, UserLookup } from "./session-user.js";
 import type { Config } from "./config.js";
 import type { z } from "zod";
 import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
@@ -171,7 +171,7 @@ export const csrfProtection: RequestHandler = (req, res, next) => {
 };
 
 /** Puts the user, the CSRF token and flash messages on res.locals for views and loaders. */
-export function currentUser(auth: AuthService): RequestHandler {
+export function currentUser(auth: UserLookup): RequestHandler {
   return async (req, res, next) => {
     // Flash messages are taken from the session only by a page that shows them, so they survive redirects.
     Object.defineProperty(res.locals, "flash", {

@@ -2,7 +2,7 @@
 // rendered, and frozen into the attempt so later edits of the file change nothing
 // for attempts already started. Also: reading a response from form fields,
 // grading it, and the rules stated to students.
-import { renderFragment } from "../readings/dialect.js";
+import { renderFragment } from "../platform/markdown.js";
 import type { Question, QuestionType } from "./quiz.definition.js";
 import type { SeededRandom } from "../platform/random.js";
 import { evaluateNumber, fillTemplate, formatNumber, isVariant, validCombinations, variantKey, withLets, type Scope } from "./variants.js";

@@ -5,7 +5,7 @@
 // A change of mark writes the slot's score, the attempt's score, the student's quiz grade
 // (queued for the LMS gradebook) and the item statistics in the same transaction, so the
 // review page, grades, dashboards, statistics and passback all agree with it.
-import type { Clock } from "../checklist/checklist.service.js";
+import type { Clock } from "../platform/clock.js";
 import { AttemptStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
 import { grade, isAnswered, type GradeState, type Response, type SlotQuestion } from "./questions.js";

@@ -5,7 +5,6 @@ import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
 import { formatNumber } from "./variants.js";
-import { DateTime } from "luxon";
 import { escapeHtml as esc } from "../platform/text.js";
 
 export interface SlotRow {
@@ -172,29 +171,4 @@ export function navigatorView(rows: SlotRow[], perPage: number | undefined, curr
     unanswered: items.filter((i) => !i.answered),
     flagged: items.filter((i) => i.flagged),
   };
-}
-
-/**
- * When a quiz opens or closes, in words that are right before and after the moment, in the
- * course's time zone: "opened on Mon 23 Nov 09:00 MST", "closes in 2 days, Fri 27 Nov
- * 09:00 MST", "closes tomorrow, …", "closes today at 09:00 MST", "closed on …".
- */
-export function whenPhrase(kind: "opens" | "closes" | "due", at: Date, now: Date, timeZone: string): string {
-  const t = DateTime.fromJSDate(at, { zone: timeZone }).setLocale("en-US");
-  const n = DateTime.fromJSDate(now, { zone: timeZone }).setLocale("en-US");
-  const zone = t.offsetNameShort ?? "";
-  const time = `${t.toFormat("HH:mm")} ${zone}`.trim();
-  const day = t.toFormat(t.year === n.year ? "ccc d LLL" : "ccc d LLL yyyy");
-  if (at.getTime() <= now.getTime()) return `${kind === "opens" ? "opened" : kind === "closes" ? "closed" : "was due"} on ${day} ${time}`;
-  const minutes = Math.ceil((at.getTime() - now.getTime()) / 60_000);
-  const days = Math.round(t.startOf("day").diff(n.startOf("day"), "days").days);
-  if (minutes < 60) return `${kind} in ${minutes} minute${minutes === 1 ? "" : "s"}, at ${time}`;
-  if (days === 0) return `${kind} today at ${time}`;
-  if (days === 1) return `${kind} tomorrow, ${day} ${time}`;
-  return `${kind} in ${days} days, ${day} ${time}`;
-}
-
-/** A time of day in the course's time zone, named ("12:03:15 PM MST"): what the autosave reports. */
-export function timeOfDay(d: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone, timeZoneName: "short" }).format(d);
 }

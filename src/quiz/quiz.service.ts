@@ -1,7 +1,7 @@
 // Attempts: start (questions, order and variants fixed), autosave, check, submit
 // (graded once, however many times it is asked), time kept by the server, grades by
 // the quiz's method, review rules, per-student overrides.
-import type { Clock } from "../checklist/checklist.service.js";
+import type { Clock } from "../platform/clock.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";

@@ -9,7 +9,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import { courseDateTime, resolveCourseDate, type CourseTime } from "../platform/course-dates.js";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
-import { renderReading, type RenderedReading } from "./dialect.js";
+import { renderReading, type RenderedReading } from "../platform/markdown.js";
 
 /** Bump when rendering changes, so cached HTML is rebuilt. */
 export const RENDERER_VERSION = "2";

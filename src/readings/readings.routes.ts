@@ -1,9 +1,9 @@
-import { whenPhrase } from "../quiz/quiz.present.js";
 import { Router } from "express";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { requireStaff } from "../courses/courses.loaders.js";
 import { CourseRole } from "../platform/db/prisma.js";
+import { whenPhrase } from "../platform/time-format.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "./readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "./readings.service.js";

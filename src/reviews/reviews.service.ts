@@ -2,7 +2,7 @@
 // attempt or at one of their team's case-study submissions; staff answer, and change
 // points with each feature's own tools (point overrides, quiz exceptions). One open
 // request per thing at a time; answered ones are kept as the record.
-import type { Clock } from "../checklist/checklist.service.js";
+import type { Clock } from "../platform/clock.js";
 import { AttemptStatus, SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
 

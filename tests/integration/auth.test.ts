@@ -145,7 +145,7 @@ describe("sessions", () => {
   });
 
   test("returnTo only accepts same-site paths", async () => {
-    const { safeReturnTo } = await import("../../src/auth/auth.routes.js");
+    const { safeReturnTo } = await import("../../src/platform/return-to.js");
     expect(safeReturnTo("/courses/cnn")).toBe("/courses/cnn");
     expect(safeReturnTo("//evil.example")).toBe("/");
     expect(safeReturnTo("/\\evil.example")).toBe("/");

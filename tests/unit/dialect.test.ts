@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import * as cheerio from "cheerio";
-import { renderReading, youtubeId } from "../../src/readings/dialect.js";
+import { renderReading, youtubeId } from "../../src/platform/markdown.js";
 
 const SEED = new URL("../fixtures/readings/module-06-cnn.seed.md", import.meta.url);
 const opts = { urlRoot: "/content/cnn", readingBase: "/courses/cnn/modules/cnn/readings", knownReadings: new Set(["overview", "keras-cnn"]) };

@@ -1,6 +1,7 @@
 // Quiz paging (questionsPerPage), and open/close dates in words, checked against hand-worked values.
 import { loadQuizFile } from "../../src/quiz/quiz.files.js";
-import { navigatorView, pageCount, pageOf, whenPhrase } from "../../src/quiz/quiz.present.js";
+import { navigatorView, pageCount, pageOf } from "../../src/quiz/quiz.present.js";
+import { whenPhrase } from "../../src/platform/time-format.js";
 
 const QUESTION = "questions:\n  - { id: a, type: truefalse, text: T, answer: true }\n";
 const load = (policy: string) => loadQuizFile(`title: T\ncourse: cnn\n${policy}\n${QUESTION}`, "quizzes/t.yaml", "t");
