@@ -15,7 +15,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../src/generated/prisma/client.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
-import { syncContent } from "../src/readings/readings.sync.js";
+import { syncContent } from "../src/content/content.sync.js";
 import { startQueue } from "../src/submissions/queue.js";
 import { freePort } from "../tests/helpers/test-database.js";
 

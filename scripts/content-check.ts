@@ -2,7 +2,7 @@
 // module.yaml) and every quiz file, prints each problem as file:line: severity:
 // message, and exits 1 if any is an error. Course teams can run it in their own CI.
 import path from "node:path";
-import { formatIssues, loadContent } from "../src/readings/content.js";
+import { formatIssues, loadContent } from "../src/content/content.files.js";
 import { loadQuizzes } from "../src/quiz/quiz.files.js";
 
 const contentDir = path.resolve(process.argv[2] ?? "content");

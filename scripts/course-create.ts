@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { AdminService, CourseInput, parseInput } from "../src/admin/admin.service.js";
 import { fail, runCommand, UsageError } from "../src/admin/admin.cli.js";
-import { syncContent } from "../src/readings/readings.sync.js";
+import { syncContent } from "../src/content/content.sync.js";
 
 const USAGE = "usage: npm run course:create -- --slug SLUG --title TITLE --time-zone ZONE --starts YYYY-MM-DD [--instructor EMAIL]\n  e.g. --slug cnn-2027 --title \"Convolutional Neural Networks\" --time-zone America/Denver --starts 2027-01-11";
 let args;

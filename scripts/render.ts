@@ -2,7 +2,7 @@
 // stdout; problems on stderr; exit status 1 when the file has errors).
 import fs from "node:fs";
 import path from "node:path";
-import { parseModuleSettings, readingBase } from "../src/readings/content.js";
+import { parseModuleSettings, readingBase } from "../src/content/content.files.js";
 import { renderReading } from "../src/platform/markdown.js";
 
 const file = process.argv[2];

@@ -23,7 +23,7 @@ import { healthRoutes } from "./platform/health.routes.js";
 import { currentUser, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import type { Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
-import { contentAssets } from "./readings/content.assets.js";
+import { contentAssets } from "./content/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { RosterService } from "./dashboard/roster.service.js";
@@ -47,8 +47,8 @@ import { readingsRoutes } from "./readings/readings.routes.js";
 import { submissionsRoutes } from "./submissions/submissions.routes.js";
 import { SubmissionsService } from "./submissions/submissions.service.js";
 import { ReadingsService } from "./readings/readings.service.js";
-import { ContentCache } from "./readings/content.cache.js";
-import { syncContent } from "./readings/readings.sync.js";
+import { ContentCache } from "./platform/content-cache.js";
+import { syncContent } from "./content/content.sync.js";
 
 export interface AppDeps {
   config: Config;
@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
   const { config, db, pool, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const auth = new AuthService({ db, clock, gate: new HashGate({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }) });
-  // Content rows cached until the next sync (by any process): see readings/content.cache.ts.
+  // Content rows cached until the next sync (by any process): see platform/content-cache.ts.
   const content = new ContentCache();
   const courses = new CoursesService({ db, sql: pool, content });
   const readings = new ReadingsService({ db, content });

@@ -13,7 +13,7 @@ import { reconcileScoring, startScoringWorker } from "./submissions/scoring.job.
 import { startQueue } from "./submissions/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { stopDataPreparation } from "./casestudy/casestudy.data.js";
-import { syncContent, watchContent } from "./readings/readings.sync.js";
+import { syncContent, watchContent } from "./content/content.sync.js";
 
 const t0 = Date.now();
 const rt = await startRuntime("web");

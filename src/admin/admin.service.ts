@@ -20,7 +20,7 @@ export const AdminInput = z.object({
 });
 export type AdminInput = z.infer<typeof AdminInput>;
 
-/** The course slug as content files name it (content.ts checks `course:` with the same characters). */
+/** The course slug as content files name it (content/content.files.ts checks `course:` with the same characters). */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 export const CourseInput = z.object({

@@ -1,4 +1,4 @@
-// content/<module>/case-study.yaml → CaseStudy rows, with the readings sync. A file
+// content/<module>/case-study.yaml → CaseStudy rows, called by the content sync (content/content.sync.ts). A file
 // with errors keeps the last good settings; errors go to the Content status page.
 import fs from "node:fs";
 import path from "node:path";
@@ -6,7 +6,6 @@ import type { Logger } from "pino";
 import { resolveCourseDate } from "../platform/course-dates.js";
 import type { Db } from "../platform/db/prisma.js";
 import { parseYamlFile, type FileIssue } from "../platform/yaml-file.js";
-import type { LoadedModule } from "../readings/content.js";
 import { CaseStudyFile } from "./casestudy.definition.js";
 import { HoldoutSecretInvalid } from "../grading/dataset/secret.js";
 import { dataPaths, holdoutVersion, prepareData, type DataPaths } from "./casestudy.data.js";
@@ -19,7 +18,16 @@ function scaled(data: CaseStudyFile, scale: number): CaseStudyFile {
   return { ...data, data: { generate: { ...g, trainPerClass: size(g.trainPerClass, 2), miniHoldout: size(g.miniHoldout, 43), holdout: size(g.holdout, 43) } } };
 }
 
-export async function syncCaseStudies(opts: { db: Db; modules: LoadedModule[]; contentDir: string; dataDir: string; logger: Logger; prepare?: boolean; dataScale?: number }): Promise<FileIssue[]> {
+/** What the case-study sync needs of a module folder that content/ loaded (its case-study.yaml sits beside module.yaml). */
+export interface ModuleFolder {
+  slug: string;
+  dir: string;
+  timeZone: string;
+  settings: { course: string };
+  readings: { slug: string }[];
+}
+
+export async function syncCaseStudies(opts: { db: Db; modules: ModuleFolder[]; contentDir: string; dataDir: string; logger: Logger; prepare?: boolean; dataScale?: number }): Promise<FileIssue[]> {
   const { db, modules, dataDir, logger } = opts;
   const issues: FileIssue[] = [];
   for (const m of modules) {

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
 import type { Db } from "../platform/db/prisma.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
-import { ContentCache } from "../readings/content.cache.js";
+import { ContentCache } from "../platform/content-cache.js";
 
 
 export interface ModuleRef {

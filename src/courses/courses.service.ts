@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { SessionUser } from "../platform/session-user.js";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
-import type { ContentCache } from "../readings/content.cache.js";
+import type { ContentCache } from "../platform/content-cache.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
 

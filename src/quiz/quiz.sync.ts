@@ -1,4 +1,4 @@
-// Quiz files → database, next to the readings sync. A file with errors keeps its last
+// Quiz files → database, called by the content sync (content/content.sync.ts). A file with errors keeps its last
 // good version; a removed file archives its quiz (attempts and grades stay).
 import type { Logger } from "pino";
 import { resolveCourseDate } from "../platform/course-dates.js";

@@ -1,9 +1,9 @@
 import type { Db } from "../platform/db/prisma.js";
-import { ContentCache } from "./content.cache.js";
+import { ContentCache } from "../platform/content-cache.js";
 
 /**
  * Modules and readings. Content rows change only at a sync, so they are cached in-process
- * by content version (content.cache.ts); what is a person's own (ticks, grades) never is.
+ * by content version (platform/content-cache.ts); what is a person's own (ticks, grades) never is.
  */
 export class ReadingsService {
   private readonly content: ContentCache;

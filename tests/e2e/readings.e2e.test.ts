@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { copyContent } from "../helpers/content.js";

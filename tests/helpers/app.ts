@@ -15,7 +15,7 @@ import { startQueue } from "../../src/submissions/queue.js";
 import { stopSpare } from "../../src/grading/runner.js";
 import { createApp } from "../../src/app.js";
 import type { Clock } from "../../src/platform/clock.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { DEMO_PASSWORDS, seedDemo } from "../../src/demo/demo.seed.js";
 import { loadConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";

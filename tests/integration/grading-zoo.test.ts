@@ -178,7 +178,7 @@ test("an upload that cannot be scored is refused at once with the reason; no fil
     const wrongSize = await variant("classes.keras", () => {});
     const h10 = fixtureHoldout(expectedOf("seq-basic").argmax.map((c) => c % 10), { classes: 10 });
     content.write("cnn/case-study.yaml", `title: Zoo\ndeadline: 2031-03-20T23:59\ndata: { holdoutDir: ${JSON.stringify(h10.dir)} }\nlimits: { cooldownMinutes: 0 }\n`);
-    const { syncContent } = await import("../../src/readings/readings.sync.js");
+    const { syncContent } = await import("../../src/content/content.sync.js");
     const { createLogger } = await import("../../src/platform/logger.js");
     await syncContent({ db: t.db, contentDir: content.dir, dataDir: t.dataDir, prepareData: false, logger: createLogger("silent") });
     const again = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom((await alice.get("/courses/cnn/case-studies/cnn")).text)).attach("model", wrongSize);

@@ -11,7 +11,7 @@ import { dataPaths, dataReady, holdoutVersion, prepareData, stopDataPreparation 
 import { generateDataset } from "../../src/grading/dataset/generator.js";
 import { SIGN_CLASSES } from "../../src/grading/dataset/signs.js";
 import { SeededRandom } from "../../src/platform/random.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { $, QUIZ_DIR, signedIn, startTestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";

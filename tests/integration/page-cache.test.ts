@@ -7,7 +7,7 @@ import { createApp } from "../../src/app.js";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { createPrisma } from "../../src/platform/db/prisma.js";
 import { createLogger } from "../../src/platform/logger.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { $, csrfFrom, signIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 

@@ -2,7 +2,7 @@
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { createLogger } from "../../src/platform/logger.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { $, csrfFrom, startTestApp, CONTENT_DIR, type TestApp, signedIn } from "../helpers/app.js";
 import { CNN_FRIDAY_KEY, copyDemoQuiz, keyFields, quizFolder, type AnswerKey } from "../helpers/quiz.js";
 import fs from "node:fs";

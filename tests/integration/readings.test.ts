@@ -1,5 +1,5 @@
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { syncContent } from "../../src/readings/readings.sync.js";
+import { syncContent } from "../../src/content/content.sync.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { $, csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";

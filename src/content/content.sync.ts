@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Db } from "../platform/db/prisma.js";
 import { syncCaseStudies } from "../casestudy/casestudy.sync.js";
 import { syncQuizzes } from "../quiz/quiz.sync.js";
-import { loadContent, type FileIssue } from "./content.js";
+import { loadContent, type FileIssue } from "./content.files.js";
 
 export interface SyncResult {
   modules: number;
@@ -108,7 +108,7 @@ export async function syncContent({ db, contentDir, quizDir, dataDir, prepareDat
     db.contentIssue.deleteMany({}),
     db.contentIssue.createMany({ data: issues.map((i) => ({ path: i.path, line: i.line ?? null, severity: i.severity, message: i.message })) }),
     // Last, after every content row is written: each web process sees the new number on its next
-    // course request and drops its cached content rows (content.cache.ts).
+    // course request and drops its cached content rows (platform/content-cache.ts).
     db.contentVersion.upsert({ where: { id: 1 }, create: { id: 1, version: 1, syncedAt: now }, update: { version: { increment: 1 }, syncedAt: now } }),
   ]);
   for (const i of issues) logger[i.severity === "error" ? "error" : "warn"]({ file: i.path, line: i.line }, `content: ${i.message}`);
