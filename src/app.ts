@@ -14,7 +14,7 @@ import { ChecklistService } from "./checklist/checklist.service.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { checklistRoutes } from "./checklist/checklist.routes.js";
 import { loadCourse } from "./courses/courses.loaders.js";
-import { coursePages, homeRoutes } from "./courses/courses.routes.js";
+import { coursePages, homeRoutes } from "./week/week.routes.js";
 import { CoursesService } from "./courses/courses.service.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";

@@ -1,8 +1,8 @@
 import { Router, type Response } from "express";
 import { requireUser } from "../platform/http.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { loadStudent, requireStaff } from "./courses.loaders.js";
-import type { CoursesService } from "./courses.service.js";
+import { loadStudent, requireStaff } from "../courses/courses.loaders.js";
+import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
