@@ -1,32 +1,17 @@
 import { Router, type Response } from "express";
-import { requireUser } from "../platform/http.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { loadStudent, requireStaff } from "../courses/courses.loaders.js";
+import { loadStudent } from "../courses/courses.loaders.js";
+import { ROLE_LABEL } from "../courses/courses.present.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { courseTodo, studentWeek } from "./courses.week.js";
+import { courseTodo, studentWeek } from "./week.view.js";
 import type { SubmissionsService } from "../submissions/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
-const ROLE_LABEL: Record<CourseRole, string> = { STUDENT: "Student", INSTRUCTOR: "Instructor", GRADER: "Grader" };
-
-/** GET /: the signed-in user's courses. */
-export function homeRoutes({ courses }: { courses: CoursesService }) {
-  const router = Router();
-
-  router.get("/", requireUser, async (_req, res) => {
-    const list = await courses.coursesFor(res.locals.user!);
-    if (list.length === 1) return res.redirect(303, `/courses/${list[0]!.slug}`);
-    res.render("home", { title: "Your courses", isAdmin: res.locals.user!.isAdmin, courses: list.map((c) => ({ ...c, roleLabel: ROLE_LABEL[c.role] })) });
-  });
-
-  return router;
-}
-
-/** Pages under /courses/:courseSlug (course already loaded and authorised). */
+/** The course page and a student's week page, under /courses/:courseSlug (course already loaded and authorised). */
 export function coursePages({ courses, readings, quizzes, submissions, checklist, reviews }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService }) {
   const course = Router({ mergeParams: true });
   const weekDeps = { courses, readings, quizzes, submissions, checklist, reviews };
@@ -61,24 +46,6 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       })),
       quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), c.timeZone), passed: grades.get(q.id)?.passed })),
       caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, when: whenPhrase("due", cs.deadlineAt, quizzes.now(), c.timeZone) })),
-    });
-  });
-
-  course.get("/people", requireStaff, async (_req, res) => {
-    const c = res.locals.course!;
-    const roster = await courses.roster(c.id);
-    res.render("people", {
-      title: `People — ${c.title}`,
-      course: c,
-      members: roster.members.map((m) => ({ ...m, roleLabel: ROLE_LABEL[m.role], isStudent: m.role === CourseRole.STUDENT })),
-      canManage: c.role === CourseRole.INSTRUCTOR,
-      isStaff: true,
-      roles: Object.values(CourseRole).map((r) => ({ value: r, label: ROLE_LABEL[r] })),
-      teams: roster.teams,
-      counts: {
-        students: roster.members.filter((m) => m.role === CourseRole.STUDENT).length,
-        staff: roster.members.filter((m) => m.role !== CourseRole.STUDENT).length,
-      },
     });
   });
 

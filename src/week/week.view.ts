@@ -12,7 +12,7 @@ import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
-import type { CoursesService, LoadedCourse } from "./courses.service.js";
+import type { CoursesService, LoadedCourse } from "../courses/courses.service.js";
 
 export interface WeekDeps {
   courses: CoursesService;

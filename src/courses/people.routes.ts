@@ -1,0 +1,174 @@
+// The course's people: the roster page, roster import, adding someone, roles, password links,
+// and removal (asked first, undoable for a few minutes by whoever removed them).
+import crypto from "node:crypto";
+import { Router, type Request, type Response } from "express";
+import multer from "multer";
+import { z } from "zod";
+import type { Clock } from "../platform/clock.js";
+import { CourseRole } from "../platform/db/prisma.js";
+import { BadRequest, Conflict } from "../platform/errors.js";
+import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
+import { csvRow, spreadsheetRow } from "../platform/text.js";
+import type { AuthService } from "../auth/auth.service.js";
+import { requireCourseRole, requireStaff } from "./courses.loaders.js";
+import { ROLE_LABEL } from "./courses.present.js";
+import type { CoursesService } from "./courses.service.js";
+import { parseRosterCsv, type RosterService } from "./roster.service.js";
+
+const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
+/** How long a removal from the course can be undone (by whoever removed them). */
+export const UNDO_MINUTES = 10;
+const ROLE_WORD: Record<CourseRole, string> = { STUDENT: "student", GRADER: "grader", INSTRUCTOR: "instructor" };
+const ConfirmBody = z.object({ confirm: z.literal("1", { error: "This form was not understood. Go back to People and try again." }).optional() });
+
+declare module "express-session" {
+  interface SessionData {
+    /** People this session removed from a course lately: what Undo puts back. */
+    removedPeople?: { token: string; courseId: string; at: number; userId: string; name: string; role: CourseRole; team: { id: string; name: string } | null }[];
+  }
+}
+/** Pages under /courses/:courseSlug/people (course already loaded and authorised). */
+export function peopleRoutes(deps: { courses: CoursesService; roster: RosterService; auth: AuthService; clock: Clock; publicUrl?: string }) {
+  const { courses, roster, auth, clock } = deps;
+  const router = Router({ mergeParams: true });
+  const courseBase = (req: Request) => `/courses/${String(req.params.courseSlug)}`;
+  const linkUrl = (req: Request, token: string) => `${(deps.publicUrl ?? `${req.protocol}://${req.get("host")}`).replace(/\/+$/, "")}/password-link/${token}`;
+
+  /**
+   * The import's result with each new account's one-time link to choose a password, shown on this
+   * response only (never stored, never flashed into the session) and as a CSV download made in the page.
+   */
+  async function importResult(req: Request, res: Response, result: Awaited<ReturnType<RosterService["apply"]>>, title: string) {
+    const links = (await auth.inviteLinks(res.locals.user!, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
+    const csv = [["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))].join("\n");
+    res.render("people-import", {
+      title, course: res.locals.course, base: courseBase(req), isStaff: true,
+      result: { ...result, links, csvHref: `data:text/csv;charset=utf-8,${encodeURIComponent(`${csv}\n`)}` },
+    });
+  }
+
+  router.get("/people", requireStaff, async (_req, res) => {
+    const c = res.locals.course!;
+    const roster = await courses.roster(c.id);
+    res.render("people", {
+      title: `People — ${c.title}`,
+      course: c,
+      members: roster.members.map((m) => ({ ...m, roleLabel: ROLE_LABEL[m.role], isStudent: m.role === CourseRole.STUDENT })),
+      canManage: c.role === CourseRole.INSTRUCTOR,
+      isStaff: true,
+      roles: Object.values(CourseRole).map((r) => ({ value: r, label: ROLE_LABEL[r] })),
+      teams: roster.teams,
+      counts: {
+        students: roster.members.filter((m) => m.role === CourseRole.STUDENT).length,
+        staff: roster.members.filter((m) => m.role !== CourseRole.STUDENT).length,
+      },
+    });
+  });
+
+
+  // Roster management (instructors).
+  const csvUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1 } }).single("file");
+  router.get("/people/import", requireInstructor, (req, res) => {
+    res.render("people-import", { title: "Import students and teams", course: res.locals.course, base: courseBase(req), isStaff: true });
+  });
+  router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), csrfProtection, async (req, res) => {
+    const course = res.locals.course!;
+    const body = req.body as { csv?: string; apply?: string };
+    const text = req.file ? req.file.buffer.toString("utf8") : (body.csv ?? "");
+    if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
+    const parsed = parseRosterCsv(text);
+    const preview = await roster.preview(course.id, parsed);
+    if (body.apply === "1" && !preview.errors) {
+      await importResult(req, res, await roster.apply(course.id, preview), "Import done");
+      return;
+    }
+    res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview, csv: text });
+  });
+  router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    // One person is a one-row import: the same checks and the same code path.
+    const body = req.body as Record<string, unknown>;
+    const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
+    const preview = await roster.preview(course.id, parsed);
+    if (preview.errors) throw new BadRequest(preview.rows[0]!.errors.join(" "));
+    const result = await roster.apply(course.id, preview);
+    if (result.newAccounts.length) return importResult(req, res, result, `Added ${preview.rows[0]!.email}`);
+    flash(req, "success", `Updated ${preview.rows[0]!.email}.`);
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+  router.post("/people/:userId/password-link", csrfProtection, requireInstructor, async (req, res) => {
+    const course = res.locals.course!;
+    const link = await auth.createPasswordLink(res.locals.user!, course.id, String(req.params.userId));
+    res.render("password-link-made", { title: `Password link for ${link.name}`, course, base: courseBase(req), isStaff: true, link: { ...link, url: linkUrl(req, link.token) } });
+  });
+  router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
+    const role = z.enum(["STUDENT", "INSTRUCTOR", "GRADER"]).safeParse(req.body.role);
+    if (!role.success) throw new BadRequest("Pick a role: student, instructor or grader.");
+    await roster.setRole(res.locals.course!.id, String(req.params.userId), role.data, res.locals.user!.id);
+    flash(req, "success", "Role changed.");
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+  // Removing someone asks first (a page, no script needed); only its Confirm button (confirm=1)
+  // removes. The result page offers Undo for UNDO_MINUTES, from what this session removed.
+  async function renderRemoval(req: Request, res: Response) {
+    const course = res.locals.course!;
+    const r = await roster.removal(course.id, String(req.params.userId), res.locals.user!.id);
+    const who = `${r.name} (${r.email})`;
+    const as = r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : " in no team"}` : `a ${ROLE_WORD[r.role]}`;
+    res.render("confirm", {
+      title: `Remove ${r.name} — ${course.title}`, course, isStaff: true,
+      breadcrumb: [{ href: courseBase(req), label: course.title }, { href: `${courseBase(req)}/people`, label: "People" }],
+      heading: r.problem ? `${r.name} cannot be removed` : `Remove ${r.name} from ${course.title}?`,
+      problem: r.problem,
+      lines: r.problem ? [] : [
+        `${who} is ${as}. Once removed, they can no longer open this course's pages${r.role === CourseRole.STUDENT ? " or submit for a team" : r.role === CourseRole.GRADER ? " or grade" : ""}${r.team ? `, and ${r.team.name} no longer lists them` : ""}.`,
+        `Their work stays in the records: checklist ticks, quiz attempts and grades${r.team ? ", and their team's submissions" : ""}. Their account is kept.`,
+        `For ${UNDO_MINUTES} minutes afterwards you can undo this: they are added back as ${as}.`,
+      ],
+      action: r.problem ? null : `${courseBase(req)}/people/${r.userId}/remove`, hidden: [], confirmLabel: `Remove ${r.name}`,
+      cancelHref: `${courseBase(req)}/people`, cancelLabel: r.problem ? "Back to People" : "Cancel: keep them",
+    });
+  }
+  router.get("/people/:userId/remove", requireInstructor, renderRemoval);
+  router.post("/people/:userId/remove", csrfProtection, requireInstructor, async (req, res) => {
+    if (parseForm(ConfirmBody, req.body).confirm !== "1") return renderRemoval(req, res);
+    const course = res.locals.course!;
+    const r = await roster.remove(course.id, String(req.params.userId), res.locals.user!.id);
+    const token = crypto.randomBytes(12).toString("base64url");
+    const now = clock().getTime();
+    // Kept in this session only (so only the instructor who removed them can undo), for a few minutes.
+    req.session.removedPeople = [...(req.session.removedPeople ?? []).filter((x) => x.at > now - UNDO_MINUTES * 60_000), { token, courseId: course.id, at: now, userId: r.userId, name: r.name, role: r.role, team: r.team }];
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people/removed/${token}`);
+  });
+  /** A removal of this session's, still undoable (same course, within UNDO_MINUTES), or null. */
+  const undoable = (req: Request, res: Response) => {
+    const x = (req.session.removedPeople ?? []).find((r) => r.token === String(req.params.token) && r.courseId === res.locals.course!.id);
+    return x && x.at > clock().getTime() - UNDO_MINUTES * 60_000 ? x : null;
+  };
+  router.get("/people/removed/:token", requireInstructor, (req, res) => {
+    const course = res.locals.course!;
+    const r = undoable(req, res);
+    res.render("people-removed", {
+      title: r ? `${r.name} removed — ${course.title}` : `Removed — ${course.title}`, course, base: courseBase(req), isStaff: true,
+      removed: r && {
+        ...r, roleWord: ROLE_WORD[r.role], until: new Date(r.at + UNDO_MINUTES * 60_000),
+        as: r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : ""}` : `a ${ROLE_WORD[r.role]}`,
+      },
+      undoMinutes: UNDO_MINUTES,
+    });
+  });
+  router.post("/people/removed/:token/undo", csrfProtection, requireInstructor, async (req, res) => {
+    const r = undoable(req, res);
+    if (!r) throw new Conflict(`This removal can no longer be undone (undo is offered for ${UNDO_MINUTES} minutes, to whoever removed them). Add them again on People, with their role and team.`);
+    await roster.restore(res.locals.course!.id, r);
+    req.session.removedPeople = (req.session.removedPeople ?? []).filter((x) => x.token !== r.token);
+    flash(req, "success", `${r.name} is back in the course as ${r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : ""}` : `a ${ROLE_WORD[r.role]}`}.`);
+    await saveSession(req);
+    res.redirect(303, `${courseBase(req)}/people`);
+  });
+
+  return router;
+}
