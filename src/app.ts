@@ -17,6 +17,7 @@ import { loadCourse } from "./courses/courses.loaders.js";
 import { homeRoutes } from "./courses/courses.routes.js";
 import { peopleRoutes } from "./courses/people.routes.js";
 import { RosterService } from "./courses/roster.service.js";
+import { modulePages } from "./week/module.routes.js";
 import { coursePages } from "./week/week.routes.js";
 import { CoursesService } from "./courses/courses.service.js";
 import type { Config } from "./platform/config.js";
@@ -135,7 +136,8 @@ export function createApp(deps: AppDeps) {
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ courses, readings, quizzes, submissions, checklist, reviews }));
   course.use(peopleRoutes({ courses, roster, auth, clock, publicUrl: config.PUBLIC_URL }));
-  course.use(readingsRoutes({ readings, checklist, quizzes }));
+  course.use(modulePages({ readings, checklist, quizzes }));
+  course.use(readingsRoutes({ readings }));
   course.use(checklistRoutes({ readings, checklist }));
   // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.
   course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock }), quizzes, courses }));

@@ -1,76 +1,10 @@
 import { Router } from "express";
-import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
-import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { requireStaff } from "../courses/courses.loaders.js";
-import { CourseRole } from "../platform/db/prisma.js";
-import { whenPhrase } from "../platform/time-format.js";
-import type { QuizService } from "../quiz/quiz.service.js";
-import { loadModule, loadReading } from "./readings.loaders.js";
-import { minutesLabel, type ReadingsService } from "./readings.service.js";
+import type { ReadingsService } from "./readings.service.js";
 
-export function checklistGroups(items: ItemView[], base: string) {
-  return (["THEORY", "PRACTICAL"] as const).map((section) => ({
-    section,
-    label: SECTION_LABEL[section],
-    items: items
-      .filter((i) => i.section === section)
-      .map((i) => ({ ...i, link: `${base}/readings/${i.readingSlug}#${i.anchor}` })),
-  })).filter((g) => g.items.length > 0);
-}
-
-/** Pages under /courses/:courseSlug (course already loaded and authorised). */
-export function readingsRoutes({ readings, checklist, quizzes }: { readings: ReadingsService; checklist: ChecklistService; quizzes: QuizService }) {
+/** The content status page under /courses/:courseSlug (course already loaded and authorised); the module and reading pages are in week/. */
+export function readingsRoutes({ readings }: { readings: ReadingsService }) {
   const router = Router({ mergeParams: true });
-
-  router.get("/modules/:moduleSlug", loadModule(readings), async (_req, res) => {
-    const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
-    const base = `/courses/${course.slug}/modules/${mod.slug}`;
-    const isStudent = course.role === CourseRole.STUDENT;
-    const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
-    const next = isStudent ? checklist.nextDue(items) : null;
-    res.render("module", {
-      title: mod.title,
-      course,
-      module: mod,
-      base,
-      isStudent,
-      isStaff: !isStudent,
-      readings: list.map((r) => {
-        const mine = items.filter((i) => i.readingSlug === r.slug);
-        return { ...r, href: `${base}/readings/${r.slug}`, minutes: minutesLabel(r.minutesMin, r.minutesMax), done: mine.filter((i) => i.done).length, total: mine.length };
-      }),
-      progress: checklist.progress(mod, items),
-      next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
-      groups: checklistGroups(items, base),
-      quizzes: quizList.map((q) => ({ title: q.title, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
-      returnTo: base,
-    });
-  });
-
-  router.get("/modules/:moduleSlug/readings/:readingSlug", loadModule(readings), loadReading(readings), async (_req, res) => {
-    const { course, module: mod, reading, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "reading" | "user">>;
-    const base = `/courses/${course.slug}/modules/${mod.slug}`;
-    const isStudent = course.role === CourseRole.STUDENT;
-    const [list, all] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id)]);
-    const items = all.filter((i) => i.readingSlug === reading.slug);
-    const at = list.findIndex((r) => r.slug === reading.slug);
-    const link = (r: (typeof list)[number] | undefined) => r && { title: r.title, href: `${base}/readings/${r.slug}` };
-    res.render("reading", {
-      title: reading.title,
-      stylesheets: ["/assets/vendor/hljs/github.css"],
-      course,
-      module: mod,
-      base,
-      reading: { title: reading.title, html: reading.html, tocHtml: reading.tocHtml, minutes: minutesLabel(reading.minutesMin, reading.minutesMax), updatedAt: reading.updatedAt },
-      isStudent,
-      isStaff: !isStudent,
-      groups: checklistGroups(items, base),
-      progress: checklist.progress(mod, all),
-      previous: link(list[at - 1]),
-      next: link(list[at + 1]),
-      returnTo: `${base}/readings/${reading.slug}`,
-    });
-  });
 
   router.get("/content", requireStaff, async (_req, res) => {
     const { course } = res.locals as Required<Pick<typeof res.locals, "course">>;
