@@ -8,6 +8,7 @@ import { hashPassword } from "../src/auth/password.js";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
 import type { SlotQuestion } from "../src/quiz/questions.js";
+import { gradeEventsWithLti } from "../src/auth/lti.outbox.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { answerFields } from "../tests/helpers/quiz.js";
 import { signInHttp, startBenchServer } from "./harness.js";
@@ -104,7 +105,7 @@ await phase("POST submit at the deadline", submitters, async (s) => {
 });
 now = new Date(attempt0.acceptUntil!.getTime() + 1_000);
 const t0 = performance.now();
-const swept = await new QuizService({ db, clock }).finishOverdue();
+const swept = await new QuizService({ db, clock, grades: gradeEventsWithLti() }).finishOverdue();
 console.log(`${"sweep of attempts nobody submitted".padEnd(40)} ${String(swept).padStart(5)} attempts in ${(performance.now() - t0).toFixed(0)} ms`);
 
 // Nothing lost: every slot holds the last answer sent, every attempt graded once at full marks.

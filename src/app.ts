@@ -36,6 +36,7 @@ import { ltiFraming } from "./auth/lti.frames.js";
 import { LtiLineItems } from "./auth/lti.lineitems.js";
 import { LtiRegistrations } from "./auth/lti.registration.js";
 import { ltiRegistrationRoutes } from "./auth/lti.registration.routes.js";
+import { gradeEventsWithLti } from "./auth/lti.outbox.js";
 import { ltiRoutes } from "./auth/lti.routes.js";
 import { LtiRoster } from "./auth/lti.roster.js";
 import { LtiService } from "./auth/lti.service.js";
@@ -80,7 +81,9 @@ export function createApp(deps: AppDeps) {
   const courses = new CoursesService({ db, sql: pool, content });
   const readings = new ReadingsService({ db, content });
   const checklist = new ChecklistService({ db, sql: pool, clock, content });
-  const quizzes = new QuizService({ db, clock });
+  // Grade changes reach the LMS gradebook through the outbox the LTI side subscribes with.
+  const grades = gradeEventsWithLti();
+  const quizzes = new QuizService({ db, clock, grades });
   const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR, failuresPerDay: config.FAILED_UPLOADS_PER_DAY, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
@@ -140,7 +143,7 @@ export function createApp(deps: AppDeps) {
   course.use(readingsRoutes({ readings }));
   course.use(checklistRoutes({ readings, checklist }));
   // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.
-  course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock }), quizzes, courses }));
+  course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock, grades }), quizzes, courses }));
   course.use(quizRoutes({ quizzes, courses, reviews }));
   course.use(quizPreviewRoutes({ quizzes }));
   course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, reviews }));

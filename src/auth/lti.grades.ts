@@ -10,7 +10,7 @@
 // retrying with backoff, never sending an older grade over a newer one.
 import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
-import { privateVisible, type SubmissionsService } from "../submissions/submissions.service.js";
+import type { CaseStudyPoints } from "../platform/grade-events.js";
 import { toolKeySource, type ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiPlatforms } from "./lti.registry.js";
@@ -71,7 +71,7 @@ export class LtiGradeSync {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; submissions: SubmissionsService; fetch?: typeof fetch }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; fetch?: typeof fetch }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
@@ -88,8 +88,8 @@ export class LtiGradeSync {
     let queued = 0;
     for (const li of await db.ltiLineItem.findMany({ where: { caseStudyId: { not: null }, contextId: { not: null } }, include: { caseStudy: true } })) {
       const cs = li.caseStudy!;
-      if (!privateVisible(cs, now)) continue;
-      const points = new Map((await submissions.standings(cs)).map((r) => [r.teamId, r.counted.private?.points]));
+      const points = await submissions.teamPoints(cs, now);
+      if (!points) continue;
       const members = await db.teamMember.findMany({ where: { courseId: cs.courseId, user: { ltiContexts: { some: { contextId: li.contextId! } } } } });
       const rows = members.flatMap((m) => {
         const p = points.get(m.teamId);
@@ -161,7 +161,7 @@ export class LtiGradeSync {
 }
 
 /** The sender a web or worker process runs, with the tool key from DATA_DIR. */
-export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: SubmissionsService): LtiGradeSync {
+export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: CaseStudyPoints): LtiGradeSync {
   return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions });
 }
 

@@ -6,6 +6,7 @@
 // (queued for the LMS gradebook) and the item statistics in the same transaction, so the
 // review page, grades, dashboards, statistics and passback all agree with it.
 import type { Clock } from "../platform/clock.js";
+import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
 import { grade, isAnswered, type GradeState, type Response, type SlotQuestion } from "./questions.js";
@@ -119,7 +120,7 @@ export function readMark(text: string, points: number): { mark: number } | { err
 }
 
 export class QuizMarkingService {
-  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; grades: GradeEvents }) {}
 
   /** Every slot of an attempt with its marks and changes, in slot order. */
   async marks(attempt: AttemptRow): Promise<SlotMarks[]> {
@@ -195,7 +196,7 @@ export class QuizMarkingService {
       const after = slots.map((s) => (s.slot === slot.slot ? { ...s, score: newMark, state } : s));
       const score = after.reduce((sum, s) => sum + (s.score ?? 0), 0);
       const updated = await tx.quizAttempt.update({ where: { id: attempt.id }, data: { score } });
-      await regradeStudent(tx, attempt.quizId, attempt.userId, now);
+      await regradeStudent(tx, this.deps.grades, attempt.quizId, attempt.userId, now);
       // Last, as at submit: the quiz-wide statistics row is locked only for the end of the transaction.
       await recordMarkChange(tx, attempt.quizId, before, statAttemptOf({ ...updated, slots: after }));
       return { ok: true, repeated: false, markChanged: true, mark: newMark };

@@ -2,11 +2,11 @@
 // (graded once, however many times it is asked), time kept by the server, grades by
 // the quiz's method, review rules, per-student overrides.
 import type { Clock } from "../platform/clock.js";
+import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
-import { queueQuizScore } from "../auth/lti.grades.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
 import { SeededRandom } from "../platform/random.js";
@@ -79,10 +79,10 @@ export function deadlines(startedAt: Date, policy: Policy): { deadlineAt: Date |
 
 /**
  * Sets a student's quiz grade by the grading method from every submitted attempt (as
- * their scores stand, graders' mark changes included) and queues it for the LMS gradebook
- * if the quiz is linked there (an outbox row). Call inside the transaction that changed a score.
+ * their scores stand, graders' mark changes included) and publishes the change (the LMS
+ * gradebook subscribes: an outbox row, auth/lti.outbox.ts). Call inside the transaction that changed a score.
  */
-export async function regradeStudent(tx: Prisma.TransactionClient, quizId: string, userId: string, now: Date): Promise<{ percent: number; passed: boolean }> {
+export async function regradeStudent(tx: Prisma.TransactionClient, grades: GradeEvents, quizId: string, userId: string, now: Date): Promise<{ percent: number; passed: boolean }> {
   // One regrade of a student's quiz at a time (a submit and a grader's mark change racing): the second
   // reads the attempts only after the first has committed, so neither grade leaves the other's change out.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`quiz-grade:${quizId}:${userId}`}, 0))`;
@@ -96,14 +96,14 @@ export async function regradeStudent(tx: Prisma.TransactionClient, quizId: strin
     INSERT INTO "QuizGrade" ("quizId", "userId", percent, passed, attempts, "updatedAt")
     VALUES (${quizId}::uuid, ${userId}::uuid, ${percent}, ${passed}, ${all.length}, ${now})
     ON CONFLICT ("quizId", "userId") DO UPDATE SET percent = EXCLUDED.percent, passed = EXCLUDED.passed, attempts = EXCLUDED.attempts, "updatedAt" = EXCLUDED."updatedAt"`;
-  await queueQuizScore(tx, quizId, userId, percent, now);
+  await grades.quizGradeChanged(tx, { quizId, userId, percent, at: now });
   return { percent, passed };
 }
 
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
 export class QuizService {
-  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; grades: GradeEvents }) {}
 
   now() {
     return this.deps.clock();
@@ -331,7 +331,7 @@ export class QuizService {
         where: { id: attempt.id },
         data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late, score },
       });
-      await regradeStudent(tx, attempt.quizId, attempt.userId, now);
+      await regradeStudent(tx, this.deps.grades, attempt.quizId, attempt.userId, now);
       // Last, so the quiz-wide statistics row is locked only for the end of the transaction.
       const scored = new Map(graded.map((g) => [g.slot, g.points]));
       await recordAttempt(tx, attempt.quizId, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));

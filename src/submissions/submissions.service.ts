@@ -323,6 +323,12 @@ export class SubmissionsService {
     return standings(this.deps.db, cs);
   }
 
+  /** CaseStudyPoints (platform/grade-events.ts), read by the LMS grade sync: each team's private points, once they are shown. */
+  async teamPoints(cs: CaseStudyRow, now: Date): Promise<Map<string, number | null | undefined> | null> {
+    if (!privateVisible(cs, now)) return null;
+    return new Map((await this.standings(cs)).map((r) => [r.teamId, r.counted.private?.points]));
+  }
+
   /**
    * The leaderboard: per team, the counted public submission's score and points, and —
    * only when visible — the counted private one's. Ranked by the points shown, then that
