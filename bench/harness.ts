@@ -16,7 +16,7 @@ import { PrismaClient } from "../src/generated/prisma/client.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
 import { syncContent } from "../src/content/content.sync.js";
-import { startQueue } from "../src/submissions/queue.js";
+import { startQueue } from "../src/casestudy/queue.js";
 import { freePort } from "../tests/helpers/test-database.js";
 
 export async function startBenchServer({ clock, queue = false, countQueries = false }: { clock?: Clock; queue?: boolean; countQueries?: boolean } = {}) {

@@ -7,10 +7,10 @@ import { systemClock } from "./platform/clock.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
 import { failStartup, startRuntime } from "./platform/runtime.js";
 import { QuizService } from "./quiz/quiz.service.js";
-import { SubmissionsService } from "./submissions/submissions.service.js";
+import { SubmissionsService } from "./casestudy/submissions.service.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
-import { reconcileScoring, startScoringWorker } from "./submissions/scoring.job.js";
-import { startQueue } from "./submissions/queue.js";
+import { reconcileScoring, startScoringWorker } from "./casestudy/scoring.job.js";
+import { startQueue } from "./casestudy/queue.js";
 
 const rt = await startRuntime("worker");
 let ltiPlatforms: LtiPlatform[];

@@ -9,7 +9,7 @@ import type { QuizService } from "../quiz/quiz.service.js";
 import type { QuizFile } from "../quiz/quiz.definition.js";
 import { MIN_ATTEMPTS_TO_FLAG, quizOrderOf, reportByQuiz } from "../quiz/quiz.stats.js";
 import type { ReadingsService } from "../readings/readings.service.js";
-import { privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
+import { privateVisible, settingsOf, type SubmissionsService } from "../casestudy/submissions.service.js";
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { barChart, lineChart } from "../platform/charts.js";

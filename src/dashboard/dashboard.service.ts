@@ -4,7 +4,7 @@
 // week's charts, and quiz statistics recomputed only when attempts change. Which
 // submission counts for a team comes from the points rule (submissions.service), never from SQL here.
 import { Prisma, type Db } from "../platform/db/prisma.js";
-import { countedSubmissions, standings, teamsWithSubmissions, type CaseStudyRow } from "../submissions/submissions.service.js";
+import { countedSubmissions, standings, teamsWithSubmissions, type CaseStudyRow } from "../casestudy/submissions.service.js";
 
 /** Sort keys → the SQL expression sorted on (then by name); missing values sort as the lowest. */
 export const ROSTER_SORTS = {

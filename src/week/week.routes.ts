@@ -8,7 +8,7 @@ import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { courseTodo, studentWeek } from "./week.view.js";
-import type { SubmissionsService } from "../submissions/submissions.service.js";
+import type { SubmissionsService } from "../casestudy/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
 /** The course page and a student's week page, under /courses/:courseSlug (course already loaded and authorised). */

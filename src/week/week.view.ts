@@ -11,7 +11,7 @@ import { percentOf, type Policy, type QuizRow, type QuizService } from "../quiz/
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../submissions/submissions.service.js";
+import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../casestudy/submissions.service.js";
 import type { CoursesService, LoadedCourse } from "../courses/courses.service.js";
 
 export interface WeekDeps {

@@ -16,7 +16,7 @@ import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/auth/lti.grad
 import { loadToolKey } from "../../src/auth/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { answerFields } from "../helpers/quiz.js";
-import { SubmissionsService } from "../../src/submissions/submissions.service.js";
+import { SubmissionsService } from "../../src/casestudy/submissions.service.js";
 
 const ISS = "https://lms.example.edu";
 /** A second platform, registered with trustEmail: true. */

@@ -12,7 +12,7 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { LtiGradeSync } from "../../src/auth/lti.grades.js";
 import { loadToolKey } from "../../src/auth/lti.keys.js";
 import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
-import { SubmissionsService, countedSubmissions } from "../../src/submissions/submissions.service.js";
+import { SubmissionsService, countedSubmissions } from "../../src/casestudy/submissions.service.js";
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";

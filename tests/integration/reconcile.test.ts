@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
-import { SCORE_QUEUE } from "../../src/submissions/queue.js";
+import { SCORE_QUEUE } from "../../src/casestudy/queue.js";
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { scoreModel } from "../../src/grading/score.js";
-import { sweepFailedUploads } from "../../src/submissions/retention.js";
+import { sweepFailedUploads } from "../../src/casestudy/retention.js";
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { fixtureHoldout, MODELS, tempDir } from "../helpers/grading.js";

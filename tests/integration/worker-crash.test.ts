@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { pino } from "pino";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { ScoringBusy, scoreSubmission } from "../../src/submissions/scoring.job.js";
+import { ScoringBusy, scoreSubmission } from "../../src/casestudy/scoring.job.js";
 import { csrfFrom, signIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";

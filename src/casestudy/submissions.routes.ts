@@ -6,7 +6,7 @@ import type PgBoss from "pg-boss";
 import yazl from "yazl";
 import { DateTime } from "luxon";
 import { z } from "zod";
-import { dataPaths, dataReady } from "../casestudy/casestudy.data.js";
+import { dataPaths, dataReady } from "./casestudy.data.js";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { readHoldout } from "../grading/holdout.js";

@@ -5,7 +5,7 @@ import { DateTime } from "luxon";
 import fs from "node:fs";
 import path from "node:path";
 import type { Clock } from "../platform/clock.js";
-import type { CaseStudyFile } from "../casestudy/casestudy.definition.js";
+import type { CaseStudyFile } from "./casestudy.definition.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, Forbidden, TooManyRequests } from "../platform/errors.js";
 import { DEFAULT_RETENTION_DAYS } from "./retention.js";
