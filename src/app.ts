@@ -48,6 +48,7 @@ import { quizRoutes } from "./quiz/quiz.routes.js";
 import { quizPreviewRoutes } from "./quiz/quiz.preview.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
+import { caseStudyRoutes } from "./casestudy/casestudy.routes.js";
 import { submissionsRoutes } from "./casestudy/submissions.routes.js";
 import { SubmissionsService } from "./casestudy/submissions.service.js";
 import { ReadingsService } from "./readings/readings.service.js";
@@ -147,6 +148,7 @@ export function createApp(deps: AppDeps) {
   course.use(quizRoutes({ quizzes, courses, reviews }));
   course.use(quizPreviewRoutes({ quizzes }));
   course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, reviews }));
+  course.use(caseStudyRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(reviewsRoutes({ reviews }));
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);

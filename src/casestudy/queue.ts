@@ -3,6 +3,7 @@
 // again after it expires, and the job handler makes a second run harmless.
 import PgBoss from "pg-boss";
 import type { Logger } from "pino";
+import { HttpError } from "../platform/errors.js";
 
 export const SCORE_QUEUE = "score-submission";
 
@@ -51,4 +52,14 @@ export async function enqueueScoring(boss: PgBoss, submissionId: string, opts: E
     ...(opts.afterSeconds !== undefined && { startAfter: opts.afterSeconds }),
     ...(opts.retryLimit !== undefined && { retryLimit: opts.retryLimit }),
   });
+}
+
+/** Queues submissions for scoring through the process's queue; a 503 while the queue is not running. */
+export function enqueuer(boss: () => PgBoss | null) {
+  return async (ids: string[]): Promise<void> => {
+    if (!ids.length) return;
+    const b = boss();
+    if (!b) throw new HttpError(503, "The grading queue is not running. Try again in a minute.", "queue_down");
+    for (const id of ids) await enqueueScoring(b, id);
+  };
 }

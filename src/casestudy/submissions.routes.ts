@@ -3,14 +3,12 @@ import multer from "multer";
 import fs from "node:fs";
 import path from "node:path";
 import type PgBoss from "pg-boss";
-import yazl from "yazl";
 import { DateTime } from "luxon";
 import { z } from "zod";
 import { dataPaths, dataReady } from "./casestudy.data.js";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { readHoldout } from "../grading/holdout.js";
-import { describeRule } from "../grading/metrics.js";
 import { ModelRefused } from "../grading/errors.js";
 import { sniff } from "../grading/models.js";
 import { predictionsCaps, readPredictionsInChild } from "../grading/predictions.js";
@@ -19,29 +17,13 @@ import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
 import { readForm, type FormState } from "../platform/forms.js";
-import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
+import { csrfProtection, flash, saveSession, sendStoredFile } from "../platform/http.js";
 import { confusionHeatmap, scoreBars } from "../platform/charts.js";
-import { enqueueScoring } from "./queue.js";
-import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type CaseStudyRow, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
-import { isUuid, spreadsheetRow } from "../platform/text.js";
+import { enqueuer } from "./queue.js";
+import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
+import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Express {
-    interface Locals {
-      caseStudy?: CaseStudyRow;
-      submission?: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>;
-      submissionStatus?: NonNullable<Awaited<ReturnType<SubmissionsService["submissionStatus"]>>>;
-      myTeam?: { id: string; name: string } | null;
-      /** The upload's place in its team's budget of failed or refused uploads (reserveUpload). */
-      uploadSlot?: string;
-    }
-  }
-}
-
-const STATUS_LABEL: Record<SubmissionStatus, string> = { QUEUED: "Queued", RUNNING: "Running", SCORED: "Scored", FAILED: "Failed" };
 
 /** The override form, for a case study whose points go from 0 to `max`. */
 const overrideBody = (max: number) => z.object({
@@ -56,9 +38,6 @@ const overrideBody = (max: number) => z.object({
   confirm: z.literal("1").optional(),
   shown: z.string().max(200).optional(),
 });
-
-/** The "rescore everything" confirmation: sent with the count it showed, so a changed count is shown again. */
-const RescoreAllBody = z.object({ confirm: z.literal("1").optional(), shown: z.string().max(100).optional() });
 
 type Counts = Counted<RuleSubmission> | null;
 
@@ -138,40 +117,8 @@ const refusalNote = (r: { failedToday: number; failuresPerDay: number }) =>
 
 export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; reviews: ReviewsService; boss: () => PgBoss | null; dataDir: string }) {
   const router = Router({ mergeParams: true });
-  const base = (req: Request, cs: CaseStudyRow) => `/courses/${String(req.params.courseSlug)}/case-studies/${cs.slug}`;
-
-  const loadCaseStudy: RequestHandler = async (req, res, next) => {
-    const cs = await submissions.caseStudy(res.locals.course!.id, String(req.params.caseSlug));
-    if (!cs) throw new NotFound("There is no such case study in this course.");
-    res.locals.caseStudy = cs;
-    res.locals.myTeam = res.locals.course!.role === CourseRole.STUDENT ? await courses.teamRefOf(res.locals.course!.id, res.locals.user!.id) : null;
-    next();
-  };
-
-  /** A submission of the loaded case study: its team's members and course staff may see it; nobody else. */
-  async function authorisedSubmission<S extends { caseStudyId: string; teamId: string }>(req: Request, res: Response, fetch: (id: string) => Promise<S | null>): Promise<S> {
-    const id = String(req.params.submissionId);
-    const sub = isUuid(id) ? await fetch(id) : null;
-    if (!sub || sub.caseStudyId !== res.locals.caseStudy!.id) throw new NotFound("There is no such submission.");
-    if (res.locals.course!.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
-    return sub;
-  }
-  const loadSubmission: RequestHandler = async (req, res, next) => {
-    res.locals.submission = await authorisedSubmission(req, res, (id) => submissions.submission(id));
-    next();
-  };
-  /** The same check for the status poll (every second while scoring), reading only what it answers with. */
-  const loadSubmissionStatus: RequestHandler = async (req, res, next) => {
-    res.locals.submissionStatus = await authorisedSubmission(req, res, (id) => submissions.submissionStatus(id));
-    next();
-  };
-
-  const enqueue = async (ids: string[]) => {
-    if (!ids.length) return;
-    const b = boss();
-    if (!b) throw new HttpError(503, "The grading queue is not running. Try again in a minute.", "queue_down");
-    for (const id of ids) await enqueueScoring(b, id);
-  };
+  const { loadCaseStudy, loadSubmission, loadSubmissionStatus } = caseStudyLoaders({ submissions, courses });
+  const enqueue = enqueuer(boss);
 
   async function resultView(sub: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>, subHref: string, showPrivate: boolean) {
     const r = sub.results[0];
@@ -207,59 +154,6 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     };
   }
 
-  router.get("/case-studies/:caseSlug", loadCaseStudy, async (req, res) => {
-    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string; name: string } | null };
-    const s = settingsOf(cs);
-    const isStudent = course.role === CourseRole.STUDENT;
-    const paths = dataPaths(s, dataDir);
-    const limits = myTeam ? await submissions.limits(cs, myTeam.id, course.timeZone) : null;
-    const policy = submissions.failurePolicy();
-    const subs = myTeam ? await submissions.teamSubmissions(cs.id, myTeam.id) : [];
-    const showPrivate = privateVisible(cs, submissions.now());
-    const counted = countedSubmissions(subs);
-    const teamShown = showPrivate ? counted.private : counted.public;
-    res.render("case-study", {
-      title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s, policy,
-      blocked: limits && (limits.blocked ?? limits.failuresBlocked),
-      rule: describeRule(s.points), dataReady: dataReady(paths), hasTrain: !!paths.train, hasMini: !!paths.mini,
-      brief: s.brief ? `/courses/${course.slug}/modules/${cs.slug}/readings/${s.brief}` : null,
-      teamPoints: teamShown && { points: teamShown.points, max: s.points.max, number: teamShown.submission.number, overridden: teamShown.overridden },
-      submissions: subs.map((x) => {
-        const p = submissionPoints(x);
-        return {
-          ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
-          publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
-          points: p && (showPrivate ? p.private : p.public), overridden: p?.overridden, counts: x.id === teamShown?.submission.id,
-          isScored: !!p, isFailed: x.status === SubmissionStatus.FAILED,
-        };
-      }),
-      showPrivate, maxMb: s.limits.maxUploadMb, scripts: ["/assets/js/case-study.js"],
-    });
-  });
-
-  // Downloads for students: the training set and the mini holdout (zipped on the fly), the class map.
-  router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res, next) => {
-    const cs = res.locals.caseStudy!;
-    const paths = dataPaths(settingsOf(cs), dataDir);
-    if (!dataReady(paths)) throw new HttpError(503, "The case-study data is still being prepared. Try again in a minute.", "data_not_ready");
-    const what = String(req.params.what);
-    const folder = what === "train.zip" ? paths.train : what === "mini-holdout.zip" ? paths.mini : null;
-    if (what === "classes.csv") return sendStoredFile(res, next, path.join(paths.holdout, "classes.csv"), { downloadName: "classes.csv" });
-    if (!folder || !fs.existsSync(folder)) throw new NotFound("There is no such download for this case study.");
-    const zip = new yazl.ZipFile();
-    const root = what.replace(".zip", "");
-    const walk = (dir: string, rel: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        else zip.addFile(path.join(dir, e.name), `${root}/${rel}${e.name}`, { compress: !/\.(png|jpe?g)$/i.test(e.name) });
-      }
-    };
-    walk(folder, "");
-    zip.end();
-    res.setHeader("Content-Type", "application/zip");
-    res.setHeader("Content-Disposition", `attachment; filename="${what}"`);
-    zip.outputStream.pipe(res);
-  });
 
   // Upload: a place in the team's budget of failed or refused uploads is reserved before
   // the file is read (over a limit or the budget, nothing is stored); then multipart
@@ -444,35 +338,6 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
   });
 
-  router.get("/case-studies/:caseSlug/leaderboard", loadCaseStudy, async (req, res) => {
-    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string } | null };
-    const showPrivate = privateVisible(cs, submissions.now());
-    const rows = await submissions.leaderboard(cs, showPrivate);
-    res.render("leaderboard", {
-      title: `Leaderboard — ${cs.title}`, course, cs, base: base(req, cs), showPrivate, isStaff: course.role !== CourseRole.STUDENT,
-      isInstructor: course.role === CourseRole.INSTRUCTOR, revealed: cs.revealedAt !== null, beforeDeadline: submissions.now() < cs.deadlineAt,
-      rows: rows.map((r) => ({ ...r, mine: r.teamId === myTeam?.id, publicScore: r.publicScore?.toFixed(4), privateScore: r.privateScore?.toFixed(4) })),
-    });
-  });
-
-  // Staff: all submissions, download, override, rescore, reveal, export.
-  router.get("/case-studies/:caseSlug/submissions", loadCaseStudy, requireStaff, async (req, res) => {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
-    const status = Object.values(SubmissionStatus).find((x) => x === req.query.status);
-    const teams = await courses.roster(course.id);
-    const teamId = teams.teams.find((t) => t.id === req.query.team)?.id;
-    const list = await submissions.allSubmissions(cs, { status, teamId });
-    res.render("case-study-staff", {
-      title: `Submissions — ${cs.title}`, course, cs, base: base(req, cs), isStaff: true, status, teamId,
-      statuses: Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x], selected: x === status })),
-      teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
-      rows: list.map((x) => ({
-        ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
-        publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: x.results[0]?.privateScore.toFixed(4), points: submissionPoints(x)?.private, overridden: submissionPoints(x)?.overridden,
-      })),
-    });
-  });
-
   router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res, next) => {
     const sub = res.locals.submission!;
     if (sub.fileRemovedAt) throw new NotFound(sub.refused ? "This upload was refused when it arrived, so its file was not kept." : `This submission's file was deleted after it failed (failed submissions' files are kept ${submissions.failurePolicy().retentionDays} days).`);
@@ -510,71 +375,6 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     }[outcome]);
     await saveSession(req);
     res.redirect(303, `${base(req, cs)}/submissions/${sub.id}`);
-  });
-
-  /** "Rescore everything" asks first, saying what will be rescored and what happens to points. */
-  async function renderRescoreConfirmation(req: Request, res: Response, changed: boolean) {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
-    const plan = await submissions.rescorePlan(cs);
-    const n = plan.ids.length;
-    const subs = (k: number) => `${k} submission${k === 1 ? "" : "s"}`;
-    const under = `under holdout version ${plan.holdoutVersion} and the rule “${describeRule(plan.rule)}”`;
-    res.render("confirm", {
-      title: `Rescore — ${cs.title}`, course, isStaff: true,
-      breadcrumb: [{ href: `/courses/${course.slug}`, label: course.title }, { href: base(req, cs), label: cs.title }, { href: `${base(req, cs)}/submissions`, label: "All submissions" }],
-      heading: n ? `Rescore ${subs(n)} of ${plan.teams} team${plan.teams === 1 ? "" : "s"}?` : "Nothing to rescore",
-      changed: changed ? "The number of submissions to rescore changed since you opened this page. Here is what would happen now." : null,
-      lines: n
-        ? [
-          `${subs(n)} of ${plan.teams} team${plan.teams === 1 ? "" : "s"} have no result ${under}. They go back to the grading queue and are scored again.`,
-          plan.scored
-            ? `${plan.scored} of them ${plan.scored === 1 ? "is" : "are"} scored now: their current points change when the new results arrive (until then they keep counting), and may change the teams' grades, the leaderboard and what is sent to the LMS.`
-            : "None of them has points now: the teams' points can only be added to when the results arrive.",
-          "Results so far and the submitted files are kept; points set by staff (overrides) still apply.",
-        ]
-        : [`Every submission whose file is kept already has a result ${under}. To score one submission again anyway, use “Rescore this submission” on its page.`],
-      action: n ? `${base(req, cs)}/rescore` : null, hidden: [{ name: "shown", value: String(n) }], confirmLabel: `Rescore ${subs(n)}`,
-      cancelHref: `${base(req, cs)}/submissions`, cancelLabel: n ? "Cancel: rescore nothing" : "Back to all submissions",
-    });
-  }
-
-  router.get("/case-studies/:caseSlug/rescore", loadCaseStudy, requireStaff, (req, res) => renderRescoreConfirmation(req, res, false));
-
-  // Acts only when confirmed on the page above, for the count it showed; otherwise shows that page.
-  router.post("/case-studies/:caseSlug/rescore", csrfProtection, loadCaseStudy, requireStaff, async (req, res) => {
-    const cs = res.locals.caseStudy!;
-    const { confirm, shown } = parseForm(RescoreAllBody, req.body);
-    if (confirm !== "1") return renderRescoreConfirmation(req, res, false);
-    if (shown !== String((await submissions.rescorePlan(cs)).ids.length)) return renderRescoreConfirmation(req, res, true);
-    const ids = await submissions.rescore(cs);
-    await enqueue(ids);
-    flash(req, "success", ids.length ? `${ids.length} submission${ids.length === 1 ? "" : "s"} queued for rescoring. Their current points count until their new results arrive.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");
-    await saveSession(req);
-    res.redirect(303, `${base(req, cs)}/submissions`);
-  });
-
-  router.post("/case-studies/:caseSlug/reveal", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
-    const cs = res.locals.caseStudy!;
-    const reveal = (req.body as { reveal?: string }).reveal === "1";
-    await submissions.reveal(cs, reveal);
-    flash(req, "success", reveal ? "Private scores are now shown to everyone." : "Private scores are hidden again until the deadline.");
-    await saveSession(req);
-    res.redirect(303, `${base(req, cs)}/leaderboard`);
-  });
-
-  router.get("/case-studies/:caseSlug/grades.csv", loadCaseStudy, requireStaff, async (req, res) => {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
-    const teams = new Map((await submissions.standings(cs)).map((x) => [x.team, x]));
-    const roster = await courses.roster(course.id);
-    const lines = [["email", "name", "team", "points", "private_score", "public_score", "submissions", "overridden"].join(",")];
-    for (const m of roster.members.filter((x) => x.role === CourseRole.STUDENT)) {
-      const r = m.team === null ? undefined : teams.get(m.team);
-      const grade = r?.counted.private;
-      lines.push(spreadsheetRow([m.email, m.name, m.team, grade?.points ?? "", grade?.score ?? "", r?.counted.public?.score ?? "", r?.submissions ?? 0, grade?.overridden ? "yes" : ""]));
-    }
-    res.setHeader("Content-Type", "text/csv; charset=utf-8");
-    res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);
-    res.send(`${lines.join("\n")}\n`);
   });
 
   return router;
