@@ -46,6 +46,7 @@ import { quizMarkingRoutes } from "./quiz/quiz.marking.routes.js";
 import { QuizMarkingService } from "./quiz/quiz.marking.service.js";
 import { quizRoutes } from "./quiz/quiz.routes.js";
 import { quizPreviewRoutes } from "./quiz/quiz.preview.js";
+import { quizStatsRoutes } from "./quiz/quiz.stats.routes.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { readingsRoutes } from "./readings/readings.routes.js";
 import { caseStudyRoutes } from "./casestudy/casestudy.routes.js";
@@ -147,6 +148,7 @@ export function createApp(deps: AppDeps) {
   course.use(quizMarkingRoutes({ marking: new QuizMarkingService({ db, clock, grades }), quizzes, courses }));
   course.use(quizRoutes({ quizzes, courses, reviews }));
   course.use(quizPreviewRoutes({ quizzes }));
+  course.use(quizStatsRoutes({ quizzes }));
   course.use(dashboardRoutes({ dashboard, courses, quizzes, submissions, readings, reviews }));
   course.use(caseStudyRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));

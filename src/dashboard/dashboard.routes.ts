@@ -4,23 +4,16 @@ import { z } from "zod";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
-import { NotFound } from "../platform/errors.js";
 import type { QuizService } from "../quiz/quiz.service.js";
-import type { QuizFile } from "../quiz/quiz.definition.js";
-import { MIN_ATTEMPTS_TO_FLAG, quizOrderOf, reportByQuiz } from "../quiz/quiz.stats.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import { privateVisible, settingsOf, type SubmissionsService } from "../casestudy/submissions.service.js";
 import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter, type RosterRow, type RosterSort } from "./dashboard.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { barChart, lineChart } from "../platform/charts.js";
+import { quizHistogram } from "../quiz/quiz.stats.routes.js";
 import { spreadsheetRow } from "../platform/text.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
-/** A quiz's attempts in ten bins of score: [0,10), …, [90,100]. */
-const quizHistogram = (histogram: number[], description: string) => barChart(
-  histogram.map((count, i) => ({ label: i === 9 ? "90–100" : `${i * 10}–${i * 10 + 10}`, count })),
-  { xTitle: "Score (%)", yTitle: "Attempts", tableCaption: "attempts per score bin", description },
-);
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
 
 const RosterParams = z.object({
@@ -130,28 +123,6 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${course.slug}-gradebook.csv"`);
     res.send(`${lines.join("\n")}\n`);
-  });
-
-  router.get("/quizzes/:quizSlug/statistics", requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
-    const quiz = await quizzes.quiz(course.id, String(req.params.quizSlug));
-    if (!quiz) throw new NotFound("There is no such quiz in this course.");
-    const s = await quizzes.statistics(quiz.id);
-    const f = (v: number | null) => (v === null ? "—" : v.toFixed(1));
-    const questions = reportByQuiz(s, quizOrderOf(quiz.definition as unknown as QuizFile));
-    res.render("quiz-statistics", {
-      title: `Statistics — ${quiz.title}`, course, quiz, base: courseBase(req), isStaff: true,
-      s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: s.averageSeconds ? (s.averageSeconds / 60).toFixed(1) : "—" },
-      histogramSvg: await quizHistogram(s.histogram, `Attempt scores in 10-point bins: ${s.histogram.join(", ")}.`),
-      smallSample: s.attempts < MIN_ATTEMPTS_TO_FLAG, minAttempts: MIN_ATTEMPTS_TO_FLAG,
-      questions: questions.map((qs) => ({
-        ...qs, label: qs.number === null ? `${qs.questionId} (no longer in the quiz)` : `${qs.number}. ${qs.questionId}`,
-        facility: f(qs.facility), sd: f(qs.sd), discrimination: f(qs.discrimination), efficiency: f(qs.efficiency),
-        choices: qs.choices.map((c) => ({ ...c, percent: Math.round(c.share * 100) })),
-        variants: qs.variants.map((v) => ({ ...v, facility: f(v.facility) })),
-      })),
-      flagged: questions.filter((qs) => qs.flagged).length,
-    });
   });
 
   router.get("/grading", requireStaff, async (req, res) => {
