@@ -41,3 +41,26 @@ export const CaseStudyFile = z.object({
   splitSeed: z.string().optional().describe("seeds the public/private split (default: from labels.csv)"),
 }).strict();
 export type CaseStudyFile = z.infer<typeof CaseStudyFile>;
+
+/**
+ * CaseStudy.settings as stored, by version. Version 1 is the parsed case-study.yaml (its defaults
+ * filled in, no transforms, so parsing it again gives it back). A change of shape adds a version
+ * here with an upgrade from the one before; rows are read through readCaseStudySettings.
+ */
+export const CaseStudySettings = { v1: CaseStudyFile } as const;
+
+const readSettings = new WeakMap<object, CaseStudyFile>();
+
+/** The stored settings checked against the schema (once per row object: content rows are cached); a row that does not fit is an error that says what to do. */
+export function readCaseStudySettings(json: unknown): CaseStudyFile {
+  const key = typeof json === "object" && json !== null ? json : null;
+  const known = key && readSettings.get(key);
+  if (known) return known;
+  const parsed = CaseStudySettings.v1.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`A case study's stored settings do not match its schema (${parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")}). Fix case-study.yaml and sync the content again.`);
+  }
+  if (key) readSettings.set(key, parsed.data);
+  return parsed.data;
+}
+

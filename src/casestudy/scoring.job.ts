@@ -19,7 +19,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type PgBoss from "pg-boss";
 import { dataPaths, dataState } from "./casestudy.data.js";
-import type { CaseStudyFile } from "./casestudy.definition.js";
+import { readCaseStudySettings } from "./casestudy.definition.js";
 import { HoldoutRefused, ModelRefused } from "../grading/errors.js";
 import { scoreAllSplits, type GradingLimits, type ScoreResult } from "../grading/score.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
@@ -130,7 +130,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
     if (sub.status !== SubmissionStatus.SCORED) await db.submission.update({ where: { id: submissionId }, data: { status: SubmissionStatus.SCORED, progress: 1 } });
     return "done";
   }
-  const settings = cs.settings as unknown as CaseStudyFile;
+  const settings = readCaseStudySettings(cs.settings);
   const paths = dataPaths(settings, deps.dataDir);
   const data = dataState(settings, paths, logger, waitingSince);
   if (data.state === "preparing") {

@@ -5,7 +5,7 @@ import { DateTime } from "luxon";
 import fs from "node:fs";
 import path from "node:path";
 import type { Clock } from "../platform/clock.js";
-import type { CaseStudyFile } from "./casestudy.definition.js";
+import { readCaseStudySettings, type CaseStudyFile } from "./casestudy.definition.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, Forbidden, TooManyRequests } from "../platform/errors.js";
 import { DEFAULT_RETENTION_DAYS } from "./retention.js";
@@ -13,8 +13,9 @@ import { DEFAULT_RETENTION_DAYS } from "./retention.js";
 export type CaseStudyRow = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
 export type SubmissionRow = NonNullable<Awaited<ReturnType<Db["submission"]["findFirst"]>>>;
 
+/** The case study's settings, checked when read (CaseStudySettings in casestudy.definition.ts). */
 export function settingsOf(cs: Pick<CaseStudyRow, "settings">): CaseStudyFile {
-  return cs.settings as unknown as CaseStudyFile;
+  return readCaseStudySettings(cs.settings);
 }
 
 export interface LimitState {
