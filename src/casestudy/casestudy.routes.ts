@@ -18,6 +18,7 @@ import { dataPaths, dataReady } from "./casestudy.data.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { enqueuer } from "./queue.js";
 import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type SubmissionsService } from "./submissions.service.js";
+import { pageContext } from "../platform/page-context.js";
 
 /** The "rescore everything" confirmation: sent with the count it showed, so a changed count is shown again. */
 const RescoreAllBody = z.object({ confirm: z.literal("1").optional(), shown: z.string().max(100).optional() });
@@ -29,7 +30,8 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   const enqueue = enqueuer(boss);
 
   router.get("/case-studies/:caseSlug", loadCaseStudy, async (req, res) => {
-    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string; name: string } | null };
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
+    const myTeam = res.locals.myTeam ?? null;
     const s = settingsOf(cs);
     const isStudent = course.role === CourseRole.STUDENT;
     const paths = dataPaths(s, dataDir);
@@ -60,7 +62,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
 
   // Downloads for students: the training set and the mini holdout (zipped on the fly), the class map.
   router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res, next) => {
-    const cs = res.locals.caseStudy!;
+    const { caseStudy: cs } = pageContext(res, "caseStudy");
     const paths = dataPaths(settingsOf(cs), dataDir);
     if (!dataReady(paths)) throw new HttpError(503, "The case-study data is still being prepared. Try again in a minute.", "data_not_ready");
     const what = String(req.params.what);
@@ -83,7 +85,8 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   });
 
   router.get("/case-studies/:caseSlug/leaderboard", loadCaseStudy, async (req, res) => {
-    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string } | null };
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
+    const myTeam = res.locals.myTeam ?? null;
     const showPrivate = privateVisible(cs, submissions.now());
     const rows = await submissions.leaderboard(cs, showPrivate);
     res.render("leaderboard", {
@@ -95,7 +98,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
 
   // Staff: all submissions, download, override, rescore, reveal, export.
   router.get("/case-studies/:caseSlug/submissions", loadCaseStudy, requireStaff, async (req, res) => {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
     const status = Object.values(SubmissionStatus).find((x) => x === req.query.status);
     const teams = await courses.roster(course.id);
     const teamId = teams.teams.find((t) => t.id === req.query.team)?.id;
@@ -113,7 +116,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
 
   /** "Rescore everything" asks first, saying what will be rescored and what happens to points. */
   async function renderRescoreConfirmation(req: Request, res: Response, changed: boolean) {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
     const plan = await submissions.rescorePlan(cs);
     const n = plan.ids.length;
     const subs = (k: number) => `${k} submission${k === 1 ? "" : "s"}`;
@@ -141,7 +144,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
 
   // Acts only when confirmed on the page above, for the count it showed; otherwise shows that page.
   router.post("/case-studies/:caseSlug/rescore", csrfProtection, loadCaseStudy, requireStaff, async (req, res) => {
-    const cs = res.locals.caseStudy!;
+    const { caseStudy: cs } = pageContext(res, "caseStudy");
     const { confirm, shown } = parseForm(RescoreAllBody, req.body);
     if (confirm !== "1") return renderRescoreConfirmation(req, res, false);
     if (shown !== String((await submissions.rescorePlan(cs)).ids.length)) return renderRescoreConfirmation(req, res, true);
@@ -153,7 +156,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   });
 
   router.post("/case-studies/:caseSlug/reveal", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
-    const cs = res.locals.caseStudy!;
+    const { caseStudy: cs } = pageContext(res, "caseStudy");
     const reveal = (req.body as { reveal?: string }).reveal === "1";
     await submissions.reveal(cs, reveal);
     flash(req, "success", reveal ? "Private scores are now shown to everyone." : "Private scores are hidden again until the deadline.");
@@ -162,7 +165,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   });
 
   router.get("/case-studies/:caseSlug/grades.csv", loadCaseStudy, requireStaff, async (req, res) => {
-    const { course, caseStudy: cs } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">>;
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
     const teams = new Map((await submissions.standings(cs)).map((x) => [x.team, x]));
     const roster = await courses.roster(course.id);
     const lines = [["email", "name", "team", "points", "private_score", "public_score", "submissions", "overridden"].join(",")];

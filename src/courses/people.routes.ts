@@ -14,6 +14,7 @@ import { requireCourseRole, requireStaff } from "./courses.loaders.js";
 import { ROLE_LABEL } from "./courses.present.js";
 import type { CoursesService } from "./courses.service.js";
 import { parseRosterCsv, type RosterService } from "./roster.service.js";
+import { pageContext } from "../platform/page-context.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 /** How long a removal from the course can be undone (by whoever removed them). */
@@ -39,7 +40,7 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
    * response only (never stored, never flashed into the session) and as a CSV download made in the page.
    */
   async function importResult(req: Request, res: Response, result: Awaited<ReturnType<RosterService["apply"]>>, title: string) {
-    const links = (await auth.inviteLinks(res.locals.user!, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
+    const links = (await auth.inviteLinks(pageContext(res, "user").user, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
     const csv = [["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))].join("\n");
     res.render("people-import", {
       title, course: res.locals.course, base: courseBase(req), isStaff: true,
@@ -48,7 +49,7 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   }
 
   router.get("/people", requireStaff, async (_req, res) => {
-    const c = res.locals.course!;
+    const { course: c } = pageContext(res, "course");
     const roster = await courses.roster(c.id);
     res.render("people", {
       title: `People — ${c.title}`,
@@ -72,7 +73,7 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     res.render("people-import", { title: "Import students and teams", course: res.locals.course, base: courseBase(req), isStaff: true });
   });
   router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), csrfProtection, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const body = req.body as { csv?: string; apply?: string };
     const text = req.file ? req.file.buffer.toString("utf8") : (body.csv ?? "");
     if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
@@ -85,7 +86,7 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview, csv: text });
   });
   router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     // One person is a one-row import: the same checks and the same code path.
     const body = req.body as Record<string, unknown>;
     const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
@@ -98,14 +99,14 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     res.redirect(303, `${courseBase(req)}/people`);
   });
   router.post("/people/:userId/password-link", csrfProtection, requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
-    const link = await auth.createPasswordLink(res.locals.user!, course.id, String(req.params.userId));
+    const { course } = pageContext(res, "course");
+    const link = await auth.createPasswordLink(pageContext(res, "user").user, course.id, String(req.params.userId));
     res.render("password-link-made", { title: `Password link for ${link.name}`, course, base: courseBase(req), isStaff: true, link: { ...link, url: linkUrl(req, link.token) } });
   });
   router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
     const role = z.enum(["STUDENT", "INSTRUCTOR", "GRADER"]).safeParse(req.body.role);
     if (!role.success) throw new BadRequest("Pick a role: student, instructor or grader.");
-    await roster.setRole(res.locals.course!.id, String(req.params.userId), role.data, res.locals.user!.id);
+    await roster.setRole(pageContext(res, "course").course.id, String(req.params.userId), role.data, pageContext(res, "user").user.id);
     flash(req, "success", "Role changed.");
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);
@@ -113,8 +114,8 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   // Removing someone asks first (a page, no script needed); only its Confirm button (confirm=1)
   // removes. The result page offers Undo for UNDO_MINUTES, from what this session removed.
   async function renderRemoval(req: Request, res: Response) {
-    const course = res.locals.course!;
-    const r = await roster.removal(course.id, String(req.params.userId), res.locals.user!.id);
+    const { course } = pageContext(res, "course");
+    const r = await roster.removal(course.id, String(req.params.userId), pageContext(res, "user").user.id);
     const who = `${r.name} (${r.email})`;
     const as = r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : " in no team"}` : `a ${ROLE_WORD[r.role]}`;
     res.render("confirm", {
@@ -134,8 +135,8 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   router.get("/people/:userId/remove", requireInstructor, renderRemoval);
   router.post("/people/:userId/remove", csrfProtection, requireInstructor, async (req, res) => {
     if (parseForm(ConfirmBody, req.body).confirm !== "1") return renderRemoval(req, res);
-    const course = res.locals.course!;
-    const r = await roster.remove(course.id, String(req.params.userId), res.locals.user!.id);
+    const { course } = pageContext(res, "course");
+    const r = await roster.remove(course.id, String(req.params.userId), pageContext(res, "user").user.id);
     const token = crypto.randomBytes(12).toString("base64url");
     const now = clock().getTime();
     // Kept in this session only (so only the instructor who removed them can undo), for a few minutes.
@@ -145,11 +146,11 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   });
   /** A removal of this session's, still undoable (same course, within UNDO_MINUTES), or null. */
   const undoable = (req: Request, res: Response) => {
-    const x = (req.session.removedPeople ?? []).find((r) => r.token === String(req.params.token) && r.courseId === res.locals.course!.id);
+    const x = (req.session.removedPeople ?? []).find((r) => r.token === String(req.params.token) && r.courseId === pageContext(res, "course").course.id);
     return x && x.at > clock().getTime() - UNDO_MINUTES * 60_000 ? x : null;
   };
   router.get("/people/removed/:token", requireInstructor, (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const r = undoable(req, res);
     res.render("people-removed", {
       title: r ? `${r.name} removed — ${course.title}` : `Removed — ${course.title}`, course, base: courseBase(req), isStaff: true,
@@ -163,7 +164,7 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   router.post("/people/removed/:token/undo", csrfProtection, requireInstructor, async (req, res) => {
     const r = undoable(req, res);
     if (!r) throw new Conflict(`This removal can no longer be undone (undo is offered for ${UNDO_MINUTES} minutes, to whoever removed them). Add them again on People, with their role and team.`);
-    await roster.restore(res.locals.course!.id, r);
+    await roster.restore(pageContext(res, "course").course.id, r);
     req.session.removedPeople = (req.session.removedPeople ?? []).filter((x) => x.token !== r.token);
     flash(req, "success", `${r.name} is back in the course as ${r.role === CourseRole.STUDENT ? `a student${r.team ? ` in team ${r.team.name}` : ""}` : `a ${ROLE_WORD[r.role]}`}.`);
     await saveSession(req);

@@ -6,6 +6,7 @@ import { NotFound } from "../platform/errors.js";
 import { barChart } from "../platform/charts.js";
 import { definitionOf, type QuizService } from "./quiz.service.js";
 import { MIN_ATTEMPTS_TO_FLAG, quizOrderOf, reportByQuiz } from "./quiz.stats.js";
+import { pageContext } from "../platform/page-context.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 
@@ -20,7 +21,7 @@ export function quizStatsRoutes({ quizzes }: { quizzes: QuizService }) {
   const router = Router({ mergeParams: true });
 
   router.get("/quizzes/:quizSlug/statistics", requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const quiz = await quizzes.quiz(course.id, String(req.params.quizSlug));
     if (!quiz) throw new NotFound("There is no such quiz in this course.");
     const s = await quizzes.statistics(quiz.id);

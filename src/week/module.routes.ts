@@ -8,6 +8,7 @@ import { whenPhrase } from "../platform/time-format.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "../readings/readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
+import { pageContext } from "../platform/page-context.js";
 
 function checklistGroups(items: ItemView[], base: string) {
   return (["THEORY", "PRACTICAL"] as const).map((section) => ({
@@ -24,7 +25,7 @@ export function modulePages({ readings, checklist, quizzes }: { readings: Readin
   const router = Router({ mergeParams: true });
 
   router.get("/modules/:moduleSlug", loadModule(readings), async (_req, res) => {
-    const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
+    const { course, module: mod, user } = pageContext(res, "course", "module", "user");
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
     const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
@@ -49,7 +50,7 @@ export function modulePages({ readings, checklist, quizzes }: { readings: Readin
   });
 
   router.get("/modules/:moduleSlug/readings/:readingSlug", loadModule(readings), loadReading(readings), async (_req, res) => {
-    const { course, module: mod, reading, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "reading" | "user">>;
+    const { course, module: mod, reading, user } = pageContext(res, "course", "module", "reading", "user");
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
     const [list, all] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id)]);
