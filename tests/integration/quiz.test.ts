@@ -515,9 +515,10 @@ describe("policy", () => {
 
     const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
     const page = $((await instructor.get("/courses/cnn/quizzes/stats/statistics")).text);
-    const row = (id: string) => page("tbody tr").filter((_i, tr) => page(tr).find("td:first-child a").text() === id).find("td").map((_j, td) => page(td).text().trim()).get();
-    expect(row("one")).toEqual(["one", "single", "4", "50.0", "57.7", "70.7", "100.0"]);
-    expect(row("two").slice(3)).toEqual(["50.0", "57.7", "0.0", "0.0"]);
+    // Each row is headed by the question's number in the file and its id ("1. one"), then type, attempts and the figures.
+    const row = (id: string) => page("tbody tr").filter((_i, tr) => page(tr).find("th a").text().replace(/^\d+\.\s*/, "") === id).find("td").map((_j, td) => page(td).text().trim()).get();
+    expect(row("one")).toEqual(["single", "4", "50.0", "57.7", "70.7", "100.0"]);
+    expect(row("two").slice(2)).toEqual(["50.0", "57.7", "0.0", "0.0"]);
     expect(page("dl.facts").text()).toContain("mean 50.0%, median 50.0%");
     expect(await t.db.quizStatTotal.findUniqueOrThrow({ where: { quizId: quiz.id } })).toEqual(total); // read without rebuilding
 
