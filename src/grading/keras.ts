@@ -52,9 +52,16 @@ function parseConfig(json: string, what: string): LayerConfig {
 }
 
 /** Keras 3 `.keras` after unzipping: config.json + model.weights.h5. */
-export function translateKeras3(configJson: string, weightsFile: string): Promise<Translated> {
+export function translateKeras3(configJson: string, weightsFile: string, metadataJson?: string): Promise<Translated> {
   const config = parseConfig(configJson, "config.json inside the .keras file");
-  return withH5(weightsFile, (f) => KerasToOnnx.translate(config, keras3Scope(f)));
+  let kerasVersion: string | null = null;
+  try {
+    const v = (JSON.parse(metadataJson ?? "{}") as { keras_version?: unknown }).keras_version;
+    kerasVersion = typeof v === "string" ? v : null;
+  } catch {
+    // metadata.json is informative only; without it the file is taken as a released Keras 3's.
+  }
+  return withH5(weightsFile, (f) => KerasToOnnx.translate(config, keras3Scope(f), { kerasVersion }));
 }
 
 /** A Keras `.h5` (Keras 2, or Keras 3's legacy format): model_config attribute, weights under model_weights/<layer>. */
@@ -65,8 +72,9 @@ export function translateH5(file: string): Promise<Translated> {
     const root = f.get("model_weights");
     if (!(root instanceof h5wasm.Group)) throw new ModelRefused("The .h5 file has no model_weights: it is not a complete Keras model file.", "weights_mismatch");
     // Keras 2 wrote these files (Keras 3 only in its legacy format, with keras_version 3.x).
-    const legacy = !String(readH5("the .h5 file's keras_version", () => f.attrs["keras_version"]?.value) ?? "").startsWith("3.");
-    return KerasToOnnx.translate(parseConfig(String(attr.value), "The .h5 file's model_config"), legacyH5Scope(root), { legacy });
+    const kerasVersion = String(readH5("the .h5 file's keras_version", () => f.attrs["keras_version"]?.value) ?? "");
+    const legacy = !kerasVersion.startsWith("3.");
+    return KerasToOnnx.translate(parseConfig(String(attr.value), "The .h5 file's model_config"), legacyH5Scope(root), { legacy, kerasVersion });
   });
 }
 

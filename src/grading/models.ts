@@ -258,7 +258,7 @@ export async function loadModel(file: string, limits: Pick<ModelLimits, "zip"> &
     if (files.has("config.json") && files.has("model.weights.h5")) {
       const weights = tempFile(files.get("model.weights.h5")!, "model.weights.h5");
       try {
-        return await fromOnnx(await translateKeras3(files.get("config.json")!.toString("utf8"), weights.file), "keras");
+        return await fromOnnx(await translateKeras3(files.get("config.json")!.toString("utf8"), weights.file, files.get("metadata.json")?.toString("utf8")), "keras");
       } finally {
         weights.remove();
       }

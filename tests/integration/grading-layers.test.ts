@@ -28,8 +28,8 @@ function scope(weights: Record<string, WeightArray[]> = {}): WeightScope {
 }
 
 /** Translates and runs one image (NHWC values); returns the flattened output. */
-async function run(model: LayerConfig, image: number[], weights: Record<string, WeightArray[]> = {}): Promise<number[]> {
-  const t = KerasToOnnx.translate(model, scope(weights));
+async function run(model: LayerConfig, image: number[], weights: Record<string, WeightArray[]> = {}, opts: Parameters<typeof KerasToOnnx.translate>[2] = {}): Promise<number[]> {
+  const t = KerasToOnnx.translate(model, scope(weights), opts);
   const session = await ort.InferenceSession.create(t.onnx);
   const dims = [1, ...(t.inputShape.slice(1) as number[])];
   const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", Float32Array.from(image), dims) });
@@ -37,9 +37,9 @@ async function run(model: LayerConfig, image: number[], weights: Record<string, 
   return Array.from(out[session.outputNames[0]!]!.data as Float32Array);
 }
 
-function refusal(model: LayerConfig, weights: Record<string, WeightArray[]> = {}): string {
+function refusal(model: LayerConfig, weights: Record<string, WeightArray[]> = {}, opts: Parameters<typeof KerasToOnnx.translate>[2] = {}): string {
   try {
-    KerasToOnnx.translate(model, scope(weights));
+    KerasToOnnx.translate(model, scope(weights), opts);
   } catch (e) {
     expect(e).toBeInstanceOf(ModelRefused);
     return (e as Error).message;
@@ -324,6 +324,13 @@ describe("op layers of keras.applications' preprocess_input (x[..., k], ops.stac
     op("Stack", "stack", [[kt("get_item", [1, 2]), kt("get_item_1", [1, 2])]], { axis: -1 }),
   ];
 
+  test("a tensor whose batch axis would line up with another tensor's image axis is refused (one image's output would depend on the others in its batch)", () => {
+    // (None, 1, 2, 2) + (None, 1, 1, 2, 2): numpy lines the first's batch up with the second's first image axis.
+    const reshape = { module: "keras.layers", class_name: "Reshape", config: { name: "reshape", target_shape: [1, 1, 2, 2] }, name: "reshape", inbound_nodes: [{ args: [kt("input_layer", [1, 2, 2])], kwargs: {} }] };
+    const add = op("Add", "add", [kt("input_layer", [1, 2, 2]), kt("reshape", [1, 1, 2, 2])]);
+    expect(refusal(functional([reshape, add], "add", [1, 1, 2, 2]))).toContain('Op layer "add" (Add) has arguments whose shapes do not broadcast over the images');
+  });
+
   test("x[..., ::-1] as Keras stores it (GetItem per channel, Stack on the last axis) swaps the channels", async () => {
     close(await run(functional(swapChannels, "stack", [1, 2, 2]), image), [2, 1, 4, 3]);
   });
@@ -348,7 +355,11 @@ describe("op layers of keras.applications' preprocess_input (x[..., k], ops.stac
   });
 });
 
-test("a nested model or BatchNormalization called with training=True is refused (Keras would predict in training mode); training=False is fine", async () => {
+// Which mode `predict` runs a layer called with training=True in depends on the Keras that wrote the file
+// (read from Keras's source): Keras 2 and TF.js honour the explicit flag; Keras 3.0–3.15's Functional.call
+// passes predict's training=False to every layer over it (functional.py, operation_fn); from Keras 3.16
+// the explicit flag wins again (keras-team/keras#23364, layer.py _resolve_and_populate_arg).
+test("training=True: refused where Keras predicts in training mode (Keras 2, TF.js, Keras ≥ 3.16), translated for inference where Keras 3.0–3.15 predicts in inference mode; training=False is fine", async () => {
   const kt = (from: string) => ({ class_name: "__keras_tensor__", config: { shape: [null, 1, 1, 2], dtype: "float32", keras_history: [from, 0, 0] } });
   const model = (training: boolean): LayerConfig => ({
     class_name: "Functional",
@@ -366,5 +377,16 @@ test("a nested model or BatchNormalization called with training=True is refused 
   // γ (1, 1), β (0, 0), moving mean (1, 2), moving variance (4, 16), ε 0: ((3 − 1)/2, (6 − 2)/4) = (1, 1).
   const weights = { bn: [Float32Array.of(1, 1), Float32Array.of(0, 0), Float32Array.of(1, 2), Float32Array.of(4, 16)].map((data) => ({ data, shape: [2] })) };
   close(await run(model(false), [3, 6], weights), [1, 1]);
-  expect(refusal(model(true), weights)).toContain('Layer "bn" (BatchNormalization) is called with training=True');
+  // Keras 3.15 (and a .keras file without metadata): predict runs bn on its moving statistics.
+  close(await run(model(true), [3, 6], weights, { kerasVersion: "3.15.1" }), [1, 1]);
+  close(await run(model(true), [3, 6], weights), [1, 1]);
+  expect(refusal(model(true), weights, { kerasVersion: "3.16.0" })).toContain('Layer "bn" (BatchNormalization) is called with training=True');
+  // Keras 2's node form: [[layer, node, tensor, kwargs]].
+  const keras2 = model(true);
+  const layers = (keras2.config as { layers: LayerConfig[] }).layers;
+  layers[1]!.inbound_nodes = [[["input_layer", 0, 0, { training: true }]]];
+  layers[2]!.inbound_nodes = [[["bn", 0, 0, {}]]];
+  expect(refusal(keras2, weights, { legacy: true })).toContain('Layer "bn" (BatchNormalization) is called with training=True');
+  layers[1]!.inbound_nodes = [[["input_layer", 0, 0, { training: false }]]];
+  close(await run(keras2, [3, 6], weights, { legacy: true }), [1, 1]);
 });

@@ -114,11 +114,19 @@ export class KerasToOnnx {
    * `legacy`: a Keras 2 or TF.js model, whose built-in hard_sigmoid is max(0, min(1, 0.2·x + 0.5));
    * Keras 3's is relu6(x + 3) / 6.
    */
-  static translate(model: LayerConfig, weights: WeightScope, opts: { legacy?: boolean } = {}): Translated {
-    return new KerasToOnnx(opts.legacy ?? false).run(model, weights);
+  static translate(model: LayerConfig, weights: WeightScope, opts: { legacy?: boolean; kerasVersion?: string | null } = {}): Translated {
+    const legacy = opts.legacy ?? false;
+    return new KerasToOnnx(legacy, legacy || kerasReplaysTraining(opts.kerasVersion ?? null)).run(model, weights);
   }
 
-  private constructor(private readonly legacy: boolean) {}
+  /**
+   * `replaysTraining`: whether the Keras that wrote the file, predicting, runs a layer called with
+   * `training=True` in training mode. Keras 2 (and TF.js, which follows it) does: an explicit flag
+   * wins. Keras 3 up to 3.15 does not: `predict` passes training=False to every layer of a
+   * functional model, over the flag (keras/src/models/functional.py, `operation_fn`); from 3.16
+   * the flag wins again (keras-team/keras#23364).
+   */
+  private constructor(private readonly legacy: boolean, private readonly replaysTraining: boolean) {}
 
   private run(model: LayerConfig, weights: WeightScope): Translated {
     if (!model || typeof model !== "object" || !MODELS.has(model.class_name)) {
@@ -213,8 +221,8 @@ export class KerasToOnnx {
       const k = pending.findIndex((p) => ready(p.args, values));
       if (k < 0) throw new ModelRefused(`The model's graph could not be followed: layer "${layerName(pending[0]!.l)}" waits for an input that no layer makes.`, "bad_config");
       const { l, node, args, kwargs } = pending.splice(k, 1)[0]!;
-      // `base(x, training=True)`: Keras replays the flag when predicting (batch statistics, dropout on).
-      if (kwargs.training === true && (MODELS.has(l.class_name) || IDENTITY.has(l.class_name) || l.class_name === "BatchNormalization")) {
+      // `base(x, training=True)`: where Keras replays the flag when predicting (batch statistics, dropout on).
+      if (this.replaysTraining && kwargs.training === true && (MODELS.has(l.class_name) || IDENTITY.has(l.class_name) || l.class_name === "BatchNormalization")) {
         throw new ModelRefused(`Layer "${layerName(l)}" (${l.class_name}) is called with training=True, so Keras runs it in training mode even when predicting (BatchNormalization on batch statistics, dropout and augmentation active), which the grader does not reproduce. Call it with training=False, e.g. x = base(x, training=False), and save again.`, "unsupported_layer");
       }
       const resolved = resolve(args, values);
@@ -975,8 +983,20 @@ const kernelSize = (c: Json): [number | null, number | null] => (c.kernel_size =
 const filters = (c: Json): number | null => (c.filters == null ? null : Number(c.filters));
 
 /** A Keras 3 node `{args, kwargs}` or a Keras 2 / TF.js node `[[layer, node, tensor, kwargs], …]`. */
+/** Keras 3 versions from which an explicit `training=True` wins over predict's training=False. */
+function kerasReplaysTraining(version: string | null): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 3 || (major === 3 && minor >= 16);
+}
+
 function nodeArgs(n: unknown): { args: unknown[]; kwargs: Json } {
-  if (Array.isArray(n)) return { args: [n.length === 1 ? keras2Ref(n[0]) : n.map(keras2Ref)], kwargs: {} };
+  if (Array.isArray(n)) {
+    // Keras 2: [[layer, node, tensor, kwargs], ...]; the call's keyword arguments ride on each input.
+    const kwargs = Object.assign({}, ...n.map((r) => (Array.isArray(r) && r[3] && typeof r[3] === "object" ? (r[3] as Json) : {}))) as Json;
+    return { args: [n.length === 1 ? keras2Ref(n[0]) : n.map(keras2Ref)], kwargs };
+  }
   const node = n as { args?: unknown[]; kwargs?: Json };
   return { args: node.args ?? [], kwargs: node.kwargs ?? {} };
 }
@@ -1048,6 +1068,9 @@ function broadcast(shapes: number[][]): number[] | null {
     }
     out.unshift(d);
   }
+  // The batch axis only against the batch axis: a batch lined up with another axis would let one
+  // image's output depend on the others in its batch (and the grader batches as it likes).
+  if (out.slice(1).includes(-1)) return null;
   return shapes.some((sh) => sh[0] === -1 && sh.length === rank) && out[0] === -1 ? out : null;
 }
 
