@@ -20,14 +20,14 @@ export function largestActivation(layers: { outputShape: string }[] | null): num
 }
 
 /**
- * The batch: at least `minimum` (the job's setting), up to BATCH_VALUES input values, and no more than
- * three of the largest activations (4 bytes each) fit in ACTIVATION_BYTES. Without known layer shapes
- * (ONNX uploads) the job's setting, as before batches grew.
+ * The batch: `minimum` (the job's setting) or more, up to BATCH_VALUES input values — but never more
+ * than three of the largest activations (4 bytes each) fit in ACTIVATION_BYTES, even if that is fewer
+ * than `minimum` (at least one image). Without known layer shapes (ONNX uploads) the job's setting.
  */
 export function inferenceBatchSize(inputValues: number, largest: number | null, minimum: number): number {
   const floor = Math.max(1, minimum);
   if (largest === null) return floor;
   const byInput = Math.floor(BATCH_VALUES / inputValues);
   const byMemory = Math.floor(ACTIVATION_BYTES / (3 * 4 * Math.max(largest, inputValues)));
-  return Math.max(floor, Math.min(byInput, byMemory));
+  return Math.max(1, Math.min(Math.max(floor, byInput), byMemory));
 }

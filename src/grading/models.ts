@@ -11,6 +11,7 @@ import { ModelRefused } from "./errors.js";
 import type { InputSpec, Layout } from "./images.js";
 import { HDF5_MAGIC, tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
 import { accountOnnx } from "./onnx/accounting.js";
+import { largestActivation } from "./batching.js";
 import type { Translated, TranslatedLayer } from "./onnx/keras-onnx.js";
 
 export type ModelFormat = "keras" | "keras-h5" | "tfjs-layers" | "tfjs-graph" | "onnx";
@@ -43,6 +44,8 @@ export interface LoadedModel {
 export interface ModelLimits {
   maxParams: number;
   maxFlopsPerImage: number;
+  /** Values of the largest layer output per image (merges, upsampling and padding cost no FLOPs, but memory). */
+  maxActivationValues?: number;
   zip: ZipLimits;
 }
 
@@ -99,6 +102,11 @@ export function checkModel(summary: ModelSummary, numClasses: number | null, lim
   }
   if (summary.flopsPerImage !== null && summary.flopsPerImage > limits.maxFlopsPerImage) {
     throw new ModelRefused(`The model needs ${(summary.flopsPerImage / 1e9).toFixed(2)} GFLOP per image; the limit is ${(limits.maxFlopsPerImage / 1e9).toFixed(2)}. Downsample earlier (pooling, strides) or use fewer filters.`, "too_much_compute");
+  }
+  const largest = largestActivation(summary.layers);
+  if (limits.maxActivationValues !== undefined && largest !== null && largest > limits.maxActivationValues) {
+    const layer = summary.layers!.find((l) => largestActivation([l]) === largest);
+    throw new ModelRefused(`Layer "${layer?.name ?? "?"}" outputs ${largest.toLocaleString("en")} values per image (${layer?.outputShape ?? ""}); the limit is ${limits.maxActivationValues.toLocaleString("en")} (${Math.round((limits.maxActivationValues * 4) / 2 ** 20)} MB of floats). Downsample earlier or use smaller layers.`, "too_much_memory");
   }
 }
 

@@ -22,6 +22,8 @@ export const DEFAULT_LIMITS: GradingLimits = {
   maxUploadBytes: 200 * 1024 * 1024,
   maxParams: 50_000_000,
   maxFlopsPerImage: 5e9,
+  // 64 MB of floats for one layer's output per image: VGG16 at 224 px needs 3.2 M, ResNet50 0.8 M.
+  maxActivationValues: 16 * 2 ** 20,
   zip: DEFAULT_ZIP_LIMITS,
   ...DEFAULT_BUDGET,
   batchSize: 64,

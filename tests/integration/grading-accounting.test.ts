@@ -7,7 +7,8 @@ import { ModelRefused } from "../../src/grading/errors.js";
 import { accountOnnx } from "../../src/grading/onnx/accounting.js";
 import { f, i, ints, OnnxGraph, s as str } from "../../src/grading/onnx/graph.js";
 import { KerasToOnnx, type LayerConfig } from "../../src/grading/onnx/keras-onnx.js";
-import { inspectModel } from "../../src/grading/score.js";
+import { checkModel, type ModelSummary } from "../../src/grading/models.js";
+import { DEFAULT_LIMITS, inspectModel } from "../../src/grading/score.js";
 import { stopSpare } from "../../src/grading/runner.js";
 import { tempDir } from "../helpers/grading.js";
 
@@ -118,4 +119,46 @@ test("Keras Conv2DTranspose counts its FLOPs", () => {
   const translated = KerasToOnnx.translate(model, { id: "/", weights: (l) => (l.name === "up" ? weights : null), enter: () => { throw new Error("no nested models"); } });
   expect(translated.layers.find((l) => l.name === "up")).toMatchObject({ className: "Conv2DTranspose", outputShape: "(None, 4, 4, 2)", params: 56, flops: 432 });
   expect(translated.flopsPerImage).toBe(432);
+});
+
+test("a layer output too large for memory is refused, though it costs no FLOPs or parameters (an outer product by broadcasting merges)", () => {
+  // Input 8×8×3 = 192 values → Reshape (192, 1, 1) × Reshape (1, 192, 1) = (192, 192, 1): 36,864 values;
+  // → Reshape (36864, 1, 1) × Reshape (1, 36864, 1) = (36864, 36864, 1): 1,358,954,496 values an image
+  // (5.4 GB of floats), four parameters (no Dense weights: Flatten of a pooled 1 value → 1 output).
+  const kt = (from: string, shape: number[]) => ({ class_name: "__keras_tensor__", config: { shape: [null, ...shape], dtype: "float32", keras_history: [from, 0, 0] } });
+  const reshape = (name: string, from: string, fromShape: number[], target: number[]) => ({ module: "keras.layers", class_name: "Reshape", config: { name, target_shape: target }, name, inbound_nodes: [{ args: [kt(from, fromShape)], kwargs: {} }] });
+  const multiply = (name: string, a: [string, number[]], b: [string, number[]]) => ({ module: "keras.layers", class_name: "Multiply", config: { name }, name, inbound_nodes: [{ args: [[kt(...a), kt(...b)]], kwargs: {} }] });
+  const model: LayerConfig = {
+    class_name: "Functional",
+    config: {
+      name: "outer",
+      layers: [
+        { module: "keras.layers", class_name: "InputLayer", config: { name: "input_layer", batch_shape: [null, 8, 8, 3], dtype: "float32" }, name: "input_layer", inbound_nodes: [] },
+        reshape("col", "input_layer", [8, 8, 3], [192, 1, 1]),
+        reshape("row", "input_layer", [8, 8, 3], [1, 192, 1]),
+        multiply("outer1", ["col", [192, 1, 1]], ["row", [1, 192, 1]]),
+        reshape("col2", "outer1", [192, 192, 1], [36864, 1, 1]),
+        reshape("row2", "outer1", [192, 192, 1], [1, 36864, 1]),
+        multiply("outer2", ["col2", [36864, 1, 1]], ["row2", [1, 36864, 1]]),
+        { module: "keras.layers", class_name: "GlobalAveragePooling2D", config: { name: "gap", data_format: "channels_last", keepdims: false }, name: "gap", inbound_nodes: [{ args: [kt("outer2", [36864, 36864, 1])], kwargs: {} }] },
+      ],
+      input_layers: [["input_layer", 0, 0]],
+      output_layers: [["gap", 0, 0]],
+    },
+  };
+  const translated = KerasToOnnx.translate(model, { id: "/", weights: () => null, enter: () => { throw new Error("no nested models"); } });
+  expect(translated.layers.find((l) => l.name === "outer2")?.outputShape).toBe("(None, 36864, 36864, 1)");
+  const summary = { ...translated, format: "keras", formatLabel: "Keras 3 (.keras)" } as unknown as ModelSummary;
+  // Within the parameter and FLOP limits…
+  expect(() => checkModel(summary, null, { ...DEFAULT_LIMITS, maxActivationValues: undefined })).not.toThrow();
+  // …but 1,358,954,496 values against the limit of 16,777,216.
+  let refused: unknown;
+  try {
+    checkModel(summary, null, DEFAULT_LIMITS);
+  } catch (e) {
+    refused = e;
+  }
+  expect(refused).toBeInstanceOf(ModelRefused);
+  expect(refused).toMatchObject({ code: "too_much_memory" });
+  expect((refused as Error).message).toContain('Layer "outer2" outputs 1,358,954,496 values per image');
 });
