@@ -60,7 +60,17 @@ const drawn = new Map<string, string>();
 let drawnBytes = 0;
 const DRAWN_BUDGET = 16 * 1024 * 1024;
 
+/** What the cache of drawn charts holds, and what it counts (for tests and diagnostics). */
+export function drawnChartsCache(): { entries: number; countedBytes: number; actualBytes: number } {
+  let actualBytes = 0;
+  for (const [k, v] of drawn) actualBytes += k.length + v.length;
+  return { entries: drawn.size, countedBytes: drawnBytes, actualBytes };
+}
+
 function remember(key: string, html: string) {
+  // Two requests may draw the same chart at once: the second replaces the first, counted once.
+  const old = drawn.get(key);
+  if (old !== undefined) drawnBytes -= key.length + old.length;
   drawn.set(key, html);
   drawnBytes += key.length + html.length;
   for (const [k, v] of drawn) {

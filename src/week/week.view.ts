@@ -169,9 +169,11 @@ function checklistTodo(m: { title: string; theoryDueAt: Date | null; practicalDu
 }
 
 /** A quiz that is open and not passed yet (the student's own close time, exceptions applied). */
-function quizTodo(q: { title: string }, href: string, grade: { passed: boolean; percent: number } | null, policy: Pick<Policy, "opensAt" | "closesAt" | "passPercent">, inProgress: { id: string } | null | undefined, now: Date, tz: string): TodoItem | null {
+function quizTodo(q: { title: string }, href: string, grade: { passed: boolean; percent: number; attempts?: number } | null, policy: Pick<Policy, "opensAt" | "closesAt" | "passPercent" | "attemptsAllowed">, inProgress: { id: string } | null | undefined, now: Date, tz: string): TodoItem | null {
   const closed = policy.closesAt !== null && policy.closesAt <= now;
   if (grade?.passed || closed || (policy.opensAt !== null && policy.opensAt > now)) return null;
+  // Every attempt used and none running: nothing left to do (the quiz page says so).
+  if (!inProgress && grade?.attempts !== undefined && policy.attemptsAllowed !== null && grade.attempts >= policy.attemptsAllowed) return null;
   return {
     kind: "Quiz", title: q.title, href: inProgress ? `${href}/attempts/${inProgress.id}` : href, dueAt: policy.closesAt, overdue: false,
     // inProgress undefined: not read (the course page), so "no grade yet" rather than "not attempted yet".

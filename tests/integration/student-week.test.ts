@@ -2,7 +2,10 @@
 // course page's to-do list: what is done, what is due next with time left in words in the
 // course's time zone, the quiz grade as points, the team's case-study points, and the answers
 // to review requests at the top. Expected values are worked out by hand in the comments.
+import fs from "node:fs";
+import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
+import { copyDemoQuiz, quizFolder } from "../helpers/quiz.js";
 import { $, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 
 let t: TestApp;
@@ -150,4 +153,29 @@ test("the course page's to-do list: a teammate's submission answer shows for the
   // Her week page lists both answers, the newer first.
   const week = $((await chloe.get("/courses/cnn/week")).text);
   expect(week(".week-answer a").map((_i, a) => week(a).text()).get()).toEqual(["Case study: traffic-sign recognition, submission #2", "Case study: traffic-sign recognition, submission #1"]);
+});
+
+test("a quiz not passed with every attempt used leaves the to-do list (nothing left to do there); with one left it stays", async () => {
+  const folder = quizFolder({});
+  copyDemoQuiz(folder.dir, { opens: "2031-03-10T09:00", closes: "2031-03-14T09:00" });
+  const file = path.join(folder.dir, "cnn-friday.yaml");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^attempts: unlimited$/m, "attempts: 2"));
+  const app = await startTestApp({}, { quizDir: folder.dir, clock: () => now });
+  try {
+    const alice = await app.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } });
+    const quiz = await app.db.quiz.findFirstOrThrow({});
+    const attempt = (number: number) => app.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number, status: "SUBMITTED", seed: `s${number}`, contentHash: "h", startedAt: new Date(now.getTime() - 7200_000), submittedAt: new Date(now.getTime() - 3600_000), score: 4, maxScore: 14 } });
+    await attempt(1);
+    await app.db.quizGrade.create({ data: { quizId: quiz.id, userId: alice.id, percent: (4 / 14) * 100, passed: false, attempts: 1 } });
+    const next = async () => text($((await (await signedIn(app, "alice@example.edu")).get("/courses/cnn/week")).text)(".week-next").text());
+    // One of two attempts used: still to do.
+    expect(await next()).toContain("Friday preparation quiz: convolutional networks not passed yet: 29%, 90% needed");
+    await attempt(2);
+    await app.db.quizGrade.update({ where: { quizId_userId: { quizId: quiz.id, userId: alice.id } }, data: { attempts: 2 } });
+    // Both used: the quiz page would refuse a third, so the list does not send her there.
+    expect(await next()).not.toContain("Friday preparation quiz");
+  } finally {
+    await app.close();
+    folder.remove();
+  }
 });
