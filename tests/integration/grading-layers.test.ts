@@ -353,6 +353,12 @@ describe("op layers of keras.applications' preprocess_input (x[..., k], ops.stac
     expect(refusal(functional([op("Add", "add", [kt("input_layer", [1, 2, 2]), batch])], "add", [1, 2, 2]))).toContain('Op layer "add" (Add) has arguments whose shapes do not broadcast over the images ((None, 1, 2, 2), (2, 1, 1, 2))');
     expect(refusal(functional([op("Stack", "stack", [[kt("input_layer", [1, 2, 2]), kt("input_layer", [1, 2, 2])]], { axis: -1, dtype: "int8" })], "stack", [1, 2, 2, 2]))).toContain('Op layer "stack" (Stack) has the setting "dtype" ("int8")');
   });
+
+  test("a constant tensor over 65,536 values is refused (it would be a weight that no limit counts)", () => {
+    // (1, 1, 1, 65,537) values: one over the cap; (1, 1, 1, 2) as above is fine.
+    const big = { class_name: "__tensor__", config: { value: [[[Array.from({ length: 65_537 }, () => 0)]]], dtype: "float32" } };
+    expect(refusal(functional([op("Add", "add", [kt("input_layer", [1, 2, 2]), big])], "add", [1, 2, 2]))).toContain("constant tensor of 65,537 values");
+  });
 });
 
 // Which mode `predict` runs a layer called with training=True in depends on the Keras that wrote the file

@@ -1038,11 +1038,19 @@ function resolve(args: unknown[], values: Map<string, T[]>): Arg[] {
   return args.map(one);
 }
 
+/** Constant tensors in a config are small in practice (preprocess_input's mean: 3 values); they are not weights, so not counted as parameters. */
+const MAX_CONST_VALUES = 65_536;
+const MAX_CONST_RANK = 8;
+
 /** A `__tensor__` argument's nested lists as a float32 constant; null (refused where used) when not a numeric array. */
 function constArg(c: Json): ConstArg | null {
   if (c.dtype != null && !/^(float|int|uint)\d+$/.test(String(c.dtype))) return null;
   const dims: number[] = [];
-  for (let v: unknown = c.value; Array.isArray(v); v = v[0]) dims.push(v.length);
+  for (let v: unknown = c.value; Array.isArray(v) && dims.length <= MAX_CONST_RANK; v = v[0]) dims.push(v.length);
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (dims.length > MAX_CONST_RANK || size > MAX_CONST_VALUES) {
+    throw new ModelRefused(`The model's config holds a constant tensor of ${dims.length > MAX_CONST_RANK ? `more than ${MAX_CONST_RANK} dimensions` : `${size.toLocaleString("en")} values`} (an array written into the model, as \`x - np.array(...)\`); the grader takes constants of up to ${MAX_CONST_VALUES.toLocaleString("en")} values and ${MAX_CONST_RANK} dimensions (preprocess_input's means have 3 values). Use a layer with weights instead (Normalization, Rescaling) and save again.`, "unsupported_layer");
+  }
   const flat: number[] = [];
   const walk = (v: unknown, depth: number): boolean => {
     if (depth === dims.length) return typeof v === "number" && flat.push(v) > 0;
