@@ -2,13 +2,31 @@
 // one-time registration token; a site administrator of this tool checks what the platform says it is
 // and approves; the tool posts its own configuration to the platform's registration endpoint and keeps
 // the client id and deployment it gets back (LtiRegistration), used at once by every process.
+import dns from "node:dns/promises";
+import net from "node:net";
 import { z } from "zod";
 import type { Db } from "../platform/db/prisma.js";
 import { BadRequest } from "../platform/errors.js";
 import { AGS_LINEITEM_SCOPE, AGS_RESULT_SCOPE } from "./lti.lineitems.js";
 import { AGS_SCORE_SCOPE } from "./lti.grades.js";
 import { httpsUrl } from "./lti.platforms.js";
+import type { LtiPlatforms } from "./lti.registry.js";
 import { NRPS_SCOPE } from "./lti.roster.js";
+
+/** The most this tool reads of the platform's configuration or registration answer. */
+export const MAX_REGISTRATION_BODY = 64 * 1024;
+
+/** Addresses a registration may not make this server fetch: loopback, private, link-local, unspecified, shared, multicast. */
+const PRIVATE = new net.BlockList();
+for (const [net4, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 3]] as const) PRIVATE.addSubnet(net4, bits, "ipv4");
+for (const [net6, bits] of [["::", 127], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(net6, bits, "ipv6");
+
+/** Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) is one a registration may not reach. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return PRIVATE.check(mapped[1]!, "ipv4");
+  return PRIVATE.check(address, net.isIPv6(address) ? "ipv6" : "ipv4");
+}
 
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
@@ -38,19 +56,79 @@ const RegistrationResponse = z.object({
 }).loose();
 
 export class LtiRegistrations {
-  constructor(private readonly deps: { db: Db; publicOrigin: string; fetch?: typeof fetch }) {}
+  constructor(private readonly deps: {
+    db: Db;
+    publicOrigin: string;
+    /** Every registered platform (the file's and the database's): a registration may not shadow one. */
+    platforms: LtiPlatforms;
+    fetch?: typeof fetch;
+    /** Tests only: the fake platform runs on this machine (127.0.0.1). Never set in production. */
+    allowPrivateHosts?: boolean;
+    lookup?: (host: string) => Promise<string[]>;
+  }) {}
+
+  /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside). */
+  private async checkHost(address: string, what: string): Promise<void> {
+    if (this.deps.allowPrivateHosts) return;
+    const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
+    let addresses: string[];
+    try {
+      addresses = net.isIP(host) ? [host] : await (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
+    } catch {
+      throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
+    }
+    if (!addresses.length || addresses.some(isPrivateAddress)) {
+      throw new BadRequest(`The ${what} address ${address} is on this server or a private network, which a registration may not reach. Start the registration again from the LMS; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
+    }
+  }
+
+  /** Reads at most MAX_REGISTRATION_BODY bytes of a JSON answer (streamed: a larger one is cut off and refused); null when it is not JSON. */
+  private async readJson(res: Response, what: string): Promise<unknown> {
+    if (!res.body) return null;
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_REGISTRATION_BODY) {
+        await reader.cancel().catch(() => undefined);
+        throw new BadRequest(`${what} is larger than ${MAX_REGISTRATION_BODY / 1024} KB, which no LTI platform sends. It was not read; start the registration again from the LMS.`);
+      }
+      chunks.push(value);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A registration may not take over an issuer already registered here (in LTI_PLATFORMS_FILE or by an earlier registration,
+   * under any client id) with other keys or sign-in endpoint: accounts are linked by (issuer, sub), so its launches would sign them in.
+   */
+  private async checkNotShadowing(config: PlatformConfiguration): Promise<void> {
+    const same = (await this.deps.platforms.all()).filter((p) => p.issuer === config.issuer);
+    const other = same.find((p) => p.keySetUrl !== config.jwks_uri || p.authLoginUrl !== config.authorization_endpoint);
+    if (other) {
+      throw new BadRequest(`The issuer ${config.issuer} is already registered here (${other.name}, client id ${other.clientId}) with other keys or sign-in endpoint than this LMS's configuration names (keys ${config.jwks_uri}, sign-in ${config.authorization_endpoint}). Nothing was registered. If the LMS really moved, an administrator must first remove or adjust the existing registration (LTI_PLATFORMS_FILE or the database's LtiRegistration), then start the registration again from the LMS.`);
+    }
+  }
 
   /** Reads and checks the platform's configuration: its issuer must be on the host it was read from. */
   async readConfiguration(configUrl: string): Promise<PlatformConfiguration & { name: string }> {
     const url = httpsUrl.safeParse(configUrl);
     if (!url.success) throw new BadRequest("The LMS gave no valid openid_configuration address (https://…). Start the registration again from the LMS.");
+    await this.checkHost(configUrl, "configuration");
     let res: Response;
     try {
       res = await (this.deps.fetch ?? fetch)(configUrl, { headers: { Accept: "application/json" }, redirect: "error", signal: AbortSignal.timeout(15_000) });
     } catch {
       throw new BadRequest(`The LMS's configuration could not be read from ${configUrl}. Check that this server can reach the LMS, then start the registration again.`);
     }
-    const body = res.ok ? await res.json().catch(() => null) : null;
+    const body = res.ok ? await this.readJson(res, `The LMS's configuration at ${configUrl}`) : (await res.body?.cancel().catch(() => undefined), null);
     const parsed = PlatformConfiguration.safeParse(body);
     if (!parsed.success) {
       throw new BadRequest(`The LMS's configuration at ${configUrl} ${res.ok ? `is not a usable LTI platform configuration (${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).slice(0, 3).join("; ")})` : `could not be read (HTTP ${res.status})`}. Start the registration again from the LMS; if it keeps failing, register the platform in LTI_PLATFORMS_FILE instead.`);
@@ -59,6 +137,7 @@ export class LtiRegistrations {
     if (new URL(config.issuer).host !== new URL(configUrl).host) {
       throw new BadRequest(`The LMS's configuration names the issuer ${config.issuer}, which is not on the host it was read from (${new URL(configUrl).host}). It was not registered.`);
     }
+    await this.checkNotShadowing(config);
     const product = config[PLATFORM_CONFIG].product_family_code;
     return { ...config, name: `${product.charAt(0).toUpperCase()}${product.slice(1)} (${new URL(config.issuer).host})` };
   }
@@ -95,6 +174,7 @@ export class LtiRegistrations {
    */
   async register(configUrl: string, registrationToken: string | undefined, approvedById: string) {
     const config = await this.readConfiguration(configUrl);
+    await this.checkHost(config.registration_endpoint, "registration endpoint");
     let res: Response;
     try {
       res = await (this.deps.fetch ?? fetch)(config.registration_endpoint, {
@@ -107,7 +187,7 @@ export class LtiRegistrations {
     } catch {
       throw new BadRequest(`${config.name} could not be reached to register the tool. Start the registration again from the LMS.`);
     }
-    const body = await res.json().catch(() => null);
+    const body = await this.readJson(res, `${config.name}'s answer to the registration`);
     const parsed = RegistrationResponse.safeParse(body);
     if (!res.ok || !parsed.success) {
       const why = (body as { error_description?: string; error?: string } | null)?.error_description ?? (body as { error?: string } | null)?.error;
@@ -121,8 +201,9 @@ export class LtiRegistrations {
       authAudience: config.authorization_server ?? null, configUrl, approvedById,
     };
     const existing = await this.deps.db.ltiRegistration.findUnique({ where: { issuer_clientId: { issuer: config.issuer, clientId } } });
+    // A second registration of a client only adds its deployment: the endpoints kept are those approved first.
     return existing
-      ? this.deps.db.ltiRegistration.update({ where: { id: existing.id }, data: { ...data, deployments: [...new Set([...existing.deployments, deployment])] } })
+      ? this.deps.db.ltiRegistration.update({ where: { id: existing.id }, data: { deployments: [...new Set([...existing.deployments, deployment])] } })
       : this.deps.db.ltiRegistration.create({ data: { ...data, issuer: config.issuer, clientId, deployments: [deployment] } });
   }
 
