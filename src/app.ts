@@ -25,7 +25,7 @@ import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
 import { healthRoutes } from "./platform/health.routes.js";
 import { currentUser, requireUser, securityHeaders, sessions } from "./platform/http.js";
-import type { Logger } from "./platform/logger.js";
+import { requestLogSerializer, responseLogSerializer, type Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./content/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps) {
   const toolKey = toolKeySource(config.DATA_DIR);
   const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey });
   const ltiLineItems = new LtiLineItems({ db, clock, platforms: ltiPlatforms, toolKey });
-  const ltiRegistrations = lti.publicOrigin ? new LtiRegistrations({ db, publicOrigin: lti.publicOrigin }) : null;
+  const ltiRegistrations = lti.publicOrigin ? new LtiRegistrations({ db, publicOrigin: lti.publicOrigin, platforms: lti.platforms, allowPrivateHosts: config.NODE_ENV === "test" }) : null;
   // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
   const admin = new AdminService({
     db,
@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps) {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      serializers: { req: requestLogSerializer, res: responseLogSerializer },
     }),
   );
   app.use(securityHeaders());

@@ -13,6 +13,8 @@ declare module "express-session" {
   interface SessionData {
     /** The origins of the LMS that launched this session, which may show its pages in a frame. */
     ltiFrameOrigins?: string[];
+    /** The LMS course (LtiContext id) the launch that made this session came from: only its connect page may be framed. */
+    ltiContextId?: string;
     /** The hash of the handoff ticket of the launch that made this session (its cookie arrived: the ticket is not needed). */
     ltiTicket?: string;
   }
@@ -28,6 +30,8 @@ export interface SessionPlan {
   ltiDeepLink?: DeepLinking & { contextRowId: string };
   flash?: Flash;
   frameOrigins: string[];
+  /** The LMS course (LtiContext id) launched, if any: its connect page may be shown in the LMS frame. */
+  contextRowId?: string;
   dest: string;
   /** Shown on the new-window page: who will be signed in. */
   who: string;
@@ -41,11 +45,43 @@ export function allowFraming(res: Response, origins: string[]): void {
   res.removeHeader("X-Frame-Options");
 }
 
-/** After the session middleware: the LTI pages and LTI-launched sessions may be shown in their LMS's frame. */
+/** Only this site may frame this response (undoes allowFraming). */
+export function denyFraming(res: Response): void {
+  const csp = String(res.getHeader("Content-Security-Policy") ?? "");
+  if (!csp) return;
+  res.setHeader("Content-Security-Policy", csp.replace(/frame-ancestors [^;]*/, "frame-ancestors 'self'"));
+  res.setHeader("X-Frame-Options", "SAMEORIGIN");
+}
+
+/** Any site may frame this response: only for a page with nothing to click that changes anything (the register page that points to a new window). */
+export function allowAnyFraming(res: Response): void {
+  const csp = String(res.getHeader("Content-Security-Policy") ?? "");
+  if (!csp) return;
+  res.setHeader("Content-Security-Policy", csp.replace(/frame-ancestors [^;]*/, "frame-ancestors *"));
+  res.removeHeader("X-Frame-Options");
+}
+
+/** The pages every registered platform may frame: the steps of a launch (and the Platform Storage pages they render). */
+const LAUNCH_PATHS = new Set(["/lti/login", "/lti/launch"]);
+
+/** The connect page of an LMS course, and its forms: framed only by the session that launched that very course. */
+export const CONTEXT_PAGE = /^\/lti\/contexts\/([^/]+)(\/|$)/;
+
+/**
+ * After the session middleware: the launch pages may be shown in any registered LMS's frame; the pages of an
+ * LTI-launched session (the other /lti pages included) only in the frame of the LMS that launched it; an LMS
+ * course's connect page only when the session was launched from that course (else another LMS's frame could
+ * get a click that connects its course to a course here: clickjacking).
+ */
 export function ltiFraming(platforms: LtiPlatforms): RequestHandler {
   return (req, res, next) => {
     const fromSession = req.session?.ltiFrameOrigins ?? [];
-    if (req.path !== "/lti" && !req.path.startsWith("/lti/")) {
+    const context = CONTEXT_PAGE.exec(req.path);
+    if (context) {
+      if (fromSession.length && req.session?.ltiContextId === decodeURIComponent(context[1]!)) allowFraming(res, fromSession);
+      return next();
+    }
+    if (!LAUNCH_PATHS.has(req.path)) {
       if (fromSession.length) allowFraming(res, fromSession);
       return next();
     }

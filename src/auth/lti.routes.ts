@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requireUser, saveSession } from "../platform/http.js";
-import { HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
+import { allowFraming, HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiLineItems } from "./lti.lineitems.js";
 import type { LtiRoster } from "./lti.roster.js";
@@ -118,7 +118,8 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
   async function startSession(req: Request, plan: SessionPlan, framed: boolean): Promise<string> {
     await regenerateSession(req);
     applyPlan(req, plan);
-    if (req.secure) Object.assign(req.session.cookie, { sameSite: "none", secure: true, partitioned: true });
+    // Only a framed launch needs the cross-site cookie; a whole-page session keeps the site's default (SameSite=Lax).
+    if (req.secure && framed) Object.assign(req.session.cookie, { sameSite: "none", secure: true, partitioned: true });
     if (!framed) {
       await saveSession(req);
       return plan.dest;
@@ -134,6 +135,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     if (plan.ltiPending) req.session.ltiPending = plan.ltiPending;
     if (plan.ltiDeepLink) req.session.ltiDeepLink = plan.ltiDeepLink;
     req.session.ltiFrameOrigins = plan.frameOrigins;
+    if (plan.contextRowId) req.session.ltiContextId = plan.contextRowId;
     if (plan.flash) flash(req, plan.flash.kind, plan.flash.text);
   }
 
@@ -143,9 +145,9 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     const frameOrigins = outcome.frameOrigins ?? [];
     const who = (await lti.userName(outcome.userId)) ?? "your LMS account";
     const ltiDeepLink = outcome.kind !== "signedIn" && outcome.deepLinking ? { ...outcome.deepLinking, contextRowId: outcome.contextRowId } : undefined;
-    if (outcome.kind === "deepLink") return { userId: outcome.userId, ltiDeepLink, frameOrigins, dest: "/lti/deep-link", who };
+    if (outcome.kind === "deepLink") return { userId: outcome.userId, ltiDeepLink, frameOrigins, contextRowId: outcome.contextRowId, dest: "/lti/deep-link", who };
     if (outcome.kind === "connect") {
-      return { userId: outcome.userId, ltiDeepLink, frameOrigins, dest: `/lti/contexts/${outcome.contextRowId}`, who, flash: { kind: "info", text: "Signed in from your LMS. This LMS course is not connected to a course here yet." } };
+      return { userId: outcome.userId, ltiDeepLink, frameOrigins, contextRowId: outcome.contextRowId, dest: `/lti/contexts/${outcome.contextRowId}`, who, flash: { kind: "info", text: "Signed in from your LMS. This LMS course is not connected to a course here yet." } };
     }
     return { userId: outcome.userId, frameOrigins, dest: outcome.target, who, flash: { kind: "success", text: "Signed in from your LMS." } };
   }
@@ -188,7 +190,10 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     }
     const plan = ticket ? await handoffs.peek(ticket) : null;
     // Opened as a whole page, a ticket is never needed (cookies work there): only a frame is offered the new window.
-    const inFrame = req.get("sec-fetch-dest") === undefined || req.get("sec-fetch-dest") === "iframe";
+    // A browser that does not say (no Sec-Fetch-Dest) gets no ticket either: a page of another site must not get one to sign a browser in.
+    const inFrame = req.get("sec-fetch-dest") === "iframe";
+    // Framed only by the LMS that launched (the plan's origins), never by every registered platform.
+    if (plan && inFrame) allowFraming(res, plan.frameOrigins);
     res.status(plan && inFrame ? 200 : 410).render("lti-new-window", { title: "Open in a new window", plan: plan && inFrame ? plan : null, ticket, minutes: HANDOFF_MINUTES });
   });
 
@@ -253,6 +258,10 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
 
   router.post("/lti/contexts/:id", requireUser, csrfProtection, async (req, res) => {
     await requireEnabled();
+    // In a frame, only the session launched from this very LMS course may connect it (another LMS's frame must not get the click).
+    if (req.get("sec-fetch-dest") === "iframe" && req.session.ltiContextId !== String(req.params.id)) {
+      throw new Forbidden("This LMS course can be connected only from its own launch, or on this site in a window of its own: open this page in a new window (its address is on the page) and connect it there.");
+    }
     const { course } = parseForm(ConnectBody, req.body);
     const user = res.locals.user!;
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === course)) {

@@ -79,11 +79,18 @@ describe("inside the LMS frame", () => {
     const l = await login(agent);
     // The launch names the LMS site (tool_platform.url, signed): its pages may frame this session too.
     const site = { [`${CLAIM}tool_platform`]: { guid: "lms-1", url: "https://branch.example.edu/home" } };
-    const res = await agent.post("/lti/launch").set("X-Forwarded-Proto", "https").set("Cookie", l.cookie).type("form").send({ id_token: await token(l.nonce, site), state: l.state });
+    const res = await agent.post("/lti/launch").set("X-Forwarded-Proto", "https").set("Sec-Fetch-Dest", "iframe").set("Cookie", l.cookie).type("form").send({ id_token: await token(l.nonce, site), state: l.state });
     expect(res.status).toBe(303);
-    expect(res.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+    expect(res.headers.location).toMatch(/^\/lti\/opened\?ticket=/);
     const session = cookieOf(res, "cnn.sid")!;
     for (const attr of ["Secure", "HttpOnly", "SameSite=None", "Partitioned"]) expect(session.split("; ")).toContain(attr);
+    // A launch in a whole page (not framed) keeps the site's SameSite=Lax cookie: no cross-site cookie where none is needed.
+    const top = t.agent();
+    const lt = await login(top);
+    const whole = await top.post("/lti/launch").set("X-Forwarded-Proto", "https").set("Sec-Fetch-Dest", "document").set("Cookie", lt.cookie).type("form").send({ id_token: await token(lt.nonce, site), state: lt.state });
+    expect(whole.headers.location).toBe("/courses/cnn/quizzes/cnn-friday");
+    expect(cookieOf(whole, "cnn.sid")!.split("; ")).toContain("SameSite=Lax");
+    expect(cookieOf(whole, "cnn.sid")!.split("; ")).not.toContain("Partitioned");
     // The course page of that session, framed by the school's LMS pages.
     const page = await t.agent().get("/courses/cnn").set("X-Forwarded-Proto", "https").set("Cookie", session.split(";")[0]!);
     expect(page.status).toBe(200);
@@ -305,6 +312,13 @@ describe("AGS line items", () => {
 describe("Dynamic Registration", () => {
   const configUrl = () => `${lms.base}/.well-known/openid-configuration`;
   const registerUrl = () => `/lti/register?${new URLSearchParams({ openid_configuration: configUrl(), registration_token: lms.registrationToken })}`;
+  /** The administrator opens the registration (nothing is fetched) and asks to review it (now the configuration is read). */
+  async function review(admin: Agent) {
+    const page = await admin.get(registerUrl());
+    expect(page.status).toBe(200);
+    expect($(page.text)("#lti-register-review").length).toBe(1);
+    return admin.post("/lti/register/review").type("form").send({ _csrf: csrfOf(page.text), openid_configuration: configUrl(), registration_token: lms.registrationToken });
+  }
   beforeAll(() => {
     lms.openidConfig = {
       issuer: lms.base, authorization_endpoint: `${lms.base}/auth`, token_endpoint: `${lms.base}/token`, jwks_uri: `${lms.base}/jwks`,
@@ -337,7 +351,7 @@ describe("Dynamic Registration", () => {
 
   test("an administrator approves: the tool registers itself with the platform, and its launches work at once (no restart)", async () => {
     const admin = await signedIn(t, "admin@example.edu", DEMO_PASSWORDS.admin);
-    const page = await admin.get(registerUrl());
+    const page = await review(admin);
     expect(page.status).toBe(200);
     const p = $(page.text);
     expect(p("dl.facts").text()).toContain("Moodle (127.0.0.1:");
@@ -382,11 +396,11 @@ describe("Dynamic Registration", () => {
     const admin = await signedIn(t, "admin@example.edu", DEMO_PASSWORDS.admin);
     const count = await t.db.ltiRegistration.count();
     lms.openidConfig = { ...lms.openidConfig, issuer: "https://elsewhere.example" };
-    const bad = await admin.get(registerUrl());
+    const bad = await review(admin);
     expect(bad.status).toBe(400);
     expect($(bad.text)(".error-message").text()).toContain("not on the host it was read from");
     lms.openidConfig = { ...lms.openidConfig, issuer: lms.base };
-    const page = await admin.get(registerUrl());
+    const page = await review(admin);
     const refused = await admin.post("/lti/register").type("form").send({ _csrf: csrfOf(page.text), openid_configuration: configUrl(), registration_token: "stale-token" });
     expect(refused.status).toBe(400);
     expect($(refused.text)(".error-message").text()).toContain("refused the registration (HTTP 401: registration token expired)");
