@@ -64,6 +64,8 @@ test("in an LMS frame whose browser drops the tool's cookies, the login is bound
     const r = route.request();
     const headers = { ...r.headers() };
     delete headers.cookie;
+    // The browser adds Sec-Fetch-* below the route too: say what it says for a page in a frame, which the tool checks.
+    if (r.isNavigationRequest() && !headers["sec-fetch-dest"]) headers["sec-fetch-dest"] = r.frame().parentFrame() ? "iframe" : "document";
     const res = await fetch(r.url(), { method: r.method(), headers, body: r.postData() ?? undefined, redirect: "manual" });
     await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
   });
