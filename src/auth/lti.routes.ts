@@ -116,10 +116,12 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
    * first goes to /lti/opened, which checks the cookie arrived, else offers to open the launch in a new window.
    */
   async function startSession(req: Request, plan: SessionPlan, framed: boolean): Promise<string> {
+    // Only a framed launch needs the cross-site cookie (and the account choice that follows one, in the same frame);
+    // a whole-page session keeps the site's default (SameSite=Lax).
+    const crossSite = framed || req.session.cookie.sameSite === "none";
     await regenerateSession(req);
     applyPlan(req, plan);
-    // Only a framed launch needs the cross-site cookie; a whole-page session keeps the site's default (SameSite=Lax).
-    if (req.secure && framed) Object.assign(req.session.cookie, { sameSite: "none", secure: true, partitioned: true });
+    if (req.secure && crossSite) Object.assign(req.session.cookie, { sameSite: "none", secure: true, partitioned: true });
     if (!framed) {
       await saveSession(req);
       return plan.dest;

@@ -253,6 +253,25 @@ describe("finding 4: the new-window ticket", () => {
     await t.db.ltiRegistration.deleteMany({ where: { clientId: "o" } });
   });
 
+  test("over https the session cookie is SameSite=None; Partitioned for a framed launch, also after the account choice in that frame", async () => {
+    const agent = t.agent();
+    const init = await agent.get("/lti/login").query({ iss: real.base, login_hint: "h", client_id: "real-client" });
+    const url = new URL(init.headers.location!);
+    const state = ([] as string[]).concat(init.headers["set-cookie"] ?? []).find((c) => c.startsWith("lti-state-"))!.split(";")[0]!;
+    const id_token = await real.idToken(url.searchParams.get("nonce")!, { [`${CLAIM}deployment_id`]: "d1", [`${CLAIM}context`]: { id: "connected" }, name: "Irene I", email: "instructor@example.edu" }, { iss: real.base, aud: "real-client", now, sub: "irene-2" });
+    const https = (r: ReturnType<Agent["get"]>, cookie: string) => r.set("X-Forwarded-Proto", "https").set("Sec-Fetch-Dest", "iframe").set("Cookie", cookie);
+    const launched = await https(t.agent().post("/lti/launch"), state).type("form").send({ id_token, state: url.searchParams.get("state") });
+    const sid = ([] as string[]).concat(launched.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!;
+    expect(sid.split("; ")).toEqual(expect.arrayContaining(["SameSite=None", "Partitioned", "Secure"]));
+    const opened = await https(t.agent().get(launched.headers.location!), sid.split(";")[0]!);
+    expect(opened.headers.location).toBe("/lti/link");
+    const page = await https(t.agent().get("/lti/link"), sid.split(";")[0]!);
+    const linked = await https(t.agent().post("/lti/link"), sid.split(";")[0]!).type("form").send({ _csrf: csrfOf(page.text), choice: "new" });
+    expect(linked.status).toBe(303);
+    const after = ([] as string[]).concat(linked.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!;
+    expect(after.split("; ")).toEqual(expect.arrayContaining(["SameSite=None", "Partitioned", "Secure"]));
+  });
+
   test("the ticket (in a URL or a redirect) and the registration token are not written to the request log", async () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb(); } });
