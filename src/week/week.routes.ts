@@ -12,7 +12,11 @@ import type { SubmissionsService } from "../casestudy/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
 /** The course page and a student's week page, under /courses/:courseSlug (course already loaded and authorised). */
-export function coursePages({ courses, readings, quizzes, submissions, checklist, reviews }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService }) {
+/**
+ * `lmsLinked`: whether LMS launches are set up here (the course page then links an instructor to the
+ * course's LMS connections: columns and roster sync). Passed in, so the page needs nothing of LTI.
+ */
+export function coursePages({ courses, readings, quizzes, submissions, checklist, reviews, lmsLinked = async () => false }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService; lmsLinked?: () => Promise<boolean> }) {
   const course = Router({ mergeParams: true });
   const weekDeps = { courses, readings, quizzes, submissions, checklist, reviews };
 
@@ -27,6 +31,7 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
     const isStudent = c.role === CourseRole.STUDENT;
+    const lmsConnections = c.role === CourseRole.INSTRUCTOR && (await lmsLinked()) ? `/lti/courses/${c.slug}` : null;
     const grades = isStudent ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map<string, never>();
     const todo = isStudent ? await courseTodo(weekDeps, c, me.id, quizzes.now(), { modules, quizzes: quizList, grades, caseStudies, team }) : null;
     res.render("course", {
@@ -37,6 +42,7 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
       isStudent: c.role === CourseRole.STUDENT,
       team: team && { name: team.name, members: team.members.map((m) => ({ name: m.name, isMe: m.id === me.id })) },
       myPage: `/courses/${c.slug}/week`,
+      lmsConnections,
       todo,
       modules: modules.map((m) => ({
         title: m.title,

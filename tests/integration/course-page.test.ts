@@ -25,3 +25,10 @@ test("the quiz's closing time reads in words on the course and module pages, bef
   expect(await quizLine("/courses/cnn/modules/cnn")).toContain("closed on Fri 14 Mar 09:00 MDT");
   now = TEST_NOW;
 });
+
+test("without LMS platforms set up, an instructor's course page has no 'LMS connections' link (it would lead nowhere)", async () => {
+  const prof = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const page = $((await prof.get("/courses/cnn")).text);
+  expect(page("h1").text()).toBe("Convolutional Neural Networks");
+  expect(page("a[href='/lti/courses/cnn']")).toHaveLength(0);
+});

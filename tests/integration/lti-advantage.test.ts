@@ -292,6 +292,9 @@ describe("AGS line items", () => {
     const row = list("tbody tr").filter((_i, tr) => list(tr).text().includes("ML 501")).first();
     expect(row.find("td").eq(4).text()).toBe("2"); // the quiz's and the case study's columns
     expect(row.text()).toContain("The LMS offers no roster service.");
+    // The course page links an instructor there; a student sees no such link.
+    expect($((await prof.get("/courses/cnn")).text)("a[href='/lti/courses/cnn']").text()).toBe("LMS connections");
+    expect($((await alice.get("/courses/cnn")).text)("a[href='/lti/courses/cnn']")).toHaveLength(0);
   });
 
   test("without the line-item scope the page says the LMS has not allowed it, and a forced request is refused with why", async () => {
