@@ -6,11 +6,8 @@
 import type { Browser, Page } from "playwright-core";
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { scoreAllSplits } from "../../src/grading/score.js";
-import { fixtureHoldout } from "../helpers/grading.js";
-import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { seedScoredSubmission, signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WIDTHS = [{ width: 1366, height: 900 }, { width: 390, height: 844 }];
@@ -28,21 +25,7 @@ let b: BrowserApp;
 beforeAll(async () => {
   b = await startBrowserApp();
   // A scored submission, so the submission page, leaderboard and charts have data.
-  const { t } = b;
-  const cs = await t.db.caseStudy.findFirstOrThrow({});
-  const team = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
-  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
-  const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename: "traffic-signs-final-v2.keras", storedPath: "/nowhere", bytes: 1_234_567, status: "SCORED" } });
-  const labels = Array.from({ length: 16 }, (_x, i) => i);
-  const holdout = fixtureHoldout(labels);
-  const csv = path.join(holdout.dir, "predictions.csv");
-  fs.writeFileSync(csv, `predictions\n${labels.map((l, i) => (i % 5 === 1 ? (l + 7) % 43 : l)).join("\n")}\n`);
-  const r = await scoreAllSplits({ model: csv, holdout: holdout.dir });
-  holdout.remove();
-  await t.db.submissionResult.create({ data: {
-    submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: r.public.macroF1, privateScore: r.private.macroF1, publicPoints: r.public.points, privatePoints: r.private.points,
-    accuracy: r.all.accuracy, engine: r.all.engine, details: JSON.parse(JSON.stringify({ classNames: r.all.classNames, public: r.public, private: r.private, all: r.all })) as object,
-  } });
+  await seedScoredSubmission(b.t, "traffic-signs-final-v2.keras");
 });
 afterAll(() => b?.close());
 

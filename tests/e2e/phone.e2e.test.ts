@@ -1,12 +1,8 @@
 // On a 390 px phone no page scrolls sideways (wide tables scroll inside their own frame), and code in
 // readings reads at body size, can be copied, and can be scrolled from the keyboard.
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import fs from "node:fs";
-import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
-import { scoreAllSplits } from "../../src/grading/score.js";
-import { fixtureHoldout } from "../helpers/grading.js";
-import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { seedScoredSubmission, signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 
 let b: BrowserApp;
 beforeAll(async () => {
@@ -26,23 +22,8 @@ async function phone(browser: Browser, email: string, password: string): Promise
 const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 test("a student's pages fit a phone: course, quiz, attempt, readings, case study and a scored submission", async () => {
-  const { t } = b;
   // A scored submission for Alice's team, so the score card is shown.
-  const cs = await t.db.caseStudy.findFirstOrThrow({});
-  const team = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
-  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
-  const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename: "a-very-long-model-file-name-that-students-really-use-final-v2.keras", storedPath: "/nowhere", bytes: 1_234_567, status: "SCORED" } });
-  // Its details as scoring writes them: a predictions CSV scored on a 16-image holdout, three of them wrong.
-  const labels = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const holdout = fixtureHoldout(labels);
-  const csv = path.join(holdout.dir, "predictions.csv");
-  fs.writeFileSync(csv, `predictions\n${labels.map((l, i) => (i % 5 === 1 ? (l + 7) % 43 : l)).join("\n")}\n`);
-  const r = await scoreAllSplits({ model: csv, holdout: holdout.dir });
-  holdout.remove();
-  await t.db.submissionResult.create({ data: {
-    submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: r.public.macroF1, privateScore: r.private.macroF1, publicPoints: r.public.points, privatePoints: r.private.points,
-    accuracy: r.all.accuracy, engine: r.all.engine, details: JSON.parse(JSON.stringify({ classNames: r.all.classNames, public: r.public, private: r.private, all: r.all })) as object,
-  } });
+  const { cs, sub } = await seedScoredSubmission(b.t);
 
   const { context, page } = await phone(b.browser, "alice@example.edu", DEMO_PASSWORDS.student);
   const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/keras-cnn", "/courses/cnn/quizzes/cnn-friday", `/courses/cnn/case-studies/${cs.slug}`, `/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`];

@@ -1,7 +1,11 @@
 // A real browser: Debian's Chromium driven by playwright-core (no browser download).
+import fs from "node:fs";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { scoreAllSplits } from "../../src/grading/score.js";
 import { startTestApp, type TestApp } from "./app.js";
+import { fixtureHoldout } from "./grading.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -68,4 +72,27 @@ export async function signInPage(page: import("playwright-core").Page, base: str
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+}
+
+/**
+ * A scored submission of Alice's team (Stop Signs), with its details as scoring writes them: a
+ * predictions CSV scored on a 16-image holdout, three of the images wrong — so the submission page,
+ * leaderboard and charts have something to show.
+ */
+export async function seedScoredSubmission(t: TestApp, filename = "a-very-long-model-file-name-that-students-really-use-final-v2.keras") {
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const team = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
+  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  const sub = await t.db.submission.create({ data: { caseStudyId: cs.id, teamId: team.id, userId: alice.id, number: 1, filename, storedPath: "/nowhere", bytes: 1_234_567, status: "SCORED" } });
+  const labels = Array.from({ length: 16 }, (_x, i) => i);
+  const holdout = fixtureHoldout(labels);
+  const csv = path.join(holdout.dir, "predictions.csv");
+  fs.writeFileSync(csv, `predictions\n${labels.map((l, i) => (i % 5 === 1 ? (l + 7) % 43 : l)).join("\n")}\n`);
+  const r = await scoreAllSplits({ model: csv, holdout: holdout.dir });
+  holdout.remove();
+  await t.db.submissionResult.create({ data: {
+    submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: r.public.macroF1, privateScore: r.private.macroF1, publicPoints: r.public.points, privatePoints: r.private.points,
+    accuracy: r.all.accuracy, engine: r.all.engine, details: JSON.parse(JSON.stringify({ classNames: r.all.classNames, public: r.public, private: r.private, all: r.all })) as object,
+  } });
+  return { cs, sub };
 }
