@@ -7,6 +7,7 @@ import path from "node:path";
 import { scoreModel } from "../../src/grading/score.js";
 import { spareReady, stopSpare } from "../../src/grading/runner.js";
 import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";
+import { until } from "../helpers/wait.js";
 
 // 1,440 images: three batches of up to 682, so the job's process is still running when the
 // first batch's progress arrives.
@@ -16,12 +17,14 @@ afterAll(() => {
   holdout.remove();
 });
 
-/** This process's inference children (the spare, or a job's process). */
+/** This process's inference children that are alive (the spare, or a job's process; not one killed and not yet reaped). */
 function inferenceChildren(): number[] {
   return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const [state, ppidText] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(ppidText);
+      if (state === "Z" || state === "X") return false;
       return ppid === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("inference.child");
     } catch {
       return false;
@@ -44,7 +47,8 @@ test("the spare waits at the lowest priority, and runs its job at normal priorit
   // The first job starts a process for itself and a spare for the next job.
   await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir });
   expect(await spareReady()).toBe(true);
-  const [spare, ...others] = inferenceChildren();
+  // The job's own process is killed when its job ends; the spare stays.
+  const [spare, ...others] = await until(inferenceChildren, (pids) => pids.length === 1, 10_000, "the first job's process gone, the spare left");
   expect(others).toEqual([]);
   const idle = threadNice(spare!);
   expect(idle.length).toBeGreaterThan(1);
@@ -58,5 +62,5 @@ test("the spare waits at the lowest priority, and runs its job at normal priorit
   expect(new Set(during.flat())).toEqual(new Set([canRaisePriority ? 0 : 19]));
   // And a new spare waits for the job after it.
   expect(await spareReady()).toBe(true);
-  expect(inferenceChildren().filter((pid) => pid !== spare)).toHaveLength(1);
+  await until(inferenceChildren, (pids) => pids.length === 1 && pids[0] !== spare, 10_000, "the second job's process gone, a new spare left");
 });
