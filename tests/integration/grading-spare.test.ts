@@ -17,8 +17,17 @@ afterAll(() => {
   holdout.remove();
 });
 
-/** This process's inference children that are alive (the spare, or a job's process; not one killed and not yet reaped). */
+/**
+ * This process's inference children that are alive (the spare, or a job's process; not one killed and
+ * not yet reaped), leaving out those already there when the test began: Jest runs other test files in
+ * this same worker process, and their spares live on as its children.
+ */
+let earlier = new Set<number>();
 function inferenceChildren(): number[] {
+  return allInferenceChildren().filter((pid) => !earlier.has(pid));
+}
+
+function allInferenceChildren(): number[] {
   return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -44,6 +53,7 @@ const canRaisePriority = process.getuid?.() === 0;
 
 test("the spare waits at the lowest priority, and runs its job at normal priority", async () => {
   expect(os.getPriority()).toBe(0);
+  earlier = new Set(allInferenceChildren());
   // The first job starts a process for itself and a spare for the next job.
   await scoreModel({ model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir });
   expect(await spareReady()).toBe(true);
