@@ -1,5 +1,5 @@
 // npm run lti:rotate-key [-- --finish]: rotates the tool's LTI signing key in DATA_DIR in two steps (see README, LTI).
-import { KeyRotationError, rotateToolKey } from "../src/auth/lti.keys.js";
+import { KeyRotationError, rotateToolKey } from "../src/lti/lti.keys.js";
 import { loadConfig } from "../src/platform/config.js";
 
 const finish = process.argv.includes("--finish");

@@ -1,6 +1,6 @@
 // Grade changes, published by the features that make grades and taken by whoever sends
-// grades elsewhere (LTI passback, auth/lti.grades.ts). A publisher never imports its
-// subscribers: app.ts, server.ts and worker.ts wire them (auth/lti.outbox.ts).
+// grades elsewhere (LTI passback, lti/lti.grades.ts). A publisher never imports its
+// subscribers: app.ts, server.ts and worker.ts wire them (lti/lti.outbox.ts).
 import type { Db, Prisma } from "./db/prisma.js";
 
 export interface QuizGradeChanged {

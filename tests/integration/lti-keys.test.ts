@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createLocalJWKSet, jwtVerify, SignJWT } from "jose";
-import { KeyRotationError, loadToolKey, rotateToolKey, toolKeySource } from "../../src/auth/lti.keys.js";
+import { KeyRotationError, loadToolKey, rotateToolKey, toolKeySource } from "../../src/lti/lti.keys.js";
 import { startTestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 

@@ -2,8 +2,8 @@
 // address is cut off, and the table has a ceiling however many addresses take part.
 import fs from "node:fs";
 import path from "node:path";
-import { LTI_LOGINS_PER_ADDRESS } from "../../src/auth/lti.routes.js";
-import { MAX_PENDING_LOGINS } from "../../src/auth/lti.service.js";
+import { LTI_LOGINS_PER_ADDRESS } from "../../src/lti/lti.routes.js";
+import { MAX_PENDING_LOGINS } from "../../src/lti/lti.service.js";
 import { startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
 

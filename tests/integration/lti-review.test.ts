@@ -10,7 +10,7 @@ import { Writable } from "node:stream";
 import type { JSONWebKeySet } from "jose";
 import { pino } from "pino";
 import { pinoHttp } from "pino-http";
-import { LtiRegistrations } from "../../src/auth/lti.registration.js";
+import { LtiRegistrations } from "../../src/lti/lti.registration.js";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { requestLogSerializer, responseLogSerializer } from "../../src/platform/logger.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";

@@ -10,10 +10,10 @@ import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/ap
 /** A page's CSRF token (the sign-out form in the header carries one on every signed-in page). */
 const csrfOf = (page: ReturnType<typeof $>) => String(page("input[name=_csrf]").first().val());
 import { tempDir } from "../helpers/grading.js";
-import { loadLtiPlatforms } from "../../src/auth/lti.platforms.js";
-import { roleFromLti } from "../../src/auth/lti.service.js";
-import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/auth/lti.grades.js";
-import { loadToolKey } from "../../src/auth/lti.keys.js";
+import { loadLtiPlatforms } from "../../src/lti/lti.platforms.js";
+import { roleFromLti } from "../../src/lti/lti.service.js";
+import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/lti/lti.grades.js";
+import { loadToolKey } from "../../src/lti/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { answerFields } from "../helpers/quiz.js";
 import { SubmissionsService } from "../../src/casestudy/submissions.service.js";
