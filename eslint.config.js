@@ -9,6 +9,7 @@ export const LAYERS = {
   grading: ["platform"],
   auth: ["platform"],
   courses: ["platform", "auth"],
+  lti: ["platform", "auth", "courses"],
   readings: ["platform", "courses"],
   checklist: ["platform", "courses", "readings"],
   reviews: ["platform", "courses", "checklist"],

@@ -87,6 +87,13 @@ describe("import boundaries", () => {
     expect(await lint("src/week/extra.ts", 'import { QuizService } from "../quiz/quiz.service.js";\nimport { SubmissionsService } from "../casestudy/submissions.service.js";\nexport const s = [QuizService, SubmissionsService];\n')).toEqual([]);
   });
 
+  test("lti/ may use accounts and courses, and no feature imports it: quiz, case study, week and dashboard hear of LTI only through grade events", async () => {
+    expect(await lint("src/lti/lti.extra.ts", 'import { loadCourse } from "../courses/courses.loaders.js";\nimport type { AuthService } from "../auth/auth.service.js";\nexport const l = loadCourse;\nexport type A = AuthService;\n')).toEqual([]);
+    for (const folder of ["quiz", "casestudy", "week", "dashboard", "courses", "auth"]) {
+      expect(await lint(`src/${folder}/extra.ts`, 'import { queueQuizScore } from "../lti/lti.grades.js";\nexport const q = queueQuizScore;\n')).toHaveLength(1);
+    }
+  });
+
   test("every folder of src/ has its place in the layers (a new folder must be added to LAYERS and ARCHITECTURE.md)", () => {
     const folders = fs.readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "generated").map((e) => e.name).sort();
     expect(folders).toEqual(Object.keys(LAYERS).sort());
