@@ -6,6 +6,7 @@ import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import { Forbidden, NotFound } from "../platform/errors.js";
 import { csrfProtection, parseForm, requireUser } from "../platform/http.js";
+import { pageContext } from "../platform/page-context.js";
 import { allowAnyFraming, denyFraming } from "./lti.frames.js";
 import type { LtiRegistrations } from "./lti.registration.js";
 
@@ -43,7 +44,7 @@ export function ltiRegistrationRoutes({ registrations, publicOrigin }: { registr
   /** Only a signed-in administrator, in a window of its own (never a frame). */
   const admin = (req: Request, res: Response) => {
     denyFraming(res);
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     if (!user.isAdmin) throw new Forbidden("Only a site administrator of this tool can register it with an LMS.");
     if (req.get("sec-fetch-dest") === "iframe") throw new Forbidden("Approve the registration in a window of its own, not inside another page: use the button that opens a new window.");
     return user;

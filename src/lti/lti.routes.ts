@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requireUser, saveSession } from "../platform/http.js";
+import { pageContext } from "../platform/page-context.js";
 import { allowFraming, HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiLineItems } from "./lti.lineitems.js";
@@ -243,7 +244,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     await requireEnabled();
     const ctx = await lti.context(String(req.params.id));
     if (!ctx) throw new NotFound("There is no such LMS course here.");
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     const courses = await lti.connectableCourses(user);
     const suggested = await lti.suggestedCourse(ctx.issuer, ctx.clientId);
     const manages = Boolean(ctx.course) && (user.isAdmin || courses.some((c) => c.slug === ctx.course!.slug));
@@ -265,7 +266,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
       throw new Forbidden("This LMS course can be connected only from its own launch, or on this site in a window of its own: open this page in a new window (its address is on the page) and connect it there.");
     }
     const { course } = parseForm(ConnectBody, req.body);
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === course)) {
       throw new Forbidden("Only an instructor of that course here, or a site administrator, can connect an LMS course to it.");
     }
@@ -280,7 +281,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     await requireEnabled();
     const ctx = await lti.context(String(req.params.id));
     if (!ctx?.course || !ctx.courseId) throw new NotFound("There is no such connected LMS course here.");
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === ctx.course!.slug)) {
       throw new Forbidden(`Only an instructor of the connected course, or a site administrator, can ${what}.`);
     }
@@ -309,7 +310,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
   // The LMS courses connected to a course here, with their columns and roster status (for its instructors).
   router.get("/lti/courses/:slug", requireUser, async (req, res) => {
     await requireEnabled();
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     const slug = String(req.params.slug);
     if (!user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === slug)) throw new Forbidden("Only an instructor of this course, or a site administrator, sees its LMS connections.");
     const course = await lti.courseConnections(slug);
@@ -320,7 +321,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
   // Roster sync (NRPS 2.0): an instructor of the connected course, or an administrator.
   router.post("/lti/contexts/:id/roster", requireUser, csrfProtection, async (req, res) => {
     const ctx = await managedContext(req, res, "sync its roster");
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     const r = await roster.sync(ctx.id, user.id);
     flash(req, "success", `Roster synced from the LMS: ${r.listed} listed, ${r.added} added, ${r.changed} role changes, ${r.removed} removed.${r.skipped.length ? ` Not added: ${r.skipped.join("; ")}.` : ""}`);
     res.redirect(303, `/lti/contexts/${ctx.id}`);
@@ -333,7 +334,7 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
     if (!dl) throw new NotFound("There is no content selection from your LMS waiting here (it may have expired). Start it again from the LMS.");
     const ctx = await lti.context(dl.contextRowId);
     if (!ctx) throw new NotFound("The LMS course of this content selection is gone. Start it again from the LMS.");
-    const user = res.locals.user!;
+    const { user } = pageContext(res, "user");
     if (ctx.courseId && !user.isAdmin && !(await lti.connectableCourses(user)).some((c) => c.slug === ctx.course!.slug)) {
       throw new Forbidden("Only an instructor of the connected course can choose its content for the LMS.");
     }
