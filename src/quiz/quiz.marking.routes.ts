@@ -8,6 +8,7 @@ import { requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { AttemptStatus } from "../platform/db/prisma.js";
 import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { pageContext } from "../platform/page-context.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz } from "./quiz.loaders.js";
 import { COMMENT_MAX, REASON_MAX, type MarkErrors, type MarkField, type MarkForm, type QuizMarkingService } from "./quiz.marking.service.js";
@@ -33,7 +34,7 @@ export function quizMarkingRoutes({ marking, quizzes, courses }: { marking: Quiz
 
   /** The marks page; `failed` re-renders one question's form with what was typed and the errors. */
   async function marksPage(req: Request, res: Response, failed?: { form: MarkForm; errors: MarkErrors }) {
-    const { course, quiz, attempt } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "attempt">>;
+    const { course, quiz, attempt } = pageContext(res, "course", "quiz", "attempt");
     const [slots, student, open] = await Promise.all([marking.marks(attempt), courses.member(course.id, attempt.userId), marking.openRequest(attempt)]);
     const url = attemptUrl(req, quiz, attempt);
     const all = new Set<ReviewItem>(REVIEW_ITEMS);
@@ -67,16 +68,17 @@ export function quizMarkingRoutes({ marking, quizzes, courses }: { marking: Quiz
   }
 
   router.get("/quizzes/:quizSlug/attempts/:attemptId/marks", requireStaff, loadQuiz(quizzes), loadAttempt(quizzes), async (req, res) => {
-    if (res.locals.attempt!.status !== AttemptStatus.SUBMITTED) {
+    const { quiz, attempt } = pageContext(res, "quiz", "attempt");
+    if (attempt.status !== AttemptStatus.SUBMITTED) {
       flash(req, "info", "Marks can be changed once the attempt is submitted; this one is still in progress.");
       await saveSession(req);
-      return res.redirect(303, attemptUrl(req, res.locals.quiz!, res.locals.attempt!));
+      return res.redirect(303, attemptUrl(req, quiz, attempt));
     }
     await marksPage(req, res);
   });
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/marks", csrfProtection, requireStaff, loadQuiz(quizzes), loadAttempt(quizzes), async (req, res) => {
-    const { quiz, attempt, user } = res.locals as Required<Pick<typeof res.locals, "quiz" | "attempt" | "user">>;
+    const { quiz, attempt, user } = pageContext(res, "quiz", "attempt", "user");
     const parsed = MarkBody.safeParse(req.body);
     const url = attemptUrl(req, quiz, attempt);
     if (!parsed.success) {
@@ -98,7 +100,7 @@ export function quizMarkingRoutes({ marking, quizzes, courses }: { marking: Quiz
 
   // The review page (quizRoutes renders it): what this viewer may see of the staff's changes.
   router.get("/quizzes/:quizSlug/attempts/:attemptId", loadQuiz(quizzes), loadAttempt(quizzes), async (req, res, next) => {
-    const { quiz, attempt, ownAttempt } = res.locals as Required<Pick<typeof res.locals, "quiz" | "attempt" | "ownAttempt">>;
+    const { quiz, attempt, ownAttempt } = pageContext(res, "quiz", "attempt", "ownAttempt");
     if (attempt.status !== AttemptStatus.SUBMITTED) return next();
     const slots = await marking.marks(attempt);
     const showMarks = ownAttempt ? reviewItems(await quizzes.policy(quiz, attempt.userId), quizzes.now()).has("marks") : true;

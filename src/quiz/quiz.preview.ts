@@ -5,6 +5,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import { requireStaff } from "../courses/courses.loaders.js";
+import { pageContext } from "../platform/page-context.js";
 import { SeededRandom } from "../platform/random.js";
 import { instantiate, rightAnswerHtml, type SlotQuestion } from "./questions.js";
 import { isPool, type Question } from "./quiz.definition.js";
@@ -46,7 +47,7 @@ export function quizPreviewRoutes(deps: { quizzes: QuizService }) {
   const router = Router({ mergeParams: true });
 
   router.get("/quizzes/:quizSlug/preview", loadQuiz(deps.quizzes), requireStaff, (req, res) => {
-    const { course, quiz } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz">>;
+    const { course, quiz } = pageContext(res, "course", "quiz");
     const def = definitionOf(quiz);
     const quizBase = `/courses/${course.slug}/quizzes/${quiz.slug}`;
     const entries = def.questions.flatMap((e): PreviewEntry[] =>

@@ -8,6 +8,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from "../platform/errors.js
 import { wantsJson } from "../platform/errors.middleware.js";
 import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { renderFragment } from "../platform/markdown.js";
+import { pageContext } from "../platform/page-context.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
 import { attemptSlotView, navigatorView, pageCount, pageOf, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
@@ -74,7 +75,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   }
 
   router.get("/quizzes/:quizSlug", loadQuiz(quizzes), async (req, res) => {
-    const { course, quiz, user } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "user">>;
+    const { course, quiz, user } = pageContext(res, "course", "quiz", "user");
     const def = definitionOf(quiz);
     const isStudent = course.role === CourseRole.STUDENT;
     const common = { title: quiz.title, course, quiz, base: base(req, quiz), isStaff: !isStudent, isStudent, descriptionHtml: def.description ? renderFragment(def.description) : "" };
@@ -119,7 +120,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   });
 
   router.post("/quizzes/:quizSlug/attempts", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.STUDENT), async (req, res) => {
-    const { quiz, user } = res.locals as Required<Pick<typeof res.locals, "quiz" | "user">>;
+    const { quiz, user } = pageContext(res, "quiz", "user");
     const attempt = await quizzes.start(quiz, user.id);
     res.redirect(303, `${base(req, quiz)}/attempts/${attempt.id}`);
   });
@@ -155,8 +156,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
 
   /** An attempt's page: the attempt itself while in progress, else its review (also shown again, status 400, after a refused review request). */
   async function showAttempt(req: Request, res: Response) {
-    const { course, quiz, ownAttempt } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "ownAttempt">>;
-    let attempt = res.locals.attempt!;
+    const { course, quiz, ownAttempt, attempt: loaded } = pageContext(res, "course", "quiz", "ownAttempt", "attempt");
+    let attempt = loaded;
     if (attempt.status === AttemptStatus.IN_PROGRESS && quizzes.expired(attempt)) {
       attempt = await quizzes.submit(attempt, { auto: true });
       if (ownAttempt) flash(req, "info", "Time ran out, so this attempt was submitted with the answers you had saved.");
@@ -197,12 +198,14 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   router.get("/quizzes/:quizSlug/attempts/:attemptId", loadQuiz(quizzes), loadAttempt(quizzes), showAttempt);
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/review-request", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt,
-    askForReview(reviews, (res) => ({ attempt: res.locals.attempt! }), (req, res) => `${base(req, res.locals.quiz!)}/attempts/${res.locals.attempt!.id}`, showAttempt));
+    askForReview(reviews, (res) => ({ attempt: pageContext(res, "attempt").attempt }), (req, res) => {
+      const { quiz, attempt } = pageContext(res, "quiz", "attempt");
+      return `${base(req, quiz)}/attempts/${attempt.id}`;
+    }, showAttempt));
 
   // Plain form post: save every answer, then save / submit / check as the button said.
   router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
-    const { quiz } = res.locals as Required<Pick<typeof res.locals, "quiz">>;
-    const attempt = res.locals.attempt!;
+    const { quiz, attempt } = pageContext(res, "quiz", "attempt");
     const body = req.body as { action?: unknown; page?: unknown; shown?: unknown; confirmed?: unknown };
     const action = FormAction.parse(body.action ?? "save");
     const url = `${base(req, quiz)}/attempts/${attempt.id}`;
@@ -262,7 +265,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   router.post("/quizzes/:quizSlug/attempts/:attemptId/flag", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
     const parsed = FlagBody.safeParse(req.body);
     if (!parsed.success) throw new BadRequest("The flag could not be read. Reload the page; your answers are saved.");
-    await quizzes.setFlag(res.locals.attempt!, parsed.data.slot, parsed.data.flagged);
+    await quizzes.setFlag(pageContext(res, "attempt").attempt, parsed.data.slot, parsed.data.flagged);
     res.json({ slot: parsed.data.slot, flagged: parsed.data.flagged });
   });
 
@@ -270,25 +273,25 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   router.post("/quizzes/:quizSlug/attempts/:attemptId/autosave", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
     const parsed = AutosaveBody.safeParse(req.body);
     if (!parsed.success) throw new BadRequest("The answer could not be read. Reload the page; your other answers are saved.");
-    const attempt = res.locals.attempt!;
+    const { course, attempt } = pageContext(res, "course", "attempt");
     if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
     const out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
     // The attempt's newest number, so a page behind another window's saves numbers on from it.
     // The time of the save in the course's time zone, as every other time on the page.
     const now = quizzes.now();
-    res.json({ ...out, rev: await quizzes.latestRev(attempt.id), savedAt: now.toISOString(), savedAtText: timeOfDay(now, res.locals.course!.timeZone), secondsLeft: quizzes.secondsLeft(attempt) });
+    res.json({ ...out, rev: await quizzes.latestRev(attempt.id), savedAt: now.toISOString(), savedAtText: timeOfDay(now, course.timeZone), secondsLeft: quizzes.secondsLeft(attempt) });
   });
 
   router.post("/quizzes/:quizSlug/attempts/:attemptId/submit", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
-    const { quiz } = res.locals as Required<Pick<typeof res.locals, "quiz">>;
-    const done = await quizzes.submit(res.locals.attempt!);
+    const { quiz, attempt } = pageContext(res, "quiz", "attempt");
+    const done = await quizzes.submit(attempt);
     if (wantsJson(req)) return res.json({ status: done.status, href: `${base(req, quiz)}/attempts/${done.id}` });
     res.redirect(303, `${base(req, quiz)}/attempts/${done.id}`);
   });
 
   // Per-student exceptions (instructors).
   router.get("/quizzes/:quizSlug/overrides", loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
-    const { course, quiz } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz">>;
+    const { course, quiz } = pageContext(res, "course", "quiz");
     const [overrides, students] = await Promise.all([quizzes.overrides(quiz.id), courses.students(course.id)]);
     res.render("quiz-overrides", {
       title: `Exceptions — ${quiz.title}`, course, quiz, base: base(req, quiz), isStaff: true,
@@ -299,7 +302,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   });
 
   router.post("/quizzes/:quizSlug/overrides", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
-    const { course, quiz, user } = res.locals as Required<Pick<typeof res.locals, "course" | "quiz" | "user">>;
+    const { course, quiz, user } = pageContext(res, "course", "quiz", "user");
     const url = `${base(req, quiz)}/overrides`;
     const body = parseForm(OverrideBody, req.body);
     const member = await courses.member(course.id, body.userId);
