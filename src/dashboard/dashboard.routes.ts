@@ -12,6 +12,7 @@ import type { ReviewsService } from "../reviews/reviews.service.js";
 import { barChart, lineChart } from "../platform/charts.js";
 import { quizHistogram } from "../quiz/quiz.stats.routes.js";
 import { spreadsheetRow } from "../platform/text.js";
+import { pageContext } from "../platform/page-context.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 const pct = (done: number, total: number) => (total ? Math.round((done / total) * 100) : 100);
@@ -40,7 +41,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
   }
 
   router.get("/dashboard", requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const base = courseBase(req);
     const p = RosterParams.parse(req.query);
     const { quiz, caseStudy } = await dashboard.focus(course.id);
@@ -110,7 +111,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
   });
 
   router.get("/dashboard/gradebook.csv", requireInstructor, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const { quiz, caseStudy } = await dashboard.focus(course.id);
     const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: 100_000 });
     const points = new Map((caseStudy ? await submissions.standings(caseStudy) : []).map((x) => [x.teamId, x.counted.private?.points]));
@@ -126,7 +127,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
   });
 
   router.get("/grading", requireStaff, async (req, res) => {
-    const course = res.locals.course!;
+    const { course } = pageContext(res, "course");
     const [a, requests] = await Promise.all([dashboard.attention(course.id), deps.reviews.queue(course.id)]);
     const base = courseBase(req);
     const sub = (x: { id: string; caseStudy: { slug: string } }) => `${base}/case-studies/${x.caseStudy.slug}/submissions/${x.id}`;

@@ -6,6 +6,7 @@ import { requireStaff } from "../courses/courses.loaders.js";
 import { NotFound } from "../platform/errors.js";
 import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, saveSession } from "../platform/http.js";
+import { pageContext } from "../platform/page-context.js";
 import { isUuid } from "../platform/text.js";
 import type { ReviewsService, ReviewTarget } from "./reviews.service.js";
 
@@ -42,7 +43,8 @@ export function askForReview(reviews: ReviewsService, target: (res: Response) =>
       return render(req, res);
     }
     const { message } = input.data;
-    const { created } = await reviews.ask(res.locals.course!.id, target(res), res.locals.user!.id, message);
+    const { course, user } = pageContext(res, "course", "user");
+    const { created } = await reviews.ask(course.id, target(res), user.id, message);
     flash(req, created ? "success" : "info", created ? "Your request was sent to the course staff. Their answer will appear here." : "You already have an open request about this; the staff will answer it.");
     await saveSession(req);
     res.redirect(303, back(req, res));
@@ -67,18 +69,17 @@ export function reviewsRoutes({ reviews }: { reviews: ReviewsService }) {
 
   const loadRequest: RequestHandler = async (req, res, next) => {
     const id = String(req.params.requestId);
-    const r = isUuid(id) ? await reviews.requestWithTarget(res.locals.course!.id, id) : null;
+    const r = isUuid(id) ? await reviews.requestWithTarget(pageContext(res, "course").course.id, id) : null;
     if (!r) throw new NotFound("There is no such review request in this course.");
     res.locals.reviewRequest = r;
     next();
   };
 
   router.post("/review-requests/:requestId/answer", csrfProtection, requireStaff, loadRequest, async (req, res) => {
-    const course = res.locals.course!;
+    const { course, user, reviewRequest: r } = pageContext(res, "course", "user", "reviewRequest");
     const input = readForm(AnswerBody, req.body);
     if (!input.ok) {
       // The answer form again on a page of its own, with the text as typed and the message beside it.
-      const r = res.locals.reviewRequest!;
       const about = r.attempt
         ? { what: `${r.attempt.quiz.title}, attempt ${r.attempt.number} by ${r.attempt.user.name}`, href: `/courses/${course.slug}/quizzes/${r.attempt.quiz.slug}/attempts/${r.attempt.id}#review-h` }
         : { what: `${r.submission!.caseStudy.title}, submission #${r.submission!.number} of ${r.submission!.team.name}`, href: `/courses/${course.slug}/case-studies/${r.submission!.caseStudy.slug}/submissions/${r.submission!.id}#review-h` };
@@ -89,7 +90,7 @@ export function reviewsRoutes({ reviews }: { reviews: ReviewsService }) {
       return;
     }
     const { response, back } = input.data;
-    const first = await reviews.resolve(res.locals.reviewRequest!, res.locals.user!.id, response);
+    const first = await reviews.resolve(r, user.id, response);
     flash(req, first ? "success" : "info", first ? "Answered; the student sees your answer on the page they asked from." : "Someone had already answered this request; their answer is kept.");
     await saveSession(req);
     // Back to the page the answer was given on, if it is one of this course's pages.
