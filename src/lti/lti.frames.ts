@@ -4,10 +4,9 @@
 // frame gets a one-time handoff: a verified launch waits a few minutes to be opened in a new window.
 import crypto from "node:crypto";
 import type { RequestHandler, Response } from "express";
-import { Prisma, type Db } from "../platform/db/prisma.js";
-import type { Flash } from "../platform/http.js";
+import type { Db } from "../platform/db/prisma.js";
+import { handoffPayload, readHandoffPayload, type SessionPlan } from "./lti.plan.js";
 import { frameOriginsOf, type LtiPlatforms } from "./lti.registry.js";
-import type { DeepLinking, PendingLaunch } from "./lti.service.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -22,20 +21,6 @@ declare module "express-session" {
 
 /** How long a launch waits to be opened in a new window. */
 export const HANDOFF_MINUTES = 5;
-
-/** What a launch puts in the session, and where it goes next. */
-export interface SessionPlan {
-  userId?: string;
-  ltiPending?: PendingLaunch;
-  ltiDeepLink?: DeepLinking & { contextRowId: string };
-  flash?: Flash;
-  frameOrigins: string[];
-  /** The LMS course (LtiContext id) launched, if any: its connect page may be shown in the LMS frame. */
-  contextRowId?: string;
-  dest: string;
-  /** Shown on the new-window page: who will be signed in. */
-  who: string;
-}
 
 /** Lets the given origins frame this response (CSP frame-ancestors), and drops X-Frame-Options, which cannot name them. */
 export function allowFraming(res: Response, origins: string[]): void {
@@ -103,21 +88,21 @@ export class LtiHandoffs {
     const now = this.deps.clock();
     await this.deps.db.ltiHandoff.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - HANDOFF_MINUTES * 60_000) } } });
     const ticket = crypto.randomBytes(24).toString("base64url");
-    await this.deps.db.ltiHandoff.create({ data: { id: hash(ticket), payload: plan as unknown as Prisma.InputJsonValue, createdAt: now } });
+    await this.deps.db.ltiHandoff.create({ data: { id: hash(ticket), payload: handoffPayload(plan), createdAt: now } });
     return { ticket, hash: hash(ticket) };
   }
 
-  /** The plan, if the ticket is current (not used up). */
+  /** The plan, if the ticket is current (not used up) and its stored plan reads back (else null, as for an expired ticket). */
   async peek(ticket: string): Promise<SessionPlan | null> {
     const row = await this.deps.db.ltiHandoff.findUnique({ where: { id: hash(ticket) } });
-    return row && this.current(row.createdAt) ? (row.payload as unknown as SessionPlan) : null;
+    return row && this.current(row.createdAt) ? readHandoffPayload(row.payload) : null;
   }
 
-  /** Uses the ticket up (one DELETE … RETURNING: of two racing uses, one gets it); null when it was used or is too old. */
+  /** Uses the ticket up (one DELETE … RETURNING: of two racing uses, one gets it); null when it was used, is too old, or its plan does not read back. */
   async claim(ticket: string): Promise<SessionPlan | null> {
-    const [row] = await this.deps.db.$queryRaw<{ payload: SessionPlan; createdAt: Date }[]>`
+    const [row] = await this.deps.db.$queryRaw<{ payload: unknown; createdAt: Date }[]>`
       DELETE FROM "LtiHandoff" WHERE id = ${hash(ticket)} RETURNING payload, "createdAt"`;
-    return row && this.current(row.createdAt) ? row.payload : null;
+    return row && this.current(row.createdAt) ? readHandoffPayload(row.payload) : null;
   }
 
   static matches(ticket: string, stored: string | undefined): boolean {

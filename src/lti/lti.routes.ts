@@ -12,11 +12,12 @@ import type { Config } from "../platform/config.js";
 import { BadRequest, Forbidden, NotFound, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, readCookie, regenerateSession, requireUser, saveSession } from "../platform/http.js";
 import { pageContext } from "../platform/page-context.js";
-import { allowFraming, HANDOFF_MINUTES, LtiHandoffs, type SessionPlan } from "./lti.frames.js";
+import { allowFraming, HANDOFF_MINUTES, LtiHandoffs } from "./lti.frames.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiLineItems } from "./lti.lineitems.js";
 import type { LtiRoster } from "./lti.roster.js";
-import type { DeepLinking, LaunchOutcome, LtiService, PendingLaunch } from "./lti.service.js";
+import type { DeepLinking, PendingLaunch, SessionPlan } from "./lti.plan.js";
+import type { LaunchOutcome, LtiService } from "./lti.service.js";
 
 declare module "express-session" {
   interface SessionData {

@@ -10,6 +10,7 @@ import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiHandoffs } from "./lti.frames.js";
+import type { DeepLinking, PendingLaunch } from "./lti.plan.js";
 import { frameOriginsOf, LtiPlatforms } from "./lti.registry.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -33,35 +34,6 @@ export interface LoginRequest {
   lti_deployment_id?: string;
   /** LTI Platform Storage: the platform frame that keeps data for the tool when cookies are blocked ("_parent" or a frame's name). */
   lti_storage_target?: string;
-}
-
-/** What a verified launch asks for, kept (in the browser's session) while the person chooses an account. */
-export interface PendingLaunch {
-  issuer: string;
-  clientId: string;
-  sub: string;
-  name: string | null;
-  email: string | null;
-  role: CourseRole;
-  /** Our LtiContext row for the LMS course launched from. */
-  contextRowId: string;
-  targetLinkUri: string | null;
-  resourceLinkId: string;
-  lineitem: string | null;
-  /** A content-selection (Deep Linking) request: where to send the choice. */
-  deepLinking?: DeepLinking;
-  /** The origins whose pages may frame this person's session: the platform's, and the LMS site it names (tool_platform.url). */
-  frameOrigins?: string[];
-  at: number;
-}
-
-/** What a Deep Linking request asks for (LTI Deep Linking 2.0, deep_linking_settings) and where the answer goes. */
-export interface DeepLinking {
-  returnUrl: string;
-  acceptMultiple: boolean;
-  /** Opaque to the tool: echoed in the response. */
-  data: string | null;
-  deploymentId: string;
 }
 
 /** The deep_linking_settings claim, checked: this tool returns LTI resource links. */

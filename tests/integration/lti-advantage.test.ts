@@ -1,6 +1,7 @@
 // LTI inside the LMS frame (frame-ancestors, partitioned cookies, Platform Storage, the new-window handoff),
 // AGS line items (find, create, update, results; the token audience option) and Dynamic Registration,
 // driven by a fake platform (tests/helpers/lti-platform.ts); the tool is the real app.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { JSONWebKeySet } from "jose";
@@ -156,6 +157,27 @@ describe("inside the LMS frame", () => {
     } finally {
       now = start;
     }
+  });
+
+  test("a new-window ticket whose stored plan does not read back is refused like an expired one (the page says so; nobody is signed in), not a crash", async () => {
+    const launcher = t.agent();
+    const l = await login(launcher);
+    const r = await launcher.post("/lti/launch").set("Sec-Fetch-Dest", "iframe").set("Cookie", l.cookie).type("form").send({ id_token: await token(l.nonce), state: l.state });
+    const ticket = new URL(r.headers.location!, TOOL).searchParams.get("ticket")!;
+    // Only the ticket's SHA-256 is stored (base64url); its row now holds JSON of another shape.
+    const id = crypto.createHash("sha256").update(ticket).digest("base64url");
+    await t.db.ltiHandoff.update({ where: { id }, data: { payload: { who: "Lena Learner", dest: 42, frameOrigins: "all" } } });
+    const page = await t.agent().get(r.headers.location!).set("Sec-Fetch-Dest", "iframe");
+    expect(page.status).toBe(410);
+    expect($(page.text)("main").text()).toContain("This sign-in from your LMS has expired or was already used");
+    expect($(page.text)("form[action='/lti/continue']")).toHaveLength(0);
+    const win = t.agent();
+    const opened = await win.post("/lti/continue").set("Origin", TOOL).set("Sec-Fetch-Site", "same-origin").type("form").send({ ticket });
+    expect(opened.status).toBe(403);
+    expect($(opened.text)(".error-message").text()).toContain("expired");
+    expect($((await win.get("/courses/cnn")).text)("header").text()).not.toContain("Lena Learner");
+    // Used up all the same.
+    expect(await t.db.ltiHandoff.findUnique({ where: { id } })).toBeNull();
   });
 
   test("Platform Storage: the state goes to the platform's frame at login; a launch without the cookie is checked by the tool's page and only then signs in", async () => {
