@@ -5,6 +5,7 @@ import { CourseRole } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
 import type { CoursesService, LoadedCourse } from "./courses.service.js";
 import { isUuid } from "../platform/text.js";
+import { pageContext } from "../platform/page-context.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -17,7 +18,7 @@ declare global {
 
 export function loadCourse(courses: CoursesService): RequestHandler {
   return async (req, res, next) => {
-    const { course, exists } = await courses.courseFor(res.locals.user!, String(req.params.courseSlug));
+    const { course, exists } = await courses.courseFor(pageContext(res, "user").user, String(req.params.courseSlug));
     if (!exists) throw new NotFound("There is no course at this address. Check the link, or pick a course from your home page.");
     if (!course) throw new Forbidden("You are not enrolled in this course. If you should be, ask your instructor to add you.");
     res.locals.course = course;
@@ -27,7 +28,7 @@ export function loadCourse(courses: CoursesService): RequestHandler {
 
 export function requireCourseRole(...roles: CourseRole[]): RequestHandler {
   return (_req, res, next) => {
-    if (!roles.includes(res.locals.course!.role)) {
+    if (!roles.includes(pageContext(res, "course").course.role)) {
       throw new Forbidden("This page is for course staff. If you need something from it, ask your instructor.");
     }
     next();
@@ -39,8 +40,7 @@ export const requireStaff = requireCourseRole(CourseRole.INSTRUCTOR, CourseRole.
 /** A student page: visible to that student and to course staff, never to another student. */
 export function loadStudent(courses: CoursesService): RequestHandler {
   return async (req, res, next) => {
-    const course = res.locals.course!;
-    const me = res.locals.user!;
+    const { course, user: me } = pageContext(res, "course", "user");
     const userId = String(req.params.userId);
     if (course.role === CourseRole.STUDENT && userId !== me.id) {
       throw new Forbidden("You can only see your own pages.");
