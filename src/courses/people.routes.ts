@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Clock } from "../platform/clock.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Conflict } from "../platform/errors.js";
+import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
 import { csvRow, spreadsheetRow } from "../platform/text.js";
 import type { AuthService } from "../auth/auth.service.js";
@@ -21,6 +22,20 @@ const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
 export const UNDO_MINUTES = 10;
 const ROLE_WORD: Record<CourseRole, string> = { STUDENT: "student", GRADER: "grader", INSTRUCTOR: "instructor" };
 const ConfirmBody = z.object({ confirm: z.literal("1", { error: "This form was not understood. Go back to People and try again." }).optional() });
+/** The import: CSV text pasted (or a file, read apart); apply=1 once the preview was checked. */
+const ImportBody = z.object({
+  csv: z.string({ error: "Paste CSV text or choose a CSV file." }).default(""),
+  apply: z.string().optional(),
+});
+/** Add someone: the fields as typed. The checks are a roster row's (the same as an import's), so only their shape is checked here. */
+const AddBody = z.object({
+  email: z.string().max(1000, "The email is too long.").default(""),
+  name: z.string().max(1000, "The name is longer than 120 characters.").default(""),
+  role: z.string().max(100).default("student"),
+  team: z.string().max(1000, "The team name is longer than 80 characters.").default(""),
+});
+const RoleBody = z.object({ role: z.enum(["STUDENT", "INSTRUCTOR", "GRADER"], { error: "Pick a role: student, instructor or grader." }) });
+const ADD_ROLES = [{ value: "student", label: "Student" }, { value: "grader", label: "Grader" }, { value: "instructor", label: "Instructor" }];
 
 declare module "express-session" {
   interface SessionData {
@@ -43,14 +58,17 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     const links = (await auth.inviteLinks(pageContext(res, "user").user, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
     const csv = [["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))].join("\n");
     res.render("people-import", {
-      title, course: res.locals.course, base: courseBase(req), isStaff: true,
+      title, course: pageContext(res, "course").course, base: courseBase(req), isStaff: true,
       result: { ...result, links, csvHref: `data:text/csv;charset=utf-8,${encodeURIComponent(`${csv}\n`)}` },
     });
   }
 
-  router.get("/people", requireStaff, async (_req, res) => {
+  /** The People page; `add` shows the add form again (status 400) with what was typed and why it was refused. */
+  async function peoplePage(res: Response, add?: FormState) {
     const { course: c } = pageContext(res, "course");
     const roster = await courses.roster(c.id);
+    const addValues = { email: "", name: "", role: "student", team: "", ...add?.values };
+    if (add) res.status(400);
     res.render("people", {
       title: `People — ${c.title}`,
       course: c,
@@ -63,19 +81,28 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
         students: roster.members.filter((m) => m.role === CourseRole.STUDENT).length,
         staff: roster.members.filter((m) => m.role !== CourseRole.STUDENT).length,
       },
+      add: {
+        values: addValues,
+        roles: ADD_ROLES.map((r) => ({ ...r, selected: r.value === addValues.role.trim().toLowerCase() })),
+        error: add ? Object.values(add.errors).join(" ") : null,
+      },
     });
+  }
+
+  router.get("/people", requireStaff, async (_req, res) => {
+    await peoplePage(res);
   });
 
 
   // Roster management (instructors).
   const csvUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1 } }).single("file");
   router.get("/people/import", requireInstructor, (req, res) => {
-    res.render("people-import", { title: "Import students and teams", course: res.locals.course, base: courseBase(req), isStaff: true });
+    res.render("people-import", { title: "Import students and teams", course: pageContext(res, "course").course, base: courseBase(req), isStaff: true });
   });
   router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), csrfProtection, async (req, res) => {
     const { course } = pageContext(res, "course");
-    const body = req.body as { csv?: string; apply?: string };
-    const text = req.file ? req.file.buffer.toString("utf8") : (body.csv ?? "");
+    const body = parseForm(ImportBody, req.body);
+    const text = req.file ? req.file.buffer.toString("utf8") : body.csv;
     if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
     const parsed = parseRosterCsv(text);
     const preview = await roster.preview(course.id, parsed);
@@ -87,11 +114,13 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   });
   router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
     const { course } = pageContext(res, "course");
-    // One person is a one-row import: the same checks and the same code path.
-    const body = req.body as Record<string, unknown>;
+    // One person is a one-row import: the same checks and the same code path. Refused: the page again, as typed.
+    const input = readForm(AddBody, req.body);
+    if (!input.ok) return peoplePage(res, input);
+    const body = input.data;
     const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
     const preview = await roster.preview(course.id, parsed);
-    if (preview.errors) throw new BadRequest(preview.rows[0]!.errors.join(" "));
+    if (preview.errors) return peoplePage(res, { values: { ...body }, errors: { form: preview.rows[0]!.errors.join(" ") } });
     const result = await roster.apply(course.id, preview);
     if (result.newAccounts.length) return importResult(req, res, result, `Added ${preview.rows[0]!.email}`);
     flash(req, "success", `Updated ${preview.rows[0]!.email}.`);
@@ -104,9 +133,9 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     res.render("password-link-made", { title: `Password link for ${link.name}`, course, base: courseBase(req), isStaff: true, link: { ...link, url: linkUrl(req, link.token) } });
   });
   router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
-    const role = z.enum(["STUDENT", "INSTRUCTOR", "GRADER"]).safeParse(req.body.role);
-    if (!role.success) throw new BadRequest("Pick a role: student, instructor or grader.");
-    await roster.setRole(pageContext(res, "course").course.id, String(req.params.userId), role.data, pageContext(res, "user").user.id);
+    const { role } = parseForm(RoleBody, req.body);
+    const { course, user } = pageContext(res, "course", "user");
+    await roster.setRole(course.id, String(req.params.userId), role, user.id);
     flash(req, "success", "Role changed.");
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);

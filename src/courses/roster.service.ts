@@ -38,13 +38,14 @@ export function parseRosterCsv(text: string): { rows: RosterCsvRow[]; headerErro
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.push(`"${get("email")}" is not an email address.`);
     if (!name) errors.push("The name is empty.");
     if (name.length > 120) errors.push("The name is longer than 120 characters.");
-    if (!(roleText in ROLES)) errors.push(`Role "${get("role")}" is not student, instructor or grader.`);
+    // Own keys only: `in` would take "constructor" (from Object.prototype) for a role.
+    if (!Object.hasOwn(ROLES, roleText)) errors.push(`Role "${get("role")}" is not student, instructor or grader.`);
     const team = get("team") || null;
     if (team && team.length > 80) errors.push("The team name is longer than 80 characters.");
     if (team && roleText && roleText !== "student") errors.push("Only students are placed in teams.");
     if (email && seen.has(email)) errors.push(`The same email is on line ${seen.get(email)}.`);
     seen.set(email, line);
-    return { line, email, name, role: ROLES[roleText] ?? CourseRole.STUDENT, team, errors };
+    return { line, email, name, role: Object.hasOwn(ROLES, roleText) ? ROLES[roleText]! : CourseRole.STUDENT, team, errors };
   });
   return { rows, headerError: rows.length ? null : "The file lists nobody (only a header)." };
 }

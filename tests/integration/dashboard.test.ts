@@ -304,9 +304,27 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect(added.status).toBe(200); // a new account: the page shows its one-time password link
   expect($(added.text)("table.password-links tbody td").first().text()).toBe("quinn@example.edu");
   expect((await t.db.membership.findFirstOrThrow({ where: { user: { email: "quinn@example.edu" } } })).role).toBe("GRADER");
-  const invalid = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "nobody", name: "", role: "student" });
+  const invalid = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "nobody", name: "", role: "grader", team: "Side Team" });
   expect(invalid.status).toBe(400);
-  expect($(invalid.text)(".error-message").text()).toContain('"nobody" is not an email address.');
+  // Refused: the People page again, with what was wrong above the form and the form as typed.
+  const again = $(invalid.text);
+  expect(again("#add-error").text()).toBe('Nobody was added: "nobody" is not an email address. The name is empty. Only students are placed in teams. Correct the form below; what you typed is kept.');
+  const addForm = again('form[action="/courses/cnn/people/add"]');
+  expect(addForm.find("input[name=email]").val()).toBe("nobody");
+  expect(addForm.find("input[name=name]").val()).toBe("");
+  expect(addForm.find("select[name=role] option[selected]").val()).toBe("grader");
+  expect(addForm.find("input[name=team]").val()).toBe("Side Team");
+  expect(await t.db.user.count({ where: { email: "nobody" } })).toBe(0);
+  // A role that is a name on every JavaScript object is not a role.
+  const odd = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email: "odd@example.edu", name: "Odd One", role: "constructor", team: "" });
+  expect(odd.status).toBe(400);
+  expect($(odd.text)("#add-error").text()).toContain('Role "constructor" is not student, instructor or grader.');
+  expect(await t.db.user.count({ where: { email: "odd@example.edu" } })).toBe(0);
+  // The page without a refusal shows an empty form (student chosen) and no message.
+  const fresh = $((await instructor.get("/courses/cnn/people")).text);
+  expect(fresh("#add-error")).toHaveLength(0);
+  expect(fresh('form[action="/courses/cnn/people/add"] input[name=email]').val()).toBe("");
+  expect(fresh('form[action="/courses/cnn/people/add"] select[name=role] option[selected]').val()).toBe("student");
   const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
   expect((await grader.post(`/courses/cnn/people/${ids.dev}/remove`).type("form").send({ _csrf: csrfFrom((await grader.get("/courses/cnn/people")).text), confirm: "1" })).status).toBe(403);
 });
