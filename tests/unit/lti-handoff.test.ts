@@ -1,13 +1,13 @@
 // LtiHandoff.payload (the session plan a launch in a frame hands to a new window) is JSON in the
 // database: it is read back through its versioned schema, and a row that does not fit is refused
 // (null: the ticket cannot be used, as if expired), never cast.
-import { handoffPayload, readHandoffPayload, type SessionPlan } from "../../src/lti/lti.plan.js";
+import { handoffPayload, readHandoffPayload, type PendingLaunch, type SessionPlan } from "../../src/lti/lti.plan.js";
 
-const pending = {
+const pending: PendingLaunch = {
   issuer: "https://lms.example.edu", clientId: "tool-client-1", sub: "lms-lena", name: "Lena Learner", email: "lena@example.edu",
   role: "STUDENT", contextRowId: "ctx-row-1", targetLinkUri: "https://tool.example.org/courses/cnn", resourceLinkId: "link-1",
   lineitem: null, frameOrigins: ["https://lms.example.edu"], at: 1_795_000_000_000,
-} as const;
+};
 const plan: SessionPlan = {
   ltiPending: { ...pending },
   frameOrigins: ["https://lms.example.edu", "https://school.example.edu"],
