@@ -8,6 +8,22 @@ import { DateTime } from "luxon";
  * 09:00 MST", "closes tomorrow, …", "closes today at 09:00 MST", "closed on …".
  */
 export function whenPhrase(kind: "opens" | "closes" | "due", at: Date, now: Date, timeZone: string): string {
+  // The words depend on `now` only through its minute and the whole minutes left (times in a zone
+  // change on whole minutes), so a phrase is kept for that pair: working in a zone costs a course
+  // page more than all its queries, and every student sees the same few due times.
+  const key = `${kind} ${at.getTime()} ${timeZone} ${Math.floor(now.getTime() / 60_000)} ${Math.ceil((at.getTime() - now.getTime()) / 60_000)} ${at.getTime() <= now.getTime()}`;
+  let phrase = phrases.get(key);
+  if (phrase === undefined) {
+    if (phrases.size >= 2000) phrases.clear();
+    phrase = phraseNow(kind, at, now, timeZone);
+    phrases.set(key, phrase);
+  }
+  return phrase;
+}
+
+const phrases = new Map<string, string>();
+
+function phraseNow(kind: "opens" | "closes" | "due", at: Date, now: Date, timeZone: string): string {
   const t = DateTime.fromJSDate(at, { zone: timeZone }).setLocale("en-US");
   const n = DateTime.fromJSDate(now, { zone: timeZone }).setLocale("en-US");
   const zone = t.offsetNameShort ?? "";

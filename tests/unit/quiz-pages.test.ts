@@ -58,4 +58,20 @@ describe("open and close in words, in the course's time zone (Denver, MST = UTCâ
   ] as const)("%s", (_what, kind, at, now, expected) => {
     expect(whenPhrase(kind, at, now, tz)).toBe(expected);
   });
+
+  test("phrases are kept per minute, so the words still change where the minute or the day does", () => {
+    // The same due time asked about by many pages, seconds apart, across local midnight in Denver
+    // (07:00 UTC) and across a minute boundary (the minutes left tick over).
+    const at = new Date("2026-11-27T16:00:30Z"); // Fri 09:00:30 MST
+    const asked: [string, string][] = [
+      ["2026-11-26T06:59:50Z", "closes in 2 days, Fri 27 Nov 09:00 MST"], // Wed 23:59:50
+      ["2026-11-26T07:00:10Z", "closes tomorrow, Fri 27 Nov 09:00 MST"], // Thu 00:00:10
+      ["2026-11-26T06:59:55Z", "closes in 2 days, Fri 27 Nov 09:00 MST"], // back before midnight
+      ["2026-11-27T15:58:20Z", "closes in 3 minutes, at 09:00 MST"], // 2 min 10 s left: 3 whole minutes
+      ["2026-11-27T15:58:40Z", "closes in 2 minutes, at 09:00 MST"], // same minute, 1 min 50 s left
+      ["2026-11-27T16:00:30Z", "closed on Fri 27 Nov 09:00 MST"],
+      ["2026-11-27T16:00:20Z", "closes in 1 minute, at 09:00 MST"], // same minute, 10 s before
+    ];
+    for (const [now, expected] of asked) expect(whenPhrase("closes", at, new Date(now), tz)).toBe(expected);
+  });
 });
