@@ -9,7 +9,7 @@ import { hashPassword } from "../src/auth/password.js";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
 import { readResponse, type SlotQuestion } from "../src/quiz/questions.js";
-import { gradeEventsWithLti } from "../src/auth/lti.outbox.js";
+import { gradeEventsWithLti } from "../src/lti/lti.outbox.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { SeededRandom } from "../src/platform/random.js";
 import { answerFields } from "../tests/helpers/quiz.js";
@@ -19,7 +19,7 @@ const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 1000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 30);
 const now = new Date("2026-12-01T19:00:00Z");
 let clockNow = new Date("2026-11-25T19:00:00Z");
-const { db, base, close, queries } = await startBenchServer({ clock: () => clockNow, countQueries: true });
+const { db, sql, base, close, queries } = await startBenchServer({ clock: () => clockNow, countQueries: true });
 const rng = new SeededRandom("bench-dashboard");
 const t0 = performance.now();
 
@@ -44,7 +44,7 @@ await db.checklistTick.createMany({ data: ticks });
 
 // Quiz: every student one attempt, a third a second one; answers right with a per-student ability.
 const quiz = await db.quiz.findFirstOrThrow({});
-const quizzes = new QuizService({ db, clock: () => clockNow, grades: gradeEventsWithLti() });
+const quizzes = new QuizService({ db, sql, clock: () => clockNow, grades: gradeEventsWithLti() });
 let attempts = 0;
 for (const u of students) {
   const ability = rng.float(0.3, 1);

@@ -41,6 +41,7 @@ export async function startBenchServer({ clock, queue = false, countQueries = fa
   await new Promise((r) => server.once("listening", r));
   return {
     db: db as ReturnType<typeof createPrisma>,
+    sql: pool,
     logger,
     queries: () => queries,
     url: pgServer.url,

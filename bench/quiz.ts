@@ -8,7 +8,7 @@ import { hashPassword } from "../src/auth/password.js";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
 import type { SlotQuestion } from "../src/quiz/questions.js";
-import { gradeEventsWithLti } from "../src/auth/lti.outbox.js";
+import { gradeEventsWithLti } from "../src/lti/lti.outbox.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { answerFields } from "../tests/helpers/quiz.js";
 import { signInHttp, startBenchServer } from "./harness.js";
@@ -19,7 +19,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 // Wednesday noon in Denver: the quiz is open.
 let now = new Date("2026-11-25T19:00:00Z");
 const clock = () => now;
-const { db, base, close } = await startBenchServer({ clock });
+const { db, sql, base, close } = await startBenchServer({ clock });
 const QUIZ = `${base}/courses/cnn/quizzes/cnn-friday`;
 
 // Students: one password hash shared (hashing is deliberately slow), real sign-ins over HTTP.
@@ -105,7 +105,7 @@ await phase("POST submit at the deadline", submitters, async (s) => {
 });
 now = new Date(attempt0.acceptUntil!.getTime() + 1_000);
 const t0 = performance.now();
-const swept = await new QuizService({ db, clock, grades: gradeEventsWithLti() }).finishOverdue();
+const swept = await new QuizService({ db, sql, clock, grades: gradeEventsWithLti() }).finishOverdue();
 console.log(`${"sweep of attempts nobody submitted".padEnd(40)} ${String(swept).padStart(5)} attempts in ${(performance.now() - t0).toFixed(0)} ms`);
 
 // Nothing lost: every slot holds the last answer sent, every attempt graded once at full marks.

@@ -19,7 +19,7 @@ import { peopleRoutes } from "./courses/people.routes.js";
 import { RosterService } from "./courses/roster.service.js";
 import { modulePages } from "./week/module.routes.js";
 import { coursePages } from "./week/week.routes.js";
-import { CoursesService } from "./courses/courses.service.js";
+import { CoursesService, coursesInSession } from "./courses/courses.service.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
@@ -30,16 +30,16 @@ import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./content/content.assets.js";
 import { dashboardRoutes } from "./dashboard/dashboard.routes.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
-import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
-import { toolKeySource } from "./auth/lti.keys.js";
-import { ltiFraming } from "./auth/lti.frames.js";
-import { LtiLineItems } from "./auth/lti.lineitems.js";
-import { LtiRegistrations } from "./auth/lti.registration.js";
-import { ltiRegistrationRoutes } from "./auth/lti.registration.routes.js";
-import { gradeEventsWithLti } from "./auth/lti.outbox.js";
-import { ltiRoutes } from "./auth/lti.routes.js";
-import { LtiRoster } from "./auth/lti.roster.js";
-import { LtiService } from "./auth/lti.service.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
+import { toolKeySource } from "./lti/lti.keys.js";
+import { ltiFraming } from "./lti/lti.frames.js";
+import { LtiLineItems } from "./lti/lti.lineitems.js";
+import { LtiRegistrations } from "./lti/lti.registration.js";
+import { ltiRegistrationRoutes } from "./lti/lti.registration.routes.js";
+import { gradeEventsWithLti } from "./lti/lti.outbox.js";
+import { ltiRoutes } from "./lti/lti.routes.js";
+import { LtiRoster } from "./lti/lti.roster.js";
+import { LtiService } from "./lti/lti.service.js";
 import { reviewsRoutes } from "./reviews/reviews.routes.js";
 import { ReviewsService } from "./reviews/reviews.service.js";
 import { quizMarkingRoutes } from "./quiz/quiz.marking.routes.js";
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps) {
   const checklist = new ChecklistService({ db, sql: pool, clock, content });
   // Grade changes reach the LMS gradebook through the outbox the LTI side subscribes with.
   const grades = gradeEventsWithLti();
-  const quizzes = new QuizService({ db, clock, grades });
+  const quizzes = new QuizService({ db, sql: pool, clock, grades });
   const submissions = new SubmissionsService({ db, clock, dataDir: config.DATA_DIR, failuresPerDay: config.FAILED_UPLOADS_PER_DAY, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
   const dashboard = new DashboardService({ db });
   const roster = new RosterService({ db });
@@ -128,7 +128,8 @@ export function createApp(deps: AppDeps) {
 
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
   app.use(express.json({ limit: "100kb" }));
-  app.use(sessions(config, pool, deps.sessionSecret));
+  // The signed-in context read with the session in one statement: the user's courses and roles.
+  app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession]));
   app.use(currentUser(auth));
   // Pages an LMS may show in its frame: /lti/* and the pages of LTI-launched sessions (CSP frame-ancestors).
   app.use(ltiFraming(lti.platforms));

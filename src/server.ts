@@ -1,10 +1,10 @@
 // `npm start`: config → database (embedded unless DATABASE_URL) → migrations → demo seed → HTTP.
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
-import { ltiGradeSync, startLtiGradeSync } from "./auth/lti.grades.js";
-import { gradeEventsWithLti } from "./auth/lti.outbox.js";
+import { ltiGradeSync, startLtiGradeSync } from "./lti/lti.grades.js";
+import { gradeEventsWithLti } from "./lti/lti.outbox.js";
 import { systemClock } from "./platform/clock.js";
-import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { ensureSetupToken } from "./admin/admin.setup.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
@@ -73,7 +73,7 @@ const server = await new Promise<Server>((resolve, reject) => {
   failStartup(err, logger);
 });
 server.keepAliveTimeout = 5000;
-const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: systemClock, grades: gradeEventsWithLti() }), logger);
+const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), logger);
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
 const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR })), logger);
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");

@@ -1,10 +1,10 @@
 // `npm run worker`: a process that runs background jobs and serves no HTTP: it
 // scores case-study submissions from the queue and submits quiz attempts whose
 // time ran out. Start as many as the machines allow; they share the queue.
-import { ltiGradeSync, startLtiGradeSync } from "./auth/lti.grades.js";
-import { gradeEventsWithLti } from "./auth/lti.outbox.js";
+import { ltiGradeSync, startLtiGradeSync } from "./lti/lti.grades.js";
+import { gradeEventsWithLti } from "./lti/lti.outbox.js";
 import { systemClock } from "./platform/clock.js";
-import { loadLtiPlatforms, type LtiPlatform } from "./auth/lti.platforms.js";
+import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { failStartup, startRuntime } from "./platform/runtime.js";
 import { QuizService } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./casestudy/submissions.service.js";
@@ -20,7 +20,7 @@ try {
   await rt.close();
   failStartup(err, rt.logger);
 }
-const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, clock: systemClock, grades: gradeEventsWithLti() }), rt.logger);
+const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), rt.logger);
 // Quiz grades to LMS gradebooks (LTI AGS), shared with the web processes.
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
 const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR })), rt.logger);

@@ -45,27 +45,27 @@ export function dueAtFor(module: ModuleRef, section: ChecklistSection): Date | n
   return section === ChecklistSection.THEORY ? module.theoryDueAt : module.practicalDueAt;
 }
 
-/** Per due time and zone, its DateTime and the label's two wordings: formatting in a zone costs more than the rest of a page's checklist. */
-const dueForms = new Map<string, { at: DateTime; weekday: string; date: string }>();
-/** The last "now" in a zone: a page asks for both sections' labels at one time. */
-const lastNow = { key: "", at: DateTime.invalid("not yet") };
+/** Labels by due time, zone, minute of "now" and whether it has passed: working in a zone costs more than the rest of a page's checklist. */
+const dueLabels = new Map<string, string>();
 
-/** "due Friday 9:00" within the coming week, "due Fri, Dec 4, 9:00" further out, in the course's time zone. */
+/**
+ * "due Friday 9:00 MST" within the coming six days, "due Fri, Dec 4, 9:00 MST" further out, "was due …"
+ * once passed, in the course's time zone (with the zone's abbreviation, so a student elsewhere can
+ * convert it). Kept per minute of `now`: which of the two wordings of the same time a page shows may
+ * switch up to a minute late; whether the time has passed is exact.
+ */
 export function dueLabel(due: Date, timeZone: string, now: Date): string {
-  const key = `${due.getTime()} ${timeZone}`;
-  let f = dueForms.get(key);
-  if (!f) {
+  const passed = due.getTime() < now.getTime();
+  const key = `${due.getTime()} ${timeZone} ${Math.floor(now.getTime() / 60_000)} ${passed}`;
+  let label = dueLabels.get(key);
+  if (label === undefined) {
     const at = DateTime.fromJSDate(due).setZone(timeZone);
-    // With the zone's abbreviation (MST, GMT+1), so a student in another zone can convert it.
-    f = { at, weekday: at.toFormat("cccc H:mm ZZZZ"), date: at.toFormat("ccc, LLL d, H:mm ZZZZ") };
-    if (dueForms.size >= 1000) dueForms.clear(); // due times come from content: a few per module
-    dueForms.set(key, f);
+    const days = at.diff(DateTime.fromJSDate(now).setZone(timeZone), "days").days;
+    label = !passed && days < 6 ? `due ${at.toFormat("cccc H:mm ZZZZ")}` : `${passed ? "was due" : "due"} ${at.toFormat("ccc, LLL d, H:mm ZZZZ")}`;
+    if (dueLabels.size >= 2000) dueLabels.clear();
+    dueLabels.set(key, label);
   }
-  const nowKey = `${now.getTime()} ${timeZone}`;
-  if (lastNow.key !== nowKey) Object.assign(lastNow, { key: nowKey, at: DateTime.fromJSDate(now).setZone(timeZone) });
-  const days = f.at.diff(lastNow.at, "days").days;
-  if (days >= 0 && days < 6) return `due ${f.weekday}`;
-  return `${days < 0 ? "was due" : "due"} ${f.date}`;
+  return label;
 }
 
 export class ChecklistService {
@@ -93,18 +93,25 @@ export class ChecklistService {
 
   /** Every current item of a module with the user's ticks, in reading then document order. */
   async items(module: ModuleRef, userId: string): Promise<ItemView[]> {
+    return (await this.itemsOf([module], userId)).get(module.id)!;
+  }
+
+  /** `items` for several modules (the course page's to-do list): the ticks of all of them in one statement. */
+  async itemsOf(modules: ModuleRef[], userId: string): Promise<Map<string, ItemView[]>> {
     const now = this.deps.clock();
-    const rows = await this.moduleItems(module.id);
-    // Plain SQL on the pg pool: through Prisma the same read costs the server about three times the CPU.
-    const { rows: tickRows } = await this.deps.sql.query<{ itemId: string; completedAt: Date }>({
-      name: "checklist.ticks",
-      text: `SELECT t."itemId", t."completedAt" AT TIME ZONE 'UTC' AS "completedAt"
-       FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId"
-       WHERE t."userId" = $1 AND i."moduleId" = $2`,
-      values: [userId, module.id],
-    });
+    const [rows, { rows: tickRows }] = await Promise.all([
+      Promise.all(modules.map((m) => this.moduleItems(m.id))),
+      // Plain SQL on the pg pool: through Prisma the same read costs the server about three times the CPU.
+      this.deps.sql.query<{ itemId: string; completedAt: Date }>({
+        name: "checklist.ticksOf",
+        text: `SELECT t."itemId", t."completedAt" AT TIME ZONE 'UTC' AS "completedAt"
+         FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId"
+         WHERE t."userId" = $1 AND i."moduleId" = ANY($2::uuid[])`,
+        values: [userId, modules.map((m) => m.id)],
+      }),
+    ]);
     const ticks = new Map(tickRows.map((t) => [t.itemId, t]));
-    return rows.map((r) => {
+    return new Map(modules.map((module, k) => [module.id, rows[k]!.map((r) => {
       const tick = ticks.get(r.id);
       const dueAt = dueAtFor(module, r.section);
       return {
@@ -112,7 +119,7 @@ export class ChecklistService {
         anchor: r.anchor, href: r.href, done: Boolean(tick), completedAt: tick?.completedAt ?? null, dueAt,
         overdue: !tick && dueAt !== null && dueAt < now,
       };
-    });
+    })]));
   }
 
   progress(module: ModuleRef, items: ItemView[]): SectionProgress[] {

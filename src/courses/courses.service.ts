@@ -1,16 +1,42 @@
 import type pg from "pg";
-import type { SessionUser } from "../platform/session-user.js";
+import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ContentCache } from "../platform/content-cache.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
 
+/** What the session's statement reads for this feature: the user's courses with their role (every course for an administrator) and the content version. */
+interface CoursesContext {
+  contentVersion: number | null;
+  courses: (Omit<LoadedCourse, "role"> & { role: CourseRole | null })[];
+}
+
+/**
+ * The courses part of the signed-in context (see SessionContextPart): read in the session's own
+ * statement on every request, so a course page needs no statement of its own to authorise the
+ * caller — and a membership removed, or a sync run by any process, shows on the very next request.
+ */
+export const coursesInSession: SessionContextPart = {
+  name: "courses",
+  sql: `(SELECT json_build_object(
+      'contentVersion', (SELECT v.version FROM "ContentVersion" v WHERE v.id = 1),
+      'courses', COALESCE((SELECT json_agg(json_build_object('id', c.id, 'slug', c.slug, 'title', c.title, 'timeZone', c."timeZone", 'role', m.role) ORDER BY c.title)
+        FROM "Course" c LEFT JOIN "Membership" m ON m."courseId" = c.id AND m."userId" = u.id
+        WHERE u."isAdmin" OR m.role IS NOT NULL), '[]'::json)))`,
+};
+
+function coursesContext(user: SessionUser): CoursesContext | undefined {
+  return user.context?.courses as CoursesContext | undefined;
+}
+
 export class CoursesService {
   constructor(private readonly deps: { db: Db; sql: pg.Pool; content?: ContentCache }) {}
 
   /** Courses the user belongs to (all courses for an admin), with their role. One statement (the home page redirect runs it on every visit to /). */
   async coursesFor(user: SessionUser): Promise<LoadedCourse[]> {
+    const ctx = coursesContext(user);
+    if (ctx) return ctx.courses.map((r) => ({ ...pick(r), role: r.role ?? CourseRole.INSTRUCTOR }));
     const { rows } = await this.deps.sql.query<Omit<LoadedCourse, "role"> & { role: CourseRole | null }>({
       name: "courses.coursesFor",
       text: `SELECT c.id, c.slug, c.title, c."timeZone", m.role::text AS role
@@ -24,11 +50,20 @@ export class CoursesService {
 
   /**
    * The course with the caller's role in it, or null when it does not exist or the caller is not in it.
-   * One statement, read on every course request: it also brings the content version, which tells
-   * the content cache whether a sync (in any process) has happened since it was filled. Plain SQL on
-   * the pg pool: through Prisma the same statement costs the server about three times the CPU.
+   * Taken from the signed-in context when the session's statement brought it (coursesInSession),
+   * else one statement. Either way it brings the content version, which tells the content cache
+   * whether a sync (in any process) has happened since it was filled. Plain SQL on the pg pool:
+   * through Prisma the same statement costs the server about three times the CPU.
    */
   async courseFor(user: SessionUser, slug: string): Promise<{ course: LoadedCourse | null; exists: boolean }> {
+    const ctx = coursesContext(user);
+    if (ctx) {
+      if (ctx.contentVersion !== null) this.deps.content?.see(ctx.contentVersion);
+      const mine = ctx.courses.find((c) => c.slug === slug);
+      // A course the caller is not in: whether it exists decides between "no such course" and "not enrolled".
+      if (!mine) return { course: null, exists: await this.courseExists(slug) };
+      return { course: { ...pick(mine), role: mine.role ?? CourseRole.INSTRUCTOR }, exists: true };
+    }
     const { rows: [row] } = await this.deps.sql.query<Omit<LoadedCourse, "role"> & { role: CourseRole | null; contentVersion: number | null }>({
       name: "courses.courseFor",
       text: `SELECT c.id, c.slug, c.title, c."timeZone", m.role::text AS role, (SELECT v.version FROM "ContentVersion" v WHERE v.id = 1) AS "contentVersion"
@@ -40,6 +75,11 @@ export class CoursesService {
     if (row.contentVersion !== null) this.deps.content?.see(row.contentVersion);
     const role = row.role ?? (user.isAdmin ? CourseRole.INSTRUCTOR : null);
     return { course: role ? { ...pick(row), role } : null, exists: true };
+  }
+
+  private async courseExists(slug: string): Promise<boolean> {
+    const { rows } = await this.deps.sql.query({ name: "courses.exists", text: `SELECT 1 FROM "Course" WHERE slug = $1`, values: [slug] });
+    return rows.length > 0;
   }
 
   /** The student's team in a course, without its members (access checks). */

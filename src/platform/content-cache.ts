@@ -1,7 +1,7 @@
 // Content rows (modules, readings with their HTML, checklist items, quiz and case-study lists)
 // change only when the content is synced. Each sync bumps ContentVersion.version last, after
 // every row is written; every course request reads that number in the same SQL statement as
-// the caller's membership (CoursesService.courseFor), so a process learns of a sync run by
+// the caller's session and memberships (coursesInSession, CoursesService.courseFor), so a process learns of a sync run by
 // any process — itself, the worker, another web process — on its next course request, and
 // serves nothing older from then on. No timer, no extra query.
 

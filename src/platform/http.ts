@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
-import type { SessionUser, UserLookup } from "./session-user.js";
+import type { SessionContextPart, SessionUser, UserLookup } from "./session-user.js";
 import type { Config } from "./config.js";
 import type { z } from "zod";
 import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
@@ -78,7 +78,9 @@ export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 /** The signed-in user read in the same statement as the request's session (null: the account is gone). */
 const usersWithSession = new WeakMap<Request, SessionUser | null>();
 
-export function sessions(config: Config, pool: pg.Pool, secret: string): RequestHandler {
+export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = []): RequestHandler {
+  for (const p of parts) if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
+  const partColumns = parts.map((p) => `, ${p.sql} AS "part_${p.name}"`).join("");
   const PgStore = connectPgSimple(session);
   const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
   // The expiry each request's session had in the database when it was loaded.
@@ -90,17 +92,19 @@ export function sessions(config: Config, pool: pg.Pool, secret: string): Request
   // most those minutes. The expiry inside the stored JSON moves with the column, so the next
   // request knows what is stored; nothing else in the JSON is written (a concurrent save keeps its data).
   class RenewingStore extends PgStore {
-    // connect-pg-simple's read, with the session's user joined: one statement where currentUser made a second.
+    // connect-pg-simple's read, with the session's user joined and the features' context parts: one
+    // statement where currentUser and each part would make one more.
     override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean }>({
+      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>>({
         name: "session.getWithUser",
-        text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"
+        text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"${partColumns}
          FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
          WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
         values: [sid, Math.ceil(Date.now() / 1000)],
       }).then(({ rows: [row] }) => {
         if (!row) return callback(null, null);
-        loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin } satisfies SessionUser));
+        const context = Object.fromEntries(parts.map((p) => [p.name, row[`part_${p.name}`]]));
+        loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, context } satisfies SessionUser));
         callback(null, row.sess);
       }, (err: unknown) => callback(err));
     }

@@ -5,6 +5,19 @@ export interface SessionUser {
   email: string;
   name: string;
   isAdmin: boolean;
+  /** What features read in the session's own statement (see SessionContextPart), by part name; absent when the user was read apart from the session. */
+  context?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A read that rides along with the session's statement, so a page needs one round trip fewer: a
+ * scalar SQL expression over the signed-in user's row `u` (a subquery returning JSON, say). Its value
+ * lands on SessionUser.context[name]. A feature defines its part; the wiring hands the parts to
+ * the session middleware (platform/http.ts), which knows nothing of what they read.
+ */
+export interface SessionContextPart {
+  name: string;
+  sql: string;
 }
 
 /** How the request pipeline finds a signed-in user whose row did not come with the session (auth/ provides it). */

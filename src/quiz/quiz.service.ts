@@ -1,6 +1,7 @@
 // Attempts: start (questions, order and variants fixed), autosave, check, submit
 // (graded once, however many times it is asked), time kept by the server, grades by
 // the quiz's method, review rules, per-student overrides.
+import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
@@ -103,7 +104,7 @@ export async function regradeStudent(tx: Prisma.TransactionClient, grades: Grade
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
 export class QuizService {
-  constructor(private readonly deps: { db: Db; clock: Clock; grades: GradeEvents }) {}
+  constructor(private readonly deps: { db: Db; sql: pg.Pool; clock: Clock; grades: GradeEvents }) {}
 
   now() {
     return this.deps.clock();
@@ -163,9 +164,31 @@ export class QuizService {
     return this.deps.db.quizSlot.findMany({ where: { attemptId }, orderBy: { slot: "asc" } });
   }
 
-  async gradesOf(quizIds: string[], userId: string) {
-    const rows = await this.deps.db.quizGrade.findMany({ where: { quizId: { in: quizIds }, userId } });
-    return new Map(rows.map((g) => [g.quizId, g]));
+  /**
+   * A student's grade and rules (exceptions applied) for each quiz: the course page reads them on
+   * every visit, so one statement on the pg pool (times stored as UTC timestamps, as Prisma stores them).
+   */
+  async standingOf(quizzes: QuizRow[], userId: string): Promise<Map<string, { grade: { percent: number; passed: boolean; attempts: number } | null; policy: Policy }>> {
+    const { rows } = await this.deps.sql.query<{ quizId: string; percent: number | null; passed: boolean | null; attempts: number | null } & { [K in keyof OverrideRow as `o_${K}`]: OverrideRow[K] | null }>({
+      name: "quiz.standingOf",
+      text: `SELECT q.id AS "quizId", g.percent, g.passed, g.attempts,
+         o."quizId" AS "o_quizId", o."userId" AS "o_userId", o."extraMinutes" AS "o_extraMinutes", o."extraAttempts" AS "o_extraAttempts",
+         o."closesAt" AT TIME ZONE 'UTC' AS "o_closesAt", o.note AS "o_note", o."setById" AS "o_setById", o."updatedAt" AT TIME ZONE 'UTC' AS "o_updatedAt"
+       FROM unnest($1::uuid[]) AS q(id)
+       LEFT JOIN "QuizGrade" g ON g."quizId" = q.id AND g."userId" = $2
+       LEFT JOIN "QuizOverride" o ON o."quizId" = q.id AND o."userId" = $2`,
+      values: [quizzes.map((q) => q.id), userId],
+    });
+    const byQuiz = new Map(rows.map((r) => [r.quizId, r]));
+    return new Map(quizzes.map((quiz) => {
+      const r = byQuiz.get(quiz.id)!;
+      const override: OverrideRow | null = r.o_quizId === null ? null : {
+        quizId: r.o_quizId, userId: r.o_userId!, extraMinutes: r.o_extraMinutes!, extraAttempts: r.o_extraAttempts!,
+        closesAt: r.o_closesAt, note: r.o_note, setById: r.o_setById!, updatedAt: r.o_updatedAt!,
+      };
+      const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
+      return [quiz.id, { grade, policy: policyFor(quiz, override) }];
+    }));
   }
 
   grade(quizId: string, userId: string) {

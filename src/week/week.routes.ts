@@ -32,8 +32,8 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
     ]);
     const isStudent = c.role === CourseRole.STUDENT;
     const lmsConnections = c.role === CourseRole.INSTRUCTOR && (await lmsLinked()) ? `/lti/courses/${c.slug}` : null;
-    const grades = isStudent ? await quizzes.gradesOf(quizList.map((q) => q.id), me.id) : new Map<string, never>();
-    const todo = isStudent ? await courseTodo(weekDeps, c, me.id, quizzes.now(), { modules, quizzes: quizList, grades, caseStudies, team }) : null;
+    const standing = isStudent ? await quizzes.standingOf(quizList, me.id) : new Map<string, never>();
+    const todo = isStudent ? await courseTodo(weekDeps, c, me.id, quizzes.now(), { modules, quizzes: quizList, standing, caseStudies, team }) : null;
     res.render("course", {
       title: c.title,
       course: c,
@@ -50,7 +50,7 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
         readings: m.readings.length,
         minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
       })),
-      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), c.timeZone), passed: grades.get(q.id)?.passed })),
+      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), c.timeZone), passed: standing.get(q.id)?.grade?.passed })),
       caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, when: whenPhrase("due", cs.deadlineAt, quizzes.now(), c.timeZone) })),
     });
   });

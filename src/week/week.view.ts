@@ -214,37 +214,38 @@ function aboutRequest(base: string, r: { attempt: { id: string; number: number; 
 
 /**
  * The course page's to-do list: the week page's rules on what the course page has already read
- * (modules, quizzes, grades, case studies, team), plus the student's ticks, exceptions and fresh
- * answers — a few cheap reads, as the course page is the most visited page. It leaves out what
+ * (modules, quizzes with the student's grades and exceptions, case studies, team), plus the student's
+ * ticks in every module and fresh answers — two statements, whatever the number of modules and
+ * quizzes, as the course page is the most visited page. It leaves out what
  * only the week page shows (an attempt in progress, the team's submission count).
  */
 export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, seen: {
   modules: Awaited<ReturnType<ReadingsService["modules"]>>;
   quizzes: QuizRow[];
-  grades: Map<string, { passed: boolean; percent: number }>;
+  standing: Map<string, { grade: { passed: boolean; percent: number; attempts: number } | null; policy: Policy }>;
   caseStudies: { title: string; slug: string; deadlineAt: Date }[];
   team: { id: string } | null;
 }, limit = 5) {
   const tz = course.timeZone;
   const base = `/courses/${course.slug}`;
   const todo: TodoItem[] = [];
-  const [lists, policies, answers] = await Promise.all([
-    Promise.all(seen.modules.map(async (m) => ({ m, items: await deps.checklist.items(m, studentId) }))),
-    Promise.all(seen.quizzes.map((q) => (seen.grades.get(q.id)?.passed ? null : deps.quizzes.policy(q, studentId)))),
+  const [lists, answers] = await Promise.all([
+    deps.checklist.itemsOf(seen.modules, studentId),
     deps.courses.freshAnswers(course.id, studentId, seen.team?.id ?? null, new Date(now.getTime() - ANSWER_FRESH_DAYS * 24 * 60 * 60_000)),
   ]);
-  for (const { m, items } of lists) {
+  for (const m of seen.modules) {
+    const items = lists.get(m.id)!;
     const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
     for (const section of [ChecklistSection.THEORY, ChecklistSection.PRACTICAL]) {
       const item = checklistTodo(m, section, items.filter((i) => i.section === section), link, seen.modules.length > 1, now, tz);
       if (item) todo.push(item);
     }
   }
-  seen.quizzes.forEach((q, i) => {
-    const policy = policies[i];
-    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, seen.grades.get(q.id) ?? null, policy, undefined, now, tz);
+  for (const q of seen.quizzes) {
+    const { grade, policy } = seen.standing.get(q.id)!;
+    const item = quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz);
     if (item) todo.push(item);
-  });
+  }
   for (const cs of seen.caseStudies) {
     const item = seen.team ? caseTodo(cs, `${base}/case-studies/${cs.slug}`, null, now, tz) : null;
     if (item) todo.push(item);

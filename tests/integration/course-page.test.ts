@@ -1,5 +1,6 @@
 // The course and module pages say when the quiz closes in words, in the course's time zone, and say
 // "closed on" once it has (not "closes Nov 27" for a quiz long closed).
+import pg from "pg";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 
@@ -31,4 +32,48 @@ test("without LMS platforms set up, an instructor's course page has no 'LMS conn
   const page = $((await prof.get("/courses/cnn")).text);
   expect(page("h1").text()).toBe("Convolutional Neural Networks");
   expect(page("a[href='/lti/courses/cnn']")).toHaveLength(0);
+});
+
+/** Statements sent to PostgreSQL (by every pool: the app's, Prisma's) while `run` runs. */
+async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { name?: string; text?: string };
+    sent.push(typeof q === "string" ? q : (q.name ?? q.text ?? "?"));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await run();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return sent;
+}
+
+test("a student's course, module and reading pages read as many statements with one module and quiz as with three of each", async () => {
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
+  const count = async () => {
+    for (const p of pages) expect((await alice.get(p)).status).toBe(200); // content cached after a sync: fill it first
+    const counts: number[] = [];
+    for (const p of pages) counts.push((await statementsDuring(() => alice.get(p))).length);
+    return counts;
+  };
+  const before = await count();
+  // Two more modules, each with a reading and a checklist item the student has ticked, and two more quizzes.
+  const course = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { courseId: course.id } });
+  const user = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  for (const n of [2, 3]) {
+    const m = await t.db.module.create({ data: { courseId: course.id, slug: `extra-${n}`, title: `Extra ${n}`, position: n, timeZone: "America/Denver", urlRoot: "/", theoryDueAt: new Date("2031-03-20T16:00:00Z") } });
+    const r = await t.db.reading.create({ data: { moduleId: m.id, slug: "r", title: "R", sourcePath: `extra-${n}/r.md`, position: 0, contentHash: "x", html: "<p>r</p>", tocHtml: "", minutesMin: 5, minutesMax: 10 } });
+    const item = await t.db.checklistItem.create({ data: { moduleId: m.id, readingId: r.id, key: "theory:a", section: "THEORY", title: "A", anchor: "a", position: 0 } });
+    await t.db.checklistTick.create({ data: { itemId: item.id, userId: user.id, completedAt: TEST_NOW } });
+    await t.db.quiz.create({ data: { courseId: course.id, moduleId: m.id, slug: `extra-quiz-${n}`, title: `Extra quiz ${n}`, sourcePath: `extra-${n}.yaml`, contentHash: "x", definition: quiz.definition ?? {}, closesAt: new Date("2031-03-21T16:00:00Z") } });
+  }
+  await t.db.$executeRaw`UPDATE "ContentVersion" SET version = version + 1 WHERE id = 1`;
+  const after = await count();
+  expect((await alice.get("/courses/cnn")).text).toContain("Extra quiz 3"); // the new rows are on the page
+  expect(after).toEqual(before);
 });
