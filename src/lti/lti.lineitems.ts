@@ -8,9 +8,8 @@ import { backfillLineItem } from "./lti.grades.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiPlatforms } from "./lti.registry.js";
-import { nextLink } from "./lti.roster.js";
 import type { LinkableItem } from "./lti.service.js";
-import { LtiTokens } from "./lti.tokens.js";
+import { LtiTokens, pagedGet } from "./lti.tokens.js";
 
 export const AGS_LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
 export const AGS_LINEITEM_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly";
@@ -96,17 +95,7 @@ export class LtiLineItems {
     if (filter.resourceLinkId) first.searchParams.set("resource_link_id", filter.resourceLinkId);
     if (filter.tag) first.searchParams.set("tag", filter.tag);
     if (filter.resourceId) first.searchParams.set("resource_id", filter.resourceId);
-    const items: LineItem[] = [];
-    let next: string | null = first.toString();
-    for (let page = 0; next; page++) {
-      if (page >= MAX_PAGES) throw new BadRequest(`The LMS kept sending further pages of columns (over ${MAX_PAGES}).`);
-      const res = await this.call(ctx, AGS_LINEITEM_READ_SCOPE, next, { accept: CONTAINER_TYPE });
-      const body = (await res.json().catch(() => null)) as unknown;
-      if (!Array.isArray(body)) throw new BadRequest("The LMS sent a list of gradebook columns this tool cannot read.");
-      items.push(...(body as LineItem[]));
-      next = nextLink(res.headers.get("link"));
-    }
-    return items;
+    return this.pages<LineItem>(ctx, AGS_LINEITEM_READ_SCOPE, first.toString(), CONTAINER_TYPE, { items: "columns", unreadable: "a list of gradebook columns" });
   }
 
   async create(ctx: Ctx, item: LineItem): Promise<LineItem> {
@@ -123,17 +112,20 @@ export class LtiLineItems {
 
   /** The results the LMS holds for a column (every page). */
   async results(ctx: Ctx, lineitem: string): Promise<LmsResult[]> {
-    const out: LmsResult[] = [];
-    let next: string | null = below(lineitem, "results").toString();
-    for (let page = 0; next; page++) {
-      if (page >= MAX_PAGES) throw new BadRequest(`The LMS kept sending further pages of results (over ${MAX_PAGES}).`);
-      const res = await this.call(ctx, AGS_RESULT_SCOPE, next, { accept: RESULTS_TYPE });
-      const body = (await res.json().catch(() => null)) as unknown;
-      if (!Array.isArray(body)) throw new BadRequest("The LMS sent results this tool cannot read.");
-      out.push(...(body as LmsResult[]));
-      next = nextLink(res.headers.get("link"));
-    }
-    return out;
+    return this.pages<LmsResult>(ctx, AGS_RESULT_SCOPE, below(lineitem, "results").toString(), RESULTS_TYPE, { items: "results", unreadable: "results" });
+  }
+
+  /** Every page of a list the LMS gradebook sends (a JSON array per page); `what` names it in the errors. */
+  private pages<T>(ctx: Ctx, scope: string, url: string, accept: string, what: { items: string; unreadable: string }): Promise<T[]> {
+    return pagedGet<T>(url, {
+      get: (next) => this.call(ctx, scope, next, { accept }),
+      items: (body) => {
+        if (!Array.isArray(body)) throw new BadRequest(`The LMS sent ${what.unreadable} this tool cannot read.`);
+        return body as T[];
+      },
+      maxPages: MAX_PAGES,
+      tooMany: () => new BadRequest(`The LMS kept sending further pages of ${what.items} (over ${MAX_PAGES}).`),
+    });
   }
 
   /**

@@ -11,7 +11,7 @@ import type { ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { roleFromLti } from "./lti.service.js";
 import { LtiPlatforms } from "./lti.registry.js";
-import { LtiTokens } from "./lti.tokens.js";
+import { LtiTokens, pagedGet } from "./lti.tokens.js";
 
 export const NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 const MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
@@ -36,15 +36,6 @@ export interface RosterResult {
   removed: number;
   /** Members not added, with why (an email that belongs to an account here is linked only by its owner). */
   skipped: string[];
-}
-
-/** The URL of the Link header's rel="next" (RFC 8288), if any. */
-export function nextLink(header: string | null): string | null {
-  for (const part of (header ?? "").split(",")) {
-    const m = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
-    if (m && /(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2]!)) return m[1]!;
-  }
-  return null;
 }
 
 export class LtiRoster {
@@ -76,19 +67,21 @@ export class LtiRoster {
 
   private async fetchAll(issuer: string, clientId: string, url: string): Promise<NrpsMember[]> {
     const p = LtiTokens.usable(await this.registry.find(issuer, clientId), issuer, clientId, "its roster cannot be read");
-    const members: NrpsMember[] = [];
-    let next: string | null = url;
-    for (let page = 0; next; page++) {
-      if (page >= MAX_PAGES) throw new Error(`the LMS kept sending further pages (over ${MAX_PAGES})`);
-      const res: Response = await (this.deps.fetch ?? fetch)(next, { headers: { Authorization: `Bearer ${await this.tokens.token(p, NRPS_SCOPE)}`, Accept: MEMBERSHIP_TYPE }, signal: AbortSignal.timeout(30_000) });
-      if (res.status === 401) this.tokens.forget(p, NRPS_SCOPE);
-      if (!res.ok) throw new Error(`${p.name} answered HTTP ${res.status} ${res.statusText}`);
-      const body = (await res.json().catch(() => null)) as { members?: unknown } | null;
-      if (!body || !Array.isArray(body.members)) throw new Error(`${p.name} sent a roster page without a members list`);
-      members.push(...(body.members as NrpsMember[]));
-      next = nextLink(res.headers.get("link"));
-    }
-    return members;
+    return pagedGet<NrpsMember>(url, {
+      get: async (next) => {
+        const res = await (this.deps.fetch ?? fetch)(next, { headers: { Authorization: `Bearer ${await this.tokens.token(p, NRPS_SCOPE)}`, Accept: MEMBERSHIP_TYPE }, signal: AbortSignal.timeout(30_000) });
+        if (res.status === 401) this.tokens.forget(p, NRPS_SCOPE);
+        if (!res.ok) throw new Error(`${p.name} answered HTTP ${res.status} ${res.statusText}`);
+        return res;
+      },
+      items: (body) => {
+        const members = (body as { members?: unknown } | null)?.members;
+        if (!Array.isArray(members)) throw new Error(`${p.name} sent a roster page without a members list`);
+        return members as NrpsMember[];
+      },
+      maxPages: MAX_PAGES,
+      tooMany: () => new Error(`the LMS kept sending further pages (over ${MAX_PAGES})`),
+    });
   }
 
   private async apply(ctx: { id: string; issuer: string; courseId: string; clientId: string }, members: NrpsMember[], actingUserId: string): Promise<RosterResult> {

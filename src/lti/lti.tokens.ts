@@ -1,6 +1,6 @@
 // OAuth 2 access tokens for LTI services (AGS scores, NRPS rosters): client credentials with a JWT
 // assertion signed by the tool key (1EdTech Security Framework §4.1), cached per platform and scope
-// until shortly before they expire.
+// until shortly before they expire; and the paged GET those services share (Link: rel="next").
 import crypto from "node:crypto";
 import { SignJWT } from "jose";
 import type { ToolKey } from "./lti.keys.js";
@@ -45,4 +45,36 @@ export class LtiTokens {
   forget(p: LtiPlatform, scope: string): void {
     this.cache.delete(`${p.issuer} ${p.clientId} ${scope}`);
   }
+}
+
+/** The URL of the Link header's rel="next" (RFC 8288), if any. */
+export function nextLink(header: string | null): string | null {
+  for (const part of (header ?? "").split(",")) {
+    const m = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
+    if (m && /(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(m[2]!)) return m[1]!;
+  }
+  return null;
+}
+
+/**
+ * Every item of a list an LTI service sends in pages (NRPS members, AGS line items and results): the first URL,
+ * then each page's Link rel="next", at most `maxPages` pages (a guard against "next" links that never end).
+ * `get` fetches one page (with its token, refusing an error status); `items` reads a page's JSON (null when it
+ * is not JSON), throwing when it cannot.
+ */
+export async function pagedGet<T>(first: string, { get, items, maxPages, tooMany }: {
+  get: (url: string) => Promise<Response>;
+  items: (body: unknown) => T[];
+  maxPages: number;
+  tooMany: () => Error;
+}): Promise<T[]> {
+  const out: T[] = [];
+  let next: string | null = first;
+  for (let page = 0; next; page++) {
+    if (page >= maxPages) throw tooMany();
+    const res = await get(next);
+    out.push(...items(await res.json().catch(() => null)));
+    next = nextLink(res.headers.get("link"));
+  }
+  return out;
 }
