@@ -6,7 +6,8 @@ import type { CoursesService } from "../courses/courses.service.js";
 import { AttemptStatus, CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, Forbidden, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
-import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
+import { readForm, type FormState } from "../platform/forms.js";
+import { csrfProtection, flash, saveSession } from "../platform/http.js";
 import { renderFragment } from "../platform/markdown.js";
 import { pageContext } from "../platform/page-context.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
@@ -46,14 +47,35 @@ const PageParam = z.union([z.literal("summary"), z.coerce.number().int().min(1).
 const ShownSlots = z.string().regex(/^(\d+(,\d+)*)?$/).optional().catch(undefined)
   .transform((v) => (v === undefined ? undefined : new Set(v ? v.split(",").map(Number) : [])));
 
+/** The attempt form's own fields; the answers are its other fields (QuizService.saveAll reads them). */
+const AttemptForm = z.object({
+  action: FormAction.default("save"),
+  // The page the form was on; absent in forms of older pages (then the first, with no summary step).
+  page: PageParam.optional(),
+  rev: FormRev,
+  shown: ShownSlots,
+  // Set by the page's script once the student confirmed submitting in its dialog.
+  confirmed: z.literal("1").optional().catch(undefined),
+});
+
 const FlagBody = z.object({ slot: z.number().int().min(0), flagged: z.boolean() });
 
-const OverrideBody = z.object({
+/** The exceptions form (and each row's Remove button: userId and remove=1); the later close is read in the course's time zone. */
+const overrideBody = (timeZone: string) => z.object({
   userId: z.uuid({ message: "Pick a student." }),
-  extraMinutes: z.coerce.number().int().min(0, "Extra time cannot be negative.").max(10_000).default(0),
-  extraAttempts: z.coerce.number().int().min(0, "Extra attempts cannot be negative.").max(100).default(0),
-  closes: z.string().trim().optional(),
-  note: z.string().trim().max(500).optional(),
+  extraMinutes: z.coerce.number({ error: "Enter the extra time as a whole number of minutes." }).int("Enter the extra time as a whole number of minutes.")
+    .min(0, "Extra time cannot be negative.").max(10_000, "Extra time is at most 10,000 minutes.").default(0),
+  extraAttempts: z.coerce.number({ error: "Enter the extra attempts as a whole number." }).int("Enter the extra attempts as a whole number.")
+    .min(0, "Extra attempts cannot be negative.").max(100, "At most 100 extra attempts.").default(0),
+  closes: z.string().trim().optional().transform((v, ctx) => {
+    if (!v) return null;
+    const dt = DateTime.fromISO(v, { zone: timeZone });
+    if (dt.isValid) return dt.toJSDate();
+    ctx.addIssue({ code: "custom", message: "The later close must be a date and time such as 2026-11-28T09:00." });
+    return z.NEVER;
+  }),
+  note: z.string().trim().max(500, "Keep the note under 500 characters.").optional(),
+  remove: z.string().optional(),
 });
 
 export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService; courses: CoursesService; reviews: ReviewsService }) {
@@ -206,11 +228,11 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   // Plain form post: save every answer, then save / submit / check as the button said.
   router.post("/quizzes/:quizSlug/attempts/:attemptId", csrfProtection, loadQuiz(quizzes), loadAttempt(quizzes), requireOwnAttempt, async (req, res) => {
     const { quiz, attempt } = pageContext(res, "quiz", "attempt");
-    const body = req.body as { action?: unknown; page?: unknown; shown?: unknown; confirmed?: unknown };
-    const action = FormAction.parse(body.action ?? "save");
+    const form = AttemptForm.parse(req.body ?? {});
+    const action = form.action;
     const url = `${base(req, quiz)}/attempts/${attempt.id}`;
     // Back to the page the form was on (the first page needs no query).
-    const from = PageParam.parse(body.page);
+    const from = form.page ?? 1;
     const here = from === 1 ? url : `${url}?page=${from}`;
     if (attempt.status !== AttemptStatus.IN_PROGRESS) {
       flash(req, "info", "This attempt had already been submitted; nothing was changed.");
@@ -218,14 +240,14 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       return res.redirect(303, url);
     }
     try {
-      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, FormRev.parse((req.body as { rev?: unknown }).rev), ShownSlots.parse(body.shown));
+      await quizzes.saveAll(attempt, req.body as Record<string, unknown>, form.rev, form.shown);
     } catch (e) {
       if (!(e instanceof Conflict)) throw e;
       flash(req, "info", e.message);
       await saveSession(req);
       return res.redirect(303, url);
     }
-    if (action === "submit" && body.page !== undefined && from !== "summary" && body.confirmed !== "1") {
+    if (action === "submit" && form.page !== undefined && from !== "summary" && !form.confirmed) {
       // From a question page without the script's dialog: the summary first, when something is left open.
       const nav = navigatorView(await quizzes.slots(attempt.id), undefined, null);
       if (nav.unanswered.length || nav.flagged.length) {
@@ -290,34 +312,38 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   });
 
   // Per-student exceptions (instructors).
-  router.get("/quizzes/:quizSlug/overrides", loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
+  /** The exceptions page; `form` shows the form again (status 400) as typed, each message beside its field. */
+  async function overridesPage(req: Request, res: Response, form?: FormState) {
     const { course, quiz } = pageContext(res, "course", "quiz");
     const [overrides, students] = await Promise.all([quizzes.overrides(quiz.id), courses.students(course.id)]);
+    const values = { userId: "", extraMinutes: "0", extraAttempts: "0", closes: "", note: "", ...form?.values };
+    if (form) res.status(400);
     res.render("quiz-overrides", {
       title: `Exceptions — ${quiz.title}`, course, quiz, base: base(req, quiz), isStaff: true,
       overrides: overrides.map((o) => ({ ...o, closesLocal: o.closesAt ? DateTime.fromJSDate(o.closesAt, { zone: course.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm") : "" })),
-      students: students.map((s) => ({ id: s.id, label: `${s.name} (${s.email})` })),
+      students: students.map((s) => ({ id: s.id, label: `${s.name} (${s.email})`, selected: s.id === values.userId })),
       timeZone: course.timeZone,
+      values, errors: form?.errors ?? {}, hasErrors: !!form,
     });
+  }
+
+  router.get("/quizzes/:quizSlug/overrides", loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
+    await overridesPage(req, res);
   });
 
   router.post("/quizzes/:quizSlug/overrides", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
     const { course, quiz, user } = pageContext(res, "course", "quiz", "user");
     const url = `${base(req, quiz)}/overrides`;
-    const body = parseForm(OverrideBody, req.body);
+    const input = readForm(overrideBody(course.timeZone), req.body);
+    if (!input.ok) return overridesPage(req, res, input);
+    const body = input.data;
     const member = await courses.member(course.id, body.userId);
     if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("That student is not in this course.");
-    if ((req.body as { remove?: string }).remove) {
+    if (body.remove) {
       await quizzes.removeOverride(quiz, body.userId);
       flash(req, "success", `Removed the exceptions for ${member.user.name}.`);
     } else {
-      let closesAt: Date | null = null;
-      if (body.closes) {
-        const dt = DateTime.fromISO(body.closes, { zone: course.timeZone });
-        if (!dt.isValid) throw new BadRequest("The later close must be a date and time such as 2026-11-28T09:00.");
-        closesAt = dt.toJSDate();
-      }
-      await quizzes.setOverride(quiz, body.userId, user.id, { extraMinutes: body.extraMinutes, extraAttempts: body.extraAttempts, closesAt, note: body.note || null });
+      await quizzes.setOverride(quiz, body.userId, user.id, { extraMinutes: body.extraMinutes, extraAttempts: body.extraAttempts, closesAt: body.closes, note: body.note || null });
       flash(req, "success", `Saved the exceptions for ${member.user.name}.`);
     }
     await saveSession(req);
