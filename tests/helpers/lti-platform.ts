@@ -1,6 +1,6 @@
 // A fake LMS platform for LTI tests (the outside world): its signing key and JWKS, a token endpoint that
-// checks the tool's signed assertion, AGS line items with results and scores, NRPS-free, and the
-// openid-configuration and registration endpoints of Dynamic Registration. Records what it saw.
+// checks the tool's signed assertion, AGS line items with results and scores, an NRPS roster in pages, and
+// the openid-configuration and registration endpoints of Dynamic Registration. Records what it saw.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
@@ -13,6 +13,7 @@ export const SCOPES = {
   lineitem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
   result: "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
   score: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+  nrps: "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 };
 
 export interface FakeLineItem { id: string; label: string; scoreMaximum: number; resourceId?: string; tag?: string; resourceLinkId?: string }
@@ -29,6 +30,10 @@ export interface FakePlatform {
   requests: { method: string; url: string; auth: string; accept: string; type: string; body: unknown }[];
   lineItems: FakeLineItem[];
   results: Record<string, { userId: string; resultScore?: number; resultMaximum?: number }[]>;
+  /** How the score endpoint answers (200 by default); a score is kept only on a 2xx. */
+  scoreStatus: number;
+  /** The NRPS roster (/memberships): its pages of members, each page linking the next. */
+  roster: Record<string, unknown>[][];
   /** Dynamic Registration: what the configuration says, the token the registration endpoint wants, what it got. */
   openidConfig: Record<string, unknown>;
   registrationToken: string;
@@ -65,7 +70,7 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "platform-key-1", alg: "RS256", use: "sig" };
   let nextItem = 100;
   const p: FakePlatform = {
-    base: "", key: pair.privateKey, toolKeys: null, tokenAudience: null, clientId: opts.clientId, tokens: [], requests: [], lineItems: [], results: {},
+    base: "", key: pair.privateKey, toolKeys: null, tokenAudience: null, clientId: opts.clientId, tokens: [], requests: [], lineItems: [], results: {}, scoreStatus: 200, roster: [],
     openidConfig: {}, registrationToken: "reg-token-1", registrations: [], launch: null, toolOrigin: "",
     async idToken(nonce, claims, o) {
       const s = Math.floor(o.now.getTime() / 1000);
@@ -104,7 +109,8 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
           const form = Object.fromEntries(new URLSearchParams(raw));
           p.tokens.push(form);
           try {
-            await jwtVerify(form.client_assertion!, createLocalJWKSet(p.toolKeys!), { issuer: p.clientId, subject: p.clientId, audience: p.tokenAudience ?? `${p.base}/token`, currentDate: opts.now() });
+            const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(p.toolKeys!), { issuer: p.clientId, subject: p.clientId, audience: p.tokenAudience ?? `${p.base}/token`, currentDate: opts.now() });
+            if (!payload.jti) throw new Error("an assertion needs a jti");
           } catch {
             return json(res, 401, { error: "invalid_client" });
           }
@@ -118,6 +124,12 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
         }
         // AGS: every call needs a token with the right scope.
         const auth = String(req.headers.authorization ?? "");
+        if (url.pathname === "/memberships" && req.method === "GET") {
+          if (!auth.includes(SCOPES.nrps)) return json(res, 403, {});
+          const page = Number(url.searchParams.get("page") ?? 0);
+          return json(res, 200, { id: `${p.base}/memberships`, context: { id: "ctx-1" }, members: p.roster[page] ?? [] }, "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
+            page + 1 < p.roster.length ? { Link: `<${p.base}/memberships?page=${page + 1}>; rel="next"` } : {});
+        }
         if (url.pathname === "/lineitems" && req.method === "GET") {
           if (!auth.includes(SCOPES.lineitem)) return json(res, 403, {});
           const f = (k: string) => url.searchParams.get(k);
@@ -148,8 +160,8 @@ export async function startFakePlatform(opts: { clientId: string; now: () => Dat
         if (m && item && m[2] === "/scores" && req.method === "POST") {
           if (!auth.includes(SCOPES.score)) return json(res, 403, {});
           const s = body as { userId: string; scoreGiven: number; scoreMaximum: number };
-          (p.results[item.id] ??= []).push({ userId: s.userId, resultScore: s.scoreGiven, resultMaximum: s.scoreMaximum });
-          return res.writeHead(200).end();
+          if (p.scoreStatus < 300) (p.results[item.id] ??= []).push({ userId: s.userId, resultScore: s.scoreGiven, resultMaximum: s.scoreMaximum });
+          return res.writeHead(p.scoreStatus).end();
         }
         res.writeHead(404).end();
       })();

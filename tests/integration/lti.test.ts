@@ -1,15 +1,15 @@
-// LTI 1.3 launches against a fake LMS platform (the outside world): its keys, its
-// JWKS endpoint and the id_tokens it signs are made here; the tool is the real app.
+// LTI 1.3 launches against a fake LMS platform (the outside world, tests/helpers/lti-platform.ts: its
+// keys and JWKS, token, score and roster endpoints); the id_tokens it signs, in every variation the
+// tests need, are made here; the tool is the real app.
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 /** A page's CSRF token (the sign-out form in the header carries one on every signed-in page). */
 const csrfOf = (page: ReturnType<typeof $>) => String(page("input[name=_csrf]").first().val());
 import { tempDir } from "../helpers/grading.js";
+import { CLAIM as C, INSTRUCTOR, LEARNER, startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
 import { loadLtiPlatforms } from "../../src/lti/lti.platforms.js";
 import { roleFromLti } from "../../src/lti/lti.service.js";
 import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/lti/lti.grades.js";
@@ -23,64 +23,27 @@ const ISS = "https://lms.example.edu";
 const TRUSTING = "https://trusting.example.edu";
 const CLIENT = "tool-client-1";
 const DEPLOYMENT = "deploy-1";
-const C = "https://purl.imsglobal.org/spec/lti/claim/";
-const LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
-const INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
 const TA = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant";
 
 let t: TestApp;
-let jwks: http.Server;
 let platformFile: string;
+/** The LMS (tests/helpers/lti-platform.ts): its keys, token endpoint, the score endpoint of column 7, its roster (NRPS); what it saw. */
+let lms: FakePlatform;
 let base: string;
-/** What the fake platform's token and score endpoints saw, and how the score endpoint answers. */
-const lms = {
-  toolKeys: null as JSONWebKeySet | null, tokens: [] as Record<string, string>[], scores: [] as { auth: string; type: string; body: Record<string, unknown> }[], scoreStatus: 200,
-  /** The roster service's pages (NRPS), and the requests it saw. */
-  roster: [] as Record<string, unknown>[][], rosterRequests: [] as { url: string; auth: string; accept: string }[],
-};
+/** What the score endpoint was sent, and with what token and type. */
+const scores = () => lms.requests.filter((r) => r.url.endsWith("/scores")).map((r) => ({ ...r, body: r.body as Record<string, unknown> }));
+const rosterRequests = () => lms.requests.filter((r) => r.url.startsWith("/memberships"));
 /** The test's time, for the tool and the fake platform alike (its tokens are issued "now"). */
 let now = TEST_NOW;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
-let platformKey: CryptoKey;
 let otherKey: CryptoKey;
 const dir = tempDir();
 
 beforeAll(async () => {
-  const pair = await generateKeyPair("RS256");
-  platformKey = pair.privateKey;
+  lms = await startFakePlatform({ clientId: CLIENT, now: () => now });
+  base = lms.base;
+  lms.lineItems.push({ id: `${base}/lineitems/7`, label: "Friday preparation quiz", scoreMaximum: 100 });
   otherKey = (await generateKeyPair("RS256")).privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: "platform-key-1", alg: "RS256", use: "sig" };
-  // The fake platform: its keys, a token endpoint that checks the tool's signed assertion, a score endpoint.
-  jwks = http.createServer((req, res) => {
-    let raw = "";
-    req.on("data", (d: Buffer) => (raw += d.toString()));
-    req.on("end", () => {
-      void (async () => {
-        if (req.url === "/jwks") return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
-        if (req.url === "/token") {
-          const form = Object.fromEntries(new URLSearchParams(raw));
-          lms.tokens.push(form);
-          const { payload } = await jwtVerify(form.client_assertion!, createLocalJWKSet(lms.toolKeys!), { issuer: CLIENT, subject: CLIENT, audience: `${base}/token`, currentDate: now });
-          expect(payload.jti).toBeTruthy();
-          return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "token-123", token_type: "Bearer", expires_in: 3600 }));
-        }
-        if (req.url?.startsWith("/memberships")) {
-          lms.rosterRequests.push({ url: req.url, auth: String(req.headers.authorization), accept: String(req.headers.accept) });
-          const page = Number(new URL(req.url, base).searchParams.get("page") ?? "0");
-          const headers: Record<string, string> = { "Content-Type": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json" };
-          if (page + 1 < lms.roster.length) headers.Link = `<${base}/memberships?page=${page + 1}>; rel="next"`;
-          return res.writeHead(200, headers).end(JSON.stringify({ id: `${base}/memberships`, context: { id: "ctx-1" }, members: lms.roster[page] ?? [] }));
-        }
-        if (req.url === "/lineitems/7/scores" && req.method === "POST") {
-          lms.scores.push({ auth: String(req.headers.authorization), type: String(req.headers["content-type"]), body: JSON.parse(raw) as Record<string, unknown> });
-          return res.writeHead(lms.scoreStatus).end();
-        }
-        res.writeHead(404).end();
-      })().catch(() => res.writeHead(401).end(JSON.stringify({ error: "invalid_client" })));
-    });
-  });
-  await new Promise<void>((r) => jwks.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
   const file = path.join(dir.dir, "lti.yaml");
   platformFile = file;
   fs.writeFileSync(file, `platforms:
@@ -108,7 +71,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
-  await new Promise((r) => jwks.close(r));
+  await lms.close();
   dir.remove();
 });
 
@@ -152,7 +115,7 @@ function idToken(nonce: string, claims: Record<string, unknown> = {}, opts: { ke
     .setProtectedHeader({ alg: "RS256", kid: "platform-key-1" })
     .setIssuer(opts.iss ?? ISS).setAudience(opts.aud ?? CLIENT).setSubject((claims.sub as string) ?? "lms-user-42").setExpirationTime(seconds(now) + 60 * (opts.expMinutes ?? 5));
   if (opts.iat !== null) jwt.setIssuedAt(opts.iat ?? seconds(now));
-  return jwt.sign(opts.key ?? platformKey);
+  return jwt.sign(opts.key ?? lms.key);
 }
 
 test("login initiation sends the browser to the platform with a fresh state and nonce, as OIDC form_post, and binds it to the browser", async () => {
@@ -508,10 +471,10 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(lms.tokens).toHaveLength(1);
   expect(lms.tokens[0]).toMatchObject({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", scope: "https://purl.imsglobal.org/spec/lti-ags/scope/score" });
-  expect(lms.scores).toHaveLength(1);
-  expect(lms.scores[0]!.auth).toBe("Bearer token-123");
-  expect(lms.scores[0]!.type).toBe("application/vnd.ims.lis.v1.score+json");
-  expect(lms.scores[0]!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 100, scoreMaximum: 100, activityProgress: "Completed", gradingProgress: "FullyGraded" });
+  expect(scores()).toHaveLength(1);
+  expect(scores()[0]!.auth).toBe("Bearer token-for-https://purl.imsglobal.org/spec/lti-ags/scope/score");
+  expect(scores()[0]!.type).toBe("application/vnd.ims.lis.v1.score+json");
+  expect(scores()[0]!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 100, scoreMaximum: 100, activityProgress: "Completed", gradingProgress: "FullyGraded" });
   expect(await sync.sendDue()).toEqual({ sent: 0, failed: 0 }); // sent once
 
   // The LMS fails: the score stays queued with the reason, and is tried again later, not at once.
@@ -528,7 +491,7 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   lms.scoreStatus = 204;
   now = new Date(now.getTime() + 3 * 60_000);
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
-  expect(lms.scores.at(-1)!.body.scoreGiven).toBe(90);
+  expect(scores().at(-1)!.body.scoreGiven).toBe(90);
   expect(lms.tokens).toHaveLength(1); // the access token was reused
 });
 
@@ -551,7 +514,7 @@ test("a grade goes only to columns of the LMS course the student was launched fr
   await t.db.$transaction((tx) => queueQuizScore(tx, quiz.id, gina.id, 75, now));
   lms.scoreStatus = 404;
   const sync = gradeSync(() => now);
-  const posted = lms.scores.length;
+  const posted = scores().length;
   expect(await sync.sendDue()).toEqual({ sent: 0, failed: 1 });
   const row = await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } });
   expect(row.tries).toBe(MAX_TRIES);
@@ -559,7 +522,7 @@ test("a grade goes only to columns of the LMS course the student was launched fr
   expect(row.lastError).toContain("not retried");
   now = new Date(now.getTime() + 24 * 3600_000);
   expect(await gradeSync(() => now).sendDue()).toEqual({ sent: 0, failed: 0 });
-  expect(lms.scores.length).toBe(posted + 1);
+  expect(scores().length).toBe(posted + 1);
   lms.scoreStatus = 200;
 });
 
@@ -590,9 +553,9 @@ test("case-study points go to the case study's LMS column once private scores ar
   expect(await sync.reconcileCaseStudies()).toBe(0); // before the deadline, private points stay private
   await t.db.caseStudy.update({ where: { id: cs.id }, data: { revealedAt: now } });
   expect(await sync.reconcileCaseStudies()).toBe(1);
-  const sent = lms.scores.length;
+  const sent = scores().length;
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
-  expect(lms.scores.at(-1)!.body).toMatchObject({ userId: "lms-alice", scoreGiven: 62.5, scoreMaximum: 100 });
+  expect(scores().at(-1)!.body).toMatchObject({ userId: "lms-alice", scoreGiven: 62.5, scoreMaximum: 100 });
   expect(await sync.reconcileCaseStudies()).toBe(0); // unchanged: nothing new to send
 
   // A grader overrides the points: the new value goes, once.
@@ -600,7 +563,7 @@ test("case-study points go to the case study's LMS column once private scores ar
   await t.db.pointsOverride.create({ data: { submissionId: sub.id, points: 70, reason: "Regraded after review", byId: grader.id } });
   expect(await sync.reconcileCaseStudies()).toBe(1);
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
-  expect(lms.scores.slice(sent).map((x) => x.body.scoreGiven)).toEqual([62.5, 70]);
+  expect(scores().slice(sent).map((x) => x.body.scoreGiven)).toEqual([62.5, 70]);
 });
 
 test("roster sync (NRPS): the LMS course's members join with their roles, page by page; students it no longer lists leave; accounts are never linked by email", async () => {
@@ -642,13 +605,13 @@ test("roster sync (NRPS): the LMS course's members join with their roles, page b
   const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
   const alicePage = $((await alice.get(`/lti/contexts/${ctx.id}`)).text);
   expect((await alice.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(alicePage) })).status).toBe(403);
-  expect(lms.rosterRequests).toHaveLength(0);
+  expect(rosterRequests()).toHaveLength(0);
 
   const synced = await prof.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(page) });
   expect(synced.headers.location).toBe(`/lti/contexts/${ctx.id}`);
   // Two pages, with an NRPS-scoped token, asking for the membership container.
-  expect(lms.rosterRequests.map((r) => r.url)).toEqual(["/memberships", "/memberships?page=1"]);
-  expect(lms.rosterRequests[0]!.accept).toBe("application/vnd.ims.lti-nrps.v2.membershipcontainer+json");
+  expect(rosterRequests().map((r) => r.url)).toEqual(["/memberships", "/memberships?page=1"]);
+  expect(rosterRequests()[0]!.accept).toBe("application/vnd.ims.lti-nrps.v2.membershipcontainer+json");
   expect(lms.tokens.at(-1)!.scope).toBe("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly");
   const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
   const roleOf = async (email: string) => (await t.db.membership.findFirst({ where: { courseId: cnn.id, user: { email } } }))?.role ?? null;
@@ -675,7 +638,6 @@ test("roster sync (NRPS): the LMS course's members join with their roles, page b
   expect(await t.db.user.count({ where: { email: "nina@example.edu" } })).toBe(1);
 
   // Again with nothing changed: nothing to do. A failing LMS changes nothing and says why.
-  lms.rosterRequests = [];
   await prof.post(`/lti/contexts/${ctx.id}/roster`).type("form").send({ _csrf: csrfOf(after) });
   expect((await t.db.ltiContext.findUniqueOrThrow({ where: { id: ctx.id } })).rosterSummary).toBe("6 listed: 0 added, 0 role changes, 0 removed, 1 not added.");
   lms.roster = [[{ user_id: "x" }]];
