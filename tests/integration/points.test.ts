@@ -5,9 +5,8 @@
 // Scored submissions are written straight to the database (scoring is tested elsewhere);
 // every expected number is worked out by hand from the case study's rule below.
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { LtiGradeSync } from "../../src/lti/lti.grades.js";
 import { loadToolKey } from "../../src/lti/lti.keys.js";
@@ -16,6 +15,7 @@ import { SubmissionsService, countedSubmissions } from "../../src/casestudy/subm
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";
+import { startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
 
 // The rule: macro-F1 0.79 → 0 points, 0.91 → 50 points (not 100), linear, clamped.
 // So 0.70 and 0.72 → 0 points; 0.85 → (0.85 − 0.79) / 0.12 × 50 = 25; 0.82 → 0.03 / 0.12 × 50 = 12.5.
@@ -36,28 +36,17 @@ const CASE = "/courses/cnn/case-studies/cnn";
 const ISS = "https://lms.example.edu";
 const CLIENT = "tool-client-1";
 
-/** The fake LMS: a token endpoint and one gradebook column's score endpoint. */
-const lms = { scores: [] as Record<string, unknown>[] };
-const platform = http.createServer((req, res) => {
-  let raw = "";
-  req.on("data", (d: Buffer) => (raw += d.toString()));
-  req.on("end", () => {
-    if (req.url === "/token") return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ access_token: "token-1", token_type: "Bearer", expires_in: 3600 }));
-    if (req.url === "/lineitems/9/scores" && req.method === "POST") {
-      lms.scores.push(JSON.parse(raw) as Record<string, unknown>);
-      return res.writeHead(200).end();
-    }
-    res.writeHead(404).end();
-  });
-});
+/** The fake LMS (tests/helpers/lti-platform.ts): its token endpoint and the case study's gradebook column. */
+let lms: FakePlatform;
 let lmsBase = "";
 let platformsFile = "";
 let t: TestApp;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  await new Promise<void>((r) => platform.listen(0, "127.0.0.1", r));
-  lmsBase = `http://127.0.0.1:${(platform.address() as AddressInfo).port}`;
+  lms = await startFakePlatform({ clientId: CLIENT, now: () => now });
+  lmsBase = lms.base;
+  lms.lineItems.push({ id: `${lmsBase}/lineitems/9`, label: "Test case study", scoreMaximum: MAX });
   platformsFile = path.join(files.dir, "lti.yaml");
   fs.writeFileSync(platformsFile, `platforms:
   - name: Example LMS
@@ -69,17 +58,18 @@ beforeAll(async () => {
     tokenUrl: ${lmsBase}/token
 `);
   t = await startTestApp({ LTI_PLATFORMS_FILE: platformsFile }, { contentDir: content.dir, clock: () => now });
+  lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
   for (const u of await t.db.user.findMany()) ids[u.email.split("@")[0]!] = u.id;
   for (const team of await t.db.team.findMany()) ids[team.name] = team.id;
 });
 afterAll(async () => {
   await t.close();
-  await new Promise((r) => platform.close(r));
+  await lms.close();
   for (const x of [holdout, files, content]) x.remove();
 });
 beforeEach(async () => {
   now = BEFORE_DEADLINE;
-  lms.scores = [];
+  lms.results = {};
   await t.db.submission.deleteMany({});
   await t.db.ltiLineItem.deleteMany({});
 });
@@ -188,7 +178,7 @@ test("reported bug: an override on one of two equally scored submissions counts 
   });
   expect(await sync.reconcileCaseStudies()).toBe(2);
   expect(await sync.sendDue()).toEqual({ sent: 2, failed: 0 });
-  expect(lms.scores.map((s) => [s.userId, s.scoreGiven, s.scoreMaximum]).sort()).toEqual([["lms-alice", 40, MAX], ["lms-dev", 30, MAX]]);
+  expect((lms.results[`${lmsBase}/lineitems/9`] ?? []).map((s) => [s.userId, s.resultScore, s.resultMaximum]).sort()).toEqual([["lms-alice", 40, MAX], ["lms-dev", 30, MAX]]);
 });
 
 test("an override that lowers the best submission lets the next best count; the grader sees that before saving, and nothing is saved until confirmed", async () => {
