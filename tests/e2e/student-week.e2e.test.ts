@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { signInPage, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { demoRows } from "../helpers/demo.js";
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SCREENSHOT = fileURLToPath(new URL("../../docs/screenshots/student-week.png", import.meta.url));
@@ -17,13 +18,7 @@ beforeAll(async () => {
   b = await startBrowserApp();
   // A week under way: a graded attempt, two scored submissions of Alice's team, an answered review request.
   const { t } = b;
-  const [alice, grader, quiz, cs, team] = await Promise.all([
-    t.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } }),
-    t.db.user.findFirstOrThrow({ where: { email: "grader@example.edu" } }),
-    t.db.quiz.findFirstOrThrow({}),
-    t.db.caseStudy.findFirstOrThrow({}),
-    t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } }),
-  ]);
+  const { alice, grader, quiz, cs, team } = await demoRows(t);
   const now = new Date("2031-03-12T17:00:00Z");
   const attempt = await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h", startedAt: new Date(now.getTime() - 3600_000), submittedAt: new Date(now.getTime() - 1800_000), score: 11, maxScore: 14 } });
   await t.db.quizGrade.create({ data: { quizId: quiz.id, userId: alice.id, percent: (11 / 14) * 100, passed: false, attempts: 1 } });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { copyDemoQuiz, quizFolder } from "../helpers/quiz.js";
 import { $, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+import { demoRows } from "../helpers/demo.js";
 
 let t: TestApp;
 const now = TEST_NOW; // Wed 12 Mar 2031 11:00 MDT (America/Denver), the demo course's start
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const text = (s: string) => s.replace(/\s+/g, " ").trim();
-const ids = async () => {
-  const [alice, grader, quiz, cs, team] = await Promise.all([
-    t.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } }),
-    t.db.user.findFirstOrThrow({ where: { email: "grader@example.edu" } }),
-    t.db.quiz.findFirstOrThrow({}),
-    t.db.caseStudy.findFirstOrThrow({}),
-    t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } }),
-  ]);
-  return { alice, grader, quiz, cs, team };
-};
 
 test("a new week: nothing done, and what is due next in date order, with the time left in words", async () => {
   const alice = await signedIn(t, "alice@example.edu");
@@ -70,7 +61,7 @@ test("ticking an item moves the week on: x of y done, and the next item is the f
 });
 
 test("the quiz grade reads as points and a rounded percent; the team's case-study points and best score show", async () => {
-  const { alice, quiz, cs, team } = await ids();
+  const { alice, quiz, cs, team } = await demoRows(t);
   // One submitted attempt: 4 of the demo quiz's 14 one-point questions. 4 / 14 = 28.57…% → "29%".
   await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h", startedAt: new Date(now.getTime() - 3600_000), submittedAt: new Date(now.getTime() - 1800_000), score: 4, maxScore: 14 } });
   await t.db.quizGrade.create({ data: { quizId: quiz.id, userId: alice.id, percent: (4 / 14) * 100, passed: false, attempts: 1 } });
@@ -101,7 +92,7 @@ test("the quiz grade reads as points and a rounded percent; the team's case-stud
 });
 
 test("an answered review request shows at the top of the week and on the course page's to-do list; staff see the same page read-only", async () => {
-  const { alice, grader, quiz } = await ids();
+  const { alice, grader, quiz } = await demoRows(t);
   const attempt = await t.db.quizAttempt.findFirstOrThrow({ where: { quizId: quiz.id, userId: alice.id } });
   await t.db.reviewRequest.create({
     data: { courseId: quiz.courseId, attemptId: attempt.id, askedById: alice.id, message: "Question 3 accepted 5 but I typed 5.0.", createdAt: new Date(now.getTime() - 86_400_000), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "5.0 is within the tolerance; the grade stands." },
@@ -138,7 +129,7 @@ test("an answered review request shows at the top of the week and on the course 
 });
 
 test("the course page's to-do list: a teammate's submission answer shows for the whole team for a week, then leaves the list (the week page keeps it)", async () => {
-  const { cs, grader } = await ids();
+  const { cs, grader } = await demoRows(t);
   const ben = await t.db.user.findFirstOrThrow({ where: { email: "ben@example.edu" } });
   const sub = await t.db.submission.findFirstOrThrow({ where: { caseStudyId: cs.id, number: 2 } });
   const day = 86_400_000;
