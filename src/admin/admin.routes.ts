@@ -1,9 +1,11 @@
 import { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
-import { BadRequest, Forbidden, HttpError } from "../platform/errors.js";
+import { Forbidden, HttpError } from "../platform/errors.js";
 import { csrfProtection, flash, regenerateSession, requireUser, saveSession } from "../platform/http.js";
-import { AdminInput, CourseInput, parseInput, type AdminService } from "./admin.service.js";
+import { pageContext } from "../platform/page-context.js";
+import { readForm, type FormState } from "../platform/forms.js";
+import { AdminInput, CourseInput, type AdminService } from "./admin.service.js";
 import { removeSetupToken, setupTokenMatches } from "./admin.setup.js";
 
 const SetupBody = z.object({
@@ -20,6 +22,13 @@ const CourseBody = z.object({
   timeZone: z.string().max(1000).default(""),
   startsOn: z.string().max(100).default(""),
 });
+
+/** The administrator as the service takes them, typed twice the same. */
+const SetupInput = AdminInput.extend({ confirm: z.string() })
+  .refine((d) => d.password === d.confirm, { message: "The two passwords differ. Type the same password in both fields.", path: ["confirm"] });
+
+/** A refused form's messages, in the order of its fields, for the message above the form. */
+const messagesOf = (form: FormState) => Object.values(form.errors).join(" ");
 
 /**
  * Until the platform has an administrator, every page leads to the set-up (health checks and
@@ -58,17 +67,11 @@ export function adminRoutes({ admin, config, setupToken }: { admin: AdminService
       if (!setupToken) return again(403, "Set-up needs the one-time token this server prints in its log when it starts with no administrator. Restart the server to get one, or create the administrator on the server with: npm run admin:create -- --email … --name …");
       if (!setupTokenMatches(setupToken, body.token)) return again(403, "That set-up token is not the one this server printed. Copy it from the server's log (or the file setup-token in its data folder) and try again.");
     }
-    let input;
-    try {
-      input = parseInput(AdminInput, body);
-      if (body.password !== body.confirm) throw new BadRequest("The two passwords differ. Type the same password in both fields.");
-    } catch (e) {
-      if (e instanceof HttpError) return again(e.status, e.message);
-      throw e;
-    }
+    const input = readForm(SetupInput, body);
+    if (!input.ok) return again(400, messagesOf(input));
     let user;
     try {
-      user = await admin.createFirstAdmin(input);
+      user = await admin.createFirstAdmin(input.data);
     } catch (e) {
       if (e instanceof HttpError) return again(e.status, e.message);
       throw e;
@@ -99,9 +102,14 @@ export function adminRoutes({ admin, config, setupToken }: { admin: AdminService
 
   router.post("/admin/courses", requireUser, requireAdmin, csrfProtection, async (req, res) => {
     const body = CourseBody.parse(req.body ?? {});
+    const input = readForm(CourseInput, body);
+    if (!input.ok) {
+      res.status(400);
+      return page(res, { form: body, error: messagesOf(input) });
+    }
     let created;
     try {
-      created = await admin.createCourse(parseInput(CourseInput, body), res.locals.user!);
+      created = await admin.createCourse(input.data, pageContext(res, "user").user);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
       res.status(e.status);
