@@ -88,43 +88,38 @@ export class CoursesService {
     return tm?.team ?? null;
   }
 
-  /** The student's team in a course, with its members (one statement: the course page shows it to every student). */
-  async teamOf(courseId: string, userId: string) {
-    const { rows } = await this.deps.sql.query<{ teamId: string; teamName: string; id: string; name: string; email: string }>({
-      name: "courses.teamOf",
-      text: `SELECT t.id AS "teamId", t.name AS "teamName", u.id, u.name, u.email
-       FROM "TeamMember" me JOIN "Team" t ON t.id = me."teamId"
-       JOIN "TeamMember" tm ON tm."teamId" = t.id JOIN "User" u ON u.id = tm."userId"
-       WHERE me."courseId" = $1 AND me."userId" = $2`,
-      values: [courseId, userId],
-    });
-    if (!rows.length) return null;
-    return { id: rows[0]!.teamId, name: rows[0]!.teamName, members: rows.map(({ id, name, email }) => ({ id, name, email })).sort((a, b) => a.name.localeCompare(b.name)) };
-  }
-
   /**
-   * Review requests about the student's attempts or their team's submissions answered since `since`,
-   * the newest answer first: the course page's to-do list reads them on every visit, so one
-   * statement on the pg pool (times are stored as UTC timestamps, as Prisma stores them).
+   * A student's team with its members, and the review requests about their attempts or their team's
+   * submissions answered since `since` (newest answer first): the course page shows both to every
+   * student on every visit, so one statement on the pg pool (times are stored as UTC timestamps, as
+   * Prisma stores them).
    */
-  async freshAnswers(courseId: string, userId: string, teamId: string | null, since: Date) {
-    const { rows } = await this.deps.sql.query<{ attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null }>({
-      name: "courses.freshAnswers",
-      text: `SELECT r."attemptId", a.number AS "attemptNumber", q.slug AS "quizSlug", q.title AS "quizTitle",
-         r."submissionId", s.number AS "submissionNumber", cs.slug AS "caseSlug", cs.title AS "caseTitle", u.name AS "resolvedBy"
-       FROM "ReviewRequest" r
-       LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
-       LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
-       LEFT JOIN "User" u ON u.id = r."resolvedById"
-       WHERE r."courseId" = $1 AND r."resolvedAt" >= ($2::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $3 OR s."teamId" = $4)
-       ORDER BY r."resolvedAt" DESC`,
-      values: [courseId, since.toISOString(), userId, teamId],
+  async teamAndAnswers(courseId: string, userId: string, since: Date) {
+    type Answer = { attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null };
+    type Member = { id: string; name: string; email: string };
+    const { rows: [row] } = await this.deps.sql.query<{ team: { id: string; name: string; members: Member[] } | null; answers: Answer[] }>({
+      name: "courses.teamAndAnswers",
+      text: `WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = $1 AND me."userId" = $2)
+       SELECT
+        (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
+           (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email)) FROM "TeamMember" tm JOIN "User" u ON u.id = tm."userId" WHERE tm."teamId" = t.id))
+         FROM "Team" t WHERE t.id = (SELECT "teamId" FROM mine)) AS team,
+        (SELECT COALESCE(json_agg(json_build_object('attemptId', r."attemptId", 'attemptNumber', a.number, 'quizSlug', q.slug, 'quizTitle', q.title,
+           'submissionId', r."submissionId", 'submissionNumber', s.number, 'caseSlug', cs.slug, 'caseTitle', cs.title, 'resolvedBy', u.name) ORDER BY r."resolvedAt" DESC), '[]'::json)
+         FROM "ReviewRequest" r
+         LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
+         LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
+         LEFT JOIN "User" u ON u.id = r."resolvedById"
+         WHERE r."courseId" = $1 AND r."resolvedAt" > ($3::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $2 OR s."teamId" = (SELECT "teamId" FROM mine))) AS answers`,
+      values: [courseId, userId, since.toISOString()],
     });
-    return rows.map((r) => ({
+    const team = row!.team && { id: row!.team.id, name: row!.team.name, members: [...row!.team.members].sort((a, b) => a.name.localeCompare(b.name)) };
+    const answers = row!.answers.map((r) => ({
       attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
       submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
       resolvedBy: r.resolvedBy,
     }));
+    return { team, answers };
   }
 
   async member(courseId: string, userId: string) {

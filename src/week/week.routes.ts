@@ -7,7 +7,7 @@ import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { courseTodo, studentWeek } from "./week.view.js";
+import { answersSince, courseTodo, studentWeek } from "./week.view.js";
 import type { SubmissionsService } from "../casestudy/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
@@ -23,17 +23,19 @@ export function coursePages({ courses, readings, quizzes, submissions, checklist
   course.get("/", async (_req, res) => {
     const c = res.locals.course!;
     const me = res.locals.user!;
-    const [team, modules, quizList, caseStudies] = await Promise.all([
-      courses.teamOf(c.id, me.id),
+    const isStudent = c.role === CourseRole.STUDENT;
+    const now = quizzes.now();
+    const [mine, modules, quizList, caseStudies] = await Promise.all([
+      isStudent ? courses.teamAndAnswers(c.id, me.id, answersSince(now)) : null,
       readings.modules(c.id),
       readings.cached(`quizzes:${c.id}`, () => quizzes.quizzesOf(c.id)),
       // Only what a sync writes: a case study's other fields (results revealed) change at any time.
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
-    const isStudent = c.role === CourseRole.STUDENT;
+    const team = mine?.team ?? null;
     const lmsConnections = c.role === CourseRole.INSTRUCTOR && (await lmsLinked()) ? `/lti/courses/${c.slug}` : null;
     const standing = isStudent ? await quizzes.standingOf(quizList, me.id) : new Map<string, never>();
-    const todo = isStudent ? await courseTodo(weekDeps, c, me.id, quizzes.now(), { modules, quizzes: quizList, standing, caseStudies, team }) : null;
+    const todo = mine ? await courseTodo(weekDeps, c, me.id, now, { modules, quizzes: quizList, standing, caseStudies, team, answers: mine.answers }) : null;
     res.render("course", {
       title: c.title,
       course: c,

@@ -38,6 +38,9 @@ export interface TodoItem {
 /** How long an answered review request stays on the to-do list: the student has had a week to read it. */
 export const ANSWER_FRESH_DAYS = 7;
 
+/** From when an answered review request counts as fresh (to-do list): ANSWER_FRESH_DAYS before `now`. */
+export const answersSince = (now: Date) => new Date(now.getTime() - ANSWER_FRESH_DAYS * 24 * 60 * 60_000);
+
 /** Points as people write them: at most two decimals, no trailing zeros ("2.67", "14"). */
 const points = (n: number) => formatNumber(Math.round(n * 100) / 100);
 
@@ -214,9 +217,9 @@ function aboutRequest(base: string, r: { attempt: { id: string; number: number; 
 
 /**
  * The course page's to-do list: the week page's rules on what the course page has already read
- * (modules, quizzes with the student's grades and exceptions, case studies, team), plus the student's
- * ticks in every module and fresh answers — two statements, whatever the number of modules and
- * quizzes, as the course page is the most visited page. It leaves out what
+ * (modules, quizzes with the student's grades and exceptions, case studies, team, fresh answers), plus
+ * the student's ticks in every module — one statement, whatever the number of modules, as the course
+ * page is the most visited page. It leaves out what
  * only the week page shows (an attempt in progress, the team's submission count).
  */
 export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, seen: {
@@ -225,14 +228,12 @@ export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId
   standing: Map<string, { grade: { passed: boolean; percent: number; attempts: number } | null; policy: Policy }>;
   caseStudies: { title: string; slug: string; deadlineAt: Date }[];
   team: { id: string } | null;
+  answers: Awaited<ReturnType<CoursesService["teamAndAnswers"]>>["answers"];
 }, limit = 5) {
   const tz = course.timeZone;
   const base = `/courses/${course.slug}`;
   const todo: TodoItem[] = [];
-  const [lists, answers] = await Promise.all([
-    deps.checklist.itemsOf(seen.modules, studentId),
-    deps.courses.freshAnswers(course.id, studentId, seen.team?.id ?? null, new Date(now.getTime() - ANSWER_FRESH_DAYS * 24 * 60 * 60_000)),
-  ]);
+  const lists = await deps.checklist.itemsOf(seen.modules, studentId);
   for (const m of seen.modules) {
     const items = lists.get(m.id)!;
     const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
@@ -250,7 +251,7 @@ export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId
     const item = seen.team ? caseTodo(cs, `${base}/case-studies/${cs.slug}`, null, now, tz) : null;
     if (item) todo.push(item);
   }
-  for (const r of answers) todo.push(answerTodo({ ...aboutRequest(base, r), answeredBy: r.resolvedBy }));
+  for (const r of seen.answers) todo.push(answerTodo({ ...aboutRequest(base, r), answeredBy: r.resolvedBy }));
   const sorted = sortTodo(todo);
   return { items: sorted.slice(0, limit), more: Math.max(0, sorted.length - limit) };
 }
