@@ -2,16 +2,15 @@
 // attempt. Every change is a new QuizMarkChange row (who, when, old and new mark, reason,
 // comment) and nothing is ever updated or deleted: the newest row of a slot holds its
 // mark and comment; clearing an override is a row that puts the automatic mark back.
-// A change of mark writes the slot's score, the attempt's score, the student's quiz grade
-// (queued for the LMS gradebook) and the item statistics in the same transaction, so the
-// review page, grades, dashboards, statistics and passback all agree with it.
+// A change of mark writes the slot's score, the attempt's score and the student's quiz grade
+// (queued for the LMS gradebook) in the same transaction, so the review page, grades,
+// dashboards and passback all agree with it; the item statistics read the scores as they stand.
 import type { Clock } from "../platform/clock.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
 import { grade, isAnswered, type GradeState, type Response, type SlotQuestion } from "./questions.js";
 import { regradeStudent, type AttemptRow } from "./quiz.service.js";
-import { recordMarkChange, statAttemptOf } from "./quiz.stats.store.js";
 import { formatNumber } from "./variants.js";
 
 /** What a staff member typed into one question's form (strings as posted). */
@@ -189,16 +188,12 @@ export class QuizMarkingService {
       });
       if (!markChanged) return { ok: true, repeated: false, markChanged: false, mark: newMark };
 
-      const current = (await tx.quizAttempt.findUnique({ where: { id: attempt.id } }))!;
-      const before = statAttemptOf({ ...current, slots });
       const state = form.restore ? grade(cur.question, slot.response as Response | null).state : stateFor(newMark, cur.points, slot.response);
       await tx.quizSlot.update({ where: { attemptId_slot: { attemptId: attempt.id, slot: slot.slot } }, data: { score: newMark, state } });
       const after = slots.map((s) => (s.slot === slot.slot ? { ...s, score: newMark, state } : s));
       const score = after.reduce((sum, s) => sum + (s.score ?? 0), 0);
-      const updated = await tx.quizAttempt.update({ where: { id: attempt.id }, data: { score } });
+      await tx.quizAttempt.update({ where: { id: attempt.id }, data: { score } });
       await regradeStudent(tx, this.deps.grades, attempt.quizId, attempt.userId, now);
-      // Last, as at submit: the quiz-wide statistics row is locked only for the end of the transaction.
-      await recordMarkChange(tx, attempt.quizId, before, statAttemptOf({ ...updated, slots: after }));
       return { ok: true, repeated: false, markChanged: true, mark: newMark };
     });
   }

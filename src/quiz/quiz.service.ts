@@ -9,7 +9,7 @@ import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
-import { readQuizStats, readQuizSummary, recordAttempt, statAttemptOf } from "./quiz.stats.store.js";
+import { readQuizStats, readQuizSummary } from "./quiz.stats.store.js";
 import { SeededRandom } from "../platform/random.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
@@ -355,21 +355,18 @@ export class QuizService {
         data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late, score },
       });
       await regradeStudent(tx, this.deps.grades, attempt.quizId, attempt.userId, now);
-      // Last, so the quiz-wide statistics row is locked only for the end of the transaction.
-      const scored = new Map(graded.map((g) => [g.slot, g.points]));
-      await recordAttempt(tx, attempt.quizId, statAttemptOf({ ...done, slots: slots.map((sl) => ({ ...sl, score: scored.get(sl.slot) ?? 0 })) }));
       return done;
     });
   }
 
-  /** Item statistics over every submitted attempt, from the sums each submit keeps current. */
-  statistics(quizId: string): Promise<QuizStats> {
-    return readQuizStats(this.deps.db, quizId);
+  /** Item statistics over every submitted attempt as it stands now (one statement). */
+  statistics(quiz: QuizRow): Promise<QuizStats> {
+    return readQuizStats(this.deps.sql, quiz);
   }
 
   /** The quiz-level figures only (mean, median, time, distribution). */
   statisticsSummary(quizId: string): Promise<QuizStats> {
-    return readQuizSummary(this.deps.db, quizId);
+    return readQuizSummary(this.deps.sql, quizId);
   }
 
   /** Submits attempts whose time (and grace) ran out, with what was saved. Returns how many. */

@@ -24,7 +24,7 @@ export function quizStatsRoutes({ quizzes }: { quizzes: QuizService }) {
     const { course } = pageContext(res, "course");
     const quiz = await quizzes.quiz(course.id, String(req.params.quizSlug));
     if (!quiz) throw new NotFound("There is no such quiz in this course.");
-    const s = await quizzes.statistics(quiz.id);
+    const s = await quizzes.statistics(quiz);
     const f = (v: number | null) => (v === null ? "—" : v.toFixed(1));
     const questions = reportByQuiz(s, quizOrderOf(definitionOf(quiz)));
     res.render("quiz-statistics", {

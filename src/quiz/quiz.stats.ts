@@ -3,14 +3,13 @@
 // (correlation of the item's score with the rest of the attempt's score) and
 // discriminative efficiency (that covariance over the largest covariance the two
 // score distributions allow), choice frequencies for distractor analysis, facility per
-// variant. Quiz level: mean, median, distribution, average time.
+// variant, the most common wrong answers to numeric and short-text questions. Quiz
+// level: mean, median, distribution, average time.
 //
-// Everything but the median and the efficiency follows from running sums, which each
-// submitted attempt adds to (`attemptSums`, `addSums`) — the store keeps them current at
-// every submit, and a grader's change of a mark replaces the attempt's share
-// (`changedAttemptSums`). The median and the efficiency need the scores in order, so
-// the store computes those two in SQL when the report is read, with the common wrong
-// answers to numeric and short-text questions.
+// One source: `quizStats` computes every figure from the attempts as they stand when
+// the report is read (the store reads them in one statement), so a submit, a late
+// submit, a grader's mark change or a deleted student shows at once, with nothing kept
+// in step at write time.
 //
 // A discrimination index from a handful of attempts is mostly noise: below
 // MIN_ATTEMPTS_TO_FLAG a question is never flagged, and the report says the sample is small.
@@ -26,11 +25,18 @@ export interface StatSlot {
   variant: string;
   points: number;
   score: number;
-  /** For choice questions: the chosen options' positions in the quiz file, and every option's text. */
-  chosen?: number[];
-  options?: string[];
   type: string;
-  textHtml: string;
+  /** Choice questions: the chosen options' positions in the quiz file. */
+  chosen?: number[];
+  /** Numeric and short-text questions: the answer as typed. */
+  answer?: string;
+  /**
+   * The question as this attempt shows it (a variant's text differs per variant): its text and,
+   * for choice questions, every option's text by position in the file. The report shows the
+   * last attempt's; earlier attempts may leave them out.
+   */
+  textHtml?: string;
+  options?: string[];
 }
 
 export interface StatAttempt {
@@ -68,8 +74,8 @@ export interface QuizStats {
   questions: QuestionStats[];
 }
 
-/** Running sums of one question: x = its score as a fraction of its points, y = the rest of the attempt's score. */
-export interface ItemSums {
+/** Sums of one question over the attempts: x = its score as a fraction of its points, y = the rest of the attempt's score. */
+interface ItemSums {
   n: number;
   sumX: number;
   sumXX: number;
@@ -84,7 +90,7 @@ export interface ItemSums {
   options: string[];
 }
 
-export interface TotalSums {
+interface TotalSums {
   n: number;
   sumP: number;
   sumPP: number;
@@ -93,14 +99,14 @@ export interface TotalSums {
   histogram: number[];
 }
 
-export interface StatSums {
+interface StatSums {
   total: TotalSums;
   items: Map<string, ItemSums>;
   /** questionId → variant → count and sum of x. */
   variants: Map<string, Map<string, { n: number; sumX: number }>>;
 }
 
-export const emptySums = (): StatSums => ({
+const emptySums = (): StatSums => ({
   total: { n: 0, sumP: 0, sumPP: 0, nTimed: 0, sumSeconds: 0, histogram: new Array<number>(10).fill(0) },
   items: new Map(),
   variants: new Map(),
@@ -112,74 +118,33 @@ export function percentOf(a: { score: number | null; maxScore: number }): number
 }
 export const histogramBin = (percent: number) => Math.max(0, Math.min(9, Math.floor(percent / 10)));
 
-/** What one submitted attempt adds to the running sums. */
-export function attemptSums(a: StatAttempt): StatSums {
-  const s = emptySums();
-  const p = percentOf(a);
-  s.total = { n: 1, sumP: p, sumPP: p * p, nTimed: a.seconds === null ? 0 : 1, sumSeconds: a.seconds ?? 0, histogram: s.total.histogram };
-  s.total.histogram[histogramBin(p)] = 1;
-  for (const slot of a.slots) {
-    const x = slot.points ? slot.score / slot.points : 0;
-    const y = a.score - slot.score;
-    const options = slot.options ?? [];
-    const choices = options.map((_o, i) => (slot.chosen?.includes(i) ? 1 : 0));
-    addItem(s.items, slot.questionId, { n: 1, sumX: x, sumXX: x * x, sumY: y, sumYY: y * y, sumXY: x * y, choices, type: slot.type, textHtml: slot.textHtml, options });
-    if (slot.variant) addVariant(s.variants, slot.questionId, slot.variant, { n: 1, sumX: x });
+/** Adds one slot of an attempt (score `attemptScore`) to its question's sums. */
+function addSlot(sums: StatSums, slot: StatSlot, attemptScore: number) {
+  const x = slot.points ? slot.score / slot.points : 0;
+  const y = attemptScore - slot.score;
+  let it = sums.items.get(slot.questionId);
+  if (!it) sums.items.set(slot.questionId, (it = { n: 0, sumX: 0, sumXX: 0, sumY: 0, sumYY: 0, sumXY: 0, choices: [], type: slot.type, textHtml: "", options: [] }));
+  it.n++;
+  it.sumX += x;
+  it.sumXX += x * x;
+  it.sumY += y;
+  it.sumYY += y * y;
+  it.sumXY += x * y;
+  for (const i of slot.chosen ?? []) it.choices[i] = (it.choices[i] ?? 0) + 1;
+  it.type = slot.type;
+  if (slot.textHtml !== undefined) {
+    it.textHtml = slot.textHtml;
+    it.options = slot.options ?? [];
   }
-  return s;
+  if (slot.variant) {
+    const m = sums.variants.get(slot.questionId) ?? new Map<string, { n: number; sumX: number }>();
+    const v = m.get(slot.variant) ?? { n: 0, sumX: 0 };
+    m.set(slot.variant, { n: v.n + 1, sumX: v.sumX + x });
+    sums.variants.set(slot.questionId, m);
+  }
 }
 
-const addArrays = (a: number[], b: number[]) => Array.from({ length: Math.max(a.length, b.length) }, (_v, i) => (a[i] ?? 0) + (b[i] ?? 0));
-
-function addItem(items: Map<string, ItemSums>, id: string, add: ItemSums) {
-  const cur = items.get(id);
-  if (!cur) return void items.set(id, { ...add, choices: [...add.choices] });
-  items.set(id, {
-    n: cur.n + add.n, sumX: cur.sumX + add.sumX, sumXX: cur.sumXX + add.sumXX, sumY: cur.sumY + add.sumY, sumYY: cur.sumYY + add.sumYY, sumXY: cur.sumXY + add.sumXY,
-    choices: addArrays(cur.choices, add.choices), type: add.type, textHtml: add.textHtml, options: add.options,
-  });
-}
-
-export function addVariant(variants: StatSums["variants"], id: string, variant: string, add: { n: number; sumX: number }) {
-  const m = variants.get(id) ?? new Map<string, { n: number; sumX: number }>();
-  const cur = m.get(variant) ?? { n: 0, sumX: 0 };
-  m.set(variant, { n: cur.n + add.n, sumX: cur.sumX + add.sumX });
-  variants.set(id, m);
-}
-
-/** Adds `add` into `into` (the later attempt's question text wins). */
-export function addSums(into: StatSums, add: StatSums): StatSums {
-  const t = into.total;
-  const a = add.total;
-  into.total = { n: t.n + a.n, sumP: t.sumP + a.sumP, sumPP: t.sumPP + a.sumPP, nTimed: t.nTimed + a.nTimed, sumSeconds: t.sumSeconds + a.sumSeconds, histogram: addArrays(t.histogram, a.histogram) };
-  for (const [id, item] of add.items) addItem(into.items, id, item);
-  for (const [id, m] of add.variants) for (const [v, x] of m) addVariant(into.variants, id, v, x);
-  return into;
-}
-
-/** Every count and sum of `s` negated (question texts kept): adding it takes `s` back out. */
-function negated(s: StatSums): StatSums {
-  const t = s.total;
-  const out: StatSums = {
-    total: { n: -t.n, sumP: -t.sumP, sumPP: -t.sumPP, nTimed: -t.nTimed, sumSeconds: -t.sumSeconds, histogram: t.histogram.map((v) => -v) },
-    items: new Map(),
-    variants: new Map(),
-  };
-  for (const [id, it] of s.items) out.items.set(id, { ...it, n: -it.n, sumX: -it.sumX, sumXX: -it.sumXX, sumY: -it.sumY, sumYY: -it.sumYY, sumXY: -it.sumXY, choices: it.choices.map((v) => -v) });
-  for (const [id, m] of s.variants) for (const [v, x] of m) addVariant(out.variants, id, v, { n: -x.n, sumX: -x.sumX });
-  return out;
-}
-
-/**
- * What the running sums change by when a graded attempt's marks change (a grader's
- * override): the attempt as it was taken out, as it is now put in. Every item moves,
- * not only the changed one: the rest of the attempt's score (y) changed for the others.
- */
-export function changedAttemptSums(before: StatAttempt, after: StatAttempt): StatSums {
-  return addSums(negated(attemptSums(before)), attemptSums(after));
-}
-
-/** Sample variance from running sums; 0 when the values do not vary (up to rounding). */
+/** Sample variance from sums; 0 when the values do not vary (up to rounding). */
 function variance(n: number, sum: number, sumSq: number): number {
   if (n < 2) return 0;
   const v = (sumSq - (sum * sum) / n) / (n - 1);
@@ -208,8 +173,8 @@ export function median(xs: number[]): number | null {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The report from the running sums, plus the two figures that need ordered scores. */
-export function statsFromSums(sums: StatSums, ordered: { median: number | null; efficiency: Map<string, number | null> }): QuizStats {
+/** The report from the sums, plus the figures that need the values themselves. */
+function statsFromSums(sums: StatSums, ordered: { median: number | null; efficiency: Map<string, number | null>; wrongAnswers: Map<string, QuestionStats["wrongAnswers"]> }): QuizStats {
   const t = sums.total;
   const questions = [...sums.items.entries()].map(([questionId, it]): QuestionStats => {
     const vx = variance(it.n, it.sumX, it.sumXX);
@@ -224,7 +189,7 @@ export function statsFromSums(sums: StatSums, ordered: { median: number | null; 
       flagged: discrimination !== null && discrimination < 0 && it.n >= MIN_ATTEMPTS_TO_FLAG,
       choices: it.options.map((text, i) => ({ text, count: it.choices[i] ?? 0, share: it.n ? (it.choices[i] ?? 0) / it.n : 0 })),
       variants: variants.map(([variant, v]) => ({ variant, n: v.n, facility: (v.sumX / v.n) * 100 })).sort((a, b) => a.facility - b.facility),
-      wrongAnswers: [],
+      wrongAnswers: ordered.wrongAnswers.get(questionId) ?? [],
     };
   });
   questions.sort((a, b) => a.questionId.localeCompare(b.questionId));
@@ -239,15 +204,50 @@ export function statsFromSums(sums: StatSums, ordered: { median: number | null; 
   };
 }
 
-/** The whole report from a list of attempts (what the store's running sums must agree with). */
+/** Question types whose wrong answers the report lists. */
+const TYPED_ANSWERS = new Set(["numeric", "short"]);
+
+/**
+ * The whole report from the submitted attempts, in the order they were submitted (the
+ * question's text and options shown are the last attempt's that carries them).
+ */
 export function quizStats(attempts: StatAttempt[]): QuizStats {
-  const sums = attempts.reduce((acc, a) => addSums(acc, attemptSums(a)), emptySums());
-  const efficiency = new Map<string, number | null>();
-  for (const id of sums.items.keys()) {
-    const rows = attempts.flatMap((a) => a.slots.filter((s) => s.questionId === id).map((s) => ({ x: s.points ? s.score / s.points : 0, y: a.score - s.score })));
-    efficiency.set(id, efficiencyOf(rows.map((r) => r.x), rows.map((r) => r.y)));
+  const sums = emptySums();
+  const t = sums.total;
+  // Per question: the (x, y) pairs for the efficiency, and each wrong typed answer with how often it was given.
+  const pairs = new Map<string, { x: number[]; y: number[] }>();
+  const wrong = new Map<string, Map<string, number>>();
+  for (const a of attempts) {
+    const p = percentOf(a);
+    t.n++;
+    t.sumP += p;
+    t.sumPP += p * p;
+    if (a.seconds !== null) {
+      t.nTimed++;
+      t.sumSeconds += a.seconds;
+    }
+    t.histogram[histogramBin(p)]!++;
+    for (const slot of a.slots) {
+      addSlot(sums, slot, a.score);
+      const xy = pairs.get(slot.questionId) ?? { x: [], y: [] };
+      xy.x.push(slot.points ? slot.score / slot.points : 0);
+      xy.y.push(a.score - slot.score);
+      pairs.set(slot.questionId, xy);
+      // A wrong answer scored less than the question's points (a grader's changed mark counts); blank ones are left out.
+      const answer = slot.answer?.trim();
+      if (answer && TYPED_ANSWERS.has(slot.type) && slot.score < slot.points) {
+        const m = wrong.get(slot.questionId) ?? new Map<string, number>();
+        m.set(answer, (m.get(answer) ?? 0) + 1);
+        wrong.set(slot.questionId, m);
+      }
+    }
   }
-  return statsFromSums(sums, { median: median(attempts.map(percentOf)), efficiency });
+  const efficiency = new Map([...pairs].map(([id, xy]) => [id, efficiencyOf(xy.x, xy.y)]));
+  const wrongAnswers = new Map([...wrong].map(([id, m]) => [id, [...m]
+    .map(([answer, count]) => ({ answer, count }))
+    .sort((a, b) => b.count - a.count || (a.answer < b.answer ? -1 : a.answer > b.answer ? 1 : 0))
+    .slice(0, WRONG_ANSWERS_SHOWN)]));
+  return statsFromSums(sums, { median: median(attempts.map(percentOf)), efficiency, wrongAnswers });
 }
 
 /** A question of the report as the quiz has it: its place, its right choices, its text in brief. */

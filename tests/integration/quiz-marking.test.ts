@@ -60,9 +60,6 @@ beforeEach(async () => {
   await t.db.reviewRequest.deleteMany({});
   await t.db.quizAttempt.deleteMany({});
   await t.db.quizGrade.deleteMany({});
-  await t.db.quizStatTotal.deleteMany({});
-  await t.db.quizQuestionStat.deleteMany({});
-  await t.db.quizVariantStat.deleteMany({});
 });
 
 const as = (email: string, password?: string) => signedIn(t, email, password);
@@ -141,12 +138,6 @@ test("a new mark changes the attempt's score, the average grade, passed, the sta
   expect(await t.db.quizGrade.findFirstOrThrow({ where: { quizId: qid, userId: aliceId! } })).toMatchObject({ percent: 56.25, passed: true, attempts: 2 });
   expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: aliceId! } } })).toMatchObject({ percent: 56.25, sentAt: null, changedAt: NOW });
 
-  // The running sums moved with it, before any report is read. Question one: x = 1 and 0.75.
-  // Question two (0 points both times): the rest of the attempt y = 3 − 0 and 1.5 − 0.
-  const stat = async (questionId: string) => t.db.quizQuestionStat.findUniqueOrThrow({ where: { quizId_questionId: { quizId: qid, questionId } } });
-  expect(await stat("one")).toMatchObject({ n: 2, sumX: 1.75, sumXX: 1.5625 });
-  expect((await stat("two")).sumY).toBeCloseTo(4.5, 9);
-  expect((await t.db.quizStatTotal.findUniqueOrThrow({ where: { quizId: qid } })).sumP).toBeCloseTo(112.5, 9);
   // The instructor's report: facility of question one (1 + 0.75) / 2 = 87.5%; mean score 56.25%.
   const report = $((await (await instructor()).get("/courses/cnn/quizzes/marking/statistics")).text);
   expect(report("#stat-one h2").text()).toContain("facility 87.5%");
@@ -282,4 +273,48 @@ test("students and staff of other courses cannot see or change marks", async () 
   expect((await o.get(`/courses/elsewhere/quizzes/marking/attempts/${a.id}/marks`)).status).toBe(404);
   expect(await t.db.quizMarkChange.count()).toBe(0);
   expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(2);
+});
+
+test("the statistics show a late submit, a grader's changed mark and a removed student's attempts at the next read", async () => {
+  const alice = await as("alice@example.edu");
+  const ben = await as("ben@example.edu");
+  const statistics = async () => {
+    const page = $((await (await instructor()).get("/courses/cnn/quizzes/marking/statistics")).text);
+    return { facts: page("dl.facts").text().replace(/\s+/g, " "), two: page("#stat-two h2").text() };
+  };
+  // Alice: everything right, 4 / 4 = 100%, submitted the moment she started (0 minutes).
+  await takeQuiz(alice, "marking", { one: true, two: true, three: true });
+  // Ben saves question one right and the others wrong (2 / 4) and leaves the attempt open.
+  const csrf = csrfFrom((await ben.get("/courses/cnn/quizzes/marking")).text);
+  const url = (await ben.post("/courses/cnn/quizzes/marking/attempts").type("form").send({ _csrf: csrf })).headers.location as string;
+  const benId = url.split("/").pop()!;
+  const slots = await t.db.quizSlot.findMany({ where: { attemptId: benId } });
+  const fields = Object.assign({}, ...slots.map((s) => keyFields(KEY, s.question as unknown as SlotQuestion, s.slot, s.questionId === "one")));
+  expect((await ben.post(url).type("form").send({ _csrf: csrfFrom((await ben.get(url)).text), action: "save", ...fields })).status).toBe(303);
+  expect((await statistics()).facts).toContain("1 submitted");
+
+  // The quiz closed (Friday 09:00 in Denver, 16:00 UTC) and its minute of grace passed: Ben's
+  // attempt is submitted when he opens it, as of 16:01, 45 h 1 min after he started.
+  now = new Date("2026-11-27T16:05:00Z");
+  await ben.get(url);
+  expect(await t.db.quizAttempt.findUniqueOrThrow({ where: { id: benId } })).toMatchObject({ status: "SUBMITTED", autoSubmitted: true, score: 2 });
+  // 100% and 50%: mean and median 75%; time (0 + 2701) / 2 = 1350.5 minutes; question two right once in two.
+  let s = await statistics();
+  expect(s.facts).toContain("2 submitted");
+  expect(s.facts).toContain("mean 75.0%, median 75.0%");
+  expect(s.facts).toContain("1350.5 minutes on average");
+  expect(s.two).toContain("facility 50.0%");
+
+  // A grader gives Ben question two's point: 3 / 4 = 75%, so mean and median 87.5%; question two 100%.
+  const { res } = await changeMark(await grader(), url, slots.find((x) => x.questionId === "two")!.slot, { mark: "1", reason: "4.0 is 4." });
+  expect(res.status).toBe(303);
+  s = await statistics();
+  expect(s.facts).toContain("mean 87.5%, median 87.5%");
+  expect(s.two).toContain("facility 100.0%");
+
+  // Ben leaves the course with his attempts: Alice's alone.
+  await t.db.quizAttempt.deleteMany({ where: { id: benId } });
+  s = await statistics();
+  expect(s.facts).toContain("1 submitted");
+  expect(s.facts).toContain("mean 100.0%, median 100.0%");
 });

@@ -1,4 +1,4 @@
-import { addSums, attemptSums, changedAttemptSums, efficiencyOf, emptySums, median, quizStats, reportByQuiz, statsFromSums, type StatAttempt } from "../../src/quiz/quiz.stats.js";
+import { efficiencyOf, median, quizStats, reportByQuiz, type StatAttempt } from "../../src/quiz/quiz.stats.js";
 
 /** Attempts from item scores per question (1 point each). */
 function attempts(rows: Record<string, number>[], extra: (q: string, i: number) => Partial<StatAttempt["slots"][number]> = () => ({})): StatAttempt[] {
@@ -85,17 +85,16 @@ test("discriminative efficiency below 100: the covariance over the one of both l
   expect(efficiencyOf([1, 1, 1], [0, 1, 2])).toBeNull(); // x does not vary
 });
 
-test("a grader's new mark swaps the attempt's share of the running sums: every item's rest score moves, counts stay", () => {
+test("a grader's new mark counts as the attempt now stands: every item's rest score moves, counts stay", () => {
   const [a, b, c, d] = attempts([
     { q1: 1, q2: 1, q3: 1 },
     { q1: 1, q2: 0, q3: 1 },
     { q1: 0, q2: 1, q3: 0 },
     { q1: 0, q2: 0, q3: 0 },
   ], () => ({ options: ["right", "wrong"], chosen: [1] }));
-  const sums = [a!, b!, c!, d!].reduce((acc, x) => addSums(acc, attemptSums(x)), emptySums());
   // The last attempt's q1 is given full marks by a grader: its score goes from 0 to 1.
   const changed: StatAttempt = { ...d!, score: 1, slots: d!.slots.map((s) => (s.questionId === "q1" ? { ...s, score: 1 } : s)) };
-  const s = statsFromSums(addSums(sums, changedAttemptSums(d!, changed)), { median: null, efficiency: new Map() });
+  const s = quizStats([a!, b!, c!, changed]);
   const q = (id: string) => s.questions.find((x) => x.questionId === id)!;
   // q1: x = [1,1,0,1] → facility 75%; rest y = [2,1,1,0]: cov = (0.25·1 + 0.25·0 − 0.75·0 + 0.25·(−1)) / 3 = 0.
   expect(q("q1").n).toBe(4);
@@ -105,11 +104,36 @@ test("a grader's new mark swaps the attempt's share of the running sums: every i
   // cov = (0.5·0.75 − 0.5·0.75 + 0.5·(−1.25) − 0.5·(−0.25)) / 3 = −1/6; var x = 1/3, var y = 2.75/3.
   expect(q("q2").facility).toBeCloseTo(50, 9);
   expect(q("q2").discrimination).toBeCloseTo((-1 / 6 / Math.sqrt((1 / 3) * (2.75 / 3))) * 100, 9);
-  // The picks are the same answers as before: counted once each, not twice or zero times.
+  // The picks are the same answers as before: counted once each.
   expect(q("q1").choices.map((x) => x.count)).toEqual([0, 4]);
-  // Quiz: 100, 66.7, 33.3, 33.3 % → mean 58.3; the last attempt moved from the 0–10 bin to 30–40.
+  // Quiz: 100, 66.7, 33.3, 33.3 % → mean 58.3, median 50; the last attempt in the 30–40 bin.
   expect(s.attempts).toBe(4);
   expect(s.mean).toBeCloseTo(175 / 3, 9);
+  expect(s.median).toBeCloseTo(50, 9);
   expect(s.histogram).toEqual([0, 0, 0, 2, 0, 0, 1, 0, 0, 1]);
   expect(s.averageSeconds).toBe(150);
+});
+
+test("wrong typed answers: scored under the question's points, trimmed, blank ones left out, the five most common (ties by text)", () => {
+  const typed = ["12", " 29", "29 ", "", "30", "31", "26", "27", "28", "12"];
+  // 30 is right (1 point); the second "12" was given full marks by a grader, so it is not a wrong answer.
+  const s = quizStats(typed.map((answer, i) => {
+    const score = answer === "30" || i === 9 ? 1 : 0;
+    return { score, maxScore: 1, seconds: null, slots: [{ questionId: "n", variant: "", points: 1, score, type: "numeric", answer }] };
+  }));
+  // Wrong: 29 twice; 12, 26, 27, 28, 31 once each → 29, then 12, 26, 27, 28 (31 is sixth).
+  expect(s.questions[0]!.wrongAnswers).toEqual([{ answer: "29", count: 2 }, { answer: "12", count: 1 }, { answer: "26", count: 1 }, { answer: "27", count: 1 }, { answer: "28", count: 1 }]);
+  // Choice questions list none.
+  expect(quizStats(attempts([{ q: 0 }], () => ({ answer: "x" }))).questions[0]!.wrongAnswers).toEqual([]);
+});
+
+test("the question's text and options shown are those of the last attempt that carries them", () => {
+  const s = quizStats([
+    { score: 1, maxScore: 1, seconds: 60, slots: [{ questionId: "v", variant: "k=3", points: 1, score: 1, type: "single", textHtml: "<p>k = 3</p>", options: ["3", "4"], chosen: [0] }] },
+    { score: 0, maxScore: 1, seconds: 60, slots: [{ questionId: "v", variant: "k=5", points: 1, score: 0, type: "single", textHtml: "<p>k = 5</p>", options: ["5", "6"], chosen: [1] }] },
+    { score: 0, maxScore: 1, seconds: 60, slots: [{ questionId: "v", variant: "k=5", points: 1, score: 0, type: "single", chosen: [1] }] },
+  ]);
+  const q = s.questions[0]!;
+  expect(q.textHtml).toBe("<p>k = 5</p>");
+  expect(q.choices.map((c) => [c.text, c.count])).toEqual([["5", 1], ["6", 2]]);
 });
