@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { Config } from "../platform/config.js";
 import { TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, destroySession, flash, readCookie, regenerateSession, RETURN_COOKIE, requireUser, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
+import { readForm, type FormState } from "../platform/forms.js";
+import { pageContext } from "../platform/page-context.js";
 import { safeReturnTo } from "../platform/return-to.js";
 import { newPasswordProblem, type AuthService } from "./auth.service.js";
 import { formCsrf } from "./form-csrf.js";
@@ -14,12 +16,21 @@ const LoginBody = z.object({
   password: z.string().max(1024).default(""),
 });
 
-const NewPasswordBody = z.object({
-  password: z.string().max(PASSWORD_MAX * 4).default(""),
-  confirm: z.string().max(PASSWORD_MAX * 4).default(""),
+const TOO_LONG = `Choose a password of at most ${PASSWORD_MAX} characters.`;
+const NewPasswordFields = z.object({
+  password: z.string().max(PASSWORD_MAX * 4, TOO_LONG).default(""),
+  confirm: z.string().max(PASSWORD_MAX * 4, TOO_LONG).default(""),
 });
+/** A new password must pass the service's rules (length, typed twice the same): its message goes beside the password. */
+const newPasswordRules = (b: { password: string; confirm: string }, ctx: z.RefinementCtx) => {
+  const problem = newPasswordProblem(b.password, b.confirm);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["password"] });
+};
+const NewPasswordBody = NewPasswordFields.superRefine(newPasswordRules);
+const ChangePasswordBody = NewPasswordFields.extend({ current: z.string().max(PASSWORD_MAX * 4).default("") }).superRefine(newPasswordRules);
 
-const ChangePasswordBody = NewPasswordBody.extend({ current: z.string().max(PASSWORD_MAX * 4).default("") });
+/** A refused password form's message: the first, as the page shows one above the form. */
+const messageOf = (form: FormState) => Object.values(form.errors)[0] ?? "The form could not be read. Type the passwords again.";
 
 /** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
 const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? "");
@@ -112,10 +123,9 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
     res.render("account", account(res));
   });
   router.post("/account/password", requireUser, csrfProtection, async (req, res) => {
-    const body = ChangePasswordBody.parse(req.body ?? {});
-    const problem = newPasswordProblem(body.password, body.confirm);
-    if (problem) return res.status(400).render("account", account(res, { error: problem }));
-    await auth.changePassword(res.locals.user!, body, req.sessionID, clientKey(req));
+    const input = readForm(ChangePasswordBody, req.body);
+    if (!input.ok) return res.status(400).render("account", account(res, { error: messageOf(input) }));
+    await auth.changePassword(pageContext(res, "user").user, input.data, req.sessionID, clientKey(req));
     flash(req, "success", "Your password is changed. Any other place you were signed in has been signed out.");
     await saveSession(req);
     res.redirect(303, "/account");
@@ -128,10 +138,9 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
     linkPage(req, res, (await auth.passwordLink(String(req.params.token))).user);
   });
   router.post("/password-link/:token", forms.protect, async (req, res) => {
-    const body = NewPasswordBody.parse(req.body ?? {});
-    const problem = newPasswordProblem(body.password, body.confirm);
-    if (problem) return linkPage(req, res, (await auth.passwordLink(String(req.params.token))).user, problem);
-    await auth.usePasswordLink(String(req.params.token), body, clientKey(req));
+    const input = readForm(NewPasswordBody, req.body);
+    if (!input.ok) return linkPage(req, res, (await auth.passwordLink(String(req.params.token))).user, messageOf(input));
+    await auth.usePasswordLink(String(req.params.token), input.data, clientKey(req));
     res.redirect(303, "/login?passwordSet=1");
   });
 

@@ -30,6 +30,10 @@ test("a signed-in user changes their password: current one required, 8+ characte
   expect($(short.text)("[role=alert]").text()).toContain("at least 8 characters");
   const mismatch = await change({ current: DEMO_PASSWORDS.student, password: "a new passphrase", confirm: "a new passphrase!" });
   expect($(mismatch.text)("[role=alert]").text()).toContain("not the same");
+  // Far too long (past what the form reads at all): the same page and message, the form kept, not an error page.
+  const long = await change({ current: DEMO_PASSWORDS.student, password: "x".repeat(5000), confirm: "x".repeat(5000) });
+  expect(long.status).toBe(400);
+  expect($(long.text)("#password-error").text()).toBe("Choose a password of at most 1024 characters.");
 
   const ok = await change({ current: DEMO_PASSWORDS.student, password: "a new passphrase", confirm: "a new passphrase" });
   expect(ok.status).toBe(303);
