@@ -32,6 +32,12 @@ const ChangePasswordBody = NewPasswordFields.extend({ current: z.string().max(PA
 /** A refused password form's message: the first, as the page shows one above the form. */
 const messageOf = (form: FormState) => Object.values(form.errors)[0] ?? "The form could not be read. Type the passwords again.";
 
+/** The sign-in page's notes: ?expired=1 (the session ran out), ?passwordSet=1 (a password link was just used); anything else: none. */
+const LoginQuery = z.object({
+  expired: z.literal("1").optional().catch(undefined),
+  passwordSet: z.literal("1").optional().catch(undefined),
+});
+
 /** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
 const clientKey = (req: Request) => ipKeyGenerator(req.ip ?? "");
 
@@ -75,11 +81,12 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
 
   router.get("/login", (req, res) => {
     if (res.locals.user) return res.redirect(303, returnTo(req));
+    const notes = LoginQuery.parse(req.query);
     res.render("login", {
       title: "Sign in",
       csrfToken: forms.token(req, res),
-      expired: req.query.expired === "1" || sessionExpired(req),
-      passwordSet: req.query.passwordSet === "1",
+      expired: !!notes.expired || sessionExpired(req),
+      passwordSet: !!notes.passwordSet,
     });
   });
 
