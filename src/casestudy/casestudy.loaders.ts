@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from "express";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole, type SubmissionStatus } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
+import { pageContext } from "../platform/page-context.js";
 import { isUuid } from "../platform/text.js";
 import type { CaseStudyRow, SubmissionsService } from "./submissions.service.js";
 
@@ -28,19 +29,21 @@ export const caseStudyBase = (req: Request, cs: CaseStudyRow) => `/courses/${Str
 
 export function caseStudyLoaders({ submissions, courses }: { submissions: SubmissionsService; courses: CoursesService }) {
   const loadCaseStudy: RequestHandler = async (req, res, next) => {
-    const cs = await submissions.caseStudy(res.locals.course!.id, String(req.params.caseSlug));
+    const { course, user } = pageContext(res, "course", "user");
+    const cs = await submissions.caseStudy(course.id, String(req.params.caseSlug));
     if (!cs) throw new NotFound("There is no such case study in this course.");
     res.locals.caseStudy = cs;
-    res.locals.myTeam = res.locals.course!.role === CourseRole.STUDENT ? await courses.teamRefOf(res.locals.course!.id, res.locals.user!.id) : null;
+    res.locals.myTeam = course.role === CourseRole.STUDENT ? await courses.teamRefOf(course.id, user.id) : null;
     next();
   };
 
   /** A submission of the loaded case study: its team's members and course staff may see it; nobody else. */
   async function authorisedSubmission<S extends { caseStudyId: string; teamId: string }>(req: Request, res: Response, fetch: (id: string) => Promise<S | null>): Promise<S> {
+    const { course, caseStudy } = pageContext(res, "course", "caseStudy");
     const id = String(req.params.submissionId);
     const sub = isUuid(id) ? await fetch(id) : null;
-    if (!sub || sub.caseStudyId !== res.locals.caseStudy!.id) throw new NotFound("There is no such submission.");
-    if (res.locals.course!.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
+    if (!sub || sub.caseStudyId !== caseStudy.id) throw new NotFound("There is no such submission.");
+    if (course.role === CourseRole.STUDENT && sub.teamId !== res.locals.myTeam?.id) throw new Forbidden("This submission belongs to another team.");
     return sub;
   }
   const loadSubmission: RequestHandler = async (req, res, next) => {

@@ -23,6 +23,9 @@ import { pageContext } from "../platform/page-context.js";
 /** The "rescore everything" confirmation: sent with the count it showed, so a changed count is shown again. */
 const RescoreAllBody = z.object({ confirm: z.literal("1").optional(), shown: z.string().max(100).optional() });
 
+/** The leaderboard's reveal button: 1 shows private scores to everyone now, 0 hides them again until the deadline. */
+const RevealBody = z.object({ reveal: z.enum(["0", "1"], { error: "This form was not understood. Go back to the leaderboard and use its button again." }) });
+
 /** Pages under /courses/:courseSlug/case-studies/:caseSlug (course already loaded and authorised). */
 export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submissions: SubmissionsService; courses: CoursesService; boss: () => PgBoss | null; dataDir: string }) {
   const router = Router({ mergeParams: true });
@@ -157,7 +160,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
 
   router.post("/case-studies/:caseSlug/reveal", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
     const { caseStudy: cs } = pageContext(res, "caseStudy");
-    const reveal = (req.body as { reveal?: string }).reveal === "1";
+    const reveal = parseForm(RevealBody, req.body).reveal === "1";
     await submissions.reveal(cs, reveal);
     flash(req, "success", reveal ? "Private scores are now shown to everyone." : "Private scores are hidden again until the deadline.");
     await saveSession(req);
