@@ -21,9 +21,10 @@ import type PgBoss from "pg-boss";
 import { dataPaths, dataState } from "./casestudy.data.js";
 import { readCaseStudySettings } from "./casestudy.definition.js";
 import { HoldoutRefused, ModelRefused } from "../grading/errors.js";
-import { scoreAllSplits, type GradingLimits, type ScoreResult } from "../grading/score.js";
+import { scoreAllSplits, type GradingLimits } from "../grading/score.js";
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { enqueueScoring, SCORE_QUEUE, type ScoreJob } from "./queue.js";
+import { resultDetails } from "./scoring.result.js";
 import { DEFAULT_RETENTION_DAYS, sweepFailedUploads, SWEEP_EVERY_MS } from "./retention.js";
 
 
@@ -61,12 +62,6 @@ const graderProblem = (problem: string) => `The grader had a problem that is not
 
 /** "done": scored, failed, or left to another run; "waiting": the data is not ready yet, so the job should come back later. */
 export type ScoringOutcome = "done" | "waiting";
-
-/** What is kept of a split's result: everything but the bulky class names (kept once). */
-function compact(r: ScoreResult) {
-  const { classNames: _names, ...rest } = r;
-  return rest;
-}
 
 /** A run of this submission is alive elsewhere; the job is retried later. */
 export class ScoringBusy extends Error {
@@ -169,7 +164,7 @@ async function scoreLocked(deps: ScoringDeps, submissionId: string, lastTry: boo
             publicScore: r.public[settings.points.metric], privateScore: r.private[settings.points.metric],
             publicPoints: r.public.points, privatePoints: r.private.points, accuracy: r.all.accuracy,
             engine: r.all.engine, seconds: r.all.inferenceSeconds,
-            details: { classNames: r.all.classNames, public: compact(r.public), private: compact(r.private), all: compact(r.all) } as object,
+            details: resultDetails(r),
           },
         });
       }

@@ -12,14 +12,16 @@ import { readHoldout } from "../grading/holdout.js";
 import { ModelRefused } from "../grading/errors.js";
 import { sniff } from "../grading/models.js";
 import { predictionsCaps, readPredictionsInChild } from "../grading/predictions.js";
-import { inspectModel, type ScoreResult } from "../grading/score.js";
+import { inspectModel } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound } from "../platform/errors.js";
 import { wantsJson } from "../platform/errors.middleware.js";
 import { readForm, type FormState } from "../platform/forms.js";
-import { csrfProtection, flash, saveSession, sendStoredFile } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
+import { pageContext } from "../platform/page-context.js";
 import { confusionHeatmap, scoreBars } from "../platform/charts.js";
 import { enqueuer } from "./queue.js";
+import { readResultDetails } from "./scoring.result.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
@@ -39,7 +41,20 @@ const overrideBody = (max: number) => z.object({
   shown: z.string().max(200).optional(),
 });
 
+/** The final-choice button: 1 marks the submission final, 0 unmarks it. */
+const FinalBody = z.object({ final: z.enum(["0", "1"], { error: "This form was not understood. Go back to the submission and use its button again." }) });
+
 type Counts = Counted<RuleSubmission> | null;
+type LoadedSubmission = NonNullable<Express.Locals["submission"]>;
+
+/** What a submission's page says when its result's stored details cannot be shown, and what would store them again. */
+function detailsProblem(sub: Pick<LoadedSubmission, "fileRemovedAt">, isStudent: boolean): string {
+  const what = "This result's details (accuracy, the model's summary, the scores per class and the images it got wrong) were stored by an older version of this site and cannot be shown. The scores and points above are not affected.";
+  if (sub.fileRemovedAt) return `${what} The file was not kept, so the submission cannot be rescored to store them again.`;
+  return isStudent
+    ? `${what} To see them, ask the course staff to rescore this submission.`
+    : `${what} To store them again, rescore this submission (Staff tools, above): the new result is shown here when it arrives.`;
+}
 
 /** The override preview as the submission page shows it: the team's points before → after, and why when surprising. */
 function overridePreviewView(p: OverridePreview, input: { points: number | null; reason: string }, changed: boolean) {
@@ -120,17 +135,30 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   const { loadCaseStudy, loadSubmission, loadSubmissionStatus } = caseStudyLoaders({ submissions, courses });
   const enqueue = enqueuer(boss);
 
-  async function resultView(sub: NonNullable<Awaited<ReturnType<SubmissionsService["submission"]>>>, subHref: string, showPrivate: boolean) {
+  /**
+   * A result as its page shows it: the scores and points from the row, and the run's details
+   * (accuracy, the model, the charts, the images it got wrong) when they fit their schema; a row
+   * that does not fit says so instead, and what would store them again.
+   */
+  async function resultView(req: Request, sub: LoadedSubmission, subHref: string, { showPrivate, isStudent }: { showPrivate: boolean; isStudent: boolean }) {
     const r = sub.results[0];
     if (!r) return null;
-    const details = r.details as unknown as { classNames: string[]; public: ScoreResult; private: ScoreResult };
+    const scores = {
+      publicScore: r.publicScore.toFixed(4), publicPoints: r.publicPoints,
+      privateScore: showPrivate ? r.privateScore.toFixed(4) : null, privatePoints: showPrivate ? r.privatePoints : null,
+      override: sub.overrides[0] ? { points: sub.overrides[0].points, cleared: sub.overrides[0].points === null, reason: sub.overrides[0].reason } : null,
+      engine: r.engine, seconds: r.seconds?.toFixed(2), version: r.holdoutVersion,
+    };
+    const details = readResultDetails(r.details);
+    if (!details) {
+      req.log.warn({ submissionId: sub.id, resultId: r.id }, "a result's stored details do not fit their schema; the page shows its scores without them");
+      return { ...scores, detailsProblem: detailsProblem(sub, isStudent) };
+    }
     const pub = details.public;
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     return {
-      publicScore: r.publicScore.toFixed(4), publicPoints: r.publicPoints, accuracy: pct(pub.accuracy), macroF1: pub.macroF1.toFixed(4),
-      privateScore: showPrivate ? r.privateScore.toFixed(4) : null, privatePoints: showPrivate ? r.privatePoints : null,
-      override: sub.overrides[0] ? { points: sub.overrides[0].points, cleared: sub.overrides[0].points === null, reason: sub.overrides[0].reason } : null,
-      n: pub.n, engine: r.engine, seconds: r.seconds?.toFixed(2), imagesPerSecond: pub.imagesPerSecond ? Math.round(pub.imagesPerSecond) : null,
+      ...scores, accuracy: pct(pub.accuracy), macroF1: pub.macroF1.toFixed(4),
+      n: pub.n, imagesPerSecond: pub.imagesPerSecond ? Math.round(pub.imagesPerSecond) : null,
       preprocessing: pub.preprocessing,
       model: pub.model && {
         ...pub.model, paramsLabel: pub.model.params?.toLocaleString("en") ?? "an unknown number of", mflops: pub.model.flopsPerImage ? (pub.model.flopsPerImage / 1e6).toFixed(1) : null,
@@ -150,17 +178,17 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
           rows: pub.perClass.map((c) => [`${c.classId} ${c.name}`, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]),
         },
       }),
-      version: r.holdoutVersion,
+      detailsProblem: null,
     };
   }
-
 
   // Upload: a place in the team's budget of failed or refused uploads is reserved before
   // the file is read (over a limit or the budget, nothing is stored); then multipart
   // (size-limited by the case study), checked at once, then queued — or refused, its file
   // deleted and the refusal recorded against the budget.
   const reserveUpload: RequestHandler = async (req, res, next) => {
-    const { course, caseStudy: cs, myTeam } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy">> & { myTeam: { id: string } | null };
+    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
+    const myTeam = res.locals.myTeam ?? null;
     let slot: string;
     try {
       if (!myTeam) throw new Forbidden("You are not in a team yet. Submissions are per team: ask your instructor to place you in one.");
@@ -178,14 +206,14 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
 
   /** Records a refusal (the file already deleted) and returns the error that tells the team. */
   async function refusal(req: Request, res: Response, upload: { filename: string; bytes: number }, status: number, code: string, message: string): Promise<HttpError> {
-    const { course, caseStudy: cs, myTeam, user, uploadSlot } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user" | "uploadSlot">> & { myTeam: { id: string } };
+    const { course, caseStudy: cs, myTeam, user, uploadSlot } = pageContext(res, "course", "caseStudy", "myTeam", "user", "uploadSlot");
     const r = await submissions.refuse(cs, myTeam, user.id, uploadSlot, upload, { code, message }, course.timeZone);
     req.log.info({ submissionId: r.submission.id, code }, "upload refused");
     return new HttpError(status, `${message} ${refusalNote(r)}`, code);
   }
 
   const upload: RequestHandler = (req, res, next) => {
-    const cs = res.locals.caseStudy!;
+    const { caseStudy: cs } = pageContext(res, "caseStudy");
     const maxMb = settingsOf(cs).limits.maxUploadMb;
     // Inside DATA_DIR, so moving a finished upload into place is a rename on the same file system.
     const dir = path.join(dataDir, "uploads-tmp");
@@ -219,7 +247,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     });
 
   router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), reserveUpload, upload, csrfAfterUpload, async (req, res) => {
-    const { course, caseStudy: cs, myTeam, user, uploadSlot } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "user" | "uploadSlot">> & { myTeam: { id: string } };
+    const { course, caseStudy: cs, myTeam, user, uploadSlot } = pageContext(res, "course", "caseStudy", "myTeam", "user", "uploadSlot");
     const file = req.file;
     const discard = () => file && fs.rmSync(file.path, { force: true });
     const name = safeName(file?.originalname);
@@ -268,7 +296,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
    * with what they typed and each field's message (status 400).
    */
   async function renderSubmission(req: Request, res: Response, { override = null, form = null }: { override?: ReturnType<typeof overridePreviewView> | null; form?: FormState | null } = {}) {
-    const { course, caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "course" | "caseStudy" | "submission">>;
+    const { course, caseStudy: cs, submission: sub } = pageContext(res, "course", "caseStudy", "submission");
     const isStudent = course.role === CourseRole.STUDENT;
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
     const subHref = `${base(req, cs)}/submissions/${sub.id}`;
@@ -286,7 +314,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
       statusLabel: sub.refused ? "Refused" : STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
       percent: Math.round(sub.progress * 100),
-      result: await resultView(sub, `${base(req, cs)}/submissions/${sub.id}`, showPrivate), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
+      result: await resultView(req, sub, subHref, { showPrivate, isStudent }), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
       maxPoints: settingsOf(cs).points.max, override, overrideForm,
       canRescore: !isStudent && !sub.fileRemovedAt, busy: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
@@ -311,17 +339,20 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   router.get("/case-studies/:caseSlug/submissions/:submissionId", loadCaseStudy, loadSubmission, (req, res) => renderSubmission(req, res));
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/review-request", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission,
-    askForReview(reviews, (res) => ({ submission: res.locals.submission! }), (req, res) => `${base(req, res.locals.caseStudy!)}/submissions/${res.locals.submission!.id}`, (req, res) => renderSubmission(req, res)));
+    askForReview(reviews, (res) => ({ submission: pageContext(res, "submission").submission }), (req, res) => {
+      const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
+      return `${base(req, cs)}/submissions/${sub.id}`;
+    }, (req, res) => renderSubmission(req, res)));
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/status", loadCaseStudy, loadSubmissionStatus, (_req, res) => {
-    const sub = res.locals.submissionStatus!;
+    const { submissionStatus: sub } = pageContext(res, "submissionStatus");
     res.json({ status: sub.status, label: STATUS_LABEL[sub.status], progress: sub.progress, error: sub.errorMessage });
   });
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res, next) => {
-    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
-    const details = sub.results[0]?.details as unknown as { public: ScoreResult } | undefined;
-    const item = details?.public.misclassified[Number(req.params.n)];
+    const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
+    // Only an image the stored result names (a result whose details do not fit names none).
+    const item = readResultDetails(sub.results[0]?.details)?.public.misclassified[Number(req.params.n)];
     if (!item) throw new NotFound("There is no such image.");
     const holdout = dataPaths(settingsOf(cs), dataDir).holdout;
     const file = path.resolve(holdout, item.filename);
@@ -330,8 +361,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   });
 
   router.post("/case-studies/:caseSlug/submissions/:submissionId/final", csrfProtection, loadCaseStudy, requireCourseRole(CourseRole.STUDENT), loadSubmission, async (req, res) => {
-    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
-    const final = (req.body as { final?: string }).final === "1";
+    const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
+    const final = parseForm(FinalBody, req.body).final === "1";
     await submissions.setFinal(cs, sub, final);
     flash(req, "success", final ? `Submission ${sub.number} is now one of your final submissions.` : `Submission ${sub.number} is no longer final.`);
     await saveSession(req);
@@ -339,7 +370,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   });
 
   router.get("/case-studies/:caseSlug/submissions/:submissionId/download", loadCaseStudy, requireStaff, loadSubmission, (_req, res, next) => {
-    const sub = res.locals.submission!;
+    const { submission: sub } = pageContext(res, "submission");
     if (sub.fileRemovedAt) throw new NotFound(sub.refused ? "This upload was refused when it arrived, so its file was not kept." : `This submission's file was deleted after it failed (failed submissions' files are kept ${submissions.failurePolicy().retentionDays} days).`);
     sendStoredFile(res, next, sub.storedPath, { downloadName: sub.filename });
   });
@@ -347,7 +378,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   // Two steps, no script needed: the form shows what the team's points become (the points
   // rule run with the change); only its save button, carrying what it showed, saves.
   router.post("/case-studies/:caseSlug/submissions/:submissionId/override", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
-    const { caseStudy: cs, submission: sub, user } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission" | "user">>;
+    const { caseStudy: cs, submission: sub, user } = pageContext(res, "caseStudy", "submission", "user");
     const input = readForm(overrideBody(settingsOf(cs).points.max), req.body);
     if (!input.ok) return renderSubmission(req, res, { form: input });
     const { points, reason, confirm, shown } = input.data;
@@ -364,7 +395,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   // This one submission, scored again under the current holdout and rule even when it has a
   // result for them (a new round; its results so far are kept).
   router.post("/case-studies/:caseSlug/submissions/:submissionId/rescore", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
-    const { caseStudy: cs, submission: sub } = res.locals as Required<Pick<typeof res.locals, "caseStudy" | "submission">>;
+    const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
     const outcome = await submissions.rescoreOne(sub);
     if (outcome === "queued") await enqueue([sub.id]);
     flash(req, outcome === "running" ? "info" : "success", {
