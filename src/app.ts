@@ -141,7 +141,7 @@ export function createApp(deps: AppDeps) {
   app.use(ltiRoutes({ lti, roster: ltiRoster, lineItems: ltiLineItems, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
   app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
-  course.use(coursePages({ courses, readings, quizzes, submissions, checklist, reviews, lmsLinked: async () => !!lti.publicOrigin && (await lti.enabled()) }));
+  course.use(coursePages({ sql: pool, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked: async () => !!lti.publicOrigin && (await lti.enabled()) }));
   course.use(peopleRoutes({ courses, roster, auth, clock, publicUrl: config.PUBLIC_URL }));
   course.use(modulePages({ readings, checklist, quizzes }));
   course.use(readingsRoutes({ readings }));

@@ -3,8 +3,15 @@ import type { SessionContextPart, SessionUser } from "../platform/session-user.j
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ContentCache } from "../platform/content-cache.js";
+import type { SqlPart } from "../platform/sql-parts.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
+
+/** A student's team with its members, and the review answers about their work since a time (the course page). */
+export interface TeamAndAnswers {
+  team: { id: string; name: string; members: { id: string; name: string; email: string }[] } | null;
+  answers: { attempt: { id: string; number: number; quiz: { slug: string; title: string } } | null; submission: { id: string; number: number; caseStudy: { slug: string; title: string } } | null; resolvedBy: string | null }[];
+}
 
 /** What the session's statement reads for this feature: the user's courses with their role (every course for an administrator) and the content version. */
 interface CoursesContext {
@@ -90,36 +97,37 @@ export class CoursesService {
 
   /**
    * A student's team with its members, and the review requests about their attempts or their team's
-   * submissions answered since `since` (newest answer first): the course page shows both to every
-   * student on every visit, so one statement on the pg pool (times are stored as UTC timestamps, as
-   * Prisma stores them).
+   * submissions answered after `since` (newest answer first), as a part of a page's one statement
+   * (platform/sql-parts.ts): the course page shows both to every student on every visit.
    */
-  async teamAndAnswers(courseId: string, userId: string, since: Date) {
-    type Answer = { attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null };
-    type Member = { id: string; name: string; email: string };
-    const { rows: [row] } = await this.deps.sql.query<{ team: { id: string; name: string; members: Member[] } | null; answers: Answer[] }>({
-      name: "courses.teamAndAnswers",
-      text: `WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = $1 AND me."userId" = $2)
-       SELECT
-        (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
+  teamAndAnswersPart(courseId: string, userId: string, since: Date): SqlPart<TeamAndAnswers> {
+    return {
+      sql: `WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = $1 AND me."userId" = $2)
+       SELECT json_build_object(
+        'team', (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
            (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email)) FROM "TeamMember" tm JOIN "User" u ON u.id = tm."userId" WHERE tm."teamId" = t.id))
-         FROM "Team" t WHERE t.id = (SELECT "teamId" FROM mine)) AS team,
-        (SELECT COALESCE(json_agg(json_build_object('attemptId', r."attemptId", 'attemptNumber', a.number, 'quizSlug', q.slug, 'quizTitle', q.title,
+         FROM "Team" t WHERE t.id = (SELECT "teamId" FROM mine)),
+        'answers', (SELECT COALESCE(json_agg(json_build_object('attemptId', r."attemptId", 'attemptNumber', a.number, 'quizSlug', q.slug, 'quizTitle', q.title,
            'submissionId', r."submissionId", 'submissionNumber', s.number, 'caseSlug', cs.slug, 'caseTitle', cs.title, 'resolvedBy', u.name) ORDER BY r."resolvedAt" DESC), '[]'::json)
          FROM "ReviewRequest" r
          LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
          LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
          LEFT JOIN "User" u ON u.id = r."resolvedById"
-         WHERE r."courseId" = $1 AND r."resolvedAt" > ($3::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $2 OR s."teamId" = (SELECT "teamId" FROM mine))) AS answers`,
+         WHERE r."courseId" = $1 AND r."resolvedAt" > ($3::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $2 OR s."teamId" = (SELECT "teamId" FROM mine))))`,
       values: [courseId, userId, since.toISOString()],
-    });
-    const team = row!.team && { id: row!.team.id, name: row!.team.name, members: [...row!.team.members].sort((a, b) => a.name.localeCompare(b.name)) };
-    const answers = row!.answers.map((r) => ({
-      attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
-      submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
-      resolvedBy: r.resolvedBy,
-    }));
-    return { team, answers };
+      read: (value) => {
+        type Answer = { attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null };
+        const row = value as { team: { id: string; name: string; members: { id: string; name: string; email: string }[] } | null; answers: Answer[] };
+        return {
+          team: row.team && { id: row.team.id, name: row.team.name, members: [...row.team.members].sort((a, b) => a.name.localeCompare(b.name)) },
+          answers: row.answers.map((r) => ({
+            attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
+            submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
+            resolvedBy: r.resolvedBy,
+          })),
+        };
+      },
+    };
   }
 
   async member(courseId: string, userId: string) {

@@ -3,6 +3,7 @@
 // the quiz's method, review rules, per-student overrides.
 import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
+import { readParts, utc, type SqlPart } from "../platform/sql-parts.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
@@ -101,6 +102,12 @@ export async function regradeStudent(tx: Prisma.TransactionClient, grades: Grade
   return { percent, passed };
 }
 
+/** A student's grade in a quiz (null before their first submitted attempt) and the quiz's rules for them. */
+export interface Standing {
+  grade: { percent: number; passed: boolean; attempts: number } | null;
+  policy: Policy;
+}
+
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
 export class QuizService {
@@ -164,31 +171,36 @@ export class QuizService {
     return this.deps.db.quizSlot.findMany({ where: { attemptId }, orderBy: { slot: "asc" } });
   }
 
+  /** A student's grade and rules (exceptions applied) for each quiz, in one statement. */
+  async standingOf(quizzes: QuizRow[], userId: string): Promise<Map<string, Standing>> {
+    return (await readParts(this.deps.sql, { standing: this.standingPart(quizzes, userId) })).standing;
+  }
+
   /**
-   * A student's grade and rules (exceptions applied) for each quiz: the course page reads them on
-   * every visit, so one statement on the pg pool (times stored as UTC timestamps, as Prisma stores them).
+   * `standingOf` as a part of a page's one statement (platform/sql-parts.ts): the course page reads
+   * it on every visit. Times are stored as UTC timestamps, as Prisma stores them.
    */
-  async standingOf(quizzes: QuizRow[], userId: string): Promise<Map<string, { grade: { percent: number; passed: boolean; attempts: number } | null; policy: Policy }>> {
-    const { rows } = await this.deps.sql.query<{ quizId: string; percent: number | null; passed: boolean | null; attempts: number | null } & { [K in keyof OverrideRow as `o_${K}`]: OverrideRow[K] | null }>({
-      name: "quiz.standingOf",
-      text: `SELECT q.id AS "quizId", g.percent, g.passed, g.attempts,
-         o."quizId" AS "o_quizId", o."userId" AS "o_userId", o."extraMinutes" AS "o_extraMinutes", o."extraAttempts" AS "o_extraAttempts",
-         o."closesAt" AT TIME ZONE 'UTC' AS "o_closesAt", o.note AS "o_note", o."setById" AS "o_setById", o."updatedAt" AT TIME ZONE 'UTC' AS "o_updatedAt"
+  standingPart(quizzes: QuizRow[], userId: string): SqlPart<Map<string, Standing>> {
+    return {
+      sql: `SELECT COALESCE(json_agg(json_build_object('quizId', q.id, 'percent', g.percent, 'passed', g.passed, 'attempts', g.attempts,
+         'override', CASE WHEN o."quizId" IS NULL THEN NULL ELSE json_build_object('extraMinutes', o."extraMinutes", 'extraAttempts', o."extraAttempts",
+           'closesAt', o."closesAt", 'note', o.note, 'setById', o."setById", 'updatedAt', o."updatedAt") END)), '[]'::json)
        FROM unnest($1::uuid[]) AS q(id)
        LEFT JOIN "QuizGrade" g ON g."quizId" = q.id AND g."userId" = $2
        LEFT JOIN "QuizOverride" o ON o."quizId" = q.id AND o."userId" = $2`,
       values: [quizzes.map((q) => q.id), userId],
-    });
-    const byQuiz = new Map(rows.map((r) => [r.quizId, r]));
-    return new Map(quizzes.map((quiz) => {
-      const r = byQuiz.get(quiz.id)!;
-      const override: OverrideRow | null = r.o_quizId === null ? null : {
-        quizId: r.o_quizId, userId: r.o_userId!, extraMinutes: r.o_extraMinutes!, extraAttempts: r.o_extraAttempts!,
-        closesAt: r.o_closesAt, note: r.o_note, setById: r.o_setById!, updatedAt: r.o_updatedAt!,
-      };
-      const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
-      return [quiz.id, { grade, policy: policyFor(quiz, override) }];
-    }));
+      read: (value) => {
+        type Row = { quizId: string; percent: number | null; passed: boolean | null; attempts: number | null; override: { extraMinutes: number; extraAttempts: number; closesAt: string | null; note: string | null; setById: string; updatedAt: string } | null };
+        const byQuiz = new Map((value as Row[]).map((r) => [r.quizId, r]));
+        return new Map(quizzes.map((quiz) => {
+          const r = byQuiz.get(quiz.id)!;
+          const o = r.override;
+          const override: OverrideRow | null = o && { ...o, quizId: quiz.id, userId, closesAt: o.closesAt === null ? null : utc(o.closesAt), updatedAt: utc(o.updatedAt) };
+          const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
+          return [quiz.id, { grade, policy: policyFor(quiz, override) }];
+        }));
+      },
+    };
   }
 
   grade(quizId: string, userId: string) {

@@ -5,7 +5,10 @@ import { ROLE_LABEL } from "../courses/courses.present.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ChecklistService } from "../checklist/checklist.service.js";
-import type { QuizService } from "../quiz/quiz.service.js";
+import type { QuizService, Standing } from "../quiz/quiz.service.js";
+import type pg from "pg";
+import { readParts } from "../platform/sql-parts.js";
+import { pageContext } from "../platform/page-context.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { answersSince, courseTodo, studentWeek } from "./week.view.js";
 import type { SubmissionsService } from "../casestudy/submissions.service.js";
@@ -16,26 +19,31 @@ import { minutesLabel, type ReadingsService } from "../readings/readings.service
  * `lmsLinked`: whether LMS launches are set up here (the course page then links an instructor to the
  * course's LMS connections: columns and roster sync). Passed in, so the page needs nothing of LTI.
  */
-export function coursePages({ courses, readings, quizzes, submissions, checklist, reviews, lmsLinked = async () => false }: { courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService; lmsLinked?: () => Promise<boolean> }) {
+export function coursePages({ sql, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked = async () => false }: { sql: pg.Pool; courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService; lmsLinked?: () => Promise<boolean> }) {
   const course = Router({ mergeParams: true });
   const weekDeps = { courses, readings, quizzes, submissions, checklist, reviews };
 
   course.get("/", async (_req, res) => {
-    const c = res.locals.course!;
-    const me = res.locals.user!;
+    const { course: c, user: me } = pageContext(res, "course", "user");
     const isStudent = c.role === CourseRole.STUDENT;
     const now = quizzes.now();
-    const [mine, modules, quizList, caseStudies] = await Promise.all([
-      isStudent ? courses.teamAndAnswers(c.id, me.id, answersSince(now)) : null,
+    const [modules, quizList, caseStudies] = await Promise.all([
       readings.modules(c.id),
       readings.cached(`quizzes:${c.id}`, () => quizzes.quizzesOf(c.id)),
       // Only what a sync writes: a case study's other fields (results revealed) change at any time.
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
-    const team = mine?.team ?? null;
+    // A student's own state — ticks in every module, quiz grades and exceptions, team, fresh review
+    // answers — read by each feature's part of one statement: one round trip for the most visited page.
+    const mine = isStudent ? await readParts(sql, {
+      items: checklist.itemsPart(modules, me.id),
+      standing: quizzes.standingPart(quizList, me.id),
+      home: courses.teamAndAnswersPart(c.id, me.id, answersSince(now)),
+    }) : null;
+    const team = mine?.home.team ?? null;
+    const standing = mine?.standing ?? new Map<string, Standing>();
     const lmsConnections = c.role === CourseRole.INSTRUCTOR && (await lmsLinked()) ? `/lti/courses/${c.slug}` : null;
-    const standing = isStudent ? await quizzes.standingOf(quizList, me.id) : new Map<string, never>();
-    const todo = mine ? await courseTodo(weekDeps, c, me.id, now, { modules, quizzes: quizList, standing, caseStudies, team, answers: mine.answers }) : null;
+    const todo = mine ? courseTodo(c, now, { modules, quizzes: quizList, standing, items: mine.items, caseStudies, team, answers: mine.home.answers }) : null;
     res.render("course", {
       title: c.title,
       course: c,

@@ -7,12 +7,12 @@ import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { percentOf, type Policy, type QuizRow, type QuizService } from "../quiz/quiz.service.js";
+import { percentOf, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../casestudy/submissions.service.js";
-import type { CoursesService, LoadedCourse } from "../courses/courses.service.js";
+import type { CoursesService, LoadedCourse, TeamAndAnswers } from "../courses/courses.service.js";
 
 export interface WeekDeps {
   courses: CoursesService;
@@ -217,25 +217,24 @@ function aboutRequest(base: string, r: { attempt: { id: string; number: number; 
 
 /**
  * The course page's to-do list: the week page's rules on what the course page has already read
- * (modules, quizzes with the student's grades and exceptions, case studies, team, fresh answers), plus
- * the student's ticks in every module — one statement, whatever the number of modules, as the course
- * page is the most visited page. It leaves out what
- * only the week page shows (an attempt in progress, the team's submission count).
+ * (modules, quizzes with the student's grades and exceptions, every module's items with the
+ * student's ticks, case studies, team, fresh answers). It leaves out what only the week page shows
+ * (an attempt in progress, the team's submission count).
  */
-export async function courseTodo(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, seen: {
+export function courseTodo(course: LoadedCourse, now: Date, seen: {
   modules: Awaited<ReturnType<ReadingsService["modules"]>>;
   quizzes: QuizRow[];
-  standing: Map<string, { grade: { passed: boolean; percent: number; attempts: number } | null; policy: Policy }>;
+  standing: Map<string, Standing>;
+  items: Map<string, ItemView[]>;
   caseStudies: { title: string; slug: string; deadlineAt: Date }[];
   team: { id: string } | null;
-  answers: Awaited<ReturnType<CoursesService["teamAndAnswers"]>>["answers"];
+  answers: TeamAndAnswers["answers"];
 }, limit = 5) {
   const tz = course.timeZone;
   const base = `/courses/${course.slug}`;
   const todo: TodoItem[] = [];
-  const lists = await deps.checklist.itemsOf(seen.modules, studentId);
   for (const m of seen.modules) {
-    const items = lists.get(m.id)!;
+    const items = seen.items.get(m.id)!;
     const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
     for (const section of [ChecklistSection.THEORY, ChecklistSection.PRACTICAL]) {
       const item = checklistTodo(m, section, items.filter((i) => i.section === section), link, seen.modules.length > 1, now, tz);

@@ -77,3 +77,25 @@ test("a student's course, module and reading pages read as many statements with 
   expect((await alice.get("/courses/cnn")).text).toContain("Extra quiz 3"); // the new rows are on the page
   expect(after).toEqual(before);
 });
+
+test("a student's own later close (an exception) is what the course page's to-do list says, for them only", async () => {
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  const prof = await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" } });
+  // Sat 15 Mar 18:00 MDT, where the quiz closes for everyone on Fri 14 Mar 09:00 MDT.
+  await t.db.quizOverride.create({ data: { quizId: quiz.id, userId: alice.id, closesAt: new Date("2031-03-16T00:00:00Z"), extraAttempts: 1, setById: prof.id } });
+  const quizTodo = async (email: string) => {
+    const page = $((await (await signedIn(t, email, DEMO_PASSWORDS.student)).get("/courses/cnn")).text);
+    return page("#todo-h").parent().find(".todo-item").filter((_i, li) => page(li).find(".todo-kind").text().trim() === "Quiz").text().replace(/\s+/g, " ");
+  };
+  try {
+    expect(await quizTodo("alice@example.edu")).toContain("closes in 3 days, Sat 15 Mar 18:00 MDT");
+    expect(await quizTodo("ben@example.edu")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
+    now = new Date("2031-03-14T18:00:00Z"); // Fri 12:00 MDT: closed for Ben, still open for Alice
+    expect(await quizTodo("alice@example.edu")).toContain("closes tomorrow, Sat 15 Mar 18:00 MDT");
+    expect(await quizTodo("ben@example.edu")).toBe("");
+  } finally {
+    now = TEST_NOW;
+    await t.db.quizOverride.deleteMany({ where: { quizId: quiz.id } });
+  }
+});

@@ -1,0 +1,49 @@
+// Several features' reads for one page as one SQL statement: each feature writes its read as a
+// part — a scalar expression (a subquery returning JSON, usually) with its own $1, $2… — and
+// how to turn the value into what it returns; a page composed of several features runs the
+// parts together in one round trip where each would make its own. The features keep their
+// SQL; the page knows only which parts it needs.
+import crypto from "node:crypto";
+import type pg from "pg";
+
+export interface SqlPart<T> {
+  /** A scalar SQL expression; parameters $1… are the part's own `values`. */
+  sql: string;
+  values: unknown[];
+  /** What the part returns, from its column's value (JSON arrives parsed). */
+  read(value: unknown): T | Promise<T>;
+}
+
+type Results<P> = { [K in keyof P]: P[K] extends SqlPart<infer T> ? T : never };
+
+/** Prepared-statement names by statement text: the same parts make the same text, prepared once per connection. */
+const names = new Map<string, string>();
+
+/** Runs the parts as one statement (`SELECT (part) AS "key", …`) and reads each part's value. */
+export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool: pg.Pool, parts: P): Promise<Results<P>> {
+  const keys = Object.keys(parts);
+  const values: unknown[] = [];
+  const columns = keys.map((key) => {
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) throw new Error(`SQL part name "${key}" must be an identifier`);
+    const part = parts[key]!;
+    const offset = values.length;
+    values.push(...part.values);
+    // Only parameters are renumbered: a part's SQL has no "$" inside string literals (none of ours do).
+    return `(${part.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`)}) AS "${key}"`;
+  });
+  const text = `SELECT ${columns.join(",\n ")}`;
+  let name = names.get(text);
+  if (!name) {
+    name = `parts:${crypto.createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+    if (names.size >= 500) names.clear();
+    names.set(text, name);
+  }
+  const { rows: [row] } = await pool.query<Record<string, unknown>>({ name, text, values });
+  const read = await Promise.all(keys.map((key) => parts[key]!.read(row![key])));
+  return Object.fromEntries(keys.map((key, i) => [key, read[i]])) as Results<P>;
+}
+
+/** A timestamp column (stored as UTC without a zone, as Prisma stores them) as JSON gives it: "2031-03-12T17:00:00.123". */
+export function utc(stamp: string): Date {
+  return new Date(`${stamp}Z`);
+}
