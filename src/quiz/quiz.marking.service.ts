@@ -11,6 +11,7 @@ import { AttemptStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
 import { grade, isAnswered, type GradeState, type Response, type SlotQuestion } from "./questions.js";
 import { regradeStudent, type AttemptRow } from "./quiz.service.js";
+import { readSlotQuestion } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
 
 /** What a staff member typed into one question's form (strings as posted). */
@@ -87,7 +88,7 @@ type ChangeRow = { number: number; createdAt: Date; by: { name: string }; oldMar
 
 /** A slot's changes (oldest first) read into history rows, newest first, and what is in effect. */
 export function slotMarks(slot: { slot: number; question: unknown; response: unknown; score: number | null }, changes: ChangeRow[]): SlotMarks {
-  const q = slot.question as SlotQuestion;
+  const q = readSlotQuestion(slot.question);
   let comment: string | null = null;
   let markChange: MarkHistoryRow | null = null;
   let commentChange: MarkHistoryRow | null = null;

@@ -4,6 +4,7 @@
 import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
+import { readSlotQuestion } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
 import { escapeHtml as esc } from "../platform/text.js";
 
@@ -27,7 +28,7 @@ const plain = (html: string) => sanitizeHtml(html, { allowedTags: [], allowedAtt
 
 /** The fields a student needs to answer: text, options in their order, their saved response. */
 export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewItem>) {
-  const q = row.question as SlotQuestion;
+  const q = readSlotQuestion(row.question);
   const r = (row.response ?? {}) as Record<string, unknown>;
   const name = `s${row.slot}`;
   const locked = !!row.checkedAt;
@@ -100,7 +101,7 @@ function answerHtml(q: SlotQuestion, r: Response | null): string {
 
 /** One slot of a finished (or checked) attempt, showing only the allowed items. */
 export function reviewSlotView(row: SlotRow, index: number, show: Set<ReviewItem>) {
-  const q = row.question as SlotQuestion;
+  const q = readSlotQuestion(row.question);
   const r = row.response as Response | null;
   const g: Graded = row.state ? { fraction: q.points ? (row.score ?? 0) / q.points : 0, state: row.state as Graded["state"] } : grade(q, r);
   return {

@@ -11,6 +11,7 @@ import { grade, instantiate, readResponse, type Response, type SlotQuestion } fr
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary } from "./quiz.stats.store.js";
+import { readQuizDefinition, readSlotQuestion } from "./quiz.stored.js";
 import { SeededRandom } from "../platform/random.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
@@ -30,8 +31,9 @@ export interface Policy {
   override: OverrideRow | null;
 }
 
+/** The quiz file as stored with the row, read through its schema (parsed once per row version; see quiz.stored.ts). */
 export function definitionOf(quiz: QuizRow): QuizFile {
-  return quiz.definition as unknown as QuizFile;
+  return readQuizDefinition(quiz);
 }
 
 export function policyFor(quiz: QuizRow, override: OverrideRow | null): Policy {
@@ -284,7 +286,7 @@ export class QuizService {
     const slot = await this.deps.db.quizSlot.findUnique({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } } });
     if (!slot) throw new Conflict("That question is not part of this attempt. Reload the page.");
     if (slot.checkedAt) throw new Conflict("This question was checked, so its answer is final.");
-    const response = readResponse(slot.question as unknown as SlotQuestion, slotNo, fields);
+    const response = readResponse(readSlotQuestion(slot.question), slotNo, fields);
     const now = this.now();
     // One statement: the attempt must still be open and in time, and this save newer than the stored one.
     const updated = await this.deps.db.$executeRaw`
@@ -333,7 +335,7 @@ export class QuizService {
       const slot = await tx.quizSlot.findUnique({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } } });
       if (!slot) throw new Conflict("That question is not part of this attempt. Reload the page.");
       if (slot.checkedAt) return slot;
-      const q = slot.question as unknown as SlotQuestion;
+      const q = readSlotQuestion(slot.question);
       const g = grade(q, slot.response as Response | null);
       return tx.quizSlot.update({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } }, data: { checkedAt: this.now(), score: g.fraction * q.points, state: g.state } });
     });
@@ -351,7 +353,7 @@ export class QuizService {
       if (rows[0]?.status !== AttemptStatus.IN_PROGRESS) return (await tx.quizAttempt.findUnique({ where: { id: attempt.id } }))!;
       const slots = await tx.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
       const graded = slots.map((s) => {
-        const q = s.question as unknown as SlotQuestion;
+        const q = readSlotQuestion(s.question);
         const g = grade(q, s.response as Response | null);
         return { slot: s.slot, points: g.fraction * q.points, state: g.state };
       });

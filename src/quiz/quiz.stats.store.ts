@@ -6,6 +6,7 @@
 // submit, a changed mark or a student deleted with their attempts shows at the next read.
 import type pg from "pg";
 import { quizStats, type QuizStats, type StatAttempt } from "./quiz.stats.js";
+import { StoredQuizError } from "./quiz.stored.js";
 
 interface SlotRow {
   attemptId: string;
@@ -21,14 +22,6 @@ interface SlotRow {
   answer: string | null;
   textHtml: string | null;
   options: string[] | null;
-}
-
-/** A slot's question as stored lacks what statistics need (written by an older version, or by hand). */
-export class StoredSlotError extends Error {
-  constructor(quizTitle: string, questionId: string) {
-    super(`A stored question of the quiz "${quizTitle}" (${questionId}) is not in the form this version reads. Re-sync the course content; if it stays, the attempt was stored by an older version.`);
-    this.name = "StoredSlotError";
-  }
 }
 
 // Options are plain text in the report: their markup is dropped.
@@ -60,7 +53,8 @@ export async function readQuizStats(sql: pg.Pool, quiz: { id: string; title: str
   const attempts: StatAttempt[] = [];
   let last: string | null = null;
   for (const r of rows) {
-    if (r.points === null || r.type === null) throw new StoredSlotError(quiz.title, r.questionId);
+    // What the statement could not extract is a question this version cannot read.
+    if (r.points === null || r.type === null) throw StoredQuizError.slot(r.questionId, `${r.points === null ? "points" : "type"}: missing`, quiz.title);
     if (r.attemptId !== last) attempts.push({ score: r.score, maxScore: r.maxScore, seconds: r.seconds, slots: [] });
     last = r.attemptId;
     attempts.at(-1)!.slots.push({
