@@ -78,3 +78,26 @@ test("questions in the quiz's order with their text, right choices marked, commo
   expect(page(".flash-error")).toHaveLength(0);
   expect(page("body").text()).not.toContain("⚠ negative");
 });
+
+test("a question's text and options are those its last submitted attempt shows, whatever order the attempts were stored in", async () => {
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+  await t.db.quizAttempt.deleteMany({ where: { quizId: quiz.id } });
+  const [alice, ben] = await t.db.user.findMany({ where: { email: { in: ["alice@example.edu", "ben@example.edu"] } }, orderBy: { email: "asc" } });
+  const variant = (h: number) => ({ ...coh, variant: `H=${h}`, textHtml: `<p>What is the <strong>height</strong> for H=${h}?</p>` });
+  const options = (first: string) => ({ ...ws, choices: [{ ...ws.choices[0]!, html: first }, ...ws.choices.slice(1)] });
+  // Ben's attempt is stored first but submitted last (10:30): its texts are the ones shown.
+  for (const [user, at, h, first] of [[ben!, "10:30", 64, "<em>Shared</em> kernel weights"], [alice!, "10:20", 32, "Old wording"]] as const) {
+    await t.db.quizAttempt.create({ data: {
+      quizId: quiz.id, userId: user.id, number: 1, status: "SUBMITTED", seed: "order", contentHash: "h",
+      startedAt: new Date("2026-11-26T10:00:00Z"), submittedAt: new Date(`2026-11-26T${at}:00Z`), score: 0, maxScore: 2,
+      slots: { create: [
+        { slot: 0, questionId: coh.id, variant: `H=${h}`, question: variant(h), response: { text: "1" }, score: 0, state: "wrong" },
+        { slot: 1, questionId: ws.id, variant: "", question: options(first), response: { choice: "c1" }, score: 0, state: "wrong" },
+      ] },
+    } });
+  }
+  const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const page = $((await instructor.get("/courses/cnn/quizzes/cnn-friday/statistics")).text);
+  expect(page("table.question-stats tbody tr th").eq(1).find(".muted").text()).toBe("What is the height for H=64?");
+  expect(page("#stat-weight-sharing table.choice-stats tbody tr td").first().text()).toBe("Shared kernel weights");
+});
