@@ -11,8 +11,6 @@ import { seedDemo } from "../src/demo/demo.seed.js";
 import { loadConfig } from "../src/platform/config.js";
 import { startEmbeddedPostgres } from "../src/platform/db/embedded.js";
 import { migrateDeploy } from "../src/platform/db/migrate.js";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "../src/generated/prisma/client.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
 import { syncContent } from "../src/content/content.sync.js";
@@ -25,10 +23,16 @@ export async function startBenchServer({ clock, queue = false, countQueries = fa
   fs.chmodSync(dir, 0o755);
   const pgServer = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: await freePort(), database: "bench", logger });
   await migrateDeploy(pgServer.url);
-  // Optionally count every SQL statement Prisma sends (the session store's pool is separate).
+  // Optionally count every SQL statement sent to PostgreSQL, by any pool (Prisma's adapter and the app's own pg pool).
   let queries = 0;
-  const db = countQueries ? new PrismaClient({ adapter: new PrismaPg({ connectionString: pgServer.url }), log: [{ emit: "event", level: "query" }] }) : createPrisma(pgServer.url);
-  if (countQueries) (db as unknown as { $on(e: "query", f: () => void): void }).$on("query", () => queries++);
+  if (countQueries) {
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      queries++;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+  }
+  const db = createPrisma(pgServer.url);
   await seedDemo(db, logger);
   const dataDir = path.join(dir, "data");
   await syncContent({ db, contentDir: "content", quizDir: "quizzes", dataDir, prepareData: false, logger });

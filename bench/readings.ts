@@ -13,7 +13,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 /** Goals of issue 14, as a share of /healthz's requests/s and as p99 at 20 connections. */
 const GOAL = { page: 25, toggle: 15, p99Ms: 50 };
 
-const { db, base, close } = await startBenchServer();
+const { db, base, close, queries } = await startBenchServer({ countQueries: true });
 
 async function signIn(email: string) {
   const { cookie, csrf, html } = await signInHttp(base, email, DEMO_PASSWORDS.student, "/courses/cnn/modules/cnn");
@@ -47,11 +47,13 @@ const loads: [string, autocannon.Options, "2xx" | "3xx", number | null][] = [
 ];
 for (const [title, opts, expect, goal] of loads) {
   const health = await run({ url: `${base}/healthz` });
+  const q0 = queries();
   const r = await run(opts, expect);
+  const statements = (queries() - q0) / r.total;
   const share = (100 * r.rps) / health.rps;
   const verdict = goal === null ? "" : `   goal ≥ ${goal}% and p99 < ${GOAL.p99Ms} ms: ${share >= goal && r.p99 < GOAL.p99Ms ? "met" : "NOT met"}`;
   console.log(`${"GET /healthz".padEnd(32)} ${health.rps.toFixed(0).padStart(6)} req/s          p50 ${String(health.p50).padStart(3)} ms   p99 ${String(health.p99).padStart(4)} ms`);
-  console.log(`${title.padEnd(32)} ${r.rps.toFixed(0).padStart(6)} req/s ${share.toFixed(1).padStart(6)}%  p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.errors} errors${verdict}`);
+  console.log(`${title.padEnd(32)} ${r.rps.toFixed(0).padStart(6)} req/s ${share.toFixed(1).padStart(6)}%  p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(4)} ms   ${r.total} requests, ${r.errors} errors, ${statements.toFixed(1)} SQL statements each${verdict}`);
 }
 const ticks = await db.checklistTick.count();
 console.log(`after the run: ${ticks} tick row(s) for the toggled item (0 or 1 expected: toggles are idempotent)`);
