@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { pageContext } from "../platform/page-context.js";
 import { z } from "zod";
 import { CourseRole } from "../platform/db/prisma.js";
 import { Forbidden, NotFound } from "../platform/errors.js";
@@ -19,7 +20,7 @@ export function checklistRoutes({ readings, checklist }: { readings: ReadingsSer
   const router = Router({ mergeParams: true });
 
   router.post("/modules/:moduleSlug/checklist/:itemId", csrfProtection, loadModule(readings), async (req, res) => {
-    const { course, module: mod, user } = res.locals as Required<Pick<typeof res.locals, "course" | "module" | "user">>;
+    const { course, module: mod, user } = pageContext(res, "course", "module", "user");
     if (course.role !== CourseRole.STUDENT) throw new Forbidden("Only students keep a checklist. Staff see everyone's progress on the dashboard.");
     const itemId = String(req.params.itemId);
     const item = isUuid(itemId) ? await checklist.item(mod.id, itemId) : null;

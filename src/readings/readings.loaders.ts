@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import { NotFound } from "../platform/errors.js";
 import type { ReadingsService } from "./readings.service.js";
+import { pageContext } from "../platform/page-context.js";
 
 type ModuleRow = NonNullable<Awaited<ReturnType<ReadingsService["module"]>>>;
 type ReadingRow = NonNullable<Awaited<ReturnType<ReadingsService["reading"]>>>;
@@ -18,7 +19,7 @@ declare global {
 /** The module named in the URL, within the already-loaded (and so authorised) course. */
 export function loadModule(readings: ReadingsService): RequestHandler {
   return async (req, res, next) => {
-    const mod = await readings.module(res.locals.course!.id, String(req.params.moduleSlug));
+    const mod = await readings.module(pageContext(res, "course").course.id, String(req.params.moduleSlug));
     if (!mod) throw new NotFound("There is no such module in this course. Pick one from the course page.");
     res.locals.module = mod;
     next();
@@ -27,7 +28,7 @@ export function loadModule(readings: ReadingsService): RequestHandler {
 
 export function loadReading(readings: ReadingsService): RequestHandler {
   return async (req, res, next) => {
-    const reading = await readings.reading(res.locals.module!.id, String(req.params.readingSlug));
+    const reading = await readings.reading(pageContext(res, "module").module.id, String(req.params.readingSlug));
     if (!reading) throw new NotFound("There is no such reading in this module. It may have been renamed: go back to the module page.");
     res.locals.reading = reading;
     next();

@@ -67,7 +67,7 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
 
   /** The student's week: theirs, or (read-only) a staff member's view of it. */
   async function renderWeek(res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
-    const c = res.locals.course!;
+    const { course: c } = pageContext(res, "course");
     const week = await studentWeek(weekDeps, c, student.id, quizzes.now());
     res.render("student", {
       title: own ? `My week — ${c.title}` : `${student.name} — ${c.title}`,
@@ -80,15 +80,14 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
   }
 
   course.get("/week", async (_req, res) => {
-    const c = res.locals.course!;
+    const { course: c, user: me } = pageContext(res, "course", "user");
     if (c.role !== CourseRole.STUDENT) return res.redirect(303, `/courses/${c.slug}/people`);
-    const me = res.locals.user!;
     await renderWeek(res, { id: me.id, name: me.name, email: me.email, lastSeenAt: null }, true);
   });
 
   course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
-    const s = res.locals.student!;
-    await renderWeek(res, s, s.id === res.locals.user!.id);
+    const { student: s, user } = pageContext(res, "student", "user");
+    await renderWeek(res, s, s.id === user.id);
   });
 
   return course;
