@@ -52,7 +52,10 @@ export async function startRuntime(name: string): Promise<Runtime> {
     await migrateDeploy(url);
     logger.info({ ms: Date.now() - t0 }, "database migrations applied");
     const db = createPrisma(url);
-    const pool = new pg.Pool({ connectionString: url, max: 5 });
+    // Every signed-in request reads its session (and the signed-in context) on this pool, and a
+    // page its own statement: as many connections as Prisma's pool (pg's default, 10), which is
+    // also what bench:readings measures with.
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
     pool.on("error", (err) => logger.error({ err }, "idle database connection failed"));
     return {
       config,
