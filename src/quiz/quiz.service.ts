@@ -84,7 +84,7 @@ export function deadlines(startedAt: Date, policy: Policy): { deadlineAt: Date |
 /**
  * Sets a student's quiz grade by the grading method from every submitted attempt (as
  * their scores stand, graders' mark changes included) and publishes the change (the LMS
- * gradebook subscribes: an outbox row, auth/lti.outbox.ts). Call inside the transaction that changed a score.
+ * gradebook subscribes: an outbox row, lti/lti.outbox.ts). Call inside the transaction that changed a score.
  */
 export async function regradeStudent(tx: Prisma.TransactionClient, grades: GradeEvents, quizId: string, userId: string, now: Date): Promise<{ percent: number; passed: boolean }> {
   // One regrade of a student's quiz at a time (a submit and a grader's mark change racing): the second
