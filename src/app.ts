@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps) {
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ sql: pool, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked: async () => !!lti.publicOrigin && (await lti.enabled()) }));
   course.use(peopleRoutes({ courses, roster, auth, clock, publicUrl: config.PUBLIC_URL }));
-  course.use(modulePages({ readings, checklist, quizzes }));
+  course.use(modulePages({ sql: pool, readings, checklist, quizzes }));
   course.use(readingsRoutes({ readings }));
   course.use(checklistRoutes({ readings, checklist }));
   // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.

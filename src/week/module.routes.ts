@@ -4,7 +4,9 @@ import { Router } from "express";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
 import { SECTION_LABEL } from "../checklist/checklist.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
-import { whenPhrase } from "../platform/time-format.js";
+import type pg from "pg";
+import { readParts } from "../platform/sql-parts.js";
+import { quizWhen } from "./week.view.js";
 import type { QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "../readings/readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
@@ -21,14 +23,17 @@ function checklistGroups(items: ItemView[], base: string) {
 }
 
 /** Pages under /courses/:courseSlug/modules (course already loaded and authorised). */
-export function modulePages({ readings, checklist, quizzes }: { readings: ReadingsService; checklist: ChecklistService; quizzes: QuizService }) {
+export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Pool; readings: ReadingsService; checklist: ChecklistService; quizzes: QuizService }) {
   const router = Router({ mergeParams: true });
 
   router.get("/modules/:moduleSlug", loadModule(readings), async (_req, res) => {
     const { course, module: mod, user } = pageContext(res, "course", "module", "user");
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
-    const [list, items, quizList] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
+    const [list, quizList] = await Promise.all([readings.readings(mod.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
+    // The student's ticks and their own rules for the module's quizzes (exceptions applied), in one statement.
+    const mine = await readParts(sql, { items: checklist.itemsPart([mod], user.id), standing: quizzes.standingPart(quizList, user.id) });
+    const items = mine.items.get(mod.id)!;
     const next = isStudent ? checklist.nextDue(items) : null;
     res.render("module", {
       title: mod.title,
@@ -44,7 +49,7 @@ export function modulePages({ readings, checklist, quizzes }: { readings: Readin
       progress: checklist.progress(mod, items),
       next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
       groups: checklistGroups(items, base),
-      quizzes: quizList.map((q) => ({ title: q.title, when: q.closesAt && whenPhrase("closes", q.closesAt, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
+      quizzes: quizList.map((q) => ({ title: q.title, when: quizWhen(isStudent ? mine.standing.get(q.id)!.policy : q, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
       returnTo: base,
     });
   });

@@ -58,6 +58,12 @@ function percentWords(p: number): string {
   return `${whole}%`;
 }
 
+/** When a quiz opens (before it has) or closes, in words, by the rules given: the student's own (exceptions applied) on their pages. */
+export function quizWhen(rules: { opensAt: Date | null; closesAt: Date | null }, now: Date, timeZone: string): string | null {
+  if (rules.opensAt && rules.opensAt > now) return whenPhrase("opens", rules.opensAt, now, timeZone);
+  return rules.closesAt && whenPhrase("closes", rules.closesAt, now, timeZone);
+}
+
 /** Everything the week page shows for one student (`now` is the app's clock). */
 export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date) {
   const tz = course.timeZone;
@@ -105,7 +111,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     if (item) todo.push(item);
     return {
       title: q.title, href,
-      when: policy.opensAt && policy.opensAt > now ? whenPhrase("opens", policy.opensAt, now, tz) : policy.closesAt && whenPhrase("closes", policy.closesAt, now, tz),
+      when: quizWhen(policy, now, tz),
       grade: grade && {
         points: max !== null ? `${points((grade.percent / 100) * max)} / ${points(max)}` : null,
         percent: percentWords(grade.percent), passed: grade.passed, passPercent: formatNumber(policy.passPercent),

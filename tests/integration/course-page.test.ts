@@ -73,27 +73,47 @@ test("a student's course, module and reading pages read as many statements with 
     await t.db.quiz.create({ data: { courseId: course.id, moduleId: m.id, slug: `extra-quiz-${n}`, title: `Extra quiz ${n}`, sourcePath: `extra-${n}.yaml`, contentHash: "x", definition: quiz.definition ?? {}, closesAt: new Date("2031-03-21T16:00:00Z") } });
   }
   await t.db.$executeRaw`UPDATE "ContentVersion" SET version = version + 1 WHERE id = 1`;
-  const after = await count();
-  expect((await alice.get("/courses/cnn")).text).toContain("Extra quiz 3"); // the new rows are on the page
-  expect(after).toEqual(before);
+  try {
+    const after = await count();
+    expect((await alice.get("/courses/cnn")).text).toContain("Extra quiz 3"); // the new rows are on the page
+    expect(after).toEqual(before);
+  } finally {
+    await t.db.quiz.deleteMany({ where: { slug: { startsWith: "extra-quiz-" } } });
+    await t.db.module.deleteMany({ where: { slug: { startsWith: "extra-" } } });
+    await t.db.$executeRaw`UPDATE "ContentVersion" SET version = version + 1 WHERE id = 1`;
+  }
 });
 
-test("a student's own later close (an exception) is what the course page's to-do list says, for them only", async () => {
+test("a student's own later close (an exception) is what their course page (to-do list and quiz list) and module page say, for them only", async () => {
   const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
   const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
   const prof = await t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" } });
   // Sat 15 Mar 18:00 MDT, where the quiz closes for everyone on Fri 14 Mar 09:00 MDT.
   await t.db.quizOverride.create({ data: { quizId: quiz.id, userId: alice.id, closesAt: new Date("2031-03-16T00:00:00Z"), extraAttempts: 1, setById: prof.id } });
-  const quizTodo = async (email: string) => {
-    const page = $((await (await signedIn(t, email, DEMO_PASSWORDS.student)).get("/courses/cnn")).text);
-    return page("#todo-h").parent().find(".todo-item").filter((_i, li) => page(li).find(".todo-kind").text().trim() === "Quiz").text().replace(/\s+/g, " ");
+  const link = "a[href^='/courses/cnn/quizzes/cnn-friday']";
+  const lines = async (email: string) => {
+    const me = await signedIn(t, email, DEMO_PASSWORDS.student);
+    const course = $((await me.get("/courses/cnn")).text);
+    const module = $((await me.get("/courses/cnn/modules/cnn")).text);
+    const words = (el: ReturnType<typeof course>) => el.text().replace(/\s+/g, " ");
+    return {
+      todo: words(course("#todo-h").parent().find(".todo-item").filter((_i, li) => course(li).find(link).length > 0)),
+      // The course page's and the module page's list of quizzes, outside the to-do list.
+      list: words(course(link).not(course("#todo-h").parent().find(link)).first().closest("li")),
+      module: words(module(link).first().closest("li")),
+    };
   };
   try {
-    expect(await quizTodo("alice@example.edu")).toContain("closes in 3 days, Sat 15 Mar 18:00 MDT");
-    expect(await quizTodo("ben@example.edu")).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
+    const a = await lines("alice@example.edu");
+    for (const line of [a.todo, a.list, a.module]) expect(line).toContain("closes in 3 days, Sat 15 Mar 18:00 MDT");
+    const b = await lines("ben@example.edu");
+    for (const line of [b.todo, b.list, b.module]) expect(line).toContain("closes in 2 days, Fri 14 Mar 09:00 MDT");
     now = new Date("2031-03-14T18:00:00Z"); // Fri 12:00 MDT: closed for Ben, still open for Alice
-    expect(await quizTodo("alice@example.edu")).toContain("closes tomorrow, Sat 15 Mar 18:00 MDT");
-    expect(await quizTodo("ben@example.edu")).toBe("");
+    const a2 = await lines("alice@example.edu");
+    for (const line of [a2.todo, a2.list, a2.module]) expect(line).toContain("closes tomorrow, Sat 15 Mar 18:00 MDT");
+    const b2 = await lines("ben@example.edu");
+    expect(b2.todo).toBe(""); // closed for him: nothing left to do
+    for (const line of [b2.list, b2.module]) expect(line).toContain("closed on Fri 14 Mar 09:00 MDT");
   } finally {
     now = TEST_NOW;
     await t.db.quizOverride.deleteMany({ where: { quizId: quiz.id } });
