@@ -1,5 +1,6 @@
 // Cross-cutting HTTP middleware: security headers, sessions in PostgreSQL, CSRF,
 // the signed-in user, flash messages. No domain rules here.
+import crypto from "node:crypto";
 import connectPgSimple from "connect-pg-simple";
 import { csrfSync } from "csrf-sync";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
@@ -79,8 +80,14 @@ export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 const usersWithSession = new WeakMap<Request, SessionUser | null>();
 
 export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = []): RequestHandler {
-  for (const p of parts) if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
+  for (const p of parts) {
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
+    // The statement's own parameters are the session id and the time: a part has none of its own.
+    if (/\$\d/.test(p.sql)) throw new Error(`Session context part "${p.name}" must not use parameters ($1…): it reads the user's row "u"`);
+  }
   const partColumns = parts.map((p) => `, ${p.sql} AS "part_${p.name}"`).join("");
+  // One text per prepared-statement name (pg refuses a name reused with another text): the parts are in the name.
+  const statementName = `session.getWithUser:${crypto.createHash("sha256").update(partColumns).digest("base64url").slice(0, 16)}`;
   const PgStore = connectPgSimple(session);
   const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
   // The expiry each request's session had in the database when it was loaded.
@@ -96,7 +103,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     // statement where currentUser and each part would make one more.
     override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
       pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>>({
-        name: "session.getWithUser",
+        name: statementName,
         text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"${partColumns}
          FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
          WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,

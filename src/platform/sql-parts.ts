@@ -16,6 +16,9 @@ export interface SqlPart<T> {
 
 type Results<P> = { [K in keyof P]: P[K] extends SqlPart<infer T> ? T : never };
 
+/** The highest parameter ($n) each part's SQL uses. */
+const highest = new Map<string, number>();
+
 /** Prepared-statement names by statement text: the same parts make the same text, prepared once per connection. */
 const names = new Map<string, string>();
 
@@ -26,6 +29,13 @@ export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool
   const columns = keys.map((key) => {
     if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) throw new Error(`SQL part name "${key}" must be an identifier`);
     const part = parts[key]!;
+    let used = highest.get(part.sql);
+    if (used === undefined) {
+      used = Math.max(0, ...[...part.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      if (highest.size >= 500) highest.clear();
+      highest.set(part.sql, used);
+    }
+    if (used !== part.values.length) throw new Error(`SQL part "${key}" uses $1…$${used} but gives ${part.values.length} value(s)`);
     const offset = values.length;
     values.push(...part.values);
     // Only parameters are renumbered: a part's SQL has no "$" inside string literals (none of ours do).
