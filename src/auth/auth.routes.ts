@@ -27,7 +27,7 @@ const newPasswordRules = (b: { password: string; confirm: string }, ctx: z.Refin
   if (problem) ctx.addIssue({ code: "custom", message: problem, path: ["password"] });
 };
 const NewPasswordBody = NewPasswordFields.superRefine(newPasswordRules);
-const ChangePasswordBody = NewPasswordFields.extend({ current: z.string().max(PASSWORD_MAX * 4).default("") }).superRefine(newPasswordRules);
+const ChangePasswordBody = NewPasswordFields.extend({ current: z.string().max(PASSWORD_MAX * 4, "Your current password is not right. Type it again.").default("") }).superRefine(newPasswordRules);
 
 /** A refused password form's message: the first, as the page shows one above the form. */
 const messageOf = (form: FormState) => Object.values(form.errors)[0] ?? "The form could not be read. Type the passwords again.";

@@ -30,9 +30,9 @@ const ImportBody = z.object({
 /** Add someone: the fields as typed. The checks are a roster row's (the same as an import's), so only their shape is checked here. */
 const AddBody = z.object({
   email: z.string().max(1000, "The email is too long.").default(""),
-  name: z.string().max(1000, "The name is longer than 120 characters.").default(""),
-  role: z.string().max(100).default("student"),
-  team: z.string().max(1000, "The team name is longer than 80 characters.").default(""),
+  name: z.string().max(1000, "The name is too long: at most 120 characters.").default(""),
+  role: z.string().max(100, "Pick a role: student, grader or instructor.").default("student"),
+  team: z.string().max(1000, "The team name is too long: at most 80 characters.").default(""),
 });
 const RoleBody = z.object({ role: z.enum(["STUDENT", "INSTRUCTOR", "GRADER"], { error: "Pick a role: student, instructor or grader." }) });
 const ADD_ROLES = [{ value: "student", label: "Student" }, { value: "grader", label: "Grader" }, { value: "instructor", label: "Instructor" }];
