@@ -82,7 +82,8 @@ async function scored(team: string, number: number, s: { pub: number; priv: numb
   const sub = await t.db.submission.create({
     data: { caseStudyId: cs.id, teamId: ids[team]!, userId: team === "Stop Signs" ? ids.alice! : ids.dev!, number, filename: `m${number}.keras`, storedPath: "/nowhere", bytes: 1, status: "SCORED", final: s.final ?? false, createdAt: new Date(`2026-12-01T1${number}:00:00Z`) },
   });
-  // The submission page also shows the run's details: empty tables are enough here.
+  // Partial details (only the public half): these tests read points and standings, which come from the
+  // result's own columns; a submission page would show its "stored by an older version" note instead.
   const details = { classNames: [], public: { accuracy: s.pub, macroF1: s.pub, n: 16, perClass: [], mostConfused: [], misclassified: [], confusion: [], model: null, preprocessing: null, imagesPerSecond: null } };
   await t.db.submissionResult.create({ data: { submissionId: sub.id, holdoutVersion: cs.holdoutVersion, publicScore: s.pub, privateScore: s.priv, publicPoints: s.pubPoints, privatePoints: s.privPoints, accuracy: s.pub, engine: "test", details } });
   return sub.id;
