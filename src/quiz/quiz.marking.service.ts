@@ -9,9 +9,9 @@ import type { Clock } from "../platform/clock.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, type Db } from "../platform/db/prisma.js";
 import { Conflict } from "../platform/errors.js";
-import { grade, isAnswered, type GradeState, type Response, type SlotQuestion } from "./questions.js";
+import { grade, isAnswered, type GradeState, type SlotQuestion } from "./questions.js";
 import { regradeStudent, type AttemptRow } from "./quiz.service.js";
-import { readSlotQuestion } from "./quiz.stored.js";
+import { readSlotQuestion, readSlotResponse } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
 
 /** What a staff member typed into one question's form (strings as posted). */
@@ -76,12 +76,12 @@ function stateFor(mark: number, points: number, response: unknown): GradeState {
   const f = points ? mark / points : 0;
   if (f >= 1 - 1e-9) return "correct";
   if (f > 1e-9) return "partial";
-  return isAnswered(response as Response | null) ? "wrong" : "unanswered";
+  return isAnswered(readSlotResponse(response, null)) ? "wrong" : "unanswered";
 }
 
 /** The automatic mark of a slot: what grading gives its answer. */
 export function automaticMark(q: SlotQuestion, response: unknown): number {
-  return grade(q, response as Response | null).fraction * q.points;
+  return grade(q, readSlotResponse(response, q.id)).fraction * q.points;
 }
 
 type ChangeRow = { number: number; createdAt: Date; by: { name: string }; oldMark: number; newMark: number; automatic: boolean; reason: string | null; comment: string | null; reviewRequestId: string | null };
@@ -189,7 +189,7 @@ export class QuizMarkingService {
       });
       if (!markChanged) return { ok: true, repeated: false, markChanged: false, mark: newMark };
 
-      const state = form.restore ? grade(cur.question, slot.response as Response | null).state : stateFor(newMark, cur.points, slot.response);
+      const state = form.restore ? grade(cur.question, readSlotResponse(slot.response, cur.question.id)).state : stateFor(newMark, cur.points, slot.response);
       await tx.quizSlot.update({ where: { attemptId_slot: { attemptId: attempt.id, slot: slot.slot } }, data: { score: newMark, state } });
       const after = slots.map((s) => (s.slot === slot.slot ? { ...s, score: newMark, state } : s));
       const score = after.reduce((sum, s) => sum + (s.score ?? 0), 0);

@@ -4,7 +4,7 @@
 import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
-import { readSlotQuestion } from "./quiz.stored.js";
+import { readSlotQuestion, readSlotResponse } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
 import { escapeHtml as esc } from "../platform/text.js";
 
@@ -47,7 +47,7 @@ export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewI
     points: formatNumber(q.points),
     textHtml: q.textHtml,
     ruleText: q.ruleText,
-    answered: isAnswered(row.response as Response),
+    answered: isAnswered(readSlotResponse(row.response, q.id)),
     locked,
     isSingle: q.type === "single", isMultiple: q.type === "multiple", isTrueFalse: q.type === "truefalse",
     isNumeric: q.type === "numeric", isShort: q.type === "short", isMatching: q.type === "matching", isOrdering: q.type === "ordering",
@@ -102,7 +102,7 @@ function answerHtml(q: SlotQuestion, r: Response | null): string {
 /** One slot of a finished (or checked) attempt, showing only the allowed items. */
 export function reviewSlotView(row: SlotRow, index: number, show: Set<ReviewItem>) {
   const q = readSlotQuestion(row.question);
-  const r = row.response as Response | null;
+  const r = readSlotResponse(row.response, q.id);
   const g: Graded = row.state ? { fraction: q.points ? (row.score ?? 0) / q.points : 0, state: row.state as Graded["state"] } : grade(q, r);
   return {
     n: index + 1,
@@ -158,7 +158,7 @@ export function pageOf(index: number, perPage: number | undefined): number {
 /** Every question of the attempt with its state, for the navigator and the summary before submitting. */
 export function navigatorView(rows: SlotRow[], perPage: number | undefined, currentPage: number | null) {
   const items = rows.map((row, i) => {
-    const answered = isAnswered(row.response as Response);
+    const answered = isAnswered(readSlotResponse(row.response, readSlotQuestion(row.question).id));
     const flagged = !!row.flagged;
     const page = pageOf(i, perPage);
     const status = `${answered ? "answered" : "not answered"}${flagged ? ", flagged for review" : ""}`;

@@ -7,11 +7,11 @@ import { readParts, utc, type SqlPart } from "../platform/sql-parts.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
-import { grade, instantiate, readResponse, type Response, type SlotQuestion } from "./questions.js";
+import { grade, instantiate, readResponse, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary } from "./quiz.stats.store.js";
-import { readQuizDefinition, readSlotQuestion } from "./quiz.stored.js";
+import { readQuizDefinition, readSlotQuestion, readSlotResponse } from "./quiz.stored.js";
 import { SeededRandom } from "../platform/random.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
@@ -336,7 +336,7 @@ export class QuizService {
       if (!slot) throw new Conflict("That question is not part of this attempt. Reload the page.");
       if (slot.checkedAt) return slot;
       const q = readSlotQuestion(slot.question);
-      const g = grade(q, slot.response as Response | null);
+      const g = grade(q, readSlotResponse(slot.response, q.id));
       return tx.quizSlot.update({ where: { attemptId_slot: { attemptId: attempt.id, slot: slotNo } }, data: { checkedAt: this.now(), score: g.fraction * q.points, state: g.state } });
     });
   }
@@ -354,7 +354,7 @@ export class QuizService {
       const slots = await tx.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
       const graded = slots.map((s) => {
         const q = readSlotQuestion(s.question);
-        const g = grade(q, s.response as Response | null);
+        const g = grade(q, readSlotResponse(s.response, q.id));
         return { slot: s.slot, points: g.fraction * q.points, state: g.state };
       });
       const score = graded.reduce((sum, g) => sum + g.points, 0);

@@ -5,7 +5,7 @@
 // StoredQuizError naming the quiz and saying what to do, not a crash deep inside a page.
 import { z } from "zod";
 import { HttpError } from "../platform/errors.js";
-import type { Option, SlotQuestion } from "./questions.js";
+import type { Option, Response, SlotQuestion } from "./questions.js";
 import { QuizFile } from "./quiz.definition.js";
 
 type Issues = z.ZodError["issues"];
@@ -62,6 +62,19 @@ export const SlotQuestionStored = {
   }) satisfies z.ZodType<SlotQuestion>,
 } as const;
 
+/** QuizSlot.response as stored, by version: what readResponse (questions.ts) made of the student's form; {} is "no answer". */
+export const ResponseStored = {
+  v1: z.union([
+    z.strictObject({ choice: z.string() }),
+    z.strictObject({ choices: z.array(z.string()) }),
+    z.strictObject({ value: z.boolean() }),
+    z.strictObject({ text: z.string() }),
+    z.strictObject({ matches: z.record(z.string(), z.string()) }),
+    z.strictObject({ positions: z.record(z.string(), z.number()) }),
+    z.strictObject({}),
+  ]) satisfies z.ZodType<Response>,
+} as const;
+
 // Parsed once per stored object (quiz rows are cached per content version, so the course
 // page's rules of every quiz cost a lookup, not a parse), and a quiz row read afresh for
 // each request (the quiz pages) finds its definition by the row's id and version: a
@@ -70,6 +83,7 @@ export const SlotQuestionStored = {
 const definitions = new WeakMap<object, QuizFile>();
 const definitionsById = new Map<string, { stamp: string; definition: QuizFile }>();
 const slotQuestions = new WeakMap<object, SlotQuestion>();
+const slotResponses = new WeakMap<object, Response>();
 
 function readOnce<T>(cache: WeakMap<object, T>, json: unknown, schema: z.ZodType<T>, fail: (issues: Issues) => Error): T {
   const key = typeof json === "object" && json !== null ? json : null;
@@ -95,4 +109,10 @@ export function readQuizDefinition(quiz: { id: string; title: string; definition
 export function readSlotQuestion(question: unknown, quizTitle?: string): SlotQuestion {
   const id = typeof question === "object" && question !== null && "id" in question && typeof question.id === "string" ? question.id : null;
   return readOnce(slotQuestions, question, SlotQuestionStored.v1, (issues) => StoredQuizError.slot(id, listed(issues), quizTitle));
+}
+
+/** A slot's saved answer (null: none saved yet), checked against its schema; `questionId` names the question in the error. */
+export function readSlotResponse(response: unknown, questionId: string | null, quizTitle?: string): Response | null {
+  if (response === null || response === undefined) return null;
+  return readOnce(slotResponses, response, ResponseStored.v1, (issues) => StoredQuizError.slot(questionId, `the saved answer: ${listed(issues)}`, quizTitle));
 }

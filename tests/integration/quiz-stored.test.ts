@@ -73,3 +73,21 @@ test("an attempt's question this version cannot read: the attempt page and the s
   expect(stats.status).toBe(500);
   expect(errorText(stats.text)).toContain(`A question (weight-sharing) of the quiz "${TITLE}" is stored in a form this version cannot read (points: missing)`);
 });
+
+test("a saved answer this version cannot read: the attempt page names the question and says the answer is kept; it stays as stored", async () => {
+  const ben = await signedIn(t, "ben@example.edu");
+  const started = await ben.post(`${QUIZ}/attempts`).type("form").send({ _csrf: csrfFrom((await ben.get(QUIZ)).text) });
+  expect(started.status).toBe(303);
+  const url = started.headers.location as string;
+  const attemptId = url.split("/").pop()!;
+  const slot = await t.db.quizSlot.findFirstOrThrow({ where: { attemptId, questionId: "weight-sharing" } });
+  // A choice stored as a number, with a field no version writes.
+  const odd = { choice: 2, extra: true };
+  await t.db.quizSlot.update({ where: { attemptId_slot: { attemptId, slot: slot.slot } }, data: { response: odd } });
+  const page = await ben.get(url);
+  expect(page.status).toBe(500);
+  const text = errorText(page.text);
+  expect(text).toContain("A question (weight-sharing) of this quiz attempt is stored in a form this version cannot read (the saved answer:");
+  expect(text).toContain("The saved answers are kept as they are");
+  expect((await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId, slot: slot.slot } } })).response).toEqual(odd);
+});
