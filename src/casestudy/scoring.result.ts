@@ -72,15 +72,3 @@ export function readResultDetails(json: unknown): ResultDetails | null {
   const { version: _version, ...details } = parsed.data;
   return details;
 }
-
-/** Details read by result id: a result row is never rewritten (a rescore adds a new one), so a page and its many misclassified images parse them once. */
-const byResult = new Map<string, ResultDetails | null>();
-
-/** readResultDetails for a stored result row, parsed once per result (the last 200 kept). */
-export function resultDetailsOf(result: { id: string; details: unknown }): ResultDetails | null {
-  if (byResult.has(result.id)) return byResult.get(result.id)!;
-  const details = readResultDetails(result.details);
-  if (byResult.size >= 200) byResult.delete(byResult.keys().next().value!);
-  byResult.set(result.id, details);
-  return details;
-}

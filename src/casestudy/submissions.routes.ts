@@ -21,7 +21,7 @@ import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from ".
 import { pageContext } from "../platform/page-context.js";
 import { confusionHeatmap, scoreBars } from "../platform/charts.js";
 import { enqueuer } from "./queue.js";
-import { resultDetailsOf } from "./scoring.result.js";
+import { readResultDetails } from "./scoring.result.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
@@ -149,7 +149,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       override: sub.overrides[0] ? { points: sub.overrides[0].points, cleared: sub.overrides[0].points === null, reason: sub.overrides[0].reason } : null,
       engine: r.engine, seconds: r.seconds?.toFixed(2), version: r.holdoutVersion,
     };
-    const details = resultDetailsOf(r);
+    const details = readResultDetails(r.details);
     if (!details) {
       req.log.warn({ submissionId: sub.id, resultId: r.id }, "a result's stored details do not fit their schema; the page shows its scores without them");
       return { ...scores, detailsProblem: detailsProblem(sub, isStudent) };
@@ -352,8 +352,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res, next) => {
     const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
     // Only an image the stored result names (a result whose details do not fit names none).
-    const result = sub.results[0];
-    const item = result && resultDetailsOf(result)?.public.misclassified[Number(req.params.n)];
+    const item = readResultDetails(sub.results[0]?.details)?.public.misclassified[Number(req.params.n)];
     if (!item) throw new NotFound("There is no such image.");
     const holdout = dataPaths(settingsOf(cs), dataDir).holdout;
     const file = path.resolve(holdout, item.filename);
