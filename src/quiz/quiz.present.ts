@@ -4,7 +4,7 @@
 import sanitizeHtml from "sanitize-html";
 import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
-import { readSlotQuestion, readSlotResponse } from "./quiz.stored.js";
+import { readSlotQuestion, readSlotResponse, storedQuestionId } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
 import { escapeHtml as esc } from "../platform/text.js";
 
@@ -158,7 +158,7 @@ export function pageOf(index: number, perPage: number | undefined): number {
 /** Every question of the attempt with its state, for the navigator and the summary before submitting. */
 export function navigatorView(rows: SlotRow[], perPage: number | undefined, currentPage: number | null) {
   const items = rows.map((row, i) => {
-    const answered = isAnswered(readSlotResponse(row.response, readSlotQuestion(row.question).id));
+    const answered = isAnswered(readSlotResponse(row.response, storedQuestionId(row.question)));
     const flagged = !!row.flagged;
     const page = pageOf(i, perPage);
     const status = `${answered ? "answered" : "not answered"}${flagged ? ", flagged for review" : ""}`;

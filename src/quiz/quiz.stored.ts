@@ -105,9 +105,14 @@ export function readQuizDefinition(quiz: { id: string; title: string; definition
   return definition;
 }
 
+/** The id a stored question names, if it names one (for messages about a row that may not parse). */
+export function storedQuestionId(question: unknown): string | null {
+  return typeof question === "object" && question !== null && "id" in question && typeof question.id === "string" ? question.id : null;
+}
+
 /** A slot's question as drawn into an attempt, checked against its schema; `quizTitle`, when known, names the quiz in the error. */
 export function readSlotQuestion(question: unknown, quizTitle?: string): SlotQuestion {
-  const id = typeof question === "object" && question !== null && "id" in question && typeof question.id === "string" ? question.id : null;
+  const id = storedQuestionId(question);
   return readOnce(slotQuestions, question, SlotQuestionStored.v1, (issues) => StoredQuizError.slot(id, listed(issues), quizTitle));
 }
 
