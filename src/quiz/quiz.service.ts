@@ -3,7 +3,7 @@
 // the quiz's method, review rules, per-student overrides.
 import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
-import { readParts, utc, type SqlPart } from "../platform/sql-parts.js";
+import { utc, type SqlPart } from "../platform/sql-parts.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
@@ -17,6 +17,8 @@ import { SeededRandom } from "../platform/random.js";
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
 export type AttemptRow = NonNullable<Awaited<ReturnType<Db["quizAttempt"]["findFirst"]>>>;
 export type OverrideRow = NonNullable<Awaited<ReturnType<Db["quizOverride"]["findFirst"]>>>;
+/** What a list of a student's attempts shows of each (the week page). */
+export type AttemptSummary = Pick<AttemptRow, "id" | "number" | "status" | "autoSubmitted" | "score" | "maxScore">;
 
 /** The quiz's rules for one student, overrides applied. */
 export interface Policy {
@@ -173,14 +175,10 @@ export class QuizService {
     return this.deps.db.quizSlot.findMany({ where: { attemptId }, orderBy: { slot: "asc" } });
   }
 
-  /** A student's grade and rules (exceptions applied) for each quiz, in one statement. */
-  async standingOf(quizzes: QuizRow[], userId: string): Promise<Map<string, Standing>> {
-    return (await readParts(this.deps.sql, { standing: this.standingPart(quizzes, userId) })).standing;
-  }
-
   /**
-   * `standingOf` as a part of a page's one statement (platform/sql-parts.ts): the course page reads
-   * it on every visit. Times are stored as UTC timestamps, as Prisma stores them.
+   * A student's grade and rules (exceptions applied) for each quiz, as a part of a page's one
+   * statement (platform/sql-parts.ts): the course page reads it on every visit. Times are stored
+   * as UTC timestamps, as Prisma stores them.
    */
   standingPart(quizzes: QuizRow[], userId: string): SqlPart<Map<string, Standing>> {
     return {
@@ -201,6 +199,24 @@ export class QuizService {
           const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
           return [quiz.id, { grade, policy: policyFor(quiz, override) }];
         }));
+      },
+    };
+  }
+
+  /** A student's attempts at each quiz, in order (the week page), as a part of a page's one statement. */
+  attemptsPart(quizzes: Pick<QuizRow, "id">[], userId: string): SqlPart<Map<string, AttemptSummary[]>> {
+    return {
+      sql: `SELECT COALESCE(json_agg(json_build_object('id', a.id, 'quizId', a."quizId", 'number', a.number, 'status', a.status,
+         'autoSubmitted', a."autoSubmitted", 'score', a.score, 'maxScore', a."maxScore") ORDER BY a."quizId", a.number), '[]'::json)
+       FROM "QuizAttempt" a WHERE a."userId" = $1 AND a."quizId" = ANY($2::uuid[])`,
+      values: [userId, quizzes.map((q) => q.id)],
+      read: (value) => {
+        const byQuiz = new Map<string, AttemptSummary[]>(quizzes.map((q) => [q.id, []]));
+        for (const a of value as (AttemptSummary & { quizId: string })[]) {
+          const { quizId, ...attempt } = a;
+          byQuiz.get(quizId)?.push(attempt);
+        }
+        return byQuiz;
       },
     };
   }

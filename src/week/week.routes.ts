@@ -21,7 +21,7 @@ import { minutesLabel, type ReadingsService } from "../readings/readings.service
  */
 export function coursePages({ sql, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked = async () => false }: { sql: pg.Pool; courses: CoursesService; readings: ReadingsService; quizzes: QuizService; submissions: SubmissionsService; checklist: ChecklistService; reviews: ReviewsService; lmsLinked?: () => Promise<boolean> }) {
   const course = Router({ mergeParams: true });
-  const weekDeps = { courses, readings, quizzes, submissions, checklist, reviews };
+  const weekDeps = { sql, courses, readings, quizzes, submissions, checklist, reviews };
 
   course.get("/", async (_req, res) => {
     const { course: c, user: me } = pageContext(res, "course", "user");

@@ -13,8 +13,11 @@ import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService } from "../casestudy/submissions.service.js";
 import type { CoursesService, LoadedCourse, TeamAndAnswers } from "../courses/courses.service.js";
+import { readParts } from "../platform/sql-parts.js";
+import type pg from "pg";
 
 export interface WeekDeps {
+  sql: pg.Pool;
   courses: CoursesService;
   readings: ReadingsService;
   quizzes: QuizService;
@@ -74,11 +77,17 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     deps.quizzes.quizzesOf(course.id),
     deps.submissions.caseStudies(course.id),
   ]);
+  // The student's ticks in every module, grades, exceptions and attempts at every quiz: one statement.
+  const mine = await readParts(deps.sql, {
+    items: deps.checklist.itemsPart(modules, studentId),
+    standing: deps.quizzes.standingPart(quizList, studentId),
+    attempts: deps.quizzes.attemptsPart(quizList, studentId),
+  });
   const todo: TodoItem[] = [];
 
   // Checklist: per module and kind (Theory, Practical), x of y done, and the first open item.
-  const checklists = await Promise.all(modules.map(async (m) => {
-    const items = await deps.checklist.items(m, studentId);
+  const checklists = modules.map((m) => {
+    const items = mine.items.get(m.id)!;
     const link = (i: ItemView) => `${base}/modules/${m.slug}/readings/${i.readingSlug}#${i.anchor}`;
     const sections = [ChecklistSection.THEORY, ChecklistSection.PRACTICAL].flatMap((section) => {
       const mine = items.filter((i) => i.section === section);
@@ -97,11 +106,12 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
       }];
     });
     return { title: m.title, href: `${base}/modules/${m.slug}`, sections };
-  }));
+  });
 
   // Quizzes: the grade as points and percent; one not passed yet and still open is to do.
-  const quizzes = await Promise.all(quizList.map(async (q) => {
-    const [grade, attempts, policy] = await Promise.all([deps.quizzes.grade(q.id, studentId), deps.quizzes.attemptsOf(q.id, studentId), deps.quizzes.policy(q, studentId)]);
+  const quizzes = quizList.map((q) => {
+    const { grade, policy } = mine.standing.get(q.id)!;
+    const attempts = mine.attempts.get(q.id)!;
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
     const best = submitted.reduce<number | null>((b, a) => Math.max(b ?? 0, percentOf(a)), null);
@@ -124,7 +134,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
         percent: a.status === "SUBMITTED" ? percentWords(percentOf(a)) : null,
       })),
     };
-  }));
+  });
 
   // Case studies: the team's points (the points rule) and best score; before the deadline, to do.
   const cases = await Promise.all(caseStudies.map(async (cs) => {

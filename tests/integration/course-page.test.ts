@@ -51,9 +51,9 @@ async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> 
   return sent;
 }
 
-test("a student's course, module and reading pages read as many statements with one module and quiz as with three of each", async () => {
+test("a student's course, week, module and reading pages read as many statements with one module and quiz as with three of each", async () => {
   const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
-  const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
+  const pages = ["/courses/cnn", "/courses/cnn/week", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
   const count = async () => {
     for (const p of pages) expect((await alice.get(p)).status).toBe(200); // content cached after a sync: fill it first
     const counts: number[] = [];
@@ -76,6 +76,9 @@ test("a student's course, module and reading pages read as many statements with 
   try {
     const after = await count();
     expect((await alice.get("/courses/cnn")).text).toContain("Extra quiz 3"); // the new rows are on the page
+    const week = (await alice.get("/courses/cnn/week")).text;
+    expect(week).toContain("Extra quiz 3");
+    expect(week).toContain("Extra 3");
     expect(after).toEqual(before);
   } finally {
     await t.db.quiz.deleteMany({ where: { slug: { startsWith: "extra-quiz-" } } });
