@@ -105,6 +105,9 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
   app.disable("x-powered-by");
+  // No ETag on pages: each is the signed-in user's own, rendered afresh; hashing every body to
+  // answer a rare revalidation costs more than it saves. Static files keep theirs (express.static).
+  app.set("etag", false);
   setupViews(app, { watch: config.NODE_ENV === "development" });
 
   app.use(
@@ -134,12 +137,6 @@ export function createApp(deps: AppDeps) {
   // Pages an LMS may show in its frame: /lti/* and the pages of LTI-launched sessions (CSP frame-ancestors).
   app.use(ltiFraming(lti.platforms));
   app.use(setupGate(admin));
-  app.use(adminRoutes({ admin, config, setupToken: deps.setupToken }));
-
-  app.use(authRoutes({ auth, config, secret: deps.sessionSecret }));
-  app.use(ltiRegistrationRoutes({ registrations: ltiRegistrations, publicOrigin: lti.publicOrigin }));
-  app.use(ltiRoutes({ lti, roster: ltiRoster, lineItems: ltiLineItems, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
-  app.use(homeRoutes({ courses }));
   const course = express.Router({ mergeParams: true });
   course.use(coursePages({ sql: pool, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked: async () => !!lti.publicOrigin && (await lti.enabled()) }));
   course.use(peopleRoutes({ courses, roster, auth, clock, publicUrl: config.PUBLIC_URL }));
@@ -155,7 +152,15 @@ export function createApp(deps: AppDeps) {
   course.use(caseStudyRoutes({ submissions, courses, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(submissionsRoutes({ submissions, courses, reviews, boss: deps.boss ?? (() => null), dataDir: config.DATA_DIR }));
   course.use(reviewsRoutes({ reviews }));
+  // The course's pages are most of the traffic: mounted before the routers of sign-in, LTI, admin
+  // and home, whose routes (none under /courses/, a test checks) each request would otherwise try.
   app.use("/courses/:courseSlug", requireUser, loadCourse(courses), course);
+  app.use(adminRoutes({ admin, config, setupToken: deps.setupToken }));
+
+  app.use(authRoutes({ auth, config, secret: deps.sessionSecret }));
+  app.use(ltiRegistrationRoutes({ registrations: ltiRegistrations, publicOrigin: lti.publicOrigin }));
+  app.use(ltiRoutes({ lti, roster: ltiRoster, lineItems: ltiLineItems, config, toolKey, checkPassword: (email, password) => auth.authenticate(email, password).then((u) => u?.id ?? null) }));
+  app.use(homeRoutes({ courses }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -85,3 +85,12 @@ test("a staff member's id on a student URL is not a student page", async () => {
   expect((await instructor.get(`/courses/cnn/students/${ids.grader}`)).status).toBe(404);
   expect((await instructor.get("/courses/cnn/students/not-a-uuid")).status).toBe(404);
 });
+
+test("no route outside the course's pages is under /courses/ (they are mounted first: such a route would never be reached)", () => {
+  type Layer = { slash?: boolean; route?: { path: string }; handle: { stack?: Layer[] } };
+  const stack = (t.app as unknown as { router: { stack: Layer[] } }).router.stack;
+  // Routes of the routers mounted at the root (sign-in, LTI, admin, home) and of the app itself.
+  const paths = stack.flatMap((l) => (l.route ? [l.route.path] : l.slash && l.handle.stack ? l.handle.stack.flatMap((s) => (s.route ? [s.route.path] : [])) : []));
+  expect(paths).toEqual(expect.arrayContaining(["/login", "/lti/launch", "/setup", "/"])); // the walk finds them
+  expect(paths.filter((p) => p.startsWith("/courses"))).toEqual([]);
+});
