@@ -2,8 +2,9 @@
 // the signed-in user, flash messages. No domain rules here.
 import crypto from "node:crypto";
 import connectPgSimple from "connect-pg-simple";
+import { sign } from "cookie-signature";
 import { csrfSync } from "csrf-sync";
-import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from "express";
 import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
@@ -93,11 +94,15 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   // The expiry each request's session had in the database when it was loaded.
   const storedExpiry = new WeakMap<object, number>();
   const loadedUsers = new WeakMap<object, SessionUser | null>();
+  // The response of the request each loaded session belongs to: a renewal sends the cookie on it.
+  const responses = new WeakMap<object, Response>();
   // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
   // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
   // behind, so an active session still lasts SESSION_MAX_AGE_HOURS after its last request, less at
   // most those minutes. The expiry inside the stored JSON moves with the column, so the next
   // request knows what is stored; nothing else in the JSON is written (a concurrent save keeps its data).
+  // The browser's cookie moves with it: sent again (signed, as express-session signs it) on the
+  // response whose request renewed the stored expiry — not signed and sent on every response.
   class RenewingStore extends PgStore {
     // connect-pg-simple's read, with the session's user joined and the features' context parts: one
     // statement where currentUser and each part would make one more.
@@ -128,6 +133,12 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       const next = sess.cookie.expires?.getTime();
       if (next === undefined) return super.touch(sid, sess, callback);
       if (stored !== undefined && next - stored < SESSION_RENEW_AFTER_MS) return callback?.();
+      // express-session touches before it writes the response's head: the cookie goes with it (a
+      // response already streaming keeps the old cookie until the next renewal).
+      const res = responses.get(sess);
+      // Its attributes as stored with the session (an LTI launch in a frame: SameSite=None; Secure; Partitioned).
+      const { httpOnly, sameSite, secure, path, domain, partitioned, priority } = sess.cookie as session.Cookie & Pick<CookieOptions, "partitioned" | "priority">;
+      if (res && !res.headersSent) res.cookie(SESSION_COOKIE, `s:${sign(sid, secret)}`, { expires: new Date(next), httpOnly, sameSite, secure: secure === true, path, domain, partitioned, priority });
       pool.query({
         name: "session.renew",
         text: `UPDATE "session" SET expire = to_timestamp($1), sess = jsonb_set(sess::jsonb, '{cookie,expires}', to_jsonb($2::text))::json WHERE sid = $3`,
@@ -144,7 +155,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     store,
     resave: false,
     saveUninitialized: false,
-    rolling: true, // the browser's cookie moves on every response; the stored expiry, as above
+    rolling: false, // the browser's cookie moves when the stored expiry does (RenewingStore.touch)
     proxy: undefined, // follows app "trust proxy"
     cookie: {
       httpOnly: true,
@@ -156,7 +167,10 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   return (req, res, next) =>
     handler(req, res, (err?: unknown) => {
       // Read before express-session moves the cookie's expiry at the end of the request.
-      if (!err && req.session?.cookie.expires) storedExpiry.set(req.session, req.session.cookie.expires.getTime());
+      if (!err && req.session?.cookie.expires) {
+        storedExpiry.set(req.session, req.session.cookie.expires.getTime());
+        responses.set(req.session, res);
+      }
       next(err);
     });
 }

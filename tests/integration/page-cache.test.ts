@@ -144,29 +144,48 @@ describe("sessions: renewed only when the stored expiry lags, still expiring", (
 
   test("a page view writes nothing while the stored expiry is within five minutes of a full renewal; then it is moved", async () => {
     const agent = t.agent();
-    await signIn(agent, "felix@example.edu", DEMO_PASSWORDS.student);
+    const login = ([] as string[]).concat((await signIn(agent, "felix@example.edu", DEMO_PASSWORDS.student)).headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!;
     expect((await agent.get("/courses/cnn")).status).toBe(200);
     const fresh = await sessionOf("felix@example.edu");
 
-    expect((await agent.get(READING)).status).toBe(200);
+    const sidCookie = (res: { headers: Record<string, unknown> }) => ([] as string[]).concat((res.headers["set-cookie"] as string[] | undefined) ?? []).find((c) => c.startsWith("cnn.sid="));
+    const view = await agent.get(READING);
+    expect(view.status).toBe(200);
     expect(await sessionOf("felix@example.edu")).toEqual(fresh);
+    expect(sidCookie(view)).toBeUndefined(); // nothing moved: the browser's cookie is not sent again either
 
     // Two minutes idle: still within the five, so the row is left as it is.
     const twoMinutes = await age(fresh, 2 * 60_000);
-    expect((await agent.get(READING)).status).toBe(200);
+    const idle = await agent.get(READING);
+    expect(idle.status).toBe(200);
     expect(await sessionOf("felix@example.edu")).toEqual(twoMinutes);
+    expect(sidCookie(idle)).toBeUndefined();
 
     // Ten minutes idle: the next view moves the expiry forward, column and JSON alike, and keeps the rest.
     const tenMinutes = await age(twoMinutes, 8 * 60_000);
     const res = await agent.get(READING);
     expect(res.status).toBe(200);
-    expect(String(res.headers["set-cookie"])).toContain("cnn.sid=");
     const renewed = await sessionOf("felix@example.edu");
+    // The browser's cookie moves with the stored expiry: the same signed session id, expiring when the row does.
+    const cookie = sidCookie(res)!;
+    expect(cookie.split(";")[0]).toBe(login.split(";")[0]);
+    expect(new Date(/Expires=([^;]+)/.exec(cookie)![1]!).getTime()).toBe(Math.floor(new Date(renewed.sess.cookie.expires).getTime() / 1000) * 1000);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
     expect(renewed.expire.getTime()).toBeGreaterThanOrEqual(fresh.expire.getTime() - 1000);
     expect(new Date(renewed.sess.cookie.expires).getTime()).toBeGreaterThanOrEqual(new Date(fresh.sess.cookie.expires).getTime());
     expect({ ...renewed.sess, cookie: undefined }).toEqual({ ...tenMinutes.sess, cookie: undefined });
     expect((await agent.get(READING)).status).toBe(200);
     expect(await sessionOf("felix@example.edu")).toEqual(renewed);
+
+    // A session an LMS launched in its frame keeps its cross-site cookie when renewed.
+    const framed = { ...renewed.sess, cookie: { ...renewed.sess.cookie, sameSite: "none", secure: true, partitioned: true } };
+    await t.db.$executeRaw`UPDATE "session" SET sess = ${JSON.stringify(framed)}::json WHERE sid = ${renewed.sid}`;
+    await age(await sessionOf("felix@example.edu"), 10 * 60_000);
+    const inFrame = sidCookie(await agent.get(READING))!;
+    expect(inFrame).toMatch(/SameSite=None/);
+    expect(inFrame).toMatch(/; Secure/);
+    expect(inFrame).toMatch(/; Partitioned/);
   });
 
   test("a session whose stored expiry has passed is expired: GETs go to sign-in, POSTs say so", async () => {
