@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import connectPgSimple from "connect-pg-simple";
 import { sign } from "cookie-signature";
+import onHeaders from "on-headers";
 import { csrfSync } from "csrf-sync";
 import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from "express";
 import session from "express-session";
@@ -94,14 +95,15 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   // The expiry each request's session had in the database when it was loaded.
   const storedExpiry = new WeakMap<object, number>();
   const loadedUsers = new WeakMap<object, SessionUser | null>();
-  // The response of the request each loaded session belongs to: a renewal sends the cookie on it.
+  // The response of the request each loaded session belongs to, and the sessions a request renewed.
   const responses = new WeakMap<object, Response>();
+  const renewed = new WeakSet<object>();
   // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
   // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
   // behind, so an active session still lasts SESSION_MAX_AGE_HOURS after its last request, less at
   // most those minutes. The expiry inside the stored JSON moves with the column, so the next
   // request knows what is stored; nothing else in the JSON is written (a concurrent save keeps its data).
-  // The browser's cookie moves with it: sent again (signed, as express-session signs it) on the
+  // The browser's cookie moves with it: sent again (signed, as express-session signs it) with the
   // response whose request renewed the stored expiry — not signed and sent on every response.
   class RenewingStore extends PgStore {
     // connect-pg-simple's read, with the session's user joined and the features' context parts: one
@@ -133,12 +135,10 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       const next = sess.cookie.expires?.getTime();
       if (next === undefined) return super.touch(sid, sess, callback);
       if (stored !== undefined && next - stored < SESSION_RENEW_AFTER_MS) return callback?.();
-      // express-session touches before it writes the response's head: the cookie goes with it (a
-      // response already streaming keeps the old cookie until the next renewal).
-      const res = responses.get(sess);
-      // Its attributes as stored with the session (an LTI launch in a frame: SameSite=None; Secure; Partitioned).
-      const { httpOnly, sameSite, secure, path, domain, partitioned, priority } = sess.cookie as session.Cookie & Pick<CookieOptions, "partitioned" | "priority">;
-      if (res && !res.headersSent) res.cookie(SESSION_COOKIE, `s:${sign(sid, secret)}`, { expires: new Date(next), httpOnly, sameSite, secure: secure === true, path, domain, partitioned, priority });
+      // express-session touches before it writes the response's head, which then carries the cookie
+      // (sendCookieIfRenewed). A response already streaming (a download) cannot: the next request renews both.
+      if (responses.get(sess)?.headersSent) return callback?.();
+      renewed.add(sess);
       pool.query({
         name: "session.renew",
         text: `UPDATE "session" SET expire = to_timestamp($1), sess = jsonb_set(sess::jsonb, '{cookie,expires}', to_jsonb($2::text))::json WHERE sid = $3`,
@@ -164,7 +164,21 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       maxAge: config.SESSION_MAX_AGE_HOURS * 3600 * 1000,
     },
   });
-  return (req, res, next) =>
+  /** The session cookie again, expiring with the renewed stored expiry, with its attributes as stored (an LTI
+   *  launch in a frame: SameSite=None; Secure; Partitioned); not where express-session sends it itself (a changed
+   *  session) nor, as express-session does, a Secure cookie on a plain-http request. */
+  function sendCookieIfRenewed(req: Request, res: Response) {
+    const sess = req.session as (session.Session & Partial<session.SessionData>) | undefined;
+    if (!sess || !renewed.has(sess) || !sess.cookie.expires) return;
+    const { httpOnly, sameSite, secure, path, domain, partitioned, priority } = sess.cookie as session.Cookie & Pick<CookieOptions, "partitioned" | "priority">;
+    if (secure && !req.secure) return;
+    const sent = ([] as (string | number)[]).concat(res.getHeader("Set-Cookie") ?? []);
+    if (sent.some((c) => String(c).startsWith(`${SESSION_COOKIE}=`))) return;
+    res.cookie(SESSION_COOKIE, `s:${sign(req.sessionID, secret)}`, { expires: sess.cookie.expires, httpOnly, sameSite, secure: secure === true, path, domain, partitioned, priority });
+  }
+  return (req, res, next) => {
+    // Registered before express-session's own: runs after it, so it sees the cookie express-session set.
+    onHeaders(res, () => sendCookieIfRenewed(req, res));
     handler(req, res, (err?: unknown) => {
       // Read before express-session moves the cookie's expiry at the end of the request.
       if (!err && req.session?.cookie.expires) {
@@ -173,6 +187,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       }
       next(err);
     });
+  };
 }
 
 const csrf = csrfSync({

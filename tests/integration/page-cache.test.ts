@@ -178,11 +178,25 @@ describe("sessions: renewed only when the stored expiry lags, still expiring", (
     expect((await agent.get(READING)).status).toBe(200);
     expect(await sessionOf("felix@example.edu")).toEqual(renewed);
 
-    // A session an LMS launched in its frame keeps its cross-site cookie when renewed.
-    const framed = { ...renewed.sess, cookie: { ...renewed.sess.cookie, sameSite: "none", secure: true, partitioned: true } };
-    await t.db.$executeRaw`UPDATE "session" SET sess = ${JSON.stringify(framed)}::json WHERE sid = ${renewed.sid}`;
+    // A request that changes and saves the session itself while a renewal is due: one cookie, not two.
+    const account = await agent.get("/account");
     await age(await sessionOf("felix@example.edu"), 10 * 60_000);
-    const inFrame = sidCookie(await agent.get(READING))!;
+    const changed = await agent.post("/account/password").type("form").send({ _csrf: csrfFrom(account.text), current: DEMO_PASSWORDS.student, password: "felix's new phrase", confirm: "felix's new phrase" });
+    expect(changed.status).toBe(303);
+    expect(([] as string[]).concat(changed.headers["set-cookie"] ?? []).filter((c) => c.startsWith("cnn.sid="))).toHaveLength(1);
+    expect($((await agent.get("/account")).text)(".flash").text()).toContain("Your password is changed"); // shown, so gone from the session
+
+    // A session an LMS launched in its frame keeps its cross-site cookie when renewed (over https, as
+    // the launch was: a Secure cookie is not sent on a plain-http request, as express-session does not).
+    const framed = { ...(await sessionOf("felix@example.edu")).sess };
+    framed.cookie = { ...framed.cookie, sameSite: "none", secure: true, partitioned: true } as typeof framed.cookie;
+    await t.db.$executeRaw`UPDATE "session" SET sess = ${JSON.stringify(framed)}::json WHERE sess->>'userId' = ${(await t.db.user.findUniqueOrThrow({ where: { email: "felix@example.edu" } })).id}`;
+    await age(await sessionOf("felix@example.edu"), 10 * 60_000);
+    const overHttp = await agent.get(READING);
+    expect(overHttp.status).toBe(200);
+    expect(sidCookie(overHttp)).toBeUndefined();
+    await age(await sessionOf("felix@example.edu"), 10 * 60_000);
+    const inFrame = sidCookie(await agent.get(READING).set("X-Forwarded-Proto", "https"))!;
     expect(inFrame).toMatch(/SameSite=None/);
     expect(inFrame).toMatch(/; Secure/);
     expect(inFrame).toMatch(/; Partitioned/);
