@@ -105,9 +105,10 @@ export function createApp(deps: AppDeps) {
   const app = express();
   app.set("trust proxy", config.TRUST_PROXY);
   app.disable("x-powered-by");
-  // No ETag on pages: each is the signed-in user's own, rendered afresh; hashing every body to
-  // answer a rare revalidation costs more than it saves. Static files keep theirs (express.static).
-  app.set("etag", false);
+  // No ETag on what res.send sends (pages, JSON, CSV): each is the signed-in user's own, made
+  // afresh; hashing every body to answer a rare revalidation costs more than it saves. Files keep
+  // theirs: express.static, and res.sendFile/download, which follow app.enabled("etag") (still true).
+  app.set("etag", () => undefined);
   setupViews(app, { watch: config.NODE_ENV === "development" });
 
   app.use(

@@ -94,3 +94,15 @@ test("no route outside the course's pages is under /courses/ (they are mounted f
   expect(paths).toEqual(expect.arrayContaining(["/login", "/lti/launch", "/setup", "/"])); // the walk finds them
   expect(paths.filter((p) => p.startsWith("/courses"))).toEqual([]);
 });
+
+test("pages carry no ETag (nothing hashes a personal page's body); static files and files sent from disk keep theirs", async () => {
+  const alice = await as("alice");
+  const page = await alice.get("/courses/cnn/modules/cnn");
+  expect(page.status).toBe(200);
+  expect(page.headers.etag).toBeUndefined();
+  const css = await alice.get("/assets/css/app.css");
+  expect(css.status).toBe(200);
+  expect(css.headers.etag).toBeTruthy();
+  // res.sendFile and res.download (submission images and downloads) send an ETag while the app setting is enabled.
+  expect(t.app.enabled("etag")).toBe(true);
+});
