@@ -11,7 +11,7 @@ import { grade, instantiate, readResponse, type SlotQuestion } from "./questions
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary } from "./quiz.stats.store.js";
-import { readQuizDefinition, readSlotQuestion, readSlotResponse } from "./quiz.stored.js";
+import { readQuizDefinition, readSlotQuestion, readSlotResponse, StoredQuizError } from "./quiz.stored.js";
 import { SeededRandom } from "../platform/random.js";
 
 export type QuizRow = NonNullable<Awaited<ReturnType<Db["quiz"]["findFirst"]>>>;
@@ -106,11 +106,12 @@ export async function regradeStudent(tx: Prisma.TransactionClient, grades: Grade
   return { percent, passed };
 }
 
-/** A student's grade in a quiz (null before their first submitted attempt) and the quiz's rules for them. */
-export interface Standing {
-  grade: { percent: number; passed: boolean; attempts: number } | null;
-  policy: Policy;
-}
+/**
+ * A student's grade in a quiz (null before their first submitted attempt) and the quiz's rules for
+ * them — null, with the reason in `problem`, when the quiz's stored definition cannot be read: a
+ * page listing quizzes still shows the others (the quiz's own page says what to do).
+ */
+export type Standing = { grade: { percent: number; passed: boolean; attempts: number } | null } & ({ policy: Policy; problem: null } | { policy: null; problem: string });
 
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
@@ -192,12 +193,17 @@ export class QuizService {
       read: (value) => {
         type Row = { quizId: string; percent: number | null; passed: boolean | null; attempts: number | null; override: { extraMinutes: number; extraAttempts: number; closesAt: string | null; note: string | null; setById: string; updatedAt: string } | null };
         const byQuiz = new Map((value as Row[]).map((r) => [r.quizId, r]));
-        return new Map(quizzes.map((quiz) => {
+        return new Map(quizzes.map((quiz): [string, Standing] => {
           const r = byQuiz.get(quiz.id)!;
           const o = r.override;
           const override: OverrideRow | null = o && { ...o, quizId: quiz.id, userId, closesAt: o.closesAt === null ? null : utc(o.closesAt), updatedAt: utc(o.updatedAt) };
           const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
-          return [quiz.id, { grade, policy: policyFor(quiz, override) }];
+          try {
+            return [quiz.id, { grade, policy: policyFor(quiz, override), problem: null }];
+          } catch (err) {
+            if (!(err instanceof StoredQuizError)) throw err;
+            return [quiz.id, { grade, policy: null, problem: err.message }];
+          }
         }));
       },
     };

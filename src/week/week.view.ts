@@ -110,21 +110,22 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
 
   // Quizzes: the grade as points and percent; one not passed yet and still open is to do.
   const quizzes = quizList.map((q) => {
-    const { grade, policy } = mine.standing.get(q.id)!;
+    const { grade, policy, problem } = mine.standing.get(q.id)!;
     const attempts = mine.attempts.get(q.id)!;
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
     const best = submitted.reduce<number | null>((b, a) => Math.max(b ?? 0, percentOf(a)), null);
     const inProgress = attempts.find((a) => a.status === "IN_PROGRESS");
     const href = `${base}/quizzes/${q.slug}`;
-    const item = quizTodo(q, href, grade, policy, inProgress ?? null, now, tz);
+    // A quiz whose stored rules cannot be read is listed with what is known (its page says what to do).
+    const item = policy && quizTodo(q, href, grade, policy, inProgress ?? null, now, tz);
     if (item) todo.push(item);
     return {
-      title: q.title, href,
-      when: quizWhen(policy, now, tz),
+      title: q.title, href, unreadable: problem !== null,
+      when: quizWhen(policy ?? q, now, tz),
       grade: grade && {
         points: max !== null ? `${points((grade.percent / 100) * max)} / ${points(max)}` : null,
-        percent: percentWords(grade.percent), passed: grade.passed, passPercent: formatNumber(policy.passPercent),
+        percent: percentWords(grade.percent), passed: grade.passed, passPercent: policy && formatNumber(policy.passPercent),
         attempts: grade.attempts, attemptsLabel: grade.attempts === 1 ? "1 attempt" : `${grade.attempts} attempts`,
         best: best !== null && Math.abs(best - grade.percent) > 1e-9 ? percentWords(best) : null,
       },
@@ -259,7 +260,7 @@ export function courseTodo(course: LoadedCourse, now: Date, seen: {
   }
   for (const q of seen.quizzes) {
     const { grade, policy } = seen.standing.get(q.id)!;
-    const item = quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz);
+    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz);
     if (item) todo.push(item);
   }
   for (const cs of seen.caseStudies) {
