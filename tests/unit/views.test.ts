@@ -1,0 +1,25 @@
+// Every view compiles with the options the server compiles them with (src/platform/views.ts):
+// only the helpers it registers are known, so a view naming another fails here, not on a page.
+import fs from "node:fs";
+import path from "node:path";
+import Handlebars from "handlebars";
+import { COMPILE_OPTIONS, VIEWS_DIR } from "../../src/platform/views.js";
+
+const views = (dir: string): string[] =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? views(path.join(dir, e.name)) : e.name.endsWith(".hbs") ? [path.join(dir, e.name)] : []));
+
+test("every view under views/ (pages, layout, partials) compiles with the server's options", () => {
+  const files = views(VIEWS_DIR);
+  expect(files.map((f) => path.relative(VIEWS_DIR, f))).toEqual(expect.arrayContaining(["module.hbs", path.join("layouts", "main.hbs"), path.join("partials", "checklist.hbs")]));
+  for (const f of files) expect(() => Handlebars.precompile(fs.readFileSync(f, "utf8"), COMPILE_OPTIONS)).not.toThrow();
+});
+
+test("a view naming a helper the server does not register fails to compile", () => {
+  expect(() => Handlebars.precompile("<p>{{shout title}}</p>", COMPILE_OPTIONS)).toThrow(/unknown helper shout/);
+  expect(() => Handlebars.precompile("<p>{{#if (eq a b)}}{{date when tz}}{{/if}} {{title}}</p>", COMPILE_OPTIONS)).not.toThrow();
+});
+
+test("values, if and each render as before (escaped)", () => {
+  const render = Handlebars.create().compile("{{title}}|{{#if ok}}yes{{/if}}|{{#each xs}}{{this}},{{/each}}", COMPILE_OPTIONS);
+  expect(render({ title: "<b>", ok: true, xs: [1, 2] })).toBe("&lt;b&gt;|yes|1,2,");
+});
