@@ -96,7 +96,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   const storedExpiry = new WeakMap<object, number>();
   const loadedUsers = new WeakMap<object, SessionUser | null>();
   // The response of the request each loaded session belongs to, and the sessions a request renewed.
-  const responses = new WeakMap<object, Response>();
+  const exchanges = new WeakMap<object, { req: Request; res: Response }>();
   const renewed = new WeakSet<object>();
   // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
   // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
@@ -136,8 +136,10 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       if (next === undefined) return super.touch(sid, sess, callback);
       if (stored !== undefined && next - stored < SESSION_RENEW_AFTER_MS) return callback?.();
       // express-session touches before it writes the response's head, which then carries the cookie
-      // (sendCookieIfRenewed). A response already streaming (a download) cannot: the next request renews both.
-      if (responses.get(sess)?.headersSent) return callback?.();
+      // (sendCookieIfRenewed). Where it cannot — a response already streaming (a download), a Secure
+      // cookie on a plain-http request — nothing is renewed: the row and the cookie move together.
+      const exchange = exchanges.get(sess);
+      if (exchange?.res.headersSent || (sess.cookie.secure && exchange && !exchange.req.secure)) return callback?.();
       renewed.add(sess);
       pool.query({
         name: "session.renew",
@@ -183,7 +185,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       // Read before express-session moves the cookie's expiry at the end of the request.
       if (!err && req.session?.cookie.expires) {
         storedExpiry.set(req.session, req.session.cookie.expires.getTime());
-        responses.set(req.session, res);
+        exchanges.set(req.session, { req, res });
       }
       next(err);
     });

@@ -111,7 +111,11 @@ export async function regradeStudent(tx: Prisma.TransactionClient, grades: Grade
  * them — null, with the reason in `problem`, when the quiz's stored definition cannot be read: a
  * page listing quizzes still shows the others (the quiz's own page says what to do).
  */
-export type Standing = { grade: { percent: number; passed: boolean; attempts: number } | null } & ({ policy: Policy; problem: null } | { policy: null; problem: string });
+export type Standing = {
+  grade: { percent: number; passed: boolean; attempts: number } | null;
+  /** When the quiz opens and closes for the student (their exception applied): known even when `policy` is not. */
+  times: Pick<Policy, "opensAt" | "closesAt">;
+} & ({ policy: Policy; problem: null } | { policy: null; problem: string });
 
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
@@ -198,11 +202,12 @@ export class QuizService {
           const o = r.override;
           const override: OverrideRow | null = o && { ...o, quizId: quiz.id, userId, closesAt: o.closesAt === null ? null : utc(o.closesAt), updatedAt: utc(o.updatedAt) };
           const grade = r.percent === null ? null : { percent: r.percent, passed: r.passed!, attempts: r.attempts! };
+          const times = { opensAt: quiz.opensAt, closesAt: override?.closesAt ?? quiz.closesAt };
           try {
-            return [quiz.id, { grade, policy: policyFor(quiz, override), problem: null }];
+            return [quiz.id, { grade, times, policy: policyFor(quiz, override), problem: null }];
           } catch (err) {
             if (!(err instanceof StoredQuizError)) throw err;
-            return [quiz.id, { grade, policy: null, problem: err.message }];
+            return [quiz.id, { grade, times, policy: null, problem: err.message }];
           }
         }));
       },

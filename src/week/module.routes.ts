@@ -49,7 +49,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
       progress: checklist.progress(mod, items),
       next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
       groups: checklistGroups(items, base),
-      quizzes: quizList.map((q) => ({ title: q.title, when: quizWhen((isStudent && mine.standing.get(q.id)!.policy) || q, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
+      quizzes: quizList.map((q) => ({ title: q.title, when: quizWhen(isStudent ? mine.standing.get(q.id)!.times : q, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
       returnTo: base,
     });
   });

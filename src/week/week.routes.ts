@@ -60,7 +60,7 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
         readings: m.readings.length,
         minutes: minutesLabel(m.readings.reduce((a, r) => a + r.minutesMin, 0), m.readings.reduce((a, r) => a + r.minutesMax, 0)),
       })),
-      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: quizWhen(standing.get(q.id)?.policy ?? q, now, c.timeZone), passed: standing.get(q.id)?.grade?.passed })),
+      quizzes: quizList.map((q) => ({ title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: quizWhen(standing.get(q.id)?.times ?? q, now, c.timeZone), passed: standing.get(q.id)?.grade?.passed })),
       caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, when: whenPhrase("due", cs.deadlineAt, quizzes.now(), c.timeZone) })),
     });
   });

@@ -110,7 +110,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
 
   // Quizzes: the grade as points and percent; one not passed yet and still open is to do.
   const quizzes = quizList.map((q) => {
-    const { grade, policy, problem } = mine.standing.get(q.id)!;
+    const { grade, policy, problem, times } = mine.standing.get(q.id)!;
     const attempts = mine.attempts.get(q.id)!;
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
@@ -122,7 +122,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     if (item) todo.push(item);
     return {
       title: q.title, href, unreadable: problem !== null,
-      when: quizWhen(policy ?? q, now, tz),
+      when: quizWhen(times, now, tz),
       grade: grade && {
         points: max !== null ? `${points((grade.percent / 100) * max)} / ${points(max)}` : null,
         percent: percentWords(grade.percent), passed: grade.passed, passPercent: policy && formatNumber(policy.passPercent),

@@ -52,12 +52,17 @@ test("a stored definition this version cannot read does not take the student's c
   const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
   const good = quiz.definition as Record<string, unknown>;
   await t.db.quiz.update({ where: { id: quiz.id }, data: { definition: { ...good, passPercent: "most" } } });
+  // Alice's own later close (an exception): still what her pages say, though the quiz's rules cannot be read.
+  const [aliceRow, prof] = await Promise.all([t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } }), t.db.user.findUniqueOrThrow({ where: { email: "instructor@example.edu" } })]);
+  await t.db.quizOverride.create({ data: { quizId: quiz.id, userId: aliceRow.id, closesAt: new Date("2026-12-20T17:00:00Z"), setById: prof.id } });
   try {
     const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
     for (const page of ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/week"]) {
       const res = await alice.get(page);
       expect(res.status).toBe(200);
       expect($(res.text)(`main a[href='${QUIZ}']`).length).toBeGreaterThan(0);
+      const doc = $(res.text);
+      expect(doc(`main a[href='${QUIZ}']`).closest("li, article").text()).toContain("20 Dec");
     }
     const week = $((await alice.get("/courses/cnn/week")).text);
     expect(week(".week-quiz").text()).toContain("This quiz cannot be shown right now: the course content needs syncing again");
@@ -68,6 +73,7 @@ test("a stored definition this version cannot read does not take the student's c
     expect(errorText(page.text)).toContain(`The quiz "${TITLE}" is stored in a form this version cannot read`);
   } finally {
     await t.db.quiz.update({ where: { id: quiz.id }, data: { definition: good as object } });
+    await t.db.quizOverride.deleteMany({ where: { quizId: quiz.id, userId: aliceRow.id } });
   }
   // Readable again, it is to do (open, not passed): what the to-do check above would have found.
   const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
