@@ -11,6 +11,7 @@ import { ROSTER_FILTERS, ROSTER_SORTS, type DashboardService, type RosterFilter,
 import type { ReviewsService } from "../reviews/reviews.service.js";
 import { barChart, lineChart } from "../platform/charts.js";
 import { quizHistogram } from "../quiz/quiz.stats.routes.js";
+import { averageMinutes } from "../quiz/quiz.present.js";
 import { spreadsheetRow } from "../platform/text.js";
 import { pageContext } from "../platform/page-context.js";
 
@@ -105,7 +106,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
       sorts: Object.keys(ROSTER_SORTS).map((s) => ({ key: s, href: link({ sort: s, dir: p.sort === s && p.dir === "asc" ? "desc" : "asc", page: 1 }), active: p.sort === s, dir: p.sort === s ? p.dir : null })),
       filters: Object.entries(ROSTER_FILTERS).map(([key, f]) => ({ key, label: f.label, checked: p.filter.includes(key as RosterFilter) })),
       q: p.q ?? "", sort: p.sort, dir: p.dir,
-      quiz, caseStudy, stats: stats && { ...stats, mean: stats.mean?.toFixed(1), median: stats.median?.toFixed(1), minutes: stats.averageSeconds ? (stats.averageSeconds / 60).toFixed(1) : null },
+      quiz, caseStudy, stats: stats && { ...stats, mean: stats.mean?.toFixed(1), median: stats.median?.toFixed(1), minutes: averageMinutes(stats.averageSeconds) },
       completionSvg, quizSvg, caseSvg, caseOverTimeSvg,
     });
   });

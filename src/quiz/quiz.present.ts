@@ -134,6 +134,11 @@ export function timeTaken(a: { startedAt: Date; submittedAt: Date | null }): str
   return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
+/** The average time on a quiz in minutes, one decimal ("0.0" when it was no time at all); null: no timed attempt yet. */
+export function averageMinutes(seconds: number | null): string | null {
+  return seconds === null ? null : (seconds / 60).toFixed(1);
+}
+
 export function percentLabel(p: number): string {
   return `${formatNumber(Math.round(p * 10) / 10)}%`;
 }

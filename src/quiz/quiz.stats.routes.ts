@@ -6,6 +6,7 @@ import { NotFound } from "../platform/errors.js";
 import { barChart } from "../platform/charts.js";
 import { definitionOf, type QuizService } from "./quiz.service.js";
 import { MIN_ATTEMPTS_TO_FLAG, quizOrderOf, reportByQuiz } from "./quiz.stats.js";
+import { averageMinutes } from "./quiz.present.js";
 import { pageContext } from "../platform/page-context.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
@@ -29,7 +30,7 @@ export function quizStatsRoutes({ quizzes }: { quizzes: QuizService }) {
     const questions = reportByQuiz(s, quizOrderOf(definitionOf(quiz)));
     res.render("quiz-statistics", {
       title: `Statistics — ${quiz.title}`, course, quiz, base: `/courses/${course.slug}`, isStaff: true,
-      s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: s.averageSeconds ? (s.averageSeconds / 60).toFixed(1) : "—" },
+      s: { ...s, mean: f(s.mean), median: f(s.median), sd: f(s.sd), minutes: averageMinutes(s.averageSeconds) },
       histogramSvg: await quizHistogram(s.histogram, `Attempt scores in 10-point bins: ${s.histogram.join(", ")}.`),
       smallSample: s.attempts < MIN_ATTEMPTS_TO_FLAG, minAttempts: MIN_ATTEMPTS_TO_FLAG,
       questions: questions.map((qs) => ({
