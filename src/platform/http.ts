@@ -92,11 +92,10 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   const statementName = `session.getWithUser:${crypto.createHash("sha256").update(partColumns).digest("base64url").slice(0, 16)}`;
   const PgStore = connectPgSimple(session);
   const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
-  // The expiry each request's session had in the database when it was loaded.
-  const storedExpiry = new WeakMap<object, number>();
   const loadedUsers = new WeakMap<object, SessionUser | null>();
-  // The response of the request each loaded session belongs to, and the sessions a request renewed.
-  const exchanges = new WeakMap<object, { req: Request; res: Response }>();
+  // Each loaded session's expiry as stored when it was loaded, and its request and response;
+  // the sessions a request renewed.
+  const loaded = new WeakMap<object, { storedExpiry: number; req: Request; res: Response }>();
   const renewed = new WeakSet<object>();
   // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
   // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
@@ -131,15 +130,14 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     }
 
     override touch(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
-      const stored = storedExpiry.get(sess);
       const next = sess.cookie.expires?.getTime();
       if (next === undefined) return super.touch(sid, sess, callback);
-      if (stored !== undefined && next - stored < SESSION_RENEW_AFTER_MS) return callback?.();
+      const at = loaded.get(sess);
+      if (!at || next - at.storedExpiry < SESSION_RENEW_AFTER_MS) return callback?.();
       // express-session touches before it writes the response's head, which then carries the cookie
       // (sendCookieIfRenewed). Where it cannot — a response already streaming (a download), a Secure
       // cookie on a plain-http request — nothing is renewed: the row and the cookie move together.
-      const exchange = exchanges.get(sess);
-      if (exchange?.res.headersSent || (sess.cookie.secure && exchange && !exchange.req.secure)) return callback?.();
+      if (at.res.headersSent || (sess.cookie.secure && !at.req.secure)) return callback?.();
       renewed.add(sess);
       pool.query({
         name: "session.renew",
@@ -168,12 +166,11 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   });
   /** The session cookie again, expiring with the renewed stored expiry, with its attributes as stored (an LTI
    *  launch in a frame: SameSite=None; Secure; Partitioned); not where express-session sends it itself (a changed
-   *  session) nor, as express-session does, a Secure cookie on a plain-http request. */
+   *  session). A Secure cookie on a plain-http request is never renewed (touch), as express-session never sends it. */
   function sendCookieIfRenewed(req: Request, res: Response) {
     const sess = req.session as (session.Session & Partial<session.SessionData>) | undefined;
     if (!sess || !renewed.has(sess) || !sess.cookie.expires) return;
     const { httpOnly, sameSite, secure, path, domain, partitioned, priority } = sess.cookie as session.Cookie & Pick<CookieOptions, "partitioned" | "priority">;
-    if (secure && !req.secure) return;
     const sent = ([] as (string | number)[]).concat(res.getHeader("Set-Cookie") ?? []);
     if (sent.some((c) => String(c).startsWith(`${SESSION_COOKIE}=`))) return;
     res.cookie(SESSION_COOKIE, `s:${sign(req.sessionID, secret)}`, { expires: sess.cookie.expires, httpOnly, sameSite, secure: secure === true, path, domain, partitioned, priority });
@@ -184,8 +181,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     handler(req, res, (err?: unknown) => {
       // Read before express-session moves the cookie's expiry at the end of the request.
       if (!err && req.session?.cookie.expires) {
-        storedExpiry.set(req.session, req.session.cookie.expires.getTime());
-        exchanges.set(req.session, { req, res });
+        loaded.set(req.session, { storedExpiry: req.session.cookie.expires.getTime(), req, res });
       }
       next(err);
     });
