@@ -20,6 +20,16 @@ const TITLE = "Friday preparation quiz: convolutional networks";
 const QUIZ = "/courses/cnn/quizzes/cnn-friday";
 const errorText = (html: string) => $(html)("main").text().replace(/\s+/g, " ");
 
+/** Starts an attempt at the demo quiz; its page, id and the slot of the question "weight-sharing". */
+async function startAttempt(agent: Awaited<ReturnType<typeof signedIn>>) {
+  const started = await agent.post(`${QUIZ}/attempts`).type("form").send({ _csrf: csrfFrom((await agent.get(QUIZ)).text) });
+  expect(started.status).toBe(303);
+  const url = started.headers.location as string;
+  const attemptId = url.split("/").pop()!;
+  const slot = await t.db.quizSlot.findFirstOrThrow({ where: { attemptId, questionId: "weight-sharing" } });
+  return { url, attemptId, slot };
+}
+
 test("the demo quiz's stored definition reads back as it was written", async () => {
   const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
   const parsed = QuizDefinition.v1.parse(quiz.definition);
@@ -82,11 +92,7 @@ test("a stored definition this version cannot read does not take the student's c
 
 test("an attempt's question this version cannot read: the attempt page and the statistics say which question and quiz; nothing is lost", async () => {
   const alice = await signedIn(t, "alice@example.edu");
-  const started = await alice.post(`${QUIZ}/attempts`).type("form").send({ _csrf: csrfFrom((await alice.get(QUIZ)).text) });
-  expect(started.status).toBe(303);
-  const url = started.headers.location as string;
-  const attemptId = url.split("/").pop()!;
-  const slot = await t.db.quizSlot.findFirstOrThrow({ where: { attemptId, questionId: "weight-sharing" } });
+  const { url, attemptId, slot } = await startAttempt(alice);
   // Stored without its points, text and variant (as a much older version might have).
   await t.db.quizSlot.update({ where: { attemptId_slot: { attemptId, slot: slot.slot } }, data: { question: { id: "weight-sharing", type: "single" }, response: { choice: "c0" } } });
 
@@ -108,11 +114,7 @@ test("an attempt's question this version cannot read: the attempt page and the s
 
 test("a saved answer this version cannot read: the attempt page names the question and says the answer is kept; it stays as stored", async () => {
   const ben = await signedIn(t, "ben@example.edu");
-  const started = await ben.post(`${QUIZ}/attempts`).type("form").send({ _csrf: csrfFrom((await ben.get(QUIZ)).text) });
-  expect(started.status).toBe(303);
-  const url = started.headers.location as string;
-  const attemptId = url.split("/").pop()!;
-  const slot = await t.db.quizSlot.findFirstOrThrow({ where: { attemptId, questionId: "weight-sharing" } });
+  const { url, attemptId, slot } = await startAttempt(ben);
   // A choice stored as a number, with a field no version writes.
   const odd = { choice: 2, extra: true };
   await t.db.quizSlot.update({ where: { attemptId_slot: { attemptId, slot: slot.slot } }, data: { response: odd } });
