@@ -51,7 +51,14 @@ export function setupViews(app: Express, { watch = false }: { watch?: boolean } 
  * fails to compile (a test compiles every view).
  */
 export const VIEW_HELPERS = ["eq", "date"] as const;
-export const COMPILE_OPTIONS = { knownHelpers: Object.fromEntries(VIEW_HELPERS.map((h) => [h, true])), knownHelpersOnly: true } satisfies Parameters<typeof Handlebars.compile>[1];
+export const COMPILE_OPTIONS = {
+  knownHelpers: Object.fromEntries(VIEW_HELPERS.map((h) => [h, true])),
+  knownHelpersOnly: true,
+  // A partial on a line of its own is not re-indented to that line's indentation: Handlebars would split
+  // its output into lines and join them again on every render (a sixth of the module page's rendering),
+  // and would indent the lines of a <textarea> or <pre> inside it, changing what they hold.
+  preventIndent: true,
+} satisfies Parameters<typeof Handlebars.compile>[1];
 
 interface Templates {
   pages: Map<string, Handlebars.TemplateDelegate>;

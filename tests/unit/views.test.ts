@@ -23,3 +23,10 @@ test("values, if and each render as before (escaped)", () => {
   const render = Handlebars.create().compile("{{title}}|{{#if ok}}yes{{/if}}|{{#each xs}}{{this}},{{/each}}", COMPILE_OPTIONS);
   expect(render({ title: "<b>", ok: true, xs: [1, 2] })).toBe("&lt;b&gt;|yes|1,2,");
 });
+
+test("a partial on a line of its own keeps its text as written: a textarea's lines are not indented", () => {
+  const hb = Handlebars.create();
+  hb.registerPartial("answer", hb.compile("<textarea name=\"a\">\nfirst line\nsecond line</textarea>\n", COMPILE_OPTIONS));
+  const page = hb.compile("<form>\n    {{> answer}}\n</form>", COMPILE_OPTIONS)({});
+  expect(page).toContain("<textarea name=\"a\">\nfirst line\nsecond line</textarea>");
+});
