@@ -20,6 +20,7 @@ import { RosterService } from "./courses/roster.service.js";
 import { modulePages } from "./week/module.routes.js";
 import { coursePages } from "./week/week.routes.js";
 import { CoursesService, coursesInSession } from "./courses/courses.service.js";
+import { weekPagesInSession } from "./week/week.session.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
@@ -132,8 +133,9 @@ export function createApp(deps: AppDeps) {
 
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
   app.use(express.json({ limit: "100kb" }));
-  // The signed-in context read with the session in one statement: the user's courses and roles.
-  app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession]));
+  // The signed-in context read with the session in one statement: the user's courses and roles, and
+  // on a student's course, week, module and reading pages their own state there (week/week.session.ts).
+  app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession, ...weekPagesInSession(clock)]));
   app.use(currentUser(auth));
   // Pages an LMS may show in its frame: /lti/* and the pages of LTI-launched sessions (CSP frame-ancestors).
   app.use(ltiFraming(lti.platforms));

@@ -5,6 +5,7 @@ import type { Db } from "../platform/db/prisma.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { ContentCache } from "../platform/content-cache.js";
 import { readParts, utc, type SqlPart } from "../platform/sql-parts.js";
+import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
 
 
 export interface ModuleRef {
@@ -41,6 +42,29 @@ export interface SectionProgress {
 }
 
 export const SECTION_LABEL: Record<ChecklistSection, string> = { THEORY: "Theory", PRACTICAL: "Practical" };
+
+/** A tick as itemsPart reads it (its value: a JSON array of these). */
+const TICK_JSON = `json_build_object('itemId', t."itemId", 'completedAt', t."completedAt")`;
+
+/**
+ * The signed-in user's ticks in every module of the course whose slug `args` gives, read with the
+ * session's statement (a page that shows them then needs no statement of its own: ticksInSession).
+ */
+export function checklistTicksInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
+  return {
+    name: "checklistTicks",
+    sql: `(SELECT json_build_object('course', $1::text, 'ticks', COALESCE(json_agg(${TICK_JSON}), '[]'::json))
+       FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId" JOIN "Module" m ON m.id = i."moduleId" JOIN "Course" c ON c.id = m."courseId"
+       WHERE t."userId" = u.id AND c.slug = $1::text)`,
+    args,
+  };
+}
+
+/** The value of itemsPart for any modules of the course, when the session's statement read it (else undefined). */
+export function ticksInSession(user: SessionUser, courseSlug: string): unknown {
+  const read = user.context?.checklistTicks as { course: string; ticks: unknown[] } | null | undefined;
+  return read?.course === courseSlug ? read.ticks : undefined;
+}
 
 export function dueAtFor(module: ModuleRef, section: ChecklistSection): Date | null {
   return section === ChecklistSection.THEORY ? module.theoryDueAt : module.practicalDueAt;
@@ -113,7 +137,7 @@ export class ChecklistService {
     const items = Promise.all(modules.map((m) => this.moduleItems(m.id)));
     items.catch(() => {}); // awaited in read(); a failure is reported there
     return {
-      sql: `SELECT COALESCE(json_agg(json_build_object('itemId', t."itemId", 'completedAt', t."completedAt")), '[]'::json)
+      sql: `SELECT COALESCE(json_agg(${TICK_JSON}), '[]'::json)
        FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId"
        WHERE t."userId" = $1 AND i."moduleId" = ANY($2::uuid[])`,
       values: [userId, modules.map((m) => m.id)],

@@ -33,6 +33,59 @@ export const coursesInSession: SessionContextPart = {
         WHERE u."isAdmin" OR m.role IS NOT NULL), '[]'::json)))`,
 };
 
+/**
+ * The team and fresh answers read (TeamAndAnswers) as SQL over three SQL expressions: the course's id,
+ * the student's id and the time since when an answer is fresh.
+ */
+function teamAndAnswersSql(courseId: string, userId: string, since: string): string {
+  return `(WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = ${courseId} AND me."userId" = ${userId})
+    SELECT json_build_object(
+     'team', (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
+        (SELECT json_agg(json_build_object('id', mu.id, 'name', mu.name, 'email', mu.email)) FROM "TeamMember" tm JOIN "User" mu ON mu.id = tm."userId" WHERE tm."teamId" = t.id))
+      FROM "Team" t WHERE t.id = (SELECT "teamId" FROM mine)),
+     'answers', (SELECT COALESCE(json_agg(json_build_object('attemptId', r."attemptId", 'attemptNumber', a.number, 'quizSlug', q.slug, 'quizTitle', q.title,
+        'submissionId', r."submissionId", 'submissionNumber', s.number, 'caseSlug', cs.slug, 'caseTitle', cs.title, 'resolvedBy', ru.name) ORDER BY r."resolvedAt" DESC), '[]'::json)
+      FROM "ReviewRequest" r
+      LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
+      LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
+      LEFT JOIN "User" ru ON ru.id = r."resolvedById"
+      WHERE r."courseId" = ${courseId} AND r."resolvedAt" > (${since}::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = ${userId} OR s."teamId" = (SELECT "teamId" FROM mine)))))`;
+}
+
+function readTeamAndAnswers(value: unknown): TeamAndAnswers {
+  type Answer = { attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null };
+  const row = value as { team: { id: string; name: string; members: { id: string; name: string; email: string }[] } | null; answers: Answer[] };
+  return {
+    team: row.team && { id: row.team.id, name: row.team.name, members: [...row.team.members].sort((a, b) => a.name.localeCompare(b.name)) },
+    answers: row.answers.map((r) => ({
+      attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
+      submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
+      resolvedBy: r.resolvedBy,
+    })),
+  };
+}
+
+/**
+ * The signed-in user's team and the answers fresh since a time in the course whose slug `args` gives
+ * ([slug, since as an ISO time]), read with the session's statement (teamAndAnswersInSession).
+ */
+export function teamAndAnswersInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
+  return {
+    name: "teamAndAnswers",
+    sql: `(SELECT json_build_object('course', $1::text, 'value', ${teamAndAnswersSql(`(SELECT c.id FROM "Course" c WHERE c.slug = $1::text)`, "u.id", "$2::text")}))`,
+    args,
+  };
+}
+
+/**
+ * The value of teamAndAnswersPart for the course, when the session's statement read it (else undefined):
+ * answers fresh since the time its args gave, taken as the request began (a few milliseconds before the page asks).
+ */
+export function teamAndAnswersFromSession(user: SessionUser, courseSlug: string): unknown {
+  const read = user.context?.teamAndAnswers as { course: string; value: unknown } | null | undefined;
+  return read?.course === courseSlug ? read.value : undefined;
+}
+
 function coursesContext(user: SessionUser): CoursesContext | undefined {
   return user.context?.courses as CoursesContext | undefined;
 }
@@ -102,31 +155,9 @@ export class CoursesService {
    */
   teamAndAnswersPart(courseId: string, userId: string, since: Date): SqlPart<TeamAndAnswers> {
     return {
-      sql: `WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = $1 AND me."userId" = $2)
-       SELECT json_build_object(
-        'team', (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
-           (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email)) FROM "TeamMember" tm JOIN "User" u ON u.id = tm."userId" WHERE tm."teamId" = t.id))
-         FROM "Team" t WHERE t.id = (SELECT "teamId" FROM mine)),
-        'answers', (SELECT COALESCE(json_agg(json_build_object('attemptId', r."attemptId", 'attemptNumber', a.number, 'quizSlug', q.slug, 'quizTitle', q.title,
-           'submissionId', r."submissionId", 'submissionNumber', s.number, 'caseSlug', cs.slug, 'caseTitle', cs.title, 'resolvedBy', u.name) ORDER BY r."resolvedAt" DESC), '[]'::json)
-         FROM "ReviewRequest" r
-         LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
-         LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
-         LEFT JOIN "User" u ON u.id = r."resolvedById"
-         WHERE r."courseId" = $1 AND r."resolvedAt" > ($3::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = $2 OR s."teamId" = (SELECT "teamId" FROM mine))))`,
+      sql: teamAndAnswersSql("$1", "$2", "$3"),
       values: [courseId, userId, since.toISOString()],
-      read: (value) => {
-        type Answer = { attemptId: string | null; attemptNumber: number | null; quizSlug: string | null; quizTitle: string | null; submissionId: string | null; submissionNumber: number | null; caseSlug: string | null; caseTitle: string | null; resolvedBy: string | null };
-        const row = value as { team: { id: string; name: string; members: { id: string; name: string; email: string }[] } | null; answers: Answer[] };
-        return {
-          team: row.team && { id: row.team.id, name: row.team.name, members: [...row.team.members].sort((a, b) => a.name.localeCompare(b.name)) },
-          answers: row.answers.map((r) => ({
-            attempt: r.attemptId ? { id: r.attemptId, number: r.attemptNumber!, quiz: { slug: r.quizSlug!, title: r.quizTitle! } } : null,
-            submission: r.submissionId ? { id: r.submissionId, number: r.submissionNumber!, caseStudy: { slug: r.caseSlug!, title: r.caseTitle! } } : null,
-            resolvedBy: r.resolvedBy,
-          })),
-        };
-      },
+      read: readTeamAndAnswers,
     };
   }
 

@@ -82,20 +82,62 @@ export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 const usersWithSession = new WeakMap<Request, SessionUser | null>();
 
 export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = []): RequestHandler {
-  for (const p of parts) {
+  const counts = parts.map((p) => {
     if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
-    // The statement's own parameters are the session id and the time: a part has none of its own.
-    if (/\$\d/.test(p.sql)) throw new Error(`Session context part "${p.name}" must not use parameters ($1…): it reads the user's row "u"`);
+    const used = Math.max(0, ...[...p.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    if (used && !p.args) throw new Error(`Session context part "${p.name}" uses parameters ($1…) but gives no args: it reads the user's row "u"`);
+    return used;
+  });
+  // One statement for each set of parts a request wants (a part with args that a request has no use
+  // for is a NULL column): each is prepared, and planned once per connection, by its own name. One
+  // statement for every request with the unwanted parts behind a flag would be planned anew at every
+  // request: PostgreSQL keeps custom plans when the parameters make some plans far cheaper than others.
+  const statements = new Map<string, { name: string; text: string }>();
+  function statementFor(wanted: boolean[]) {
+    const key = wanted.map((w) => (w ? "1" : "0")).join("");
+    let statement = statements.get(key);
+    if (!statement) {
+      // The statement's own parameters are $1 (the session id) and $2 (the time); then each wanted part's, renumbered.
+      let offset = 2;
+      const columns = parts.map((p, i) => {
+        if (!wanted[i]) return `, NULL AS "part_${p.name}"`;
+        const sql = p.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`); // a part's SQL has no "$" in string literals
+        offset += counts[i]!;
+        return `, ${sql} AS "part_${p.name}"`;
+      }).join("");
+      statement = {
+        // One text per prepared-statement name (pg refuses a name reused with another text): the parts are in the name.
+        name: `session.getWithUser:${crypto.createHash("sha256").update(columns).digest("base64url").slice(0, 16)}`,
+        text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"${columns}
+         FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
+         WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
+      };
+      statements.set(key, statement);
+    }
+    return statement;
   }
-  const partColumns = parts.map((p) => `, ${p.sql} AS "part_${p.name}"`).join("");
-  // One text per prepared-statement name (pg refuses a name reused with another text): the parts are in the name.
-  const statementName = `session.getWithUser:${crypto.createHash("sha256").update(partColumns).digest("base64url").slice(0, 16)}`;
+  /** The statement for a request, with the wanted parts' values (none with args for a read without a request: `req.session.reload()`). */
+  function statementOf(req: Request | null, sid: string) {
+    const values: unknown[] = [sid, Math.ceil(Date.now() / 1000)];
+    const wanted = parts.map((p, i) => {
+      if (!p.args) return true;
+      const args = req ? p.args(req) : null;
+      if (!args) return false;
+      if (args.length !== counts[i]) throw new Error(`Session context part "${p.name}" uses $1…$${counts[i]} but its args gave ${args.length} value(s)`);
+      values.push(...args);
+      return true;
+    });
+    return { ...statementFor(wanted), values };
+  }
   const PgStore = connectPgSimple(session);
   const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
   const loadedUsers = new WeakMap<object, SessionUser | null>();
   // Each loaded session's expiry as stored when it was loaded, and its request and response;
   // the sessions a request renewed.
   const loaded = new WeakMap<object, { storedExpiry: number; req: Request; res: Response }>();
+  // The request whose session express-session is reading: it calls the store's get() synchronously
+  // from its middleware, which runs with this set (the parts' args come from the request).
+  let reading: Request | null = null;
   const renewed = new WeakSet<object>();
   // express-session "touches" every session a request did not change (rolling expiry): an UPDATE
   // per page view. This store writes only when the stored expiry has fallen SESSION_RENEW_AFTER_MS
@@ -108,13 +150,13 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     // connect-pg-simple's read, with the session's user joined and the features' context parts: one
     // statement where currentUser and each part would make one more.
     override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
-      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>>({
-        name: statementName,
-        text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"${partColumns}
-         FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
-         WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
-        values: [sid, Math.ceil(Date.now() / 1000)],
-      }).then(({ rows: [row] }) => {
+      let statement: ReturnType<typeof statementOf>;
+      try {
+        statement = statementOf(reading, sid);
+      } catch (err) {
+        return callback(err);
+      }
+      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>>(statement).then(({ rows: [row] }) => {
         if (!row) return callback(null, null);
         const context = Object.fromEntries(parts.map((p) => [p.name, row[`part_${p.name}`]]));
         loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, context } satisfies SessionUser));
@@ -178,13 +220,18 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   return (req, res, next) => {
     // Registered before express-session's own: runs after it, so it sees the cookie express-session set.
     onHeaders(res, () => sendCookieIfRenewed(req, res));
-    handler(req, res, (err?: unknown) => {
-      // Read before express-session moves the cookie's expiry at the end of the request.
-      if (!err && req.session?.cookie.expires) {
-        loaded.set(req.session, { storedExpiry: req.session.cookie.expires.getTime(), req, res });
-      }
-      next(err);
-    });
+    reading = req;
+    try {
+      handler(req, res, (err?: unknown) => {
+        // Read before express-session moves the cookie's expiry at the end of the request.
+        if (!err && req.session?.cookie.expires) {
+          loaded.set(req.session, { storedExpiry: req.session.cookie.expires.getTime(), req, res });
+        }
+        next(err);
+      });
+    } finally {
+      reading = null;
+    }
   };
 }
 

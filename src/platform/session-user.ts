@@ -17,7 +17,15 @@ export interface SessionUser {
  */
 export interface SessionContextPart {
   name: string;
+  /** Without `args`, it has no parameters of its own; with them, its $1… are the values `args` gives. */
   sql: string;
+  /**
+   * The part's parameters for this request, from its method and path before any routing (the course
+   * slug in the URL, say); null: the request has no use for the part, whose value is then null and
+   * which costs the statement nothing. What it reads must be the signed-in user's own (`u`): it is
+   * read before any page has checked what the user may see.
+   */
+  args?(req: { method: string; path: string }): unknown[] | null;
 }
 
 /** How the request pipeline finds a signed-in user whose row did not come with the session (auth/ provides it). */

@@ -22,9 +22,15 @@ const highest = new Map<string, number>();
 /** Prepared-statement names by statement text: the same parts make the same text, prepared once per connection. */
 const names = new Map<string, string>();
 
-/** Runs the parts as one statement (`SELECT (part) AS "key", …`) and reads each part's value. */
-export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool: pg.Pool, parts: P): Promise<Results<P>> {
-  const keys = Object.keys(parts);
+/**
+ * Runs the parts as one statement (`SELECT (part) AS "key", …`) and reads each part's value. A part
+ * whose value is `known` already (read with the session's statement: SessionContextPart) is not sent;
+ * when every part's is, no statement is.
+ */
+export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool: pg.Pool, parts: P, known: { [K in keyof P]?: unknown } = {}): Promise<Results<P>> {
+  const all = Object.keys(parts);
+  const keys = all.filter((key) => known[key] === undefined);
+  if (!keys.length) return readAll(parts, all, known as Record<string, unknown>);
   const values: unknown[] = [];
   const columns = keys.map((key) => {
     if (!/^[a-z][a-zA-Z0-9]*$/.test(key)) throw new Error(`SQL part name "${key}" must be an identifier`);
@@ -49,7 +55,11 @@ export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool
     names.set(text, name);
   }
   const { rows: [row] } = await pool.query<Record<string, unknown>>({ name, text, values });
-  const read = await Promise.all(keys.map((key) => parts[key]!.read(row![key])));
+  return readAll(parts, all, { ...(known as Record<string, unknown>), ...row });
+}
+
+async function readAll<P extends Record<string, SqlPart<unknown>>>(parts: P, keys: string[], values: Record<string, unknown>): Promise<Results<P>> {
+  const read = await Promise.all(keys.map((key) => parts[key]!.read(values[key])));
   return Object.fromEntries(keys.map((key, i) => [key, read[i]])) as Results<P>;
 }
 

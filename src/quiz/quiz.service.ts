@@ -4,6 +4,7 @@
 import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
 import { utc, type SqlPart } from "../platform/sql-parts.js";
+import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
@@ -119,6 +120,35 @@ export type Standing = {
 
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
+/** A quiz's row of standingPart: the grade and the exception of the user `user` (an SQL expression) at quiz `q`, joined as g and o. */
+const STANDING_ROW = `json_build_object('quizId', q.id, 'percent', g.percent, 'passed', g.passed, 'attempts', g.attempts,
+  'override', CASE WHEN o."quizId" IS NULL THEN NULL ELSE json_build_object('extraMinutes', o."extraMinutes", 'extraAttempts', o."extraAttempts",
+    'closesAt', o."closesAt", 'note', o.note, 'setById', o."setById", 'updatedAt', o."updatedAt") END)`;
+const standingJoins = (user: string) => `LEFT JOIN "QuizGrade" g ON g."quizId" = q.id AND g."userId" = ${user}
+  LEFT JOIN "QuizOverride" o ON o."quizId" = q.id AND o."userId" = ${user}`;
+
+/**
+ * The signed-in user's grade and exception at every quiz of the course whose slug `args` gives, read
+ * with the session's statement (a page that shows them then needs no statement of its own: standingInSession).
+ */
+export function quizStandingInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
+  return {
+    name: "quizStanding",
+    sql: `(SELECT json_build_object('course', $1::text, 'rows', COALESCE(json_agg(${STANDING_ROW}), '[]'::json))
+       FROM "Quiz" q JOIN "Course" c ON c.id = q."courseId" ${standingJoins("u.id")}
+       WHERE c.slug = $1::text)`,
+    args,
+  };
+}
+
+/** The value of standingPart for `quizzes` of the course, when the session's statement read a row for each of them (else undefined). */
+export function standingInSession(user: SessionUser, courseSlug: string, quizzes: Pick<QuizRow, "id">[]): unknown {
+  const read = user.context?.quizStanding as { course: string; rows: { quizId: string }[] } | null | undefined;
+  if (read?.course !== courseSlug) return undefined;
+  const ids = new Set(read.rows.map((r) => r.quizId));
+  return quizzes.every((q) => ids.has(q.id)) ? read.rows : undefined;
+}
+
 export class QuizService {
   constructor(private readonly deps: { db: Db; sql: pg.Pool; clock: Clock; grades: GradeEvents }) {}
 
@@ -187,12 +217,8 @@ export class QuizService {
    */
   standingPart(quizzes: QuizRow[], userId: string): SqlPart<Map<string, Standing>> {
     return {
-      sql: `SELECT COALESCE(json_agg(json_build_object('quizId', q.id, 'percent', g.percent, 'passed', g.passed, 'attempts', g.attempts,
-         'override', CASE WHEN o."quizId" IS NULL THEN NULL ELSE json_build_object('extraMinutes', o."extraMinutes", 'extraAttempts', o."extraAttempts",
-           'closesAt', o."closesAt", 'note', o.note, 'setById', o."setById", 'updatedAt', o."updatedAt") END)), '[]'::json)
-       FROM unnest($1::uuid[]) AS q(id)
-       LEFT JOIN "QuizGrade" g ON g."quizId" = q.id AND g."userId" = $2
-       LEFT JOIN "QuizOverride" o ON o."quizId" = q.id AND o."userId" = $2`,
+      sql: `SELECT COALESCE(json_agg(${STANDING_ROW}), '[]'::json)
+       FROM unnest($1::uuid[]) AS q(id) ${standingJoins("$2")}`,
       values: [quizzes.map((q) => q.id), userId],
       read: (value) => {
         type Row = { quizId: string; percent: number | null; passed: boolean | null; attempts: number | null; override: { extraMinutes: number; extraAttempts: number; closesAt: string | null; note: string | null; setById: string; updatedAt: string } | null };

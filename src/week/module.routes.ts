@@ -2,12 +2,12 @@
 // and the module's quizzes.
 import { Router } from "express";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
-import { SECTION_LABEL } from "../checklist/checklist.service.js";
+import { SECTION_LABEL, ticksInSession } from "../checklist/checklist.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { quizWhen } from "./week.view.js";
-import type { QuizService } from "../quiz/quiz.service.js";
+import { standingInSession, type QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "../readings/readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 import { pageContext } from "../platform/page-context.js";
@@ -31,8 +31,13 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
     const [list, quizList] = await Promise.all([readings.readings(mod.id), readings.cached(`module-quizzes:${mod.id}`, () => quizzes.quizzesOfModule(mod.id))]);
-    // The student's ticks and their own rules for the module's quizzes (exceptions applied), in one statement.
-    const mine = await readParts(sql, { items: checklist.itemsPart([mod], user.id), standing: quizzes.standingPart(quizList, user.id) });
+    // The student's ticks and their own rules for the module's quizzes (exceptions applied): read with
+    // the session's statement (week.session.ts), else in one statement.
+    const mine = await readParts(
+      sql,
+      { items: checklist.itemsPart([mod], user.id), standing: quizzes.standingPart(quizList, user.id) },
+      { items: ticksInSession(user, course.slug), standing: standingInSession(user, course.slug, quizList) },
+    );
     const items = mine.items.get(mod.id)!;
     const next = isStudent ? checklist.nextDue(items) : null;
     res.render("module", {
@@ -58,7 +63,10 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
     const { course, module: mod, reading, user } = pageContext(res, "course", "module", "reading", "user");
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
-    const [list, all] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id)]);
+    const [list, all] = await Promise.all([
+      readings.readings(mod.id),
+      readParts(sql, { items: checklist.itemsPart([mod], user.id) }, { items: ticksInSession(user, course.slug) }).then((r) => r.items.get(mod.id)!),
+    ]);
     const items = all.filter((i) => i.readingSlug === reading.slug);
     const at = list.findIndex((r) => r.slug === reading.slug);
     const link = (r: (typeof list)[number] | undefined) => r && { title: r.title, href: `${base}/readings/${r.slug}` };

@@ -2,10 +2,10 @@ import { Router, type Response } from "express";
 import { whenPhrase } from "../platform/time-format.js";
 import { loadStudent } from "../courses/courses.loaders.js";
 import { ROLE_LABEL } from "../courses/courses.present.js";
-import type { CoursesService } from "../courses/courses.service.js";
+import { teamAndAnswersFromSession, type CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
-import type { ChecklistService } from "../checklist/checklist.service.js";
-import type { QuizService, Standing } from "../quiz/quiz.service.js";
+import { ticksInSession, type ChecklistService } from "../checklist/checklist.service.js";
+import { standingInSession, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { pageContext } from "../platform/page-context.js";
@@ -39,6 +39,11 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
       items: checklist.itemsPart(modules, me.id),
       standing: quizzes.standingPart(quizList, me.id),
       home: courses.teamAndAnswersPart(c.id, me.id, answersSince(now)),
+    }, {
+      // Read with the session's statement (week.session.ts): then this page sends no statement of its own.
+      items: ticksInSession(me, c.slug),
+      standing: standingInSession(me, c.slug, quizList),
+      home: teamAndAnswersFromSession(me, c.slug),
     }) : null;
     const team = mine?.home.team ?? null;
     const standing = mine?.standing ?? new Map<string, Standing>();
@@ -67,8 +72,8 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
 
   /** The student's week: theirs, or (read-only) a staff member's view of it. */
   async function renderWeek(res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
-    const { course: c } = pageContext(res, "course");
-    const week = await studentWeek(weekDeps, c, student.id, quizzes.now());
+    const { course: c, user: me } = pageContext(res, "course", "user");
+    const week = await studentWeek(weekDeps, c, student.id, quizzes.now(), student.id === me.id ? me : null);
     res.render("student", {
       title: own ? `My week — ${c.title}` : `${student.name} — ${c.title}`,
       course: c, student, own,

@@ -3,11 +3,11 @@
 // service. Every time is in words, in the course's time zone (one zone per page).
 import { DateTime } from "luxon";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
-import { SECTION_LABEL } from "../checklist/checklist.service.js";
+import { SECTION_LABEL, ticksInSession } from "../checklist/checklist.service.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { percentOf, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { percentOf, standingInSession, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -15,6 +15,7 @@ import { countedSubmissions, privateVisible, settingsOf, type SubmissionsService
 import type { CoursesService, LoadedCourse, TeamAndAnswers } from "../courses/courses.service.js";
 import { readParts } from "../platform/sql-parts.js";
 import type pg from "pg";
+import type { SessionUser } from "../platform/session-user.js";
 
 export interface WeekDeps {
   sql: pg.Pool;
@@ -68,7 +69,8 @@ export function quizWhen(rules: { opensAt: Date | null; closesAt: Date | null },
 }
 
 /** Everything the week page shows for one student (`now` is the app's clock). */
-export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date) {
+/** `self`: the signed-in user when the student is them, whose own state the session's statement may have read (week.session.ts). */
+export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentId: string, now: Date, self: SessionUser | null = null) {
   const tz = course.timeZone;
   const base = `/courses/${course.slug}`;
   const [team, modules, quizList, caseStudies] = await Promise.all([
@@ -82,7 +84,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     items: deps.checklist.itemsPart(modules, studentId),
     standing: deps.quizzes.standingPart(quizList, studentId),
     attempts: deps.quizzes.attemptsPart(quizList, studentId),
-  });
+  }, self ? { items: ticksInSession(self, course.slug), standing: standingInSession(self, course.slug, quizList) } : {});
   const todo: TodoItem[] = [];
 
   // Checklist: per module and kind (Theory, Practical), x of y done, and the first open item.

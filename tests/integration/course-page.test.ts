@@ -51,6 +51,16 @@ async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> 
   return sent;
 }
 
+test("a student's course, module and reading pages send one statement, the session's: their ticks, grades, exceptions and team come with it", async () => {
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
+  for (const p of pages) expect((await alice.get(p)).status).toBe(200); // content cached after a sync: fill it first
+  for (const p of pages) {
+    const sent = await statementsDuring(() => alice.get(p));
+    expect([p, sent]).toEqual([p, [expect.stringMatching(/^session\.getWithUser:/)]]);
+  }
+});
+
 test("a student's course, week, module and reading pages read as many statements with one module and quiz as with three of each", async () => {
   const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
   const pages = ["/courses/cnn", "/courses/cnn/week", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];

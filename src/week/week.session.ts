@@ -1,0 +1,46 @@
+// What a student's course, week, module and reading pages read of their own state, read with the
+// session's statement instead of a statement of the page's own: the most visited pages then make one
+// round trip to PostgreSQL, not two. Each part reads only the signed-in user's own rows in the course
+// the URL names; the page uses them after its loaders have authorised it, and reads them itself
+// (one statement, as before) when they are not there (a cold start, a quiz added since).
+import { checklistTicksInSession } from "../checklist/checklist.service.js";
+import { teamAndAnswersInSession } from "../courses/courses.service.js";
+import type { Clock } from "../platform/clock.js";
+import type { SessionContextPart } from "../platform/session-user.js";
+import { quizStandingInSession } from "../quiz/quiz.service.js";
+import { answersSince } from "./week.view.js";
+
+/** The pages, by path: the course slug is the first group. */
+const COURSE_PAGE = /^\/courses\/([^/]+)\/?$/;
+const STATE_PAGES = [COURSE_PAGE, /^\/courses\/([^/]+)\/week\/?$/, /^\/courses\/([^/]+)\/modules\/[^/]+\/?$/];
+const CHECKLIST_PAGES = [...STATE_PAGES, /^\/courses\/([^/]+)\/modules\/[^/]+\/readings\/[^/]+\/?$/];
+
+/** The course slug (decoded, as the router decodes it) when `req` is a GET of one of `pages`; else null. */
+function courseOf(req: { method: string; path: string }, pages: RegExp[]): string | null {
+  if (req.method !== "GET") return null;
+  for (const page of pages) {
+    const m = page.exec(req.path);
+    if (!m) continue;
+    try {
+      return decodeURIComponent(m[1]!);
+    } catch {
+      return null; // the router answers a malformed path itself
+    }
+  }
+  return null;
+}
+
+export function weekPagesInSession(clock: Clock): SessionContextPart[] {
+  const slug = (pages: RegExp[]) => (req: { method: string; path: string }) => {
+    const course = courseOf(req, pages);
+    return course === null ? null : [course];
+  };
+  return [
+    checklistTicksInSession(slug(CHECKLIST_PAGES)),
+    quizStandingInSession(slug(STATE_PAGES)),
+    teamAndAnswersInSession((req) => {
+      const course = courseOf(req, [COURSE_PAGE]);
+      return course === null ? null : [course, answersSince(clock()).toISOString()];
+    }),
+  ];
+}
