@@ -24,6 +24,7 @@ import { weekPagesInSession } from "./week/week.session.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
+import { NotFound } from "./platform/errors.js";
 import { healthRoutes } from "./platform/health.routes.js";
 import { currentUser, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import { requestLogSerializer, responseLogSerializer, type Logger } from "./platform/logger.js";
@@ -130,6 +131,9 @@ export function createApp(deps: AppDeps) {
   app.use("/assets/vendor/hljs", express.static(path.join(ROOT, "node_modules/highlight.js/styles"), { maxAge }));
   app.use("/content", contentAssets(deps.contentDir));
   app.use(healthRoutes({ db }));
+  // No name in the database holds a NUL character (PostgreSQL's text cannot): a path with one names
+  // nothing, and its slug would make the lookup fail with a 500.
+  app.use((req, _res, next) => next(/%00/.test(req.path) ? new NotFound() : undefined));
 
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
   app.use(express.json({ limit: "100kb" }));

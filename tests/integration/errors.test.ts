@@ -23,6 +23,14 @@ test("an unknown page is a 404 page for people and JSON for API callers", async 
   expect(json.body).toEqual({ error: { code: "not_found", message: expect.stringContaining("There is nothing at this address") } });
 });
 
+test("a path with a NUL character (%00) anywhere is a 404, signed in or not: no name can hold one, and the lookup would fail", async () => {
+  const { signedIn } = await import("../helpers/app.js");
+  const alice = await signedIn(t, "alice@example.edu");
+  for (const path of ["/courses/%00", "/courses/%00/modules/cnn", "/courses/cnn/modules/%00", "/courses/cnn/modules/cnn/readings/%00", "/courses/cnn/quizzes/a%00b"]) {
+    for (const agent of [alice, t.agent()]) expect([path, (await agent.get(path)).status]).toEqual([path, 404]);
+  }
+});
+
 test("an oversized body is refused with 413 and a plain message", async () => {
   const agent = t.agent();
   const token = csrfFrom((await agent.get("/login")).text);
