@@ -10,22 +10,24 @@ import type { SessionContextPart } from "../platform/session-user.js";
 import { quizStandingInSession } from "../quiz/quiz.service.js";
 import { answersSince } from "./week.view.js";
 
-/** The pages, by path: the course slug is the first group. */
-const COURSE_PAGE = /^\/courses\/([^/]+)\/?$/;
-const STATE_PAGES = [COURSE_PAGE, /^\/courses\/([^/]+)\/week\/?$/, /^\/courses\/([^/]+)\/modules\/[^/]+\/?$/];
-const CHECKLIST_PAGES = [...STATE_PAGES, /^\/courses\/([^/]+)\/modules\/[^/]+\/readings\/[^/]+\/?$/];
+/**
+ * The pages, by path: the course slug is the first group. A course slug is lowercase letters, digits
+ * and dashes (admin/admin.service.ts, content/content.files.ts), so it needs no decoding, and a path
+ * naming anything else (`%00`, say, which PostgreSQL would refuse as text) reads nothing here.
+ */
+const SLUG = "([a-z0-9-]+)";
+const COURSE_PAGE = new RegExp(`^/courses/${SLUG}/?$`);
+const MODULE_PAGE = new RegExp(`^/courses/${SLUG}/modules/[^/]+/?$`);
+/** Quiz standing: the course and module pages (the week page reads it with the attempts, in one snapshot). */
+const STANDING_PAGES = [COURSE_PAGE, MODULE_PAGE];
+const CHECKLIST_PAGES = [COURSE_PAGE, MODULE_PAGE, new RegExp(`^/courses/${SLUG}/week/?$`), new RegExp(`^/courses/${SLUG}/modules/[^/]+/readings/[^/]+/?$`)];
 
-/** The course slug (decoded, as the router decodes it) when `req` is a GET of one of `pages`; else null. */
-function courseOf(req: { method: string; path: string }, pages: RegExp[]): string | null {
+/** The course slug when `req` is a GET of one of `pages`; else null. */
+export function courseOf(req: { method: string; path: string }, pages: RegExp[]): string | null {
   if (req.method !== "GET") return null;
   for (const page of pages) {
     const m = page.exec(req.path);
-    if (!m) continue;
-    try {
-      return decodeURIComponent(m[1]!);
-    } catch {
-      return null; // the router answers a malformed path itself
-    }
+    if (m) return m[1]!;
   }
   return null;
 }
@@ -37,7 +39,7 @@ export function weekPagesInSession(clock: Clock): SessionContextPart[] {
   };
   return [
     checklistTicksInSession(slug(CHECKLIST_PAGES)),
-    quizStandingInSession(slug(STATE_PAGES)),
+    quizStandingInSession(slug(STANDING_PAGES)),
     teamAndAnswersInSession((req) => {
       const course = courseOf(req, [COURSE_PAGE]);
       return course === null ? null : [course, answersSince(clock()).toISOString()];

@@ -7,7 +7,7 @@ import { SECTION_LABEL, ticksInSession } from "../checklist/checklist.service.js
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { percentOf, standingInSession, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { percentOf, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -79,12 +79,13 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     deps.quizzes.quizzesOf(course.id),
     deps.submissions.caseStudies(course.id),
   ]);
-  // The student's ticks in every module, grades, exceptions and attempts at every quiz: one statement.
+  // The student's ticks in every module (read with the session's statement when they are the signed-in
+  // user: week.session.ts), grades, exceptions and attempts at every quiz: one statement.
   const mine = await readParts(deps.sql, {
     items: deps.checklist.itemsPart(modules, studentId),
     standing: deps.quizzes.standingPart(quizList, studentId),
     attempts: deps.quizzes.attemptsPart(quizList, studentId),
-  }, self ? { items: ticksInSession(self, course.slug), standing: standingInSession(self, course.slug, quizList) } : {});
+  }, self ? { items: ticksInSession(self, course.slug) } : {}); // grades and attempts in one snapshot: both from this statement
   const todo: TodoItem[] = [];
 
   // Checklist: per module and kind (Theory, Practical), x of y done, and the first open item.

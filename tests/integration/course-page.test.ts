@@ -51,13 +51,37 @@ async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> 
   return sent;
 }
 
-test("a student's course, module and reading pages send one statement, the session's: their ticks, grades, exceptions and team come with it", async () => {
-  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
-  const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
-  for (const p of pages) expect((await alice.get(p)).status).toBe(200); // content cached after a sync: fill it first
-  for (const p of pages) {
-    const sent = await statementsDuring(() => alice.get(p));
-    expect([p, sent]).toEqual([p, [expect.stringMatching(/^session\.getWithUser:/)]]);
+test("a student's course, module and reading pages send one statement, the session's, and show their own tick, grade and team from it — not another student's", async () => {
+  const course = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { courseId: course.id, slug: "cnn-friday" } });
+  const item = await t.db.checklistItem.findFirstOrThrow({ where: { module: { courseId: course.id, slug: "cnn" }, reading: { slug: "overview" } } });
+  const alice = await t.db.user.findUniqueOrThrow({ where: { email: "alice@example.edu" } });
+  await t.db.checklistTick.create({ data: { itemId: item.id, userId: alice.id, completedAt: TEST_NOW } });
+  await t.db.quizGrade.create({ data: { quizId: quiz.id, userId: alice.id, percent: 90, passed: true, attempts: 1 } });
+  try {
+    const pages = ["/courses/cnn", "/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview"];
+    const seen = async (email: string) => {
+      const who = await signedIn(t, email, DEMO_PASSWORDS.student);
+      for (const p of pages) expect((await who.get(p)).status).toBe(200); // content cached after a sync: fill it first
+      const html: string[] = [];
+      for (const p of pages) {
+        const sent = await statementsDuring(async () => html.push((await who.get(p)).text));
+        expect([p, sent]).toEqual([p, [expect.stringMatching(/^session\.getWithUser:/)]]);
+      }
+      const [coursePage, modulePage, readingPage] = html.map((h) => $(h));
+      return {
+        passed: coursePage!(`a[href='/courses/cnn/quizzes/cnn-friday']`).parent().find(".badge").text(),
+        team: coursePage!(".team-card strong").text(),
+        ticked: [modulePage!, readingPage!].map((page) => page(`.checklist-item[data-item='${item.id}']`).hasClass("is-done")),
+      };
+    };
+    expect(await seen("alice@example.edu")).toEqual({ passed: "passed", team: "Stop Signs", ticked: [true, true] });
+    const ben = await t.db.user.findUniqueOrThrow({ where: { email: "ben@example.edu" } });
+    const bensTeam = await t.db.teamMember.findFirst({ where: { userId: ben.id, courseId: course.id }, include: { team: true } });
+    expect(await seen("ben@example.edu")).toEqual({ passed: "", team: bensTeam?.team.name ?? "", ticked: [false, false] });
+  } finally {
+    await t.db.checklistTick.deleteMany({ where: { itemId: item.id, userId: alice.id } });
+    await t.db.quizGrade.deleteMany({ where: { quizId: quiz.id, userId: alice.id } });
   }
 });
 
