@@ -12,13 +12,28 @@ import { loadModule, loadReading } from "../readings/readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 import { pageContext } from "../platform/page-context.js";
 
-function checklistGroups(items: ItemView[], base: string) {
+/**
+ * The checklist partial's groups, each item with what its markup says worked out here (its state
+ * classes; for a student, the tick button's value, pressed state and label) rather than by a
+ * template helper per attribute: the partial renders for every item on every module and reading page.
+ */
+function checklistGroups(items: ItemView[], base: string, isStudent: boolean) {
   return (["THEORY", "PRACTICAL"] as const).map((section) => ({
     section,
     label: SECTION_LABEL[section],
     items: items
       .filter((i) => i.section === section)
-      .map((i) => ({ ...i, link: `${base}/readings/${i.readingSlug}#${i.anchor}` })),
+      .map((i) => ({
+        ...i,
+        link: `${base}/readings/${i.readingSlug}#${i.anchor}`,
+        state: `${i.done ? " is-done" : ""}${i.overdue ? " is-overdue" : ""}`,
+        tick: isStudent ? {
+          action: `${base}/checklist/${i.id}`,
+          value: i.done ? "0" : "1",
+          pressed: i.done ? "true" : "false",
+          label: i.done ? `Done: ${i.title}. Mark as not done` : `Mark as done: ${i.title}`,
+        } : null,
+      })),
   })).filter((g) => g.items.length > 0);
 }
 
@@ -53,7 +68,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
       }),
       progress: checklist.progress(mod, items),
       next: next && { ...next, link: `${base}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section] },
-      groups: checklistGroups(items, base),
+      groups: checklistGroups(items, base, isStudent),
       quizzes: quizList.map((q) => ({ title: q.title, when: quizWhen(isStudent ? mine.standing.get(q.id)!.times : q, quizzes.now(), course.timeZone), href: `/courses/${course.slug}/quizzes/${q.slug}` })),
       returnTo: base,
     });
@@ -79,7 +94,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
       reading: { title: reading.title, html: reading.html, tocHtml: reading.tocHtml, minutes: minutesLabel(reading.minutesMin, reading.minutesMax), updatedAt: reading.updatedAt },
       isStudent,
       isStaff: !isStudent,
-      groups: checklistGroups(items, base),
+      groups: checklistGroups(items, base, isStudent),
       progress: checklist.progress(mod, all),
       previous: link(list[at - 1]),
       next: link(list[at + 1]),
