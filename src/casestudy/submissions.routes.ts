@@ -10,7 +10,7 @@ import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
 import { readHoldout } from "../grading/holdout.js";
 import { ModelRefused } from "../grading/errors.js";
-import { sniff } from "../grading/models.js";
+import { sniff } from "../grading/sniff.js";
 import { predictionsCaps, readPredictionsInChild } from "../grading/predictions.js";
 import { inspectModel } from "../grading/score.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";

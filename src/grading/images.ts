@@ -7,9 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { PREPROCESSING_RULE } from "./preprocessing.js";
 
-export const PREPROCESSING_RULE =
-  "Images are decoded to RGB, resized to the model's input size with bilinear interpolation (as tf.image.resize / Keras image_dataset_from_directory), and given as float32 values from 0 to 255 (no scaling: put a Rescaling(1/255) layer in the model if it expects 0–1). Models with one input channel get grayscale (tf.image.rgb_to_grayscale).";
+export { PREPROCESSING_RULE };
 
 /** Decodes one PNG/JPEG into RGB bytes. */
 export async function decodeRgb(bytes: Buffer): Promise<{ width: number; height: number; rgb: Uint8Array }> {

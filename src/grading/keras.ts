@@ -6,13 +6,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ModelRefused } from "./errors.js";
+import { HDF5_MAGIC } from "./sniff.js";
 import { KerasToOnnx, type LayerConfig, type Translated, type WeightArray } from "./onnx/keras-onnx.js";
 import { keras3Scope, legacyH5Scope, readH5, tfjsScope } from "./onnx/weights.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 
-/** The first bytes of every HDF5 file (Keras's .h5 and a .keras file's model.weights.h5). */
-export const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let h5Ready: Promise<unknown> | null = null;
 async function openH5(file: string): Promise<H5File> {

@@ -8,8 +8,11 @@ import path from "node:path";
 import { readZip, type ZipLimits } from "./archive.js";
 import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
 import { ModelRefused } from "./errors.js";
+import { sniff } from "./sniff.js";
+
+export { sniff };
 import type { InputSpec, Layout } from "./images.js";
-import { HDF5_MAGIC, tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
+import { tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
 import { accountOnnx } from "./onnx/accounting.js";
 import { largestActivation } from "./batching.js";
 import type { Translated, TranslatedLayer } from "./onnx/keras-onnx.js";
@@ -57,23 +60,6 @@ const FORMAT_LABEL: Record<ModelFormat, string> = {
   onnx: "ONNX",
 };
 
-
-/** What kind of upload this is, from its first bytes and name. */
-export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | "dir" | "unknown" {
-  if (fs.statSync(file).isDirectory()) return "dir";
-  const fd = fs.openSync(file, "r");
-  const head = Buffer.alloc(64);
-  const n = fs.readSync(fd, head, 0, 64, 0);
-  fs.closeSync(fd);
-  const start = head.subarray(0, n);
-  if (start.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"))) return "zip";
-  if (start.subarray(0, 8).equals(HDF5_MAGIC)) return "hdf5";
-  const text = start.toString("utf8").replace(/^\uFEFF/, "").trimStart();
-  if (text.startsWith("{")) return "json";
-  if (/^"?predictions"?\s*[\r\n,]/i.test(text) || /\.csv$/i.test(file)) return "csv";
-  if (/\.onnx$/i.test(file) || start[0] === 0x08) return "onnx";
-  return "unknown";
-}
 
 function prod(xs: (number | null)[]): number {
   return xs.reduce<number>((a, b) => a * (b ?? 1), 1);

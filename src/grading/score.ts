@@ -7,10 +7,11 @@ import path from "node:path";
 import { DEFAULT_ZIP_LIMITS } from "./archive.js";
 import { ModelRefused } from "./errors.js";
 import { readHoldout, type Holdout } from "./holdout.js";
-import { PREPROCESSING_RULE } from "./images.js";
+import { PREPROCESSING_RULE } from "./preprocessing.js";
 import { predictionsCaps, readPredictionsInChild } from "./predictions.js";
 import { computeMetrics, COURSE_RULE, describeRule, points, splitIndices, type Metrics, type PointsRule, type Split } from "./metrics.js";
-import { sniff, type ModelLimits, type ModelSummary } from "./models.js";
+import type { ModelLimits, ModelSummary } from "./models.js";
+import { sniff } from "./sniff.js";
 import { DEFAULT_BUDGET, runInference, type Budget } from "./runner.js";
 
 export interface GradingLimits extends ModelLimits, Budget {

@@ -12,9 +12,9 @@ import path from "node:path";
 import { SeededRandom } from "../../platform/random.js";
 import { holdoutSecretBytes, holdoutSecretId } from "./secret.js";
 import { SIGN_CLASSES } from "./signs.js";
+import { GENERATOR_VERSION } from "./version.js";
 
-/** Bump when drawing changes: cached datasets of another version are rebuilt. */
-export const GENERATOR_VERSION = 1;
+export { GENERATOR_VERSION };
 
 export interface DatasetOptions {
   /** Public: the training set and the mini holdout. */

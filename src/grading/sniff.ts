@@ -1,0 +1,23 @@
+// What kind of file an upload is, from its first bytes and name: no model library needed, so the
+// web process can tell at once without loading one (the upload route; the grading code loads them).
+import fs from "node:fs";
+
+/** The first bytes of every HDF5 file (Keras's .h5 and a .keras file's model.weights.h5). */
+export const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** What kind of upload this is, from its first bytes and name. */
+export function sniff(file: string): "zip" | "hdf5" | "json" | "csv" | "onnx" | "dir" | "unknown" {
+  if (fs.statSync(file).isDirectory()) return "dir";
+  const fd = fs.openSync(file, "r");
+  const head = Buffer.alloc(64);
+  const n = fs.readSync(fd, head, 0, 64, 0);
+  fs.closeSync(fd);
+  const start = head.subarray(0, n);
+  if (start.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"))) return "zip";
+  if (start.subarray(0, 8).equals(HDF5_MAGIC)) return "hdf5";
+  const text = start.toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  if (text.startsWith("{")) return "json";
+  if (/^"?predictions"?\s*[\r\n,]/i.test(text) || /\.csv$/i.test(file)) return "csv";
+  if (/\.onnx$/i.test(file) || start[0] === 0x08) return "onnx";
+  return "unknown";
+}
