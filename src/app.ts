@@ -24,9 +24,8 @@ import { weekPagesInSession } from "./week/week.session.js";
 import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
-import { NotFound } from "./platform/errors.js";
 import { healthRoutes } from "./platform/health.routes.js";
-import { currentUser, requireUser, securityHeaders, sessions } from "./platform/http.js";
+import { currentUser, refuseNul, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import { requestLogSerializer, responseLogSerializer, type Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./content/content.assets.js";
@@ -131,12 +130,9 @@ export function createApp(deps: AppDeps) {
   app.use("/assets/vendor/hljs", express.static(path.join(ROOT, "node_modules/highlight.js/styles"), { maxAge }));
   app.use("/content", contentAssets(deps.contentDir));
   app.use(healthRoutes({ db }));
-  // No name in the database holds a NUL character (PostgreSQL's text cannot): a path with one names
-  // nothing, and its slug would make the lookup fail with a 500.
-  app.use((req, _res, next) => next(/%00/.test(req.path) ? new NotFound() : undefined));
-
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
   app.use(express.json({ limit: "100kb" }));
+  app.use(refuseNul);
   // The signed-in context read with the session in one statement: the user's courses and roles, and
   // on a student's course, week, module and reading pages their own state there (week/week.session.ts).
   app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession, ...weekPagesInSession(clock)]));

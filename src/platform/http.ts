@@ -75,6 +75,27 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
+/** Whether a parsed query or body holds a string with a NUL character anywhere. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (depth > 20 || typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(([k, v]) => k.includes("\0") || holdsNul(v, depth + 1));
+}
+
+/**
+ * No text PostgreSQL stores can hold a NUL character, and looking one up fails with an error, not
+ * "none". A path with one names nothing (404); a query or form field with one is refused (400) — both
+ * before anything is looked up. Runs after the body parsers (an upload's fields are checked where read).
+ */
+export const refuseNul: RequestHandler = (req, _res, next) => {
+  if (req.url.includes("%00")) {
+    if (req.path.includes("%00")) return next(new NotFound());
+    if (holdsNul(req.query)) return next(new BadRequest("The address has a character that cannot be in it (NUL). Check the link."));
+  }
+  if (req.body && typeof req.body === "object" && holdsNul(req.body)) return next(new BadRequest("What was sent has a character that cannot be in a form (NUL). Enter it again."));
+  next();
+};
+
 /** How far a session's stored expiry may fall behind "now + SESSION_MAX_AGE_HOURS" before a request moves it. */
 export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 

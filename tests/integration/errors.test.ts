@@ -31,6 +31,22 @@ test("a path with a NUL character (%00) anywhere is a 404, signed in or not: no 
   }
 });
 
+test("a NUL character in a query or a form field is a 400 that says so, before any lookup (sign-in, search, LTI login)", async () => {
+  const { signedIn, csrfFrom: csrf } = await import("../helpers/app.js");
+  const anon = t.agent();
+  const login = await anon.get("/login");
+  const signIn = await anon.post("/login").type("form").send({ _csrf: csrf(login.text), email: "alice\u0000@example.edu", password: "x" });
+  expect(signIn.status).toBe(400);
+  expect($(signIn.text)("main").text()).toContain("(NUL)");
+  const json = await anon.post("/login").set("accept", "application/json").send({ _csrf: csrf(login.text), email: { a: ["b\u0000"] } });
+  expect(json.status).toBe(400);
+  const prof = await signedIn(t, "instructor@example.edu", (await import("../../src/demo/demo.seed.js")).DEMO_PASSWORDS.instructor);
+  expect((await prof.get("/courses/cnn/dashboard?q=%00")).status).toBe(400);
+  expect((await anon.get("/lti/login?iss=%00&login_hint=x")).status).toBe(400);
+  // What has none is untouched.
+  expect((await prof.get("/courses/cnn/dashboard?q=ali")).status).toBe(200);
+});
+
 test("an oversized body is refused with 413 and a plain message", async () => {
   const agent = t.agent();
   const token = csrfFrom((await agent.get("/login")).text);

@@ -3,22 +3,39 @@
 // the model and image libraries, which would hold most of its heap for nothing and make every full
 // garbage collection walk them (a page's slowest responses wait for those pauses).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import ts from "typescript";
 
 const SRC = path.resolve(import.meta.dirname, "../../src");
-const HEAVY = ["@tensorflow/tfjs", "@tensorflow/tfjs-node", "@napi-rs/canvas", "onnxruntime-node", "onnxruntime-web", "h5wasm", "h5wasm/node"];
+/** Packages (and anything under them) that only the child processes may load. */
+const HEAVY = ["@tensorflow", "@napi-rs/canvas", "onnxruntime-node", "onnxruntime-web", "onnxruntime-common", "h5wasm"];
+const heavy = (spec: string) => HEAVY.some((p) => spec === p || spec.startsWith(`${p}/`));
 
-/** The modules a file imports at load time: static imports and re-exports, not `import type` (erased) nor `import()`. */
+/**
+ * The modules a file loads when it loads, read from its syntax tree: imports and re-exports but those
+ * of types only (erased), `import x = require()`, and a dynamic import() or require() at the top level
+ * (not inside a function, where it runs only when called).
+ */
 function loadTimeImports(file: string): string[] {
-  const text = fs.readFileSync(file, "utf8");
+  const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   const out: string[] = [];
-  for (const m of text.matchAll(/^(import|export)\s+(type\s+)?([^;]*?)\s*from\s*["']([^"']+)["']/gms)) {
-    if (m[2]) continue; // import type / export type
-    const names = /^\{([^}]*)\}$/.exec(m[3]!.trim());
-    if (names && names[1]!.split(",").map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith("type "))) continue; // only types
-    out.push(m[4]!);
+  const typesOnly = (clause: ts.ImportClause | undefined) =>
+    !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+  const calls = (node: ts.Node) => {
+    if (ts.isFunctionLike(node)) return; // runs when called, not when loaded
+    if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) out.push(node.arguments[0].text);
+    ts.forEachChild(node, calls);
+  };
+  for (const st of source.statements) {
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
+      if (!typesOnly(st.importClause)) out.push(st.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
+      if (!st.isTypeOnly) out.push(st.moduleSpecifier.text);
+    } else if (ts.isImportEqualsDeclaration(st) && ts.isExternalModuleReference(st.moduleReference) && ts.isStringLiteral(st.moduleReference.expression)) {
+      if (!st.isTypeOnly) out.push(st.moduleReference.expression.text);
+    } else calls(st);
   }
-  for (const m of text.matchAll(/^import\s+["']([^"']+)["']/gm)) out.push(m[1]!);
   return out;
 }
 
@@ -32,7 +49,9 @@ function reachedPackages(entry: string): Map<string, string[]> {
     for (const spec of loadTimeImports(file)) {
       if (spec.startsWith(".")) {
         const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, ".ts");
-        if (fs.existsSync(target)) visit(target, [...trail, path.relative(SRC, target)]);
+        // A relative import this walk cannot follow fails the test rather than hiding what it loads.
+        if (!fs.existsSync(target)) throw new Error(`${path.relative(SRC, file)} imports ${spec}, which is not a .ts file here`);
+        visit(target, [...trail, path.relative(SRC, target)]);
       } else if (!packages.has(spec)) packages.set(spec, trail);
     }
   };
@@ -43,10 +62,25 @@ function reachedPackages(entry: string): Map<string, string[]> {
 test.each(["app.ts", "server.ts", "worker.ts"])("starting %s loads no model or image library (those run in child processes)", (entry) => {
   const reached = reachedPackages(path.join(SRC, entry));
   expect(reached.has("express") || reached.has("pg-boss") || reached.has("pg")).toBe(true); // the walk follows imports
-  expect(HEAVY.filter((p) => reached.has(p)).map((p) => `${p} via ${reached.get(p)!.join(" → ")}`)).toEqual([]);
+  expect([...reached].filter(([spec]) => heavy(spec)).map(([spec, trail]) => `${spec} via ${trail.join(" → ")}`)).toEqual([]);
 });
 
 test("the grading code itself does load them (what the walk would find if a page imported it)", () => {
   const reached = reachedPackages(path.join(SRC, "grading/models.ts"));
-  expect(HEAVY.filter((p) => reached.has(p))).toEqual(expect.arrayContaining(["@tensorflow/tfjs", "h5wasm/node"]));
+  expect([...reached.keys()].filter(heavy)).toEqual(expect.arrayContaining(["@tensorflow/tfjs", "h5wasm/node"]));
+});
+
+test("the walk reads what loads and skips what does not: types, code inside functions", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "web-imports-"));
+  try {
+    const file = path.join(dir, "a.ts");
+    fs.writeFileSync(file, [
+      'import type { X } from "type-only";', 'import { type Y, type Z } from "types-only";', 'export type { W } from "type-reexport";',
+      'import {', '  a,', '  type B,', '} from "multi-line";', 'export * from "star";', 'import "side-effect";', 'import fs = require("eq-require");',
+      'const later = () => import("lazy");', 'await import("top-level");', 'const s = "x from \\"not-an-import\\"";',
+    ].join("\n"));
+    expect(loadTimeImports(file).sort()).toEqual(["eq-require", "multi-line", "side-effect", "star", "top-level"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
