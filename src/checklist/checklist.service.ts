@@ -48,7 +48,7 @@ const TICK_JSON = `json_build_object('itemId', t."itemId", 'completedAt', t."com
 
 /**
  * The signed-in user's ticks in every module of the course whose slug `args` gives, read with the
- * session's statement (a page that shows them then needs no statement of its own: ticksInSession).
+ * session's statement (a page that shows them then needs no statement of its own: ticksFromSession).
  */
 export function checklistTicksInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
   return {
@@ -61,7 +61,7 @@ export function checklistTicksInSession(args: NonNullable<SessionContextPart["ar
 }
 
 /** The value of itemsPart for any modules of the course, when the session's statement read it (else undefined). */
-export function ticksInSession(user: SessionUser, courseSlug: string): unknown {
+export function ticksFromSession(user: SessionUser, courseSlug: string): unknown {
   const read = user.context?.checklistTicks as { course: string; ticks: unknown[] } | null | undefined;
   return read?.course === courseSlug ? read.ticks : undefined;
 }

@@ -67,7 +67,7 @@ function readTeamAndAnswers(value: unknown): TeamAndAnswers {
 
 /**
  * The signed-in user's team and the answers fresh since a time in the course whose slug `args` gives
- * ([slug, since as an ISO time]), read with the session's statement (teamAndAnswersInSession).
+ * ([slug, since as an ISO time]), read with the session's statement (teamAndAnswersFromSession).
  */
 export function teamAndAnswersInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
   return {

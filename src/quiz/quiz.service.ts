@@ -129,7 +129,7 @@ const standingJoins = (user: string) => `LEFT JOIN "QuizGrade" g ON g."quizId" =
 
 /**
  * The signed-in user's grade and exception at every quiz of the course whose slug `args` gives, read
- * with the session's statement (a page that shows them then needs no statement of its own: standingInSession).
+ * with the session's statement (a page that shows them then needs no statement of its own: standingFromSession).
  */
 export function quizStandingInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
   return {
@@ -142,7 +142,7 @@ export function quizStandingInSession(args: NonNullable<SessionContextPart["args
 }
 
 /** The value of standingPart for `quizzes` of the course, when the session's statement read a row for each of them (else undefined). */
-export function standingInSession(user: SessionUser, courseSlug: string, quizzes: Pick<QuizRow, "id">[]): unknown {
+export function standingFromSession(user: SessionUser, courseSlug: string, quizzes: Pick<QuizRow, "id">[]): unknown {
   const read = user.context?.quizStanding as { course: string; rows: { quizId: string }[] } | null | undefined;
   if (read?.course !== courseSlug) return undefined;
   const ids = new Set(read.rows.map((r) => r.quizId));

@@ -2,12 +2,12 @@
 // and the module's quizzes.
 import { Router } from "express";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
-import { SECTION_LABEL, ticksInSession } from "../checklist/checklist.service.js";
+import { SECTION_LABEL, ticksFromSession } from "../checklist/checklist.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { quizWhen } from "./week.view.js";
-import { standingInSession, type QuizService } from "../quiz/quiz.service.js";
+import { standingFromSession, type QuizService } from "../quiz/quiz.service.js";
 import { loadModule, loadReading } from "../readings/readings.loaders.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 import { pageContext } from "../platform/page-context.js";
@@ -51,7 +51,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
     const mine = await readParts(
       sql,
       { items: checklist.itemsPart([mod], user.id), standing: quizzes.standingPart(quizList, user.id) },
-      { items: ticksInSession(user, course.slug), standing: standingInSession(user, course.slug, quizList) },
+      { items: ticksFromSession(user, course.slug), standing: standingFromSession(user, course.slug, quizList) },
     );
     const items = mine.items.get(mod.id)!;
     const next = isStudent ? checklist.nextDue(items) : null;
@@ -80,7 +80,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
     const isStudent = course.role === CourseRole.STUDENT;
     const [list, all] = await Promise.all([
       readings.readings(mod.id),
-      readParts(sql, { items: checklist.itemsPart([mod], user.id) }, { items: ticksInSession(user, course.slug) }).then((r) => r.items.get(mod.id)!),
+      readParts(sql, { items: checklist.itemsPart([mod], user.id) }, { items: ticksFromSession(user, course.slug) }).then((r) => r.items.get(mod.id)!),
     ]);
     const items = all.filter((i) => i.readingSlug === reading.slug);
     const at = list.findIndex((r) => r.slug === reading.slug);

@@ -4,8 +4,8 @@ import { loadStudent } from "../courses/courses.loaders.js";
 import { ROLE_LABEL } from "../courses/courses.present.js";
 import { teamAndAnswersFromSession, type CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
-import { ticksInSession, type ChecklistService } from "../checklist/checklist.service.js";
-import { standingInSession, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { ticksFromSession, type ChecklistService } from "../checklist/checklist.service.js";
+import { standingFromSession, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { pageContext } from "../platform/page-context.js";
@@ -41,8 +41,8 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
       home: courses.teamAndAnswersPart(c.id, me.id, answersSince(now)),
     }, {
       // Read with the session's statement (week.session.ts): then this page sends no statement of its own.
-      items: ticksInSession(me, c.slug),
-      standing: standingInSession(me, c.slug, quizList),
+      items: ticksFromSession(me, c.slug),
+      standing: standingFromSession(me, c.slug, quizList),
       home: teamAndAnswersFromSession(me, c.slug),
     }) : null;
     const team = mine?.home.team ?? null;

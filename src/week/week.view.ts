@@ -3,7 +3,7 @@
 // service. Every time is in words, in the course's time zone (one zone per page).
 import { DateTime } from "luxon";
 import type { ChecklistService, ItemView } from "../checklist/checklist.service.js";
-import { SECTION_LABEL, ticksInSession } from "../checklist/checklist.service.js";
+import { SECTION_LABEL, ticksFromSession } from "../checklist/checklist.service.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
@@ -85,7 +85,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     items: deps.checklist.itemsPart(modules, studentId),
     standing: deps.quizzes.standingPart(quizList, studentId),
     attempts: deps.quizzes.attemptsPart(quizList, studentId),
-  }, self ? { items: ticksInSession(self, course.slug) } : {}); // grades and attempts in one snapshot: both from this statement
+  }, self ? { items: ticksFromSession(self, course.slug) } : {}); // grades and attempts in one snapshot: both from this statement
   const todo: TodoItem[] = [];
 
   // Checklist: per module and kind (Theory, Practical), x of y done, and the first open item.
