@@ -116,14 +116,17 @@ export class ChecklistService {
     return (await this.moduleItems(moduleId)).find((i) => i.id === itemId) ?? null;
   }
 
-  /** Every current item of a module with the user's ticks, in reading then document order. */
-  async items(module: ModuleRef, userId: string): Promise<ItemView[]> {
-    return (await this.itemsOf([module], userId)).get(module.id)!;
+  /**
+   * Every current item of a module with the user's ticks, in reading then document order; `ticks`: the
+   * ticks as the session's statement read them (ticksFromSession), when it did — else read here.
+   */
+  async items(module: ModuleRef, userId: string, ticks?: unknown): Promise<ItemView[]> {
+    return (await this.itemsOf([module], userId, ticks)).get(module.id)!;
   }
 
   /** `items` for several modules: the ticks of all of them in one statement. */
-  async itemsOf(modules: ModuleRef[], userId: string): Promise<Map<string, ItemView[]>> {
-    return (await readParts(this.deps.sql, { items: this.itemsPart(modules, userId) })).items;
+  async itemsOf(modules: ModuleRef[], userId: string, ticks?: unknown): Promise<Map<string, ItemView[]>> {
+    return (await readParts(this.deps.sql, { items: this.itemsPart(modules, userId) }, { items: ticks })).items;
   }
 
   /**

@@ -10,6 +10,7 @@ import session from "express-session";
 import helmet from "helmet";
 import type pg from "pg";
 import type { SessionContextPart, SessionUser, UserLookup } from "./session-user.js";
+import { parameterCount, renumber } from "./sql-parts.js";
 import type { Config } from "./config.js";
 import type { z } from "zod";
 import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
@@ -105,7 +106,7 @@ const usersWithSession = new WeakMap<Request, SessionUser | null>();
 export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = []): RequestHandler {
   const counts = parts.map((p) => {
     if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
-    const used = Math.max(0, ...[...p.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    const used = parameterCount(p.sql);
     if (used && !p.args) throw new Error(`Session context part "${p.name}" uses parameters ($1…) but gives no args: it reads the user's row "u"`);
     return used;
   });
@@ -122,7 +123,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       let offset = 2;
       const columns = parts.map((p, i) => {
         if (!wanted[i]) return `, NULL AS "part_${p.name}"`;
-        const sql = p.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`); // a part's SQL has no "$" in string literals
+        const sql = renumber(p.sql, offset);
         offset += counts[i]!;
         return `, ${sql} AS "part_${p.name}"`;
       }).join("");

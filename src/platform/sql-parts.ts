@@ -16,6 +16,17 @@ export interface SqlPart<T> {
 
 type Results<P> = { [K in keyof P]: P[K] extends SqlPart<infer T> ? T : never };
 
+/** The highest parameter ($n) an SQL text uses: how many values it takes. */
+export function parameterCount(sql: string): number {
+  return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+}
+
+/** The SQL with each parameter $n moved to $(offset + n), to follow `offset` parameters before it. Only parameters
+ *  are renumbered: a part's SQL has no "$" inside string literals (none of ours do). */
+export function renumber(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`);
+}
+
 /** The highest parameter ($n) each part's SQL uses. */
 const highest = new Map<string, number>();
 
@@ -37,15 +48,14 @@ export async function readParts<P extends Record<string, SqlPart<unknown>>>(pool
     const part = parts[key]!;
     let used = highest.get(part.sql);
     if (used === undefined) {
-      used = Math.max(0, ...[...part.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      used = parameterCount(part.sql);
       if (highest.size >= 500) highest.clear();
       highest.set(part.sql, used);
     }
     if (used !== part.values.length) throw new Error(`SQL part "${key}" uses $1…$${used} but gives ${part.values.length} value(s)`);
     const offset = values.length;
     values.push(...part.values);
-    // Only parameters are renumbered: a part's SQL has no "$" inside string literals (none of ours do).
-    return `(${part.sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`)}) AS "${key}"`;
+    return `(${renumber(part.sql, offset)}) AS "${key}"`;
   });
   const text = `SELECT ${columns.join(",\n ")}`;
   let name = names.get(text);

@@ -78,10 +78,7 @@ export function modulePages({ sql, readings, checklist, quizzes }: { sql: pg.Poo
     const { course, module: mod, reading, user } = pageContext(res, "course", "module", "reading", "user");
     const base = `/courses/${course.slug}/modules/${mod.slug}`;
     const isStudent = course.role === CourseRole.STUDENT;
-    const [list, all] = await Promise.all([
-      readings.readings(mod.id),
-      readParts(sql, { items: checklist.itemsPart([mod], user.id) }, { items: ticksFromSession(user, course.slug) }).then((r) => r.items.get(mod.id)!),
-    ]);
+    const [list, all] = await Promise.all([readings.readings(mod.id), checklist.items(mod, user.id, ticksFromSession(user, course.slug))]);
     const items = all.filter((i) => i.readingSlug === reading.slug);
     const at = list.findIndex((r) => r.slug === reading.slug);
     const link = (r: (typeof list)[number] | undefined) => r && { title: r.title, href: `${base}/readings/${r.slug}` };
