@@ -141,9 +141,12 @@ export function createApp(deps: AppDeps) {
   app.use(ltiFraming(lti.platforms));
   app.use(setupGate(admin));
   const course = express.Router({ mergeParams: true });
+  // The module and reading pages first: the pages students open most, and a request pays a pass through
+  // each router mounted before its own (their routes are GETs under /modules/, where coursePages and
+  // peopleRoutes have none, so the order changes no route).
+  course.use(modulePages({ sql: pool, readings, checklist, quizzes }));
   course.use(coursePages({ sql: pool, courses, readings, quizzes, submissions, checklist, reviews, lmsLinked: async () => !!lti.publicOrigin && (await lti.enabled()) }));
   course.use(peopleRoutes({ courses, roster, auth, clock, publicUrl: config.PUBLIC_URL }));
-  course.use(modulePages({ sql: pool, readings, checklist, quizzes }));
   course.use(readingsRoutes({ readings }));
   course.use(checklistRoutes({ readings, checklist }));
   // Before quizRoutes: it adds the staff's mark changes to the attempt review that quizRoutes renders.

@@ -258,6 +258,9 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
 }
 
 const csrf = csrfSync({
+  // 32 random bytes (256 bits), as the sign-in form's nonce: csrf-sync's default of 128 bytes put a 256-character
+  // token into every session row (hashed by express-session on each request) and into every form of every page.
+  size: 32,
   getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get("x-csrf-token"),
   errorConfig: { statusCode: 403, code: "EBADCSRFTOKEN", message: "csrf" },
 });

@@ -24,7 +24,12 @@ function checklistGroups(items: ItemView[], base: string, isStudent: boolean) {
     items: items
       .filter((i) => i.section === section)
       .map((i) => ({
-        ...i,
+        // What the partial reads, not a copy of all the item's fields: made for every item on every view of the page.
+        id: i.id,
+        title: i.title,
+        done: i.done,
+        completedAt: i.completedAt,
+        overdue: i.overdue,
         link: `${base}/readings/${i.readingSlug}#${i.anchor}`,
         state: `${i.done ? " is-done" : ""}${i.overdue ? " is-overdue" : ""}`,
         tick: isStudent ? {

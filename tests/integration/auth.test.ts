@@ -115,6 +115,24 @@ describe("sessions", () => {
     expect(after.headers.location).toMatch(/^\/login/);
   });
 
+  test("the session cookie counts only as signed: an altered signature or the bare id is no session; the form token is 32 random bytes", async () => {
+    const agent = t.agent();
+    const signedIn = await signIn(agent, "dev@example.edu", DEMO_PASSWORDS.student);
+    const cookie = ([] as string[]).concat(signedIn.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!.split(";")[0]!;
+    const value = decodeURIComponent(cookie.slice("cnn.sid=".length));
+    expect(value).toMatch(/^s:[^.]+\.[A-Za-z0-9+/]{43}$/); // express-session's format: "s:" id "." HMAC-SHA256 in base64
+    const page = await t.agent().get("/courses/cnn").set("Cookie", cookie);
+    expect(page.status).toBe(200);
+    expect(csrfFrom(page.text)).toMatch(/^[0-9a-f]{64}$/);
+
+    const last = value.at(-1) === "A" ? "B" : "A";
+    for (const forged of [`s:${value.slice(2, -1)}${last}`, value.slice(2, value.lastIndexOf(".")), `s:${value.slice(2, value.lastIndexOf("."))}`]) {
+      const res = await t.agent().get("/courses/cnn").set("Cookie", `cnn.sid=${encodeURIComponent(forged)}`);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toMatch(/^\/login/);
+    }
+  });
+
   test("an expired session sends GETs to sign-in (then back) and explains POSTs", async () => {
     const agent = t.agent();
     await signIn(agent, "felix@example.edu", DEMO_PASSWORDS.student);
