@@ -5,7 +5,7 @@ import type { Db } from "../platform/db/prisma.js";
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { ContentCache } from "../platform/content-cache.js";
 import { readParts, utc, type SqlPart } from "../platform/sql-parts.js";
-import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
+import { courseScopedPart, courseScopedValue, type SessionContextPart, type SessionUser } from "../platform/session-user.js";
 
 
 export interface ModuleRef {
@@ -43,6 +43,8 @@ export interface SectionProgress {
 
 export const SECTION_LABEL: Record<ChecklistSection, string> = { THEORY: "Theory", PRACTICAL: "Practical" };
 
+const TICKS_PART = "checklistTicks";
+
 /** A tick as itemsPart reads it (its value: a JSON array of these). */
 const TICK_JSON = `json_build_object('itemId', t."itemId", 'completedAt', t."completedAt")`;
 
@@ -51,19 +53,14 @@ const TICK_JSON = `json_build_object('itemId', t."itemId", 'completedAt', t."com
  * session's statement (a page that shows them then needs no statement of its own: ticksFromSession).
  */
 export function checklistTicksInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
-  return {
-    name: "checklistTicks",
-    sql: `(SELECT json_build_object('course', $1::text, 'ticks', COALESCE(json_agg(${TICK_JSON}), '[]'::json))
+  return courseScopedPart(TICKS_PART, `(SELECT COALESCE(json_agg(${TICK_JSON}), '[]'::json)
        FROM "ChecklistTick" t JOIN "ChecklistItem" i ON i.id = t."itemId" JOIN "Module" m ON m.id = i."moduleId" JOIN "Course" c ON c.id = m."courseId"
-       WHERE t."userId" = u.id AND c.slug = $1::text)`,
-    args,
-  };
+       WHERE t."userId" = u.id AND c.slug = $1::text)`, args);
 }
 
 /** The value of itemsPart for any modules of the course, when the session's statement read it (else undefined). */
 export function ticksFromSession(user: SessionUser, courseSlug: string): unknown {
-  const read = user.context?.checklistTicks as { course: string; ticks: unknown[] } | null | undefined;
-  return read?.course === courseSlug ? read.ticks : undefined;
+  return courseScopedValue(user, TICKS_PART, courseSlug);
 }
 
 export function dueAtFor(module: ModuleRef, section: ChecklistSection): Date | null {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
+import { courseScopedPart, courseScopedValue, type SessionContextPart, type SessionUser } from "../platform/session-user.js";
 import type { Db } from "../platform/db/prisma.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import type { ContentCache } from "../platform/content-cache.js";
@@ -32,6 +32,8 @@ export const coursesInSession: SessionContextPart = {
         FROM "Course" c LEFT JOIN "Membership" m ON m."courseId" = c.id AND m."userId" = u.id
         WHERE u."isAdmin" OR m.role IS NOT NULL), '[]'::json)))`,
 };
+
+const TEAM_AND_ANSWERS_PART = "teamAndAnswers";
 
 /**
  * The team and fresh answers read (TeamAndAnswers) as SQL over three SQL expressions: the course's id,
@@ -70,11 +72,7 @@ function readTeamAndAnswers(value: unknown): TeamAndAnswers {
  * ([slug, since as an ISO time]), read with the session's statement (teamAndAnswersFromSession).
  */
 export function teamAndAnswersInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
-  return {
-    name: "teamAndAnswers",
-    sql: `(SELECT json_build_object('course', $1::text, 'value', ${teamAndAnswersSql(`(SELECT c.id FROM "Course" c WHERE c.slug = $1::text)`, "u.id", "$2::text")}))`,
-    args,
-  };
+  return courseScopedPart(TEAM_AND_ANSWERS_PART, teamAndAnswersSql(`(SELECT c.id FROM "Course" c WHERE c.slug = $1::text)`, "u.id", "$2::text"), args);
 }
 
 /**
@@ -82,8 +80,7 @@ export function teamAndAnswersInSession(args: NonNullable<SessionContextPart["ar
  * answers fresh since the time its args gave, taken as the request began (a few milliseconds before the page asks).
  */
 export function teamAndAnswersFromSession(user: SessionUser, courseSlug: string): unknown {
-  const read = user.context?.teamAndAnswers as { course: string; value: unknown } | null | undefined;
-  return read?.course === courseSlug ? read.value : undefined;
+  return courseScopedValue(user, TEAM_AND_ANSWERS_PART, courseSlug);
 }
 
 function coursesContext(user: SessionUser): CoursesContext | undefined {

@@ -28,6 +28,21 @@ export interface SessionContextPart {
   args?(req: { method: string; path: string }): unknown[] | null;
 }
 
+/**
+ * A part read for the course the request's URL names: `args` gives the course's slug as $1 (then any
+ * further parameters), and the value is kept with the slug it was read for, so that a page takes it
+ * only for its own course (courseScopedValue). `valueSql`: a scalar SQL expression over `u` and the parameters.
+ */
+export function courseScopedPart(name: string, valueSql: string, args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
+  return { name, sql: `json_build_object('course', $1::text, 'value', ${valueSql})`, args };
+}
+
+/** A courseScopedPart's value when the session's statement read it for `courseSlug`; else undefined. */
+export function courseScopedValue(user: SessionUser, name: string, courseSlug: string): unknown {
+  const read = user.context?.[name] as { course: string; value: unknown } | null | undefined;
+  return read?.course === courseSlug ? read.value : undefined;
+}
+
 /** How the request pipeline finds a signed-in user whose row did not come with the session (auth/ provides it). */
 export interface UserLookup {
   findUser(id: string): Promise<SessionUser | null>;

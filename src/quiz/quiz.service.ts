@@ -4,7 +4,7 @@
 import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
 import { utc, type SqlPart } from "../platform/sql-parts.js";
-import type { SessionContextPart, SessionUser } from "../platform/session-user.js";
+import { courseScopedPart, courseScopedValue, type SessionContextPart, type SessionUser } from "../platform/session-user.js";
 import type { GradeEvents } from "../platform/grade-events.js";
 import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
@@ -120,6 +120,8 @@ export type Standing = {
 
 export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
 
+const STANDING_PART = "quizStanding";
+
 /** A quiz's row of standingPart: the grade and the exception of the user `user` (an SQL expression) at quiz `q`, joined as g and o. */
 const STANDING_ROW = `json_build_object('quizId', q.id, 'percent', g.percent, 'passed', g.passed, 'attempts', g.attempts,
   'override', CASE WHEN o."quizId" IS NULL THEN NULL ELSE json_build_object('extraMinutes', o."extraMinutes", 'extraAttempts', o."extraAttempts",
@@ -132,21 +134,17 @@ const standingJoins = (user: string) => `LEFT JOIN "QuizGrade" g ON g."quizId" =
  * with the session's statement (a page that shows them then needs no statement of its own: standingFromSession).
  */
 export function quizStandingInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
-  return {
-    name: "quizStanding",
-    sql: `(SELECT json_build_object('course', $1::text, 'rows', COALESCE(json_agg(${STANDING_ROW}), '[]'::json))
+  return courseScopedPart(STANDING_PART, `(SELECT COALESCE(json_agg(${STANDING_ROW}), '[]'::json)
        FROM "Quiz" q JOIN "Course" c ON c.id = q."courseId" ${standingJoins("u.id")}
-       WHERE c.slug = $1::text)`,
-    args,
-  };
+       WHERE c.slug = $1::text)`, args);
 }
 
 /** The value of standingPart for `quizzes` of the course, when the session's statement read a row for each of them (else undefined). */
 export function standingFromSession(user: SessionUser, courseSlug: string, quizzes: Pick<QuizRow, "id">[]): unknown {
-  const read = user.context?.quizStanding as { course: string; rows: { quizId: string }[] } | null | undefined;
-  if (read?.course !== courseSlug) return undefined;
-  const ids = new Set(read.rows.map((r) => r.quizId));
-  return quizzes.every((q) => ids.has(q.id)) ? read.rows : undefined;
+  const rows = courseScopedValue(user, STANDING_PART, courseSlug) as { quizId: string }[] | undefined;
+  if (!rows) return undefined;
+  const ids = new Set(rows.map((r) => r.quizId));
+  return quizzes.every((q) => ids.has(q.id)) ? rows : undefined;
 }
 
 export class QuizService {
