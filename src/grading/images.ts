@@ -7,9 +7,6 @@ import * as tf from "@tensorflow/tfjs";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { PREPROCESSING_RULE } from "./preprocessing.js";
-
-export { PREPROCESSING_RULE };
 
 /** Decodes one PNG/JPEG into RGB bytes. */
 export async function decodeRgb(bytes: Buffer): Promise<{ width: number; height: number; rgb: Uint8Array }> {

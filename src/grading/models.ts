@@ -9,8 +9,6 @@ import { readZip, type ZipLimits } from "./archive.js";
 import { ENGINE_LABEL, useFastestEngine } from "./engine.js";
 import { ModelRefused } from "./errors.js";
 import { sniff } from "./sniff.js";
-
-export { sniff };
 import type { InputSpec, Layout } from "./images.js";
 import { tempFile, translateH5, translateKeras3, translateTfjsLayers, type TfjsWeightSpec } from "./keras.js";
 import { accountOnnx } from "./onnx/accounting.js";

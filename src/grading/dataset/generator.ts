@@ -14,8 +14,6 @@ import { holdoutSecretBytes, holdoutSecretId } from "./secret.js";
 import { SIGN_CLASSES } from "./signs.js";
 import { GENERATOR_VERSION } from "./version.js";
 
-export { GENERATOR_VERSION };
-
 export interface DatasetOptions {
   /** Public: the training set and the mini holdout. */
   seed: number;
