@@ -25,6 +25,7 @@ import type { Config } from "./platform/config.js";
 import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
 import { healthRoutes } from "./platform/health.routes.js";
+import { listenWithAppPrototypes } from "./platform/http-server.js";
 import { currentUser, refuseNul, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import { requestLogSerializer, responseLogSerializer, type Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
@@ -104,6 +105,8 @@ export function createApp(deps: AppDeps) {
   });
 
   const app = express();
+  // Its server makes requests and responses on the app's prototypes: Express then has none to change (platform/http-server.ts).
+  app.listen = listenWithAppPrototypes(app);
   app.set("trust proxy", config.TRUST_PROXY);
   app.disable("x-powered-by");
   // No ETag on what res.send sends (pages, JSON, CSV): each is the signed-in user's own, made

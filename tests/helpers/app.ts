@@ -3,6 +3,7 @@
 import * as cheerio from "cheerio";
 import pg from "pg";
 import request from "supertest";
+import { createHttpServer } from "../../src/platform/http-server.js";
 import type TestAgent from "supertest/lib/agent.js";
 import fs from "node:fs";
 import os from "node:os";
@@ -75,7 +76,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     config,
     dataDir,
     boss,
-    agent: () => request.agent(app),
+    // On the server npm start runs (platform/http-server.ts), not the plain one supertest would make.
+    agent: () => request.agent(createHttpServer(app)),
     async close() {
       await boss?.stop({ graceful: false, wait: true, timeout: 2000 }).catch(() => {});
       stopSpare(); // the idle inference process a scoring run left ready
