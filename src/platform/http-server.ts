@@ -3,7 +3,7 @@
 import http from "node:http";
 import type { Express } from "express";
 
-/** Whether Node's constructor can be called as a function on an object made elsewhere (true of Node 20 and 22). */
+/** Whether Node's constructor is written as a plain function, not with `class` syntax (which cannot be called on an object made elsewhere). It is in Node 20 and 22; the tests would see a fallback (prototypes changed again). */
 const callable = (f: unknown) => typeof f === "function" && !/^class\b/.test(Function.prototype.toString.call(f));
 
 /**
@@ -40,14 +40,14 @@ export function createHttpServer(app: Express): http.Server {
 export function listenWithAppPrototypes(app: Express): Express["listen"] {
   return ((...args: unknown[]) => {
     const server = createHttpServer(app);
-    // As Express's own listen: a callback given also hears a failure to listen, once.
+    // As Express's own listen: a callback given also hears a failure to listen, once, called on the server.
     const last = args.at(-1);
     if (typeof last === "function") {
       let called = false;
-      const once = (...a: unknown[]) => {
+      const once = function (this: unknown, ...a: unknown[]) {
         if (called) return;
         called = true;
-        (last as (...x: unknown[]) => void)(...a);
+        (last as (...x: unknown[]) => void).apply(this, a);
       };
       args[args.length - 1] = once;
       server.once("error", once);

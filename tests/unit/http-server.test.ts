@@ -1,11 +1,17 @@
 // The app's HTTP server makes each request and response on the app's own prototypes, so Express,
-// which gives them those prototypes as they enter the app, has nothing left to change: no
-// Object.setPrototypeOf that changes anything, on any request. Everything else is Express as usual.
+// which gives them those prototypes as they enter the app, has nothing left to change: its
+// Object.setPrototypeOf calls set the prototype the objects already have. Everything else is
+// Express as usual. Checked on a small app, and on the app createApp makes (its app.listen).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type Express } from "express";
 import request from "supertest";
+import pg from "pg";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/platform/config.js";
+import { createPrisma } from "../../src/platform/db/prisma.js";
 import { createHttpServer, listenWithAppPrototypes } from "../../src/platform/http-server.js";
+import { createLogger } from "../../src/platform/logger.js";
 
 function testApp() {
   const app = express();
@@ -75,17 +81,42 @@ test("app.listen made by listenWithAppPrototypes listens on that server, and its
       expect((await r.json()).requestIsApps).toBe(true);
     });
     expect(changes).toBe(0);
-    // The same port again: the callback gets the error (once), as with Express's own listen.
-    const calls: unknown[] = [];
+    // The same port again: the callback gets the error, on the server, once, as with Express's own listen.
+    const calls: { err: unknown; self: unknown }[] = [];
+    let again: http.Server | undefined;
     await new Promise<void>((resolve) => {
-      app.listen(port, "127.0.0.1", (err?: Error) => {
-        calls.push(err);
+      again = app.listen(port, "127.0.0.1", function (this: unknown, err?: Error) {
+        calls.push({ err, self: this });
         resolve();
       });
     });
+    again!.emit("listening"); // what server.listen's own callback hears: the wrapped callback was called already
     expect(calls).toHaveLength(1);
-    expect((calls[0] as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
+    expect((calls[0]!.err as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
+    expect(calls[0]!.self).toBe(again);
   } finally {
     await new Promise((r) => server.close(r));
+  }
+});
+
+test("the app createApp makes listens on that server: its requests have no prototype changed", async () => {
+  // No database is reached: /healthz answers without one (tests/integration/health.test.ts).
+  const url = "postgresql://postgres:password@127.0.0.1:9/none";
+  const db = createPrisma(url);
+  const pool = new pg.Pool({ connectionString: url });
+  const app = createApp({ config: loadConfig({ NODE_ENV: "test", DATABASE_URL: url }), db, pool, logger: createLogger("silent"), sessionSecret: "x".repeat(40), contentDir: "content" });
+  const server = app.listen(0, "127.0.0.1");
+  try {
+    await new Promise((r) => server.once("listening", r));
+    const { port } = server.address() as AddressInfo;
+    const changes = await prototypeChanges(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(r.status).toBe(200);
+    });
+    expect(changes).toBe(0);
+  } finally {
+    await new Promise((r) => server.close(r));
+    await pool.end();
+    await db.$disconnect();
   }
 });
