@@ -8,7 +8,7 @@ import type { Clock } from "../platform/clock.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Conflict } from "../platform/errors.js";
 import { readForm, type FormState } from "../platform/forms.js";
-import { csrfProtection, flash, parseForm, saveSession } from "../platform/http.js";
+import { csrfProtection, flash, parseForm, refuseNul, saveSession } from "../platform/http.js";
 import { csvRow, spreadsheetRow } from "../platform/text.js";
 import type { AuthService } from "../auth/auth.service.js";
 import { requireCourseRole, requireStaff } from "./courses.loaders.js";
@@ -99,10 +99,12 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   router.get("/people/import", requireInstructor, (req, res) => {
     res.render("people-import", { title: "Import students and teams", course: pageContext(res, "course").course, base: courseBase(req), isStaff: true });
   });
-  router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), csrfProtection, async (req, res) => {
+  // The form is multipart (it has a file field): its fields are parsed here, after refuseNul ran on the request, so it runs again on them.
+  router.post("/people/import", requireInstructor, (req, res, next) => csvUpload(req, res, (err: unknown) => (err ? next(new BadRequest("The file could not be read (at most 2 MB of CSV).")) : next())), refuseNul, csrfProtection, async (req, res) => {
     const { course } = pageContext(res, "course");
     const body = parseForm(ImportBody, req.body);
     const text = req.file ? req.file.buffer.toString("utf8") : body.csv;
+    if (text.includes("\0")) throw new BadRequest("The file is not CSV text: it holds NUL characters (a spreadsheet file, perhaps). Save it as CSV (UTF-8) and choose it again.");
     if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
     const parsed = parseRosterCsv(text);
     const preview = await roster.preview(course.id, parsed);

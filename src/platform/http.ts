@@ -86,7 +86,8 @@ function holdsNul(value: unknown, depth = 0): boolean {
 /**
  * No text PostgreSQL stores can hold a NUL character, and looking one up fails with an error, not
  * "none". A path with one names nothing (404); a query or form field with one is refused (400) — both
- * before anything is looked up. Runs after the body parsers (an upload's fields are checked where read).
+ * before anything is looked up. Runs after the body parsers; a multipart form's fields, parsed by its route,
+ * are checked by running it again after the upload (the roster import: its form posts text fields).
  */
 export const refuseNul: RequestHandler = (req, _res, next) => {
   if (req.url.includes("%00")) {

@@ -288,6 +288,23 @@ test("roster import: a preview with per-row errors changes nothing; a clean one 
   expect((await t.db.teamMember.findFirstOrThrow({ where: { user: { email: "felix@example.edu" } }, include: { team: true } })).team.name).toBe("Yield Ahead");
 });
 
+test("roster import: a NUL character, in a CSV file or in text pasted into the multipart form, is refused with what to do; nothing changes", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const form = await instructor.get("/courses/cnn/people/import");
+  const before = await t.db.user.count();
+  // Text pasted into the form, sent as the form sends it (multipart: the form has a file field).
+  const pasted = await instructor.post("/courses/cnn/people/import").field("_csrf", csrfFrom(form.text)).field("csv", "email,name,role,team\nnul@example.edu,Nu\u0000l,student,\n").field("apply", "1");
+  expect(pasted.status).toBe(400);
+  expect(pasted.text).toContain("What was sent has a character that cannot be in a form (NUL). Enter it again.");
+  // A file that is not CSV text (a spreadsheet's bytes hold NULs).
+  const file = await instructor.post("/courses/cnn/people/import").field("_csrf", csrfFrom(form.text)).field("apply", "1")
+    .attach("file", Buffer.from("email,name,role,team\nnul@example.edu,Nu\u0000l,student,\n"), { filename: "people.csv", contentType: "text/csv" });
+  expect(file.status).toBe(400);
+  expect(file.text).toContain("The file is not CSV text: it holds NUL characters (a spreadsheet file, perhaps). Save it as CSV (UTF-8) and choose it again.");
+  expect(await t.db.user.count()).toBe(before);
+  expect(await t.db.user.count({ where: { email: "nul@example.edu" } })).toBe(0);
+});
+
 test("roles and removal; the last instructor cannot be removed or demoted", async () => {
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
   const people = await instructor.get("/courses/cnn/people");
