@@ -26,7 +26,7 @@ import type { Db } from "./platform/db/prisma.js";
 import { errorHandler, notFoundHandler } from "./platform/errors.middleware.js";
 import { healthRoutes } from "./platform/health.routes.js";
 import { listenWithAppPrototypes } from "./platform/http-server.js";
-import { currentUser, refuseNul, requireUser, securityHeaders, sessions } from "./platform/http.js";
+import { currentUser, noStore, refuseNul, requireUser, securityHeaders, sessions } from "./platform/http.js";
 import { requestLogSerializer, responseLogSerializer, type Logger } from "./platform/logger.js";
 import { ROOT, setupViews, VIEWS_DIR } from "./platform/views.js";
 import { contentAssets } from "./content/content.assets.js";
@@ -132,6 +132,7 @@ export function createApp(deps: AppDeps) {
   app.use("/assets", express.static(path.join(VIEWS_DIR, "assets"), { maxAge }));
   app.use("/assets/vendor/hljs", express.static(path.join(ROOT, "node_modules/highlight.js/styles"), { maxAge }));
   app.use("/content", contentAssets(deps.contentDir));
+  app.use(noStore);
   app.use(healthRoutes({ db }));
   app.use(express.urlencoded({ extended: false, limit: "100kb", parameterLimit: 500 }));
   app.use(express.json({ limit: "100kb" }));

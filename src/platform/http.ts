@@ -76,6 +76,19 @@ export function securityHeaders(): RequestHandler {
   });
 }
 
+/**
+ * What the app makes for a request (pages, JSON, CSV, downloads) is stored by no cache: most of it is
+ * one signed-in user's own — grades, answers, their checklist — and a browser keeps what it may store
+ * on disk, where on a shared computer the next person finds it with the Back button after sign-out.
+ * Without it a page's form would also come back from a cache with a CSRF token that is no longer the
+ * session's. Static files are mounted before this and keep their max-age; a route that may be cached
+ * says so itself (the tool's public keys).
+ */
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader("Cache-Control", "no-store");
+  next();
+};
+
 /** Whether a parsed query or body holds a string with a NUL character anywhere. */
 function holdsNul(value: unknown, depth = 0): boolean {
   if (typeof value === "string") return value.includes("\0");

@@ -72,6 +72,20 @@ test("security headers are set, with a CSP that allows no inline script", async 
   expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
 });
 
+test("what the app makes for a request is stored by no cache (a shared computer's Back button after sign-out); static files keep their max-age", async () => {
+  const { signedIn } = await import("../helpers/app.js");
+  const alice = await signedIn(t, "alice@example.edu");
+  const made: [string, Awaited<ReturnType<typeof alice.get>>][] = [];
+  for (const path of ["/courses/cnn/modules/cnn", "/courses/cnn/modules/cnn/readings/overview", "/courses/cnn/quizzes/cnn-friday", "/courses/cnn/people", "/"]) made.push([path, await alice.get(path)]);
+  made.push(["/login", await t.agent().get("/login")], ["/no/such/page", await t.agent().get("/no/such/page")], ["/api/nothing (JSON)", await t.agent().get("/api/nothing")]);
+  for (const [path, res] of made) expect([path, res.status < 500, res.headers["cache-control"]]).toEqual([path, true, "no-store"]);
+  const css = await t.agent().get("/assets/css/app.css");
+  expect(css.status).toBe(200);
+  expect(css.headers["cache-control"]).toMatch(/^public, max-age=\d+$/);
+  const figure = await t.agent().get("/content/cnn/img/convolution.svg");
+  expect(figure.headers["cache-control"]).toBe("public, max-age=3600");
+});
+
 describe("the error middleware on its own", () => {
   const app = express();
   setupViews(app);
