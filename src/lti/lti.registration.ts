@@ -4,6 +4,7 @@
 // the client id and deployment it gets back (LtiRegistration), used at once by every process.
 import dns from "node:dns/promises";
 import net from "node:net";
+import { Agent, fetch as connectingFetch } from "undici";
 import { z } from "zod";
 import type { Db } from "../platform/db/prisma.js";
 import { BadRequest } from "../platform/errors.js";
@@ -55,35 +56,82 @@ const RegistrationResponse = z.object({
   [TOOL_CONFIG]: z.object({ deployment_id: z.string().min(1).optional() }).loose().optional(),
 }).loose();
 
+/** A connection refused: its host resolved to this machine or a private network when connecting. */
+class PrivateHost extends Error {
+  constructor(host: string) {
+    super(`${host} resolves to this machine or a private network`);
+  }
+}
+
 export class LtiRegistrations {
   constructor(private readonly deps: {
     db: Db;
     publicOrigin: string;
     /** Every registered platform (the file's and the database's): a registration may not shadow one. */
     platforms: LtiPlatforms;
-    fetch?: typeof fetch;
     /** Tests only: the fake platform runs on this machine (127.0.0.1). Never set in production. */
     allowPrivateHosts?: boolean;
+    /** A host's addresses (default: the system's resolver, as connections use it). */
     lookup?: (host: string) => Promise<string[]>;
   }) {}
 
-  /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside). */
+  private resolve(host: string): Promise<string[]> {
+    return (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
+  }
+
+  private refusesAll(addresses: string[]): boolean {
+    return !this.deps.allowPrivateHosts && (!addresses.length || addresses.some(isPrivateAddress));
+  }
+
+  /**
+   * Where the registration's requests connect. Each connection resolves its host itself and connects only
+   * if every address is public, to those addresses: checking a name before the request is not enough,
+   * as a name can resolve to a public address for the check and to this machine a moment later, for the
+   * connection (DNS rebinding). An address written as an IP is checked by checkHost (no lookup).
+   */
+  private readonly dispatcher = new Agent({
+    connect: {
+      lookup: ((hostname: string, options: { family?: number; all?: boolean }, callback: (err: Error | null, address?: string | { address: string; family: number }[], family?: number) => void) => {
+        this.resolve(hostname).then((addresses) => {
+          if (this.refusesAll(addresses)) return callback(new PrivateHost(hostname));
+          const found = addresses.map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 })).filter((a) => !options.family || a.family === options.family);
+          if (!found.length) return callback(Object.assign(new Error(`${hostname} has no IPv${options.family} address`), { code: "ENOTFOUND" }));
+          if (options.all) callback(null, found);
+          else callback(null, found[0]!.address, found[0]!.family);
+        }, (err: Error) => callback(err));
+      }) as unknown as net.LookupFunction,
+    },
+  });
+
+  private privateHostRefused(address: string, what: string): BadRequest {
+    return new BadRequest(`The ${what} address ${address} is on this server or a private network, which a registration may not reach. Start the registration again from the LMS; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
+  }
+
+  /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside), before any request: the connection checks again (dispatcher). */
   private async checkHost(address: string, what: string): Promise<void> {
     if (this.deps.allowPrivateHosts) return;
     const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
     let addresses: string[];
     try {
-      addresses = net.isIP(host) ? [host] : await (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
+      addresses = net.isIP(host) ? [host] : await this.resolve(host);
     } catch {
       throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
     }
-    if (!addresses.length || addresses.some(isPrivateAddress)) {
-      throw new BadRequest(`The ${what} address ${address} is on this server or a private network, which a registration may not reach. Start the registration again from the LMS; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
+    if (this.refusesAll(addresses)) throw this.privateHostRefused(address, what);
+  }
+
+  /** A request of the registration, on connections to checked addresses only; a connection refused for its address is said as such. */
+  private async request(address: string, what: string, init: Parameters<typeof connectingFetch>[1], unreachable: string): Promise<Awaited<ReturnType<typeof connectingFetch>>> {
+    try {
+      return await connectingFetch(address, { ...init, dispatcher: this.dispatcher });
+    } catch (err) {
+      if ((err as { cause?: unknown }).cause instanceof PrivateHost) throw this.privateHostRefused(address, what);
+      throw new BadRequest(unreachable);
     }
   }
 
   /** Reads at most MAX_REGISTRATION_BODY bytes of a JSON answer (streamed: a larger one is cut off and refused); null when it is not JSON. */
-  private async readJson(res: Response, what: string): Promise<unknown> {
+  private async readJson(res: Awaited<ReturnType<typeof connectingFetch>>, what: string): Promise<unknown> {
     if (!res.body) return null;
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
@@ -122,12 +170,8 @@ export class LtiRegistrations {
     const url = httpsUrl.safeParse(configUrl);
     if (!url.success) throw new BadRequest("The LMS gave no valid openid_configuration address (https://…). Start the registration again from the LMS.");
     await this.checkHost(configUrl, "configuration");
-    let res: Response;
-    try {
-      res = await (this.deps.fetch ?? fetch)(configUrl, { headers: { Accept: "application/json" }, redirect: "error", signal: AbortSignal.timeout(15_000) });
-    } catch {
-      throw new BadRequest(`The LMS's configuration could not be read from ${configUrl}. Check that this server can reach the LMS, then start the registration again.`);
-    }
+    const res = await this.request(configUrl, "configuration", { headers: { Accept: "application/json" }, redirect: "error", signal: AbortSignal.timeout(15_000) },
+      `The LMS's configuration could not be read from ${configUrl}. Check that this server can reach the LMS, then start the registration again.`);
     const body = res.ok ? await this.readJson(res, `The LMS's configuration at ${configUrl}`) : (await res.body?.cancel().catch(() => undefined), null);
     const parsed = PlatformConfiguration.safeParse(body);
     if (!parsed.success) {
@@ -175,18 +219,13 @@ export class LtiRegistrations {
   async register(configUrl: string, registrationToken: string | undefined, approvedById: string) {
     const config = await this.readConfiguration(configUrl);
     await this.checkHost(config.registration_endpoint, "registration endpoint");
-    let res: Response;
-    try {
-      res = await (this.deps.fetch ?? fetch)(config.registration_endpoint, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", ...(registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {}) },
-        body: JSON.stringify(this.toolConfiguration(config)),
-        redirect: "error",
-        signal: AbortSignal.timeout(20_000),
-      });
-    } catch {
-      throw new BadRequest(`${config.name} could not be reached to register the tool. Start the registration again from the LMS.`);
-    }
+    const res = await this.request(config.registration_endpoint, "registration endpoint", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...(registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {}) },
+      body: JSON.stringify(this.toolConfiguration(config)),
+      redirect: "error",
+      signal: AbortSignal.timeout(20_000),
+    }, `${config.name} could not be reached to register the tool. Start the registration again from the LMS.`);
     const body = await this.readJson(res, `${config.name}'s answer to the registration`);
     const parsed = RegistrationResponse.safeParse(body);
     if (!res.ok || !parsed.success) {

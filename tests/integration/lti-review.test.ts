@@ -5,6 +5,7 @@
 // not written to the request log.
 import fs from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { Writable } from "node:stream";
 import type { JSONWebKeySet } from "jose";
@@ -214,6 +215,30 @@ describe("finding 3: what a registration makes this server fetch", () => {
     const mapped = new LtiRegistrations({ db: t.db, publicOrigin: TOOL, platforms: { all: async () => [] } as never, lookup: async () => ["93.184.216.34", "::ffff:169.254.169.254"] });
     await expect(mapped.readConfiguration("https://lms.example.com/.well-known/openid-configuration")).rejects.toThrow("on this server or a private network");
     expect(hits).toEqual([]);
+  });
+
+  test("a name that resolves to a public address for the check and to this machine for the connection (DNS rebinding) reaches nothing", async () => {
+    const connections: string[] = [];
+    const trap = net.createServer((socket) => {
+      connections.push(String(socket.remoteAddress));
+      socket.destroy();
+    });
+    await new Promise<void>((r) => trap.listen(0, "127.0.0.1", () => r()));
+    const port = (trap.address() as net.AddressInfo).port;
+    const asked: string[] = [];
+    const rebinding = async (host: string) => {
+      asked.push(host);
+      return asked.length === 1 ? ["93.184.216.34"] : ["127.0.0.1"];
+    };
+    try {
+      const regs = new LtiRegistrations({ db: t.db, publicOrigin: TOOL, platforms: { all: async () => [] } as never, lookup: rebinding });
+      await expect(regs.readConfiguration(`https://lms.rebind.example:${port}/.well-known/openid-configuration`)).rejects.toThrow("is on this server or a private network");
+      // Checked before the request, then by the connection itself, which refused the address it got.
+      expect(asked).toEqual(["lms.rebind.example", "lms.rebind.example"]);
+      expect(connections).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => trap.close(() => r()));
+    }
   });
 
   test("an answer larger than 64 KB is cut off and refused", async () => {
