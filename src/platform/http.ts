@@ -186,16 +186,27 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     // connect-pg-simple's read, with the session's user joined and the features' context parts: one
     // statement where currentUser and each part would make one more.
     override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
+      const req = reading;
       let statement: ReturnType<typeof statementOf>;
       try {
-        statement = statementOf(reading, sid);
+        statement = statementOf(req, sid);
       } catch (err) {
         return callback(err);
       }
-      pool.query<{ sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>>(statement).then(({ rows: [row] }) => {
+      type Row = { sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>;
+      const read = (s: typeof statement) => pool.query<Row>(s).then(({ rows: [row] }) => row);
+      read(statement).then((row) => ({ row, withParts: true }), (err: unknown) => {
+        // A part that fails (a feature's SQL meeting data it did not expect, say) must not keep its user
+        // off every page: the session and user are read again without the parts, and each page reads
+        // what it needs itself, as for a user read apart from the session (no context). The failure is
+        // logged. If the database itself fails, so does this read, and the request with it.
+        if (!parts.length) throw err;
+        req?.log?.error({ err }, "the session's statement failed with the features' context parts; read again without them");
+        return read({ ...statementFor(parts.map(() => false)), values: statement.values.slice(0, 2) }).then((row) => ({ row, withParts: false }));
+      }).then(({ row, withParts }) => {
         if (!row) return callback(null, null);
-        const context = Object.fromEntries(parts.map((p) => [p.name, row[`part_${p.name}`]]));
-        loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, context } satisfies SessionUser));
+        const context = withParts ? { context: Object.fromEntries(parts.map((p) => [p.name, row[`part_${p.name}`]])) } : {};
+        loadedUsers.set(row.sess, row.id === null ? null : ({ id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, ...context } satisfies SessionUser));
         callback(null, row.sess);
       }, (err: unknown) => callback(err));
     }

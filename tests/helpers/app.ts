@@ -42,6 +42,9 @@ export const QUIZ_DIR = fileURLToPath(new URL("../../quizzes", import.meta.url))
  */
 export const TEST_NOW = new Date("2031-03-12T17:00:00Z");
 
+/** The session secret of the app startTestApp makes. */
+export const TEST_SESSION_SECRET = "test-secret-test-secret-test-secret-123";
+
 export interface TestAppOptions {
   /** A content folder to sync (default: the repo's content/). */
   contentDir?: string;
@@ -69,7 +72,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
-  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: "test-secret-test-secret-test-secret-123", contentDir, clock, boss: () => boss });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: TEST_SESSION_SECRET, contentDir, clock, boss: () => boss });
   return {
     ...tdb,
     app,
