@@ -12,6 +12,7 @@ import type pg from "pg";
 import type { SessionContextPart, SessionUser, UserLookup } from "./session-user.js";
 import { parameterCount, renumber } from "./sql-parts.js";
 import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
 import type { z } from "zod";
 import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
 
@@ -117,7 +118,7 @@ export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 /** The signed-in user read in the same statement as the request's session (null: the account is gone). */
 const usersWithSession = new WeakMap<Request, SessionUser | null>();
 
-export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = []): RequestHandler {
+export function sessions(config: Config, pool: pg.Pool, secret: string, parts: SessionContextPart[] = [], logger?: Pick<Logger, "error">): RequestHandler {
   const counts = parts.map((p) => {
     if (!/^[a-z][a-zA-Z0-9]*$/.test(p.name)) throw new Error(`Session context part name "${p.name}" must be an identifier`);
     const used = parameterCount(p.sql);
@@ -235,9 +236,18 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       }).then(() => callback?.(), (err: unknown) => callback?.(err));
     }
   }
-  const store = new RenewingStore({ pool, tableName: "session", createTableIfMissing: false, pruneSessionInterval: pruneSeconds });
-  // connect-pg-simple arms its pruning timer in its own get(), replaced above: start it here (it re-arms itself).
-  if (pruneSeconds) setTimeout(() => store.pruneSessions(), pruneSeconds * 1000).unref();
+  // Expired sessions are deleted every pruneSeconds by this timer, not connect-pg-simple's, which its
+  // writes arm and which outlives the pool: once the pool is ending (the process, or a test's app,
+  // shutting down), it stops.
+  const store = new RenewingStore({ pool, tableName: "session", createTableIfMissing: false, pruneSessionInterval: false });
+  if (pruneSeconds) {
+    const pruning = setInterval(() => {
+      if (pool.ending) return clearInterval(pruning);
+      store.pruneSessions((err) => {
+        if (err && !pool.ending) logger?.error({ err }, "expired sessions could not be deleted; trying again at the next interval");
+      });
+    }, pruneSeconds * 1000).unref();
+  }
   const handler = session({
     name: SESSION_COOKIE,
     secret,
