@@ -42,6 +42,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (status >= 500) req.log.error({ err }, "request failed");
   else req.log.info({ status, code: shown?.code, msg: shown?.message }, "request refused");
   if (res.headersSent) return res.end();
+  // An error from before the app's noStore (a malformed /content address, say) is not stored either.
+  if (!res.getHeader("Cache-Control")) res.setHeader("Cache-Control", "no-store");
   const body = shown ?? {
     status,
     code: "internal_error",

@@ -83,7 +83,8 @@ export function securityHeaders(): RequestHandler {
  * on disk, where on a shared computer the next person finds it with the Back button after sign-out.
  * Without it a page's form would also come back from a cache with a CSRF token that is no longer the
  * session's. Static files are mounted before this and keep their max-age; a route that may be cached
- * says so itself (the tool's public keys).
+ * says so itself: the tool's public keys, and a holdout image a team's model misclassified (kept by
+ * that browser only, for an hour: a result page shows dozens, and the image is the dataset's, not the team's work).
  */
 export const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader("Cache-Control", "no-store");

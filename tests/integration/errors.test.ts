@@ -84,6 +84,11 @@ test("what the app makes for a request is stored by no cache (a shared computer'
   expect(css.headers["cache-control"]).toMatch(/^public, max-age=\d+$/);
   const figure = await t.agent().get("/content/cnn/img/convolution.svg");
   expect(figure.headers["cache-control"]).toBe("public, max-age=3600");
+  // An error from before the app's own middleware (a course-content address) is not stored either.
+  for (const path of ["/content/cnn/img/no-such.png", "/content/cnn%00/a.png"]) {
+    const res = await t.agent().get(path);
+    expect([path, res.status, res.headers["cache-control"]]).toEqual([path, expect.any(Number), "no-store"]);
+  }
 });
 
 describe("the error middleware on its own", () => {
