@@ -69,8 +69,8 @@ export class LtiRegistrations {
     publicOrigin: string;
     /** Every registered platform (the file's and the database's): a registration may not shadow one. */
     platforms: LtiPlatforms;
-    /** Tests only: the fake platform runs on this machine (127.0.0.1). Never set in production. */
-    allowPrivateHosts?: boolean;
+    /** Tests only: the fake platform runs on this machine (127.0.0.1): every address (true) or these. Never set in production. */
+    allowPrivateHosts?: boolean | string[];
     /** A host's addresses (default: the system's resolver, as connections use it). */
     lookup?: (host: string) => Promise<string[]>;
   }) {}
@@ -79,8 +79,10 @@ export class LtiRegistrations {
     return (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
   }
 
-  private refusesAll(addresses: string[]): boolean {
-    return !this.deps.allowPrivateHosts && (!addresses.length || addresses.some(isPrivateAddress));
+  /** Whether any of a host's addresses is one a registration may not reach. */
+  private refusesAny(addresses: string[]): boolean {
+    const allowed = this.deps.allowPrivateHosts ?? false;
+    return allowed !== true && addresses.some((a) => isPrivateAddress(a) && !(Array.isArray(allowed) && allowed.includes(a)));
   }
 
   /**
@@ -93,7 +95,7 @@ export class LtiRegistrations {
     connect: {
       lookup: ((hostname: string, options: { family?: number; all?: boolean }, callback: (err: Error | null, address?: string | { address: string; family: number }[], family?: number) => void) => {
         this.resolve(hostname).then((addresses) => {
-          if (this.refusesAll(addresses)) return callback(new PrivateHost(hostname));
+          if (this.refusesAny(addresses)) return callback(new PrivateHost(hostname));
           const found = addresses.map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 })).filter((a) => !options.family || a.family === options.family);
           if (!found.length) return callback(Object.assign(new Error(`${hostname} has no IPv${options.family} address`), { code: "ENOTFOUND" }));
           if (options.all) callback(null, found);
@@ -109,15 +111,16 @@ export class LtiRegistrations {
 
   /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside), before any request: the connection checks again (dispatcher). */
   private async checkHost(address: string, what: string): Promise<void> {
-    if (this.deps.allowPrivateHosts) return;
+    if (this.deps.allowPrivateHosts === true) return;
     const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
     let addresses: string[];
     try {
       addresses = net.isIP(host) ? [host] : await this.resolve(host);
     } catch {
-      throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
+      addresses = [];
     }
-    if (this.refusesAll(addresses)) throw this.privateHostRefused(address, what);
+    if (!addresses.length) throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
+    if (this.refusesAny(addresses)) throw this.privateHostRefused(address, what);
   }
 
   /** A request of the registration, on connections to checked addresses only; a connection refused for its address is said as such. */
@@ -181,6 +184,11 @@ export class LtiRegistrations {
     if (new URL(config.issuer).host !== new URL(configUrl).host) {
       throw new BadRequest(`The LMS's configuration names the issuer ${config.issuer}, which is not on the host it was read from (${new URL(configUrl).host}). It was not registered.`);
     }
+    // What this server will fetch later, at launches and grade sends (keys, tokens) or at approval (registration):
+    // refused at review, before the administrator approves, when it is on this server or a private network.
+    await this.checkHost(config.jwks_uri, "keys (jwks_uri)");
+    await this.checkHost(config.token_endpoint, "token endpoint");
+    await this.checkHost(config.registration_endpoint, "registration endpoint");
     await this.checkNotShadowing(config);
     const product = config[PLATFORM_CONFIG].product_family_code;
     return { ...config, name: `${product.charAt(0).toUpperCase()}${product.slice(1)} (${new URL(config.issuer).host})` };
@@ -218,7 +226,6 @@ export class LtiRegistrations {
    */
   async register(configUrl: string, registrationToken: string | undefined, approvedById: string) {
     const config = await this.readConfiguration(configUrl);
-    await this.checkHost(config.registration_endpoint, "registration endpoint");
     const res = await this.request(config.registration_endpoint, "registration endpoint", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json", ...(registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {}) },

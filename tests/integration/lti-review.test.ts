@@ -241,6 +241,39 @@ describe("finding 3: what a registration makes this server fetch", () => {
     }
   });
 
+  test("a configuration naming keys, a token endpoint or a registration endpoint on a private network is refused at review, before anything is posted", async () => {
+    const posted: string[] = [];
+    let config: Record<string, unknown> = {};
+    const lms = http.createServer((req, res) => {
+      if (req.method !== "GET") posted.push(`${req.method} ${req.url}`);
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify(config));
+    });
+    await new Promise<void>((r) => lms.listen(0, "127.0.0.1", () => r()));
+    const base = `http://127.0.0.1:${(lms.address() as net.AddressInfo).port}`;
+    const names: Record<string, string> = { "lms.example.com": "93.184.216.34", "keys.internal.example": "10.0.0.5", "metadata.example.com": "169.254.169.254" };
+    // The fake LMS itself is on this machine: only its address is let through.
+    const regs = new LtiRegistrations({ db: t.db, publicOrigin: TOOL, platforms: { all: async () => [] } as never, allowPrivateHosts: ["127.0.0.1"], lookup: async (h) => (names[h] ? [names[h]] : []) });
+    const good = { issuer: base, authorization_endpoint: "https://lms.example.com/auth", token_endpoint: "https://lms.example.com/token", jwks_uri: "https://lms.example.com/jwks", registration_endpoint: `${base}/register`, [PLATFORM_CONFIG]: { product_family_code: "moodle" } };
+    try {
+      for (const [over, refused] of [
+        [{ jwks_uri: "https://keys.internal.example/jwks" }, "The keys (jwks_uri) address https://keys.internal.example/jwks is on this server or a private network"],
+        [{ token_endpoint: "https://metadata.example.com/token" }, "The token endpoint address https://metadata.example.com/token is on this server or a private network"],
+        [{ registration_endpoint: "http://[::1]:9/register" }, "The registration endpoint address http://[::1]:9/register is on this server or a private network"],
+        [{ jwks_uri: "https://nowhere.example/jwks" }, "The keys (jwks_uri) address https://nowhere.example/jwks names a host that could not be found"],
+      ] as const) {
+        config = { ...good, ...over };
+        await expect(regs.register(`${base}/.well-known/openid-configuration`, "tok", "no-one")).rejects.toThrow(refused);
+      }
+      expect(posted).toEqual([]);
+      // The same configuration with public addresses passes review.
+      config = good;
+      await expect(regs.readConfiguration(`${base}/.well-known/openid-configuration`)).resolves.toMatchObject({ jwks_uri: "https://lms.example.com/jwks" });
+    } finally {
+      await new Promise<void>((r) => lms.close(() => r()));
+    }
+  });
+
   test("an answer larger than 64 KB is cut off and refused", async () => {
     big = true;
     const regs = new LtiRegistrations({ db: t.db, publicOrigin: TOOL, platforms: { all: async () => [] } as never, allowPrivateHosts: true });
