@@ -139,7 +139,7 @@ export function createApp(deps: AppDeps) {
   app.use(refuseNul);
   // The signed-in context read with the session in one statement: the user's courses and roles, and
   // on a student's course, week, module and reading pages their own state there (week/week.session.ts).
-  app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession, ...weekPagesInSession(clock)], logger));
+  app.use(sessions(config, pool, deps.sessionSecret, [coursesInSession, ...weekPagesInSession()], logger));
   app.use(currentUser(auth));
   // Pages an LMS may show in its frame: /lti/* and the pages of LTI-launched sessions (CSP frame-ancestors).
   app.use(ltiFraming(lti.platforms));

@@ -296,11 +296,13 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
    * with what they typed and each field's message (status 400).
    */
   async function renderSubmission(req: Request, res: Response, { override = null, form = null }: { override?: ReturnType<typeof overridePreviewView> | null; form?: FormState | null } = {}) {
-    const { course, caseStudy: cs, submission: sub } = pageContext(res, "course", "caseStudy", "submission");
+    const { course, caseStudy: cs, submission: sub, user } = pageContext(res, "course", "caseStudy", "submission", "user");
     const isStudent = course.role === CourseRole.STUDENT;
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
     const subHref = `${base(req, cs)}/submissions/${sub.id}`;
     const requests = await reviews.forTarget({ submission: sub });
+    // The page shows the staff's answers in full: this member of the team has read them (they leave their to-do list).
+    if (isStudent) await reviews.markRead(requests, user.id);
     const decided = sub.status === SubmissionStatus.SCORED || sub.status === SubmissionStatus.FAILED;
     const overrideForm = isStudent ? null : {
       points: form ? (form.values.points ?? "") : (override?.points ?? ""), reason: form ? (form.values.reason ?? "") : (override?.reason ?? ""),

@@ -7,7 +7,7 @@ import type { SqlPart } from "../platform/sql-parts.js";
 
 export type LoadedCourse = { id: string; slug: string; title: string; timeZone: string; role: CourseRole };
 
-/** A student's team with its members, and the review answers about their work since a time (the course page). */
+/** A student's team with its members, and the review answers about their work they have not read yet (the course page). */
 export interface TeamAndAnswers {
   team: { id: string; name: string; members: { id: string; name: string; email: string }[] } | null;
   answers: { attempt: { id: string; number: number; quiz: { slug: string; title: string } } | null; submission: { id: string; number: number; caseStudy: { slug: string; title: string } } | null; resolvedBy: string | null }[];
@@ -36,10 +36,10 @@ export const coursesInSession: SessionContextPart = {
 const TEAM_AND_ANSWERS_PART = "teamAndAnswers";
 
 /**
- * The team and fresh answers read (TeamAndAnswers) as SQL over three SQL expressions: the course's id,
- * the student's id and the time since when an answer is fresh.
+ * The team and unread answers read (TeamAndAnswers) as SQL over two SQL expressions: the course's id
+ * and the student's id. An answer is unread until the student has opened a page that shows it (ReviewAnswerRead).
  */
-function teamAndAnswersSql(courseId: string, userId: string, since: string): string {
+function teamAndAnswersSql(courseId: string, userId: string): string {
   return `(WITH mine AS (SELECT me."teamId" FROM "TeamMember" me WHERE me."courseId" = ${courseId} AND me."userId" = ${userId})
     SELECT json_build_object(
      'team', (SELECT json_build_object('id', t.id, 'name', t.name, 'members',
@@ -51,7 +51,8 @@ function teamAndAnswersSql(courseId: string, userId: string, since: string): str
       LEFT JOIN "QuizAttempt" a ON a.id = r."attemptId" LEFT JOIN "Quiz" q ON q.id = a."quizId"
       LEFT JOIN "Submission" s ON s.id = r."submissionId" LEFT JOIN "CaseStudy" cs ON cs.id = s."caseStudyId"
       LEFT JOIN "User" ru ON ru.id = r."resolvedById"
-      WHERE r."courseId" = ${courseId} AND r."resolvedAt" > (${since}::timestamptz AT TIME ZONE 'UTC') AND (a."userId" = ${userId} OR s."teamId" = (SELECT "teamId" FROM mine)))))`;
+      WHERE r."courseId" = ${courseId} AND r."resolvedAt" IS NOT NULL AND (a."userId" = ${userId} OR s."teamId" = (SELECT "teamId" FROM mine))
+        AND NOT EXISTS (SELECT 1 FROM "ReviewAnswerRead" rr WHERE rr."reviewRequestId" = r.id AND rr."userId" = ${userId}))))`;
 }
 
 function readTeamAndAnswers(value: unknown): TeamAndAnswers {
@@ -68,17 +69,14 @@ function readTeamAndAnswers(value: unknown): TeamAndAnswers {
 }
 
 /**
- * The signed-in user's team and the answers fresh since a time in the course whose slug `args` gives
- * ([slug, since as an ISO time]), read with the session's statement (teamAndAnswersFromSession).
+ * The signed-in user's team and the answers they have not read in the course whose slug `args` gives
+ * ([slug]), read with the session's statement (teamAndAnswersFromSession).
  */
 export function teamAndAnswersInSession(args: NonNullable<SessionContextPart["args"]>): SessionContextPart {
-  return courseScopedPart(TEAM_AND_ANSWERS_PART, teamAndAnswersSql(`(SELECT c.id FROM "Course" c WHERE c.slug = $1::text)`, "u.id", "$2::text"), args);
+  return courseScopedPart(TEAM_AND_ANSWERS_PART, teamAndAnswersSql(`(SELECT c.id FROM "Course" c WHERE c.slug = $1::text)`, "u.id"), args);
 }
 
-/**
- * The value of teamAndAnswersPart for the course, when the session's statement read it (else undefined):
- * answers fresh since the time its args gave, taken as the request began (a few milliseconds before the page asks).
- */
+/** The value of teamAndAnswersPart for the course, when the session's statement read it (else undefined). */
 export function teamAndAnswersFromSession(user: SessionUser, courseSlug: string): unknown {
   return courseScopedValue(user, TEAM_AND_ANSWERS_PART, courseSlug);
 }
@@ -146,14 +144,14 @@ export class CoursesService {
   }
 
   /**
-   * A student's team with its members, and the review requests about their attempts or their team's
-   * submissions answered after `since` (newest answer first), as a part of a page's one statement
+   * A student's team with its members, and the answered review requests about their attempts or their
+   * team's submissions that they have not read (newest answer first), as a part of a page's one statement
    * (platform/sql-parts.ts): the course page shows both to every student on every visit.
    */
-  teamAndAnswersPart(courseId: string, userId: string, since: Date): SqlPart<TeamAndAnswers> {
+  teamAndAnswersPart(courseId: string, userId: string): SqlPart<TeamAndAnswers> {
     return {
-      sql: teamAndAnswersSql("$1", "$2", "$3"),
-      values: [courseId, userId, since.toISOString()],
+      sql: teamAndAnswersSql("$1", "$2"),
+      values: [courseId, userId],
       read: readTeamAndAnswers,
     };
   }

@@ -66,8 +66,9 @@ export class ReviewsService {
 
   /**
    * A student's requests in a course, for their week page: those about their own quiz attempts
-   * and those about their team's submissions (a teammate may have asked). Answered ones first,
-   * the newest answer first, then the open ones, the oldest first.
+   * and those about their team's submissions (a teammate may have asked), each with whether this
+   * student has read its answer. Answered ones first, the newest answer first, then the open ones,
+   * the oldest first.
    */
   async forStudent(courseId: string, userId: string, teamId: string | null) {
     const rows = await this.deps.db.reviewRequest.findMany({
@@ -76,10 +77,22 @@ export class ReviewsService {
         askedBy: who, resolvedBy: who,
         attempt: { select: { id: true, number: true, quiz: { select: { slug: true, title: true } } } },
         submission: { select: { id: true, number: true, caseStudy: { select: { slug: true, title: true } } } },
+        reads: { where: { userId }, select: { readAt: true } },
       },
     });
     const t = (d: Date | null) => d?.getTime() ?? 0;
-    return rows.sort((a, b) => (a.resolvedAt ? 0 : 1) - (b.resolvedAt ? 0 : 1) || (a.resolvedAt ? t(b.resolvedAt) - t(a.resolvedAt) : t(a.createdAt) - t(b.createdAt)));
+    return rows.map(({ reads, ...r }) => ({ ...r, readByStudent: reads.length > 0 })).sort((a, b) => (a.resolvedAt ? 0 : 1) - (b.resolvedAt ? 0 : 1) || (a.resolvedAt ? t(b.resolvedAt) - t(a.resolvedAt) : t(a.createdAt) - t(b.createdAt)));
+  }
+
+  /**
+   * The answers among `requests` are read by the student who was shown them (their attempt's or their team's
+   * submission's page, their week page): they leave that student's to-do list. Reading again changes nothing.
+   */
+  async markRead(requests: { id: string; resolvedAt: Date | null }[], userId: string): Promise<void> {
+    const answered = requests.filter((r) => r.resolvedAt !== null);
+    if (!answered.length) return;
+    const readAt = this.deps.clock();
+    await this.deps.db.reviewAnswerRead.createMany({ data: answered.map((r) => ({ reviewRequestId: r.id, userId, readAt })), skipDuplicates: true });
   }
 
   /** Open requests first (oldest first: they have waited longest), then the latest answered ones. */

@@ -10,7 +10,7 @@ import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { pageContext } from "../platform/page-context.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
-import { answersSince, courseTodo, quizWhen, studentWeek } from "./week.view.js";
+import { courseTodo, quizWhen, studentWeek } from "./week.view.js";
 import type { SubmissionsService } from "../casestudy/submissions.service.js";
 import { minutesLabel, type ReadingsService } from "../readings/readings.service.js";
 
@@ -33,12 +33,12 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
       // Only what a sync writes: a case study's other fields (results revealed) change at any time.
       readings.cached(`case-studies:${c.id}`, async () => (await submissions.caseStudies(c.id)).map(({ title, slug, deadlineAt }) => ({ title, slug, deadlineAt }))),
     ]);
-    // A student's own state — ticks in every module, quiz grades and exceptions, team, fresh review
-    // answers — read by each feature's part of one statement: one round trip for the most visited page.
+    // A student's own state — ticks in every module, quiz grades and exceptions, team, review answers
+    // not read yet — read by each feature's part of one statement: one round trip for the most visited page.
     const mine = isStudent ? await readParts(sql, {
       items: checklist.itemsPart(modules, me.id),
       standing: quizzes.standingPart(quizList, me.id),
-      home: courses.teamAndAnswersPart(c.id, me.id, answersSince(now)),
+      home: courses.teamAndAnswersPart(c.id, me.id),
     }, {
       // Read with the session's statement (week.session.ts): then this page sends no statement of its own.
       items: ticksFromSession(me, c.slug),
@@ -74,6 +74,8 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
   async function renderWeek(res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
     const { course: c, user: me } = pageContext(res, "course", "user");
     const week = await studentWeek(weekDeps, c, student.id, quizzes.now(), student.id === me.id ? me : null);
+    // Their own week page shows each answer in full: read now (marked "New" this once). A staff view reads nothing for them.
+    if (student.id === me.id) await reviews.markRead(week.unread, me.id);
     res.render("student", {
       title: own ? `My week — ${c.title}` : `${student.name} — ${c.title}`,
       course: c, student, own,

@@ -5,10 +5,8 @@
 // (one statement, as before) when they are not there (a cold start, a quiz added since).
 import { checklistTicksInSession } from "../checklist/checklist.service.js";
 import { teamAndAnswersInSession } from "../courses/courses.service.js";
-import type { Clock } from "../platform/clock.js";
 import type { SessionContextPart } from "../platform/session-user.js";
 import { quizStandingInSession } from "../quiz/quiz.service.js";
-import { answersSince } from "./week.view.js";
 
 /**
  * The pages, by path: the course slug is the first group. A course slug is lowercase letters, digits
@@ -32,7 +30,7 @@ export function courseOf(req: { method: string; path: string }, pages: RegExp[])
   return null;
 }
 
-export function weekPagesInSession(clock: Clock): SessionContextPart[] {
+export function weekPagesInSession(): SessionContextPart[] {
   const slug = (pages: RegExp[]) => (req: { method: string; path: string }) => {
     const course = courseOf(req, pages);
     return course === null ? null : [course];
@@ -40,9 +38,6 @@ export function weekPagesInSession(clock: Clock): SessionContextPart[] {
   return [
     checklistTicksInSession(slug(CHECKLIST_PAGES)),
     quizStandingInSession(slug(STANDING_PAGES)),
-    teamAndAnswersInSession((req) => {
-      const course = courseOf(req, [COURSE_PAGE]);
-      return course === null ? null : [course, answersSince(clock()).toISOString()];
-    }),
+    teamAndAnswersInSession(slug([COURSE_PAGE])),
   ];
 }

@@ -39,12 +39,6 @@ export interface TodoItem {
   dueAt: Date | null;
 }
 
-/** How long an answered review request stays on the to-do list: the student has had a week to read it. */
-export const ANSWER_FRESH_DAYS = 7;
-
-/** From when an answered review request counts as fresh (to-do list): ANSWER_FRESH_DAYS before `now`. */
-export const answersSince = (now: Date) => new Date(now.getTime() - ANSWER_FRESH_DAYS * 24 * 60 * 60_000);
-
 /** Points as people write them: at most two decimals, no trailing zeros ("2.67", "14"). */
 const points = (n: number) => formatNumber(Math.round(n * 100) / 100);
 
@@ -164,16 +158,18 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
   }));
 
   // Review requests: answers first (they are news), then those still waiting.
-  const requests = (await deps.reviews.forStudent(course.id, studentId, team?.id ?? null)).map((r) => {
+  const rows = await deps.reviews.forStudent(course.id, studentId, team?.id ?? null);
+  const requests = rows.map((r) => {
     const about = aboutRequest(base, r);
     return {
       ...about, answered: r.resolvedAt !== null, message: r.message, askedBy: r.askedBy.name, askedAt: dayTime(r.createdAt, tz, now),
       response: r.response, answeredBy: r.resolvedBy?.name ?? null, answeredAt: r.resolvedAt && dayTime(r.resolvedAt, tz, now),
-      fresh: r.resolvedAt !== null && now.getTime() - r.resolvedAt.getTime() < ANSWER_FRESH_DAYS * 24 * 60 * 60_000,
+      // Not read by the student yet: new on their week page (which shows it in full), on their to-do list until read.
+      fresh: r.resolvedAt !== null && !r.readByStudent,
     };
   });
   for (const r of requests.filter((x) => x.fresh)) todo.push(answerTodo(r));
-  return { team, checklists, quizzes, caseStudies: cases, requests, todo: sortTodo(todo) };
+  return { team, checklists, quizzes, caseStudies: cases, requests, todo: sortTodo(todo), unread: rows.filter((r) => r.resolvedAt !== null && !r.readByStudent) };
 }
 
 // #region the to-do rules, one per kind: the week page and the course page's list share them
@@ -215,7 +211,7 @@ function caseTodo(cs: { title: string; deadlineAt: Date }, href: string, scored:
   };
 }
 
-/** An answer from the staff that arrived in the last ANSWER_FRESH_DAYS. */
+/** An answer from the staff that the student has not read yet. */
 function answerTodo(r: { what: string; href: string; answeredBy: string | null }): TodoItem {
   return { kind: "Review answered", title: `Read the staff's answer about ${r.what}`, href: r.href, detail: r.answeredBy && `answered by ${r.answeredBy}`, when: null, overdue: false, dueAt: null };
 }
@@ -238,7 +234,7 @@ function aboutRequest(base: string, r: { attempt: { id: string; number: number; 
 /**
  * The course page's to-do list: the week page's rules on what the course page has already read
  * (modules, quizzes with the student's grades and exceptions, every module's items with the
- * student's ticks, case studies, team, fresh answers). It leaves out what only the week page shows
+ * student's ticks, case studies, team, answers not read yet). It leaves out what only the week page shows
  * (an attempt in progress, the team's submission count).
  */
 export function courseTodo(course: LoadedCourse, now: Date, seen: {

@@ -91,26 +91,37 @@ test("the quiz grade reads as points and a rounded percent; the team's case-stud
   expect(text($p(".week-done").text())).toContain("Case study: traffic-sign recognition: 55 of 100 (public half, so far)");
 });
 
-test("an answered review request shows at the top of the week and on the course page's to-do list; staff see the same page read-only", async () => {
+test("an answered review request is on the course page's to-do list and new at the top of the week until the student has read it; staff see the same page read-only", async () => {
   const { alice, grader, quiz } = await demoRows(t);
   const attempt = await t.db.quizAttempt.findFirstOrThrow({ where: { quizId: quiz.id, userId: alice.id } });
   await t.db.reviewRequest.create({
     data: { courseId: quiz.courseId, attemptId: attempt.id, askedById: alice.id, message: "Question 3 accepted 5 but I typed 5.0.", createdAt: new Date(now.getTime() - 86_400_000), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "5.0 is within the tolerance; the grade stands." },
   });
   const student = await signedIn(t, "alice@example.edu");
-  const $p = $((await student.get("/courses/cnn/week")).text);
-  // The answers come before everything else in the page's content.
-  expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
-  const answer = $p(".week-answer");
-  expect(text(answer.find(".badge").text())).toBe("Answered");
-  // An hour before TEST_NOW, in Denver: Wed 12 Mar 10:00 MDT (the page's one time zone, as the due times).
-  expect(text(answer.text())).toContain("Gus Grader answered on Wed 12 Mar 10:00 MDT");
-  expect(text(answer.text())).toContain("“5.0 is within the tolerance; the grade stands.”");
-  expect(answer.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+  const answersOnTodo = async () => {
+    const course = $((await student.get("/courses/cnn")).text);
+    return course("#todo-h").parent().find(".todo-item").filter((_i, li) => text(course(li).find(".todo-kind").text()) === "Review answered").map((_i, li) => course(li).find("a").attr("href")).get();
+  };
+  // Not read yet: first on the course page's to-do list, linking to where it is answered.
   const course = $((await student.get("/courses/cnn")).text);
   const first = course("#todo-h").parent().find(".todo-item").first();
   expect(text(first.find(".todo-kind").text())).toBe("Review answered");
   expect(first.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+  const $p = $((await student.get("/courses/cnn/week")).text);
+  // The answers come before everything else in the page's content, this one marked new.
+  expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
+  const answer = $p(".week-answer");
+  expect(text(answer.find(".badge").text())).toBe("Answered");
+  expect(text(answer.find("p").first().text())).toBe("Answered Friday preparation quiz: convolutional networks, attempt 1 New");
+  // An hour before TEST_NOW, in Denver: Wed 12 Mar 10:00 MDT (the page's one time zone, as the due times).
+  expect(text(answer.text())).toContain("Gus Grader answered on Wed 12 Mar 10:00 MDT");
+  expect(text(answer.text())).toContain("“5.0 is within the tolerance; the grade stands.”");
+  expect(answer.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+  // The week page showed the answer in full: read. It leaves the to-do list and is no longer new; the week page keeps it.
+  expect(await answersOnTodo()).toEqual([]);
+  const again = $((await student.get("/courses/cnn/week")).text);
+  expect(text(again(".week-answer p").first().text())).toBe("Answered Friday preparation quiz: convolutional networks, attempt 1");
+  expect(text(again(".week-answer").text())).toContain("“5.0 is within the tolerance; the grade stands.”");
 
   // The instructor sees Alice's week, the same figures, and no forms; another student cannot.
   const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
@@ -128,22 +139,43 @@ test("an answered review request shows at the top of the week and on the course 
   expect($((await ben.get("/courses/cnn/week")).text)(".week-answer").length).toBe(0);
 });
 
-test("the course page's to-do list: a teammate's submission answer shows for the whole team for a week, then leaves the list (the week page keeps it)", async () => {
+test("a submission's answer is on each team member's to-do list, however old, until that member has opened its page or their week page; staff reading it read nothing for them", async () => {
   const { cs, grader } = await demoRows(t);
   const ben = await t.db.user.findFirstOrThrow({ where: { email: "ben@example.edu" } });
+  const chloeRow = await t.db.user.findFirstOrThrow({ where: { email: "chloe@example.edu" } });
   const sub = await t.db.submission.findFirstOrThrow({ where: { caseStudyId: cs.id, number: 2 } });
-  const day = 86_400_000;
-  // Answered 6 days 23 hours ago (inside the week) and 7 days 1 hour ago (outside it).
-  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: sub.id, askedById: ben.id, message: "Submission 2 looks better than its points.", createdAt: new Date(now.getTime() - 8 * day), resolvedAt: new Date(now.getTime() - 7 * day + 3600_000), resolvedById: grader.id, response: "The points follow the rule; no change." } });
   const old = await t.db.submission.findFirstOrThrow({ where: { caseStudyId: cs.id, number: 1 } });
-  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: old.id, askedById: ben.id, message: "Submission 1 was scored on the wrong holdout.", createdAt: new Date(now.getTime() - 9 * day), resolvedAt: new Date(now.getTime() - 7 * day - 3600_000), resolvedById: grader.id, response: "It was the right one." } });
+  const day = 86_400_000;
+  // Answered an hour ago, and 30 days ago (no longer a reason to leave the list).
+  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: sub.id, askedById: ben.id, message: "Submission 2 looks better than its points.", createdAt: new Date(now.getTime() - 2 * day), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "The points follow the rule; no change." } });
+  await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: old.id, askedById: ben.id, message: "Submission 1 was scored on the wrong holdout.", createdAt: new Date(now.getTime() - 31 * day), resolvedAt: new Date(now.getTime() - 30 * day), resolvedById: grader.id, response: "It was the right one." } });
+  const answersOnTodo = async (agent: Awaited<ReturnType<typeof signedIn>>) => {
+    const course = $((await agent.get("/courses/cnn")).text);
+    return course("#todo-h").parent().find(".todo-item").map((_i, li) => text(course(li).text())).get().filter((x) => x.startsWith("Review answered"));
+  };
+  const about = (n: number) => `Review answered Read the staff's answer about Case study: traffic-sign recognition, submission #${n} answered by Gus Grader`;
+  // Staff open both submissions' pages and Chloe's week: that reads nothing for the team.
+  const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  for (const path of [`/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`, `/courses/cnn/case-studies/${cs.slug}/submissions/${old.id}`, `/courses/cnn/students/${chloeRow.id}`]) {
+    expect([path, (await instructor.get(path)).status]).toEqual([path, 200]);
+  }
   const chloe = await signedIn(t, "chloe@example.edu"); // the third member of Stop Signs: she did not ask
-  const course = $((await chloe.get("/courses/cnn")).text);
-  const items = course("#todo-h").parent().find(".todo-item").map((_i, li) => text(course(li).text())).get();
-  expect(items.filter((x) => x.startsWith("Review answered"))).toEqual(["Review answered Read the staff's answer about Case study: traffic-sign recognition, submission #2 answered by Gus Grader"]);
-  // Her week page lists both answers, the newer first.
+  expect(await answersOnTodo(chloe)).toEqual([about(2), about(1)]);
+  // She opens submission #2's page, which shows its answer: it leaves her list, not Ben's.
+  const page = await chloe.get(`/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`);
+  expect(text($(page.text)("main").text())).toContain("The points follow the rule; no change.");
+  expect(await answersOnTodo(chloe)).toEqual([about(1)]);
+  const benAgent = await signedIn(t, "ben@example.edu");
+  expect(await answersOnTodo(benAgent)).toEqual([about(2), about(1)]);
+  // Her week page lists both answers, the newer first; only the one she has not read is new. Then both are read.
   const week = $((await chloe.get("/courses/cnn/week")).text);
-  expect(week(".week-answer a").map((_i, a) => week(a).text()).get()).toEqual(["Case study: traffic-sign recognition, submission #2", "Case study: traffic-sign recognition, submission #1"]);
+  expect(week(".week-answer").map((_i, li) => text(week(li).find("p").first().text())).get()).toEqual([
+    "Answered Case study: traffic-sign recognition, submission #2",
+    "Answered Case study: traffic-sign recognition, submission #1 New",
+  ]);
+  expect(await answersOnTodo(chloe)).toEqual([]);
+  expect(await t.db.reviewAnswerRead.count({ where: { userId: chloeRow.id } })).toBe(2);
+  expect(await t.db.reviewAnswerRead.count({ where: { userId: ben.id } })).toBe(0);
 });
 
 test("a quiz not passed with every attempt used leaves the to-do list (nothing left to do there); with one left it stays", async () => {
