@@ -301,9 +301,10 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const showPrivate = !isStudent || privateVisible(cs, submissions.now());
     const subHref = `${base(req, cs)}/submissions/${sub.id}`;
     const requests = await reviews.forTarget({ submission: sub });
-    // The page shows the staff's answers in full: this member of the team has read them (they leave their to-do list).
-    if (isStudent) await reviews.markRead(requests, user.id);
     const decided = sub.status === SubmissionStatus.SCORED || sub.status === SubmissionStatus.FAILED;
+    // A student sees the staff's answers in full once the submission is decided (not while it is rescored):
+    // this member of the team has then read them (they leave their to-do list). A HEAD request shows nothing.
+    if (isStudent && decided && req.method !== "HEAD") await reviews.markRead(requests, user.id);
     const overrideForm = isStudent ? null : {
       points: form ? (form.values.points ?? "") : (override?.points ?? ""), reason: form ? (form.values.reason ?? "") : (override?.reason ?? ""),
       errors: form?.errors ?? {}, invalid: !!form,

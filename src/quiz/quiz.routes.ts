@@ -194,8 +194,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     const show = ownAttempt ? reviewItems(policy, quizzes.now()) : new Set<ReviewItem>(REVIEW_ITEMS);
     const student = ownAttempt ? null : await courses.member(course.id, attempt.userId);
     const requests = await reviews.forTarget({ attempt });
-    // The page shows the staff's answers in full: the student has read them (they leave the to-do list).
-    if (ownAttempt) await reviews.markRead(requests, attempt.userId);
+    // The page shows the staff's answers in full: the student has read them (they leave the to-do list). A HEAD request shows nothing.
+    if (ownAttempt && req.method !== "HEAD") await reviews.markRead(requests, attempt.userId);
     const attemptHref = `${base(req, quiz)}/attempts/${attempt.id}`;
     res.render("attempt-review", {
       title: `${quiz.title} — attempt ${attempt.number}`,

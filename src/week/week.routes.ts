@@ -1,4 +1,4 @@
-import { Router, type Response } from "express";
+import { Router, type Request, type Response } from "express";
 import { whenPhrase } from "../platform/time-format.js";
 import { loadStudent } from "../courses/courses.loaders.js";
 import { ROLE_LABEL } from "../courses/courses.present.js";
@@ -71,11 +71,12 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
   });
 
   /** The student's week: theirs, or (read-only) a staff member's view of it. */
-  async function renderWeek(res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
+  async function renderWeek(req: Request, res: Response, student: { id: string; name: string; email: string; lastSeenAt: Date | null }, own: boolean) {
     const { course: c, user: me } = pageContext(res, "course", "user");
     const week = await studentWeek(weekDeps, c, student.id, quizzes.now(), student.id === me.id ? me : null);
-    // Their own week page shows each answer in full: read now (marked "New" this once). A staff view reads nothing for them.
-    if (student.id === me.id) await reviews.markRead(week.unread, me.id);
+    // Their own week page shows each answer in full: read now (marked "New" this once). A staff view reads nothing
+    // for them; a HEAD request shows nothing.
+    if (student.id === me.id && req.method !== "HEAD") await reviews.markRead(week.unread, me.id);
     res.render("student", {
       title: own ? `My week — ${c.title}` : `${student.name} — ${c.title}`,
       course: c, student, own,
@@ -86,15 +87,15 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
     });
   }
 
-  course.get("/week", async (_req, res) => {
+  course.get("/week", async (req, res) => {
     const { course: c, user: me } = pageContext(res, "course", "user");
     if (c.role !== CourseRole.STUDENT) return res.redirect(303, `/courses/${c.slug}/people`);
-    await renderWeek(res, { id: me.id, name: me.name, email: me.email, lastSeenAt: null }, true);
+    await renderWeek(req, res, { id: me.id, name: me.name, email: me.email, lastSeenAt: null }, true);
   });
 
-  course.get("/students/:userId", loadStudent(courses), async (_req, res) => {
+  course.get("/students/:userId", loadStudent(courses), async (req, res) => {
     const { student: s, user } = pageContext(res, "student", "user");
-    await renderWeek(res, s, s.id === user.id);
+    await renderWeek(req, res, s, s.id === user.id);
   });
 
   return course;

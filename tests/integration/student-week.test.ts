@@ -8,6 +8,9 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { copyDemoQuiz, quizFolder } from "../helpers/quiz.js";
 import { $, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { demoRows } from "../helpers/demo.js";
+import pg from "pg";
+import { CoursesService } from "../../src/courses/courses.service.js";
+import { readParts } from "../../src/platform/sql-parts.js";
 
 let t: TestApp;
 const now = TEST_NOW; // Wed 12 Mar 2031 11:00 MDT (America/Denver), the demo course's start
@@ -107,6 +110,13 @@ test("an answered review request is on the course page's to-do list and new at t
   const first = course("#todo-h").parent().find(".todo-item").first();
   expect(text(first.find(".todo-kind").text())).toBe("Review answered");
   expect(first.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
+  // Staff opening her attempt, and a HEAD request of hers (nothing shown), read nothing for her.
+  const grading = await signedIn(t, "grader@example.edu", DEMO_PASSWORDS.grader);
+  expect((await grading.get(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}`)).status).toBe(200);
+  expect((await student.head(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}`)).status).toBe(200);
+  expect((await student.head("/courses/cnn/week")).status).toBe(200);
+  expect(await t.db.reviewAnswerRead.count()).toBe(0);
+  expect(await answersOnTodo()).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`]);
   const $p = $((await student.get("/courses/cnn/week")).text);
   // The answers come before everything else in the page's content, this one marked new.
   expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
@@ -139,6 +149,22 @@ test("an answered review request is on the course page's to-do list and new at t
   expect($((await ben.get("/courses/cnn/week")).text)(".week-answer").length).toBe(0);
 });
 
+test("opening her attempt's page, which shows the answer, reads it", async () => {
+  const { alice, grader, quiz } = await demoRows(t);
+  const second = await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number: 2, status: "SUBMITTED", seed: "s2", contentHash: "h", startedAt: new Date(now.getTime() - 7200_000), submittedAt: new Date(now.getTime() - 5400_000), score: 6, maxScore: 14 } });
+  const r = await t.db.reviewRequest.create({ data: { courseId: quiz.courseId, attemptId: second.id, askedById: alice.id, message: "Question 5 again.", createdAt: new Date(now.getTime() - 5000_000), resolvedAt: new Date(now.getTime() - 60_000), resolvedById: grader.id, response: "Marked right now: see the new mark." } });
+  const student = await signedIn(t, "alice@example.edu");
+  const todo = async () => {
+    const course = $((await student.get("/courses/cnn")).text);
+    return course("#todo-h").parent().find(".todo-item a").map((_i, a) => course(a).attr("href")).get().filter((h) => h.endsWith("#review-h"));
+  };
+  expect(await todo()).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${second.id}#review-h`]);
+  const page = await student.get(`/courses/cnn/quizzes/cnn-friday/attempts/${second.id}`);
+  expect(text($(page.text)("main").text())).toContain("Marked right now: see the new mark.");
+  expect(await todo()).toEqual([]);
+  expect(await t.db.reviewAnswerRead.findMany({ where: { reviewRequestId: r.id }, select: { userId: true } })).toEqual([{ userId: alice.id }]);
+});
+
 test("a submission's answer is on each team member's to-do list, however old, until that member has opened its page or their week page; staff reading it read nothing for them", async () => {
   const { cs, grader } = await demoRows(t);
   const ben = await t.db.user.findFirstOrThrow({ where: { email: "ben@example.edu" } });
@@ -149,6 +175,7 @@ test("a submission's answer is on each team member's to-do list, however old, un
   // Answered an hour ago, and 30 days ago (no longer a reason to leave the list).
   await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: sub.id, askedById: ben.id, message: "Submission 2 looks better than its points.", createdAt: new Date(now.getTime() - 2 * day), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "The points follow the rule; no change." } });
   await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: old.id, askedById: ben.id, message: "Submission 1 was scored on the wrong holdout.", createdAt: new Date(now.getTime() - 31 * day), resolvedAt: new Date(now.getTime() - 30 * day), resolvedById: grader.id, response: "It was the right one." } });
+  const readBefore = await t.db.reviewAnswerRead.count();
   const answersOnTodo = async (agent: Awaited<ReturnType<typeof signedIn>>) => {
     const course = $((await agent.get("/courses/cnn")).text);
     return course("#todo-h").parent().find(".todo-item").map((_i, li) => text(course(li).text())).get().filter((x) => x.startsWith("Review answered"));
@@ -159,7 +186,13 @@ test("a submission's answer is on each team member's to-do list, however old, un
   for (const path of [`/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`, `/courses/cnn/case-studies/${cs.slug}/submissions/${old.id}`, `/courses/cnn/students/${chloeRow.id}`]) {
     expect([path, (await instructor.get(path)).status]).toEqual([path, 200]);
   }
+  expect(await t.db.reviewAnswerRead.count()).toBe(readBefore);
   const chloe = await signedIn(t, "chloe@example.edu"); // the third member of Stop Signs: she did not ask
+  expect(await answersOnTodo(chloe)).toEqual([about(2), about(1)]);
+  // While submission #1 is being rescored its page shows no answers: opening it reads nothing.
+  await t.db.submission.update({ where: { id: old.id }, data: { status: "QUEUED" } });
+  expect(text($((await chloe.get(`/courses/cnn/case-studies/${cs.slug}/submissions/${old.id}`)).text)("main").text())).not.toContain("It was the right one.");
+  await t.db.submission.update({ where: { id: old.id }, data: { status: "SCORED" } });
   expect(await answersOnTodo(chloe)).toEqual([about(2), about(1)]);
   // She opens submission #2's page, which shows its answer: it leaves her list, not Ben's.
   const page = await chloe.get(`/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`);
@@ -176,6 +209,16 @@ test("a submission's answer is on each team member's to-do list, however old, un
   expect(await answersOnTodo(chloe)).toEqual([]);
   expect(await t.db.reviewAnswerRead.count({ where: { userId: chloeRow.id } })).toBe(2);
   expect(await t.db.reviewAnswerRead.count({ where: { userId: ben.id } })).toBe(0);
+  // The course page's own statement (when the session's did not bring the part) reads the same: what each has not read.
+  const pool = new pg.Pool({ connectionString: t.url, max: 1 });
+  try {
+    const courses = new CoursesService({ db: t.db, sql: pool });
+    const unread = async (userId: string) => (await readParts(pool, { home: courses.teamAndAnswersPart(cs.courseId, userId) })).home.answers.map((a) => a.submission?.number);
+    expect(await unread(ben.id)).toEqual([2, 1]);
+    expect(await unread(chloeRow.id)).toEqual([]);
+  } finally {
+    await pool.end();
+  }
 });
 
 test("a quiz not passed with every attempt used leaves the to-do list (nothing left to do there); with one left it stays", async () => {
