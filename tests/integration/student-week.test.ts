@@ -21,6 +21,14 @@ afterAll(() => t.close());
 
 const text = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** The "Review answered" items of an agent's course page's to-do list: their text and link. */
+async function answersOnTodo(agent: Awaited<ReturnType<typeof signedIn>>) {
+  const course = $((await agent.get("/courses/cnn")).text);
+  return course("#todo-h").parent().find(".todo-item")
+    .filter((_i, li) => text(course(li).find(".todo-kind").text()) === "Review answered")
+    .map((_i, li) => ({ text: text(course(li).text()), href: course(li).find("a").attr("href") })).get();
+}
+
 test("a new week: nothing done, and what is due next in date order, with the time left in words", async () => {
   const alice = await signedIn(t, "alice@example.edu");
   const course = $((await alice.get("/courses/cnn")).text);
@@ -101,10 +109,6 @@ test("an answered review request is on the course page's to-do list and new at t
     data: { courseId: quiz.courseId, attemptId: attempt.id, askedById: alice.id, message: "Question 3 accepted 5 but I typed 5.0.", createdAt: new Date(now.getTime() - 86_400_000), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "5.0 is within the tolerance; the grade stands." },
   });
   const student = await signedIn(t, "alice@example.edu");
-  const answersOnTodo = async () => {
-    const course = $((await student.get("/courses/cnn")).text);
-    return course("#todo-h").parent().find(".todo-item").filter((_i, li) => text(course(li).find(".todo-kind").text()) === "Review answered").map((_i, li) => course(li).find("a").attr("href")).get();
-  };
   // Not read yet: first on the course page's to-do list, linking to where it is answered.
   const course = $((await student.get("/courses/cnn")).text);
   const first = course("#todo-h").parent().find(".todo-item").first();
@@ -116,7 +120,7 @@ test("an answered review request is on the course page's to-do list and new at t
   expect((await student.head(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}`)).status).toBe(200);
   expect((await student.head("/courses/cnn/week")).status).toBe(200);
   expect(await t.db.reviewAnswerRead.count()).toBe(0);
-  expect(await answersOnTodo()).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`]);
+  expect((await answersOnTodo(student)).map((a) => a.href)).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`]);
   const $p = $((await student.get("/courses/cnn/week")).text);
   // The answers come before everything else in the page's content, this one marked new.
   expect($p("main section").first().attr("aria-labelledby")).toBe("answers-h");
@@ -128,7 +132,7 @@ test("an answered review request is on the course page's to-do list and new at t
   expect(text(answer.text())).toContain("“5.0 is within the tolerance; the grade stands.”");
   expect(answer.find("a").attr("href")).toBe(`/courses/cnn/quizzes/cnn-friday/attempts/${attempt.id}#review-h`);
   // The week page showed the answer in full: read. It leaves the to-do list and is no longer new; the week page keeps it.
-  expect(await answersOnTodo()).toEqual([]);
+  expect(await answersOnTodo(student)).toEqual([]);
   const again = $((await student.get("/courses/cnn/week")).text);
   expect(text(again(".week-answer p").first().text())).toBe("Answered Friday preparation quiz: convolutional networks, attempt 1");
   expect(text(again(".week-answer").text())).toContain("“5.0 is within the tolerance; the grade stands.”");
@@ -154,14 +158,10 @@ test("opening her attempt's page, which shows the answer, reads it", async () =>
   const second = await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: alice.id, number: 2, status: "SUBMITTED", seed: "s2", contentHash: "h", startedAt: new Date(now.getTime() - 7200_000), submittedAt: new Date(now.getTime() - 5400_000), score: 6, maxScore: 14 } });
   const r = await t.db.reviewRequest.create({ data: { courseId: quiz.courseId, attemptId: second.id, askedById: alice.id, message: "Question 5 again.", createdAt: new Date(now.getTime() - 5000_000), resolvedAt: new Date(now.getTime() - 60_000), resolvedById: grader.id, response: "Marked right now: see the new mark." } });
   const student = await signedIn(t, "alice@example.edu");
-  const todo = async () => {
-    const course = $((await student.get("/courses/cnn")).text);
-    return course("#todo-h").parent().find(".todo-item a").map((_i, a) => course(a).attr("href")).get().filter((h) => h.endsWith("#review-h"));
-  };
-  expect(await todo()).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${second.id}#review-h`]);
+  expect((await answersOnTodo(student)).map((a) => a.href)).toEqual([`/courses/cnn/quizzes/cnn-friday/attempts/${second.id}#review-h`]);
   const page = await student.get(`/courses/cnn/quizzes/cnn-friday/attempts/${second.id}`);
   expect(text($(page.text)("main").text())).toContain("Marked right now: see the new mark.");
-  expect(await todo()).toEqual([]);
+  expect(await answersOnTodo(student)).toEqual([]);
   expect(await t.db.reviewAnswerRead.findMany({ where: { reviewRequestId: r.id }, select: { userId: true } })).toEqual([{ userId: alice.id }]);
 });
 
@@ -176,10 +176,7 @@ test("a submission's answer is on each team member's to-do list, however old, un
   await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: sub.id, askedById: ben.id, message: "Submission 2 looks better than its points.", createdAt: new Date(now.getTime() - 2 * day), resolvedAt: new Date(now.getTime() - 3600_000), resolvedById: grader.id, response: "The points follow the rule; no change." } });
   await t.db.reviewRequest.create({ data: { courseId: cs.courseId, submissionId: old.id, askedById: ben.id, message: "Submission 1 was scored on the wrong holdout.", createdAt: new Date(now.getTime() - 31 * day), resolvedAt: new Date(now.getTime() - 30 * day), resolvedById: grader.id, response: "It was the right one." } });
   const readBefore = await t.db.reviewAnswerRead.count();
-  const answersOnTodo = async (agent: Awaited<ReturnType<typeof signedIn>>) => {
-    const course = $((await agent.get("/courses/cnn")).text);
-    return course("#todo-h").parent().find(".todo-item").map((_i, li) => text(course(li).text())).get().filter((x) => x.startsWith("Review answered"));
-  };
+  const answerTexts = async (agent: Awaited<ReturnType<typeof signedIn>>) => (await answersOnTodo(agent)).map((a) => a.text);
   const about = (n: number) => `Review answered Read the staff's answer about Case study: traffic-sign recognition, submission #${n} answered by Gus Grader`;
   // Staff open both submissions' pages and Chloe's week: that reads nothing for the team.
   const instructor = await signedIn(t, "instructor@example.edu", DEMO_PASSWORDS.instructor);
@@ -188,25 +185,25 @@ test("a submission's answer is on each team member's to-do list, however old, un
   }
   expect(await t.db.reviewAnswerRead.count()).toBe(readBefore);
   const chloe = await signedIn(t, "chloe@example.edu"); // the third member of Stop Signs: she did not ask
-  expect(await answersOnTodo(chloe)).toEqual([about(2), about(1)]);
+  expect(await answerTexts(chloe)).toEqual([about(2), about(1)]);
   // While submission #1 is being rescored its page shows no answers: opening it reads nothing.
   await t.db.submission.update({ where: { id: old.id }, data: { status: "QUEUED" } });
   expect(text($((await chloe.get(`/courses/cnn/case-studies/${cs.slug}/submissions/${old.id}`)).text)("main").text())).not.toContain("It was the right one.");
   await t.db.submission.update({ where: { id: old.id }, data: { status: "SCORED" } });
-  expect(await answersOnTodo(chloe)).toEqual([about(2), about(1)]);
+  expect(await answerTexts(chloe)).toEqual([about(2), about(1)]);
   // She opens submission #2's page, which shows its answer: it leaves her list, not Ben's.
   const page = await chloe.get(`/courses/cnn/case-studies/${cs.slug}/submissions/${sub.id}`);
   expect(text($(page.text)("main").text())).toContain("The points follow the rule; no change.");
-  expect(await answersOnTodo(chloe)).toEqual([about(1)]);
+  expect(await answerTexts(chloe)).toEqual([about(1)]);
   const benAgent = await signedIn(t, "ben@example.edu");
-  expect(await answersOnTodo(benAgent)).toEqual([about(2), about(1)]);
+  expect(await answerTexts(benAgent)).toEqual([about(2), about(1)]);
   // Her week page lists both answers, the newer first; only the one she has not read is new. Then both are read.
   const week = $((await chloe.get("/courses/cnn/week")).text);
   expect(week(".week-answer").map((_i, li) => text(week(li).find("p").first().text())).get()).toEqual([
     "Answered Case study: traffic-sign recognition, submission #2",
     "Answered Case study: traffic-sign recognition, submission #1 New",
   ]);
-  expect(await answersOnTodo(chloe)).toEqual([]);
+  expect(await answerTexts(chloe)).toEqual([]);
   expect(await t.db.reviewAnswerRead.count({ where: { userId: chloeRow.id } })).toBe(2);
   expect(await t.db.reviewAnswerRead.count({ where: { userId: ben.id } })).toBe(0);
   // The course page's own statement (when the session's did not bring the part) reads the same: what each has not read.
