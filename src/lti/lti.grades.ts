@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
 import type { CaseStudyPoints } from "../platform/grade-events.js";
 import { toolKeySource, type ToolKey } from "./lti.keys.js";
+import type { LtiEgress } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiPlatforms } from "./lti.registry.js";
 import { LtiTokens } from "./lti.tokens.js";
@@ -71,7 +72,7 @@ export class LtiGradeSync {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; fetch?: typeof fetch }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
@@ -144,7 +145,7 @@ export class LtiGradeSync {
     const p = LtiTokens.usable(await this.registry.find(r.issuer, r.clientId), r.issuer, r.clientId, "grades cannot be sent");
     const url = new URL(r.lineitem);
     url.pathname = `${url.pathname.replace(/\/$/, "")}/scores`;
-    const res = await (this.deps.fetch ?? fetch)(url, {
+    const res = await this.tokens.egress.fetch(p, url, {
       method: "POST",
       headers: { Authorization: `Bearer ${await this.tokens.token(p, AGS_SCORE_SCOPE)}`, "Content-Type": "application/vnd.ims.lis.v1.score+json" },
       // A quiz grade is a percentage; case-study points are on the case study's own scale.

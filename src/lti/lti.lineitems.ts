@@ -6,6 +6,7 @@ import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest } from "../platform/errors.js";
 import { backfillLineItem } from "./lti.grades.js";
 import type { ToolKey } from "./lti.keys.js";
+import { PrivateHost, type LtiEgress } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiPlatforms } from "./lti.registry.js";
 import type { LinkableItem } from "./lti.service.js";
@@ -62,7 +63,7 @@ export class LtiLineItems {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
@@ -78,12 +79,19 @@ export class LtiLineItems {
 
   private async call(ctx: Ctx, scope: string, url: string | URL, init: { method?: string; accept: string; body?: unknown; contentType?: string }): Promise<Response> {
     const { p, scope: asked } = await this.service(ctx, scope);
-    const res = await (this.deps.fetch ?? fetch)(url, {
-      method: init.method ?? "GET",
-      headers: { Authorization: `Bearer ${await this.tokens.token(p, asked)}`, Accept: init.accept, ...(init.body !== undefined ? { "Content-Type": init.contentType ?? LINEITEM_TYPE } : {}) },
-      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-      signal: AbortSignal.timeout(20_000),
-    });
+    let res: Response;
+    try {
+      res = await this.tokens.egress.fetch(p, url, {
+        method: init.method ?? "GET",
+        headers: { Authorization: `Bearer ${await this.tokens.token(p, asked)}`, Accept: init.accept, ...(init.body !== undefined ? { "Content-Type": init.contentType ?? LINEITEM_TYPE } : {}) },
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+        signal: AbortSignal.timeout(20_000),
+      });
+    } catch (e) {
+      // Its token endpoint or its gradebook.
+      if (e instanceof PrivateHost) throw new BadRequest(`${p.name} named an address on this server or a private network (${e.host}), which this tool does not reach for a platform registered through Dynamic Registration. An LMS administrator can check the tool's registration; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
+      throw e;
+    }
     if (res.status === 401) this.tokens.forget(p, asked);
     if (!res.ok) throw new BadRequest(`${p.name} refused the request to its gradebook (HTTP ${res.status} ${res.statusText}). Try again later; if it keeps failing, an LMS administrator can check the tool's gradebook access.`);
     return res;

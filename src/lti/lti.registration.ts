@@ -2,32 +2,18 @@
 // one-time registration token; a site administrator of this tool checks what the platform says it is
 // and approves; the tool posts its own configuration to the platform's registration endpoint and keeps
 // the client id and deployment it gets back (LtiRegistration), used at once by every process.
-import dns from "node:dns/promises";
-import net from "node:net";
-import { Agent, fetch as connectingFetch } from "undici";
 import { z } from "zod";
 import type { Db } from "../platform/db/prisma.js";
 import { BadRequest } from "../platform/errors.js";
 import { AGS_LINEITEM_SCOPE, AGS_RESULT_SCOPE } from "./lti.lineitems.js";
 import { AGS_SCORE_SCOPE } from "./lti.grades.js";
+import { LtiEgress, PrivateHost } from "./lti.egress.js";
 import { httpsUrl } from "./lti.platforms.js";
 import type { LtiPlatforms } from "./lti.registry.js";
 import { NRPS_SCOPE } from "./lti.roster.js";
 
 /** The most this tool reads of the platform's configuration or registration answer. */
 export const MAX_REGISTRATION_BODY = 64 * 1024;
-
-/** Addresses a registration may not make this server fetch: loopback, private, link-local, unspecified, shared, multicast. */
-const PRIVATE = new net.BlockList();
-for (const [net4, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 3]] as const) PRIVATE.addSubnet(net4, bits, "ipv4");
-for (const [net6, bits] of [["::", 127], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(net6, bits, "ipv6");
-
-/** Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) is one a registration may not reach. */
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, "ipv4");
-  return PRIVATE.check(address, net.isIPv6(address) ? "ipv6" : "ipv4");
-}
 
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
 const TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration";
@@ -56,14 +42,10 @@ const RegistrationResponse = z.object({
   [TOOL_CONFIG]: z.object({ deployment_id: z.string().min(1).optional() }).loose().optional(),
 }).loose();
 
-/** A connection refused: its host resolved to this machine or a private network when connecting. */
-class PrivateHost extends Error {
-  constructor(host: string) {
-    super(`${host} resolves to this machine or a private network`);
-  }
-}
-
 export class LtiRegistrations {
+  /** Where the registration's requests connect: only to public addresses, checked as each connection is made (lti.egress.ts). */
+  private readonly egress: LtiEgress;
+
   constructor(private readonly deps: {
     db: Db;
     publicOrigin: string;
@@ -73,68 +55,34 @@ export class LtiRegistrations {
     allowPrivateHosts?: boolean | string[];
     /** A host's addresses (default: the system's resolver, as connections use it). */
     lookup?: (host: string) => Promise<string[]>;
-  }) {}
-
-  private resolve(host: string): Promise<string[]> {
-    return (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
+  }) {
+    this.egress = new LtiEgress({ allowPrivateHosts: deps.allowPrivateHosts, lookup: deps.lookup });
   }
-
-  /** Whether any of a host's addresses is one a registration may not reach. */
-  private refusesAny(addresses: string[]): boolean {
-    const allowed = this.deps.allowPrivateHosts ?? false;
-    return allowed !== true && addresses.some((a) => isPrivateAddress(a) && !(Array.isArray(allowed) && allowed.includes(a)));
-  }
-
-  /**
-   * Where the registration's requests connect. Each connection resolves its host itself and connects only
-   * if every address is public, to those addresses: checking a name before the request is not enough,
-   * as a name can resolve to a public address for the check and to this machine a moment later, for the
-   * connection (DNS rebinding). An address written as an IP is checked by checkHost (no lookup).
-   */
-  private readonly dispatcher = new Agent({
-    connect: {
-      lookup: ((hostname: string, options: { family?: number; all?: boolean }, callback: (err: Error | null, address?: string | { address: string; family: number }[], family?: number) => void) => {
-        this.resolve(hostname).then((addresses) => {
-          if (this.refusesAny(addresses)) return callback(new PrivateHost(hostname));
-          const found = addresses.map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 })).filter((a) => !options.family || a.family === options.family);
-          if (!found.length) return callback(Object.assign(new Error(`${hostname} has no IPv${options.family} address`), { code: "ENOTFOUND" }));
-          if (options.all) callback(null, found);
-          else callback(null, found[0]!.address, found[0]!.family);
-        }, (err: Error) => callback(err));
-      }) as unknown as net.LookupFunction,
-    },
-  });
 
   private privateHostRefused(address: string, what: string): BadRequest {
     return new BadRequest(`The ${what} address ${address} is on this server or a private network, which a registration may not reach. Start the registration again from the LMS; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
   }
 
-  /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside), before any request: the connection checks again (dispatcher). */
+  /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside), before any request: the connection checks again. */
   private async checkHost(address: string, what: string): Promise<void> {
     if (this.deps.allowPrivateHosts === true) return;
-    const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
-    let addresses: string[];
-    try {
-      addresses = net.isIP(host) ? [host] : await this.resolve(host);
-    } catch {
-      addresses = [];
-    }
+    const addresses = await this.egress.addressesOf(address);
     if (!addresses.length) throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
-    if (this.refusesAny(addresses)) throw this.privateHostRefused(address, what);
+    if (this.egress.refusesAny(addresses)) throw this.privateHostRefused(address, what);
   }
 
-  /** A request of the registration, on connections to checked addresses only; a connection refused for its address is said as such. */
-  private async request(address: string, what: string, init: Parameters<typeof connectingFetch>[1], unreachable: string): Promise<Awaited<ReturnType<typeof connectingFetch>>> {
+  /** A request of the registration, on checked connections only; a connection refused for its address is said as such. */
+  private async request(address: string, what: string, init: Parameters<LtiEgress["checkedFetch"]>[1], unreachable: string): Promise<Response> {
     try {
-      return await connectingFetch(address, { ...init, dispatcher: this.dispatcher });
+      return await this.egress.checkedFetch(address, init);
     } catch (err) {
-      if ((err as { cause?: unknown }).cause instanceof PrivateHost) throw this.privateHostRefused(address, what);
+      if (err instanceof PrivateHost) throw this.privateHostRefused(address, what);
       throw new BadRequest(unreachable);
     }
   }
 
   /** Reads at most MAX_REGISTRATION_BODY bytes of a JSON answer (streamed: a larger one is cut off and refused); null when it is not JSON. */
-  private async readJson(res: Awaited<ReturnType<typeof connectingFetch>>, what: string): Promise<unknown> {
+  private async readJson(res: Response, what: string): Promise<unknown> {
     if (!res.body) return null;
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];

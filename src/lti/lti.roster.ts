@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, NotFound } from "../platform/errors.js";
 import type { ToolKey } from "./lti.keys.js";
+import type { LtiEgress } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { roleFromLti } from "./lti.service.js";
 import { LtiPlatforms } from "./lti.registry.js";
@@ -42,7 +43,7 @@ export class LtiRoster {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
@@ -69,7 +70,7 @@ export class LtiRoster {
     const p = LtiTokens.usable(await this.registry.find(issuer, clientId), issuer, clientId, "its roster cannot be read");
     return pagedGet<NrpsMember>(url, {
       get: async (next) => {
-        const res = await (this.deps.fetch ?? fetch)(next, { headers: { Authorization: `Bearer ${await this.tokens.token(p, NRPS_SCOPE)}`, Accept: MEMBERSHIP_TYPE }, signal: AbortSignal.timeout(30_000) });
+        const res = await this.tokens.egress.fetch(p, next, { headers: { Authorization: `Bearer ${await this.tokens.token(p, NRPS_SCOPE)}`, Accept: MEMBERSHIP_TYPE }, signal: AbortSignal.timeout(30_000) });
         if (res.status === 401) this.tokens.forget(p, NRPS_SCOPE);
         if (!res.ok) throw new Error(`${p.name} answered HTTP ${res.status} ${res.statusText}`);
         return res;

@@ -4,14 +4,15 @@
 // signing the person in — to an account linked to the platform's id for them, in the
 // course the link names, with the role the platform gives them there.
 import crypto from "node:crypto";
-import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type CryptoKey, type JWTPayload } from "jose";
+import { jwtVerify, SignJWT, errors as joseErrors, type CryptoKey, type JWTPayload } from "jose";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Forbidden, HttpError, NotFound, TooManyRequests } from "../platform/errors.js";
 import { AGS_SCORE_SCOPE, backfillLineItem } from "./lti.grades.js";
+import { LtiEgress, PrivateHost } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { LtiHandoffs } from "./lti.frames.js";
 import type { DeepLinking, PendingLaunch } from "./lti.plan.js";
-import { frameOriginsOf, LtiPlatforms } from "./lti.registry.js";
+import { frameOriginsOf, LtiPlatforms, type TrustedPlatform } from "./lti.registry.js";
 
 const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
 /** How long a login may take between the platform's two requests. */
@@ -127,13 +128,16 @@ function lmsSiteOrigin(toolPlatform: unknown): string[] {
 }
 
 export class LtiService {
-  private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly keySets = new Map<string, ReturnType<LtiEgress["keySet"]>>();
   readonly platforms: LtiPlatforms;
   /** Verified launches waiting to be opened in a new window (the browser kept no cookie in the LMS frame). */
   readonly handoffs: LtiHandoffs;
 
   /** `publicOrigin`: the site's own origin from PUBLIC_URL; without it LTI stays off (a redirect_uri is never built from a Host header). */
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date; publicOrigin: string | null }) {
+  private readonly egress: LtiEgress;
+
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; clock: () => Date; publicOrigin: string | null; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
+    this.egress = deps.egress ?? new LtiEgress();
     this.platforms = new LtiPlatforms({ db: deps.db, file: deps.platforms });
     this.handoffs = new LtiHandoffs({ db: deps.db, clock: deps.clock });
   }
@@ -151,7 +155,7 @@ export class LtiService {
     return this.deps.publicOrigin;
   }
 
-  private platform(issuer: string, clientId?: string): Promise<LtiPlatform | undefined> {
+  private platform(issuer: string, clientId?: string): Promise<TrustedPlatform | undefined> {
     return this.platforms.find(issuer, clientId);
   }
 
@@ -215,8 +219,10 @@ export class LtiService {
 
     let claims: JWTPayload & Record<string, unknown>;
     try {
-      const keys = this.keySets.get(platform.keySetUrl) ?? createRemoteJWKSet(new URL(platform.keySetUrl));
-      this.keySets.set(platform.keySetUrl, keys);
+      // A platform from Dynamic Registration has its keys fetched on checked connections: its own key set.
+      const keyed = `${platform.publicOnly ? "checked " : ""}${platform.keySetUrl}`;
+      const keys = this.keySets.get(keyed) ?? this.egress.keySet(platform);
+      this.keySets.set(keyed, keys);
       ({ payload: claims } = await jwtVerify(idToken, keys, {
         issuer: platform.issuer, audience: platform.clientId, algorithms: ["RS256", "RS384", "RS512", "ES256", "ES384"],
         currentDate: this.deps.clock(), clockTolerance: 60, requiredClaims: ["exp", "iat", "sub", "nonce"], maxTokenAge: `${STATE_MINUTES} minutes`,
@@ -225,6 +231,7 @@ export class LtiService {
       const why = e instanceof joseErrors.JWTExpired ? (e.claim === "iat" ? "the launch token was issued too long ago" : "the launch token has expired")
         : e instanceof joseErrors.JWTClaimValidationFailed ? (e.reason === "missing" ? `the launch token has no "${e.claim}"` : `the launch token's "${e.claim}" does not match this tool's registration`)
         : e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JWKSNoMatchingKey ? "the launch token is not signed by the platform's keys"
+        : e instanceof PrivateHost ? "its keys are at an address on this server or a private network, which this tool does not fetch for a platform registered through Dynamic Registration"
         : e instanceof joseErrors.JWKSTimeout || (e as { code?: string }).code === "ERR_JOSE_GENERIC" ? "the platform's keys could not be fetched"
         : "the launch token could not be read";
       throw new LaunchRefused(`${platform.name} sent a launch this tool cannot trust: ${why}.`);

@@ -3,22 +3,28 @@
 // until shortly before they expire; and the paged GET those services share (Link: rel="next").
 import crypto from "node:crypto";
 import { SignJWT } from "jose";
+import { LtiEgress } from "./lti.egress.js";
 import type { ToolKey } from "./lti.keys.js";
 import type { LtiPlatform } from "./lti.platforms.js";
+import type { TrustedPlatform } from "./lti.registry.js";
 
 export class LtiTokens {
   private readonly cache = new Map<string, { token: string; until: number }>();
 
-  constructor(private readonly deps: { toolKey: () => Promise<ToolKey>; clock: () => Date; fetch?: typeof fetch }) {}
+  readonly egress: LtiEgress;
 
-  /** A platform that can issue tokens (it has a tokenUrl), or an error saying why not. */
-  static usable(p: LtiPlatform | undefined, issuer: string, clientId: string, what: string): LtiPlatform & { tokenUrl: string } {
-    if (!p) throw new Error(`the platform ${issuer} (client ${clientId}) is no longer registered`);
-    if (!p.tokenUrl) throw new Error(`${p.name} has no tokenUrl in LTI_PLATFORMS_FILE, so ${what}`);
-    return p as LtiPlatform & { tokenUrl: string };
+  constructor(private readonly deps: { toolKey: () => Promise<ToolKey>; clock: () => Date; egress?: LtiEgress }) {
+    this.egress = deps.egress ?? new LtiEgress();
   }
 
-  async token(p: LtiPlatform & { tokenUrl: string }, scope: string): Promise<string> {
+  /** A platform that can issue tokens (it has a tokenUrl), or an error saying why not. */
+  static usable<P extends TrustedPlatform>(p: P | undefined, issuer: string, clientId: string, what: string): P & { tokenUrl: string } {
+    if (!p) throw new Error(`the platform ${issuer} (client ${clientId}) is no longer registered`);
+    if (!p.tokenUrl) throw new Error(`${p.name} has no tokenUrl in LTI_PLATFORMS_FILE, so ${what}`);
+    return p as P & { tokenUrl: string };
+  }
+
+  async token(p: TrustedPlatform & { tokenUrl: string }, scope: string): Promise<string> {
     const key = `${p.issuer} ${p.clientId} ${scope}`;
     const now = this.deps.clock().getTime();
     const cached = this.cache.get(key);
@@ -29,7 +35,7 @@ export class LtiTokens {
       .setIssuer(p.clientId).setSubject(p.clientId).setAudience(p.authAudience ?? p.tokenUrl)
       .setIssuedAt(Math.floor(now / 1000)).setExpirationTime(Math.floor(now / 1000) + 300).setJti(crypto.randomUUID())
       .sign(tool.privateKey);
-    const res = await (this.deps.fetch ?? fetch)(p.tokenUrl, {
+    const res = await this.egress.fetch(p, p.tokenUrl, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: new URLSearchParams({ grant_type: "client_credentials", client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", client_assertion: assertion, scope }),

@@ -16,6 +16,7 @@ import { startQueue } from "../../src/casestudy/queue.js";
 import { stopSpare } from "../../src/grading/runner.js";
 import { createApp } from "../../src/app.js";
 import type { Clock } from "../../src/platform/clock.js";
+import type { LtiEgress } from "../../src/lti/lti.egress.js";
 import { syncContent } from "../../src/content/content.sync.js";
 import { DEMO_PASSWORDS, seedDemo } from "../../src/demo/demo.seed.js";
 import { loadConfig } from "../../src/platform/config.js";
@@ -54,6 +55,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Start the grading queue; `worker` also runs a scoring worker in this process. */
   queue?: { worker?: boolean; limits?: Partial<GradingLimits> };
+  /** Where requests to LMS platforms may connect (default: anywhere, as the fake platforms run on this machine). */
+  ltiEgress?: LtiEgress;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
@@ -72,7 +75,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   }
   const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
-  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: TEST_SESSION_SECRET, contentDir, clock, boss: () => boss });
+  const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: TEST_SESSION_SECRET, contentDir, clock, boss: () => boss, ltiEgress: opts.ltiEgress });
   return {
     ...tdb,
     app,

@@ -1,0 +1,104 @@
+// Where this tool's requests to LMS platforms may connect. A platform an administrator registered through
+// LTI Dynamic Registration had its addresses checked at review: none on this machine or a private network.
+// Every later connection for it (its keys at launches, tokens, grades, rosters, gradebook columns, and
+// whatever address a launch or a redirect names) is checked again when it is made, as a name can resolve
+// to a public address at review and to this machine later (DNS rebinding). A platform in LTI_PLATFORMS_FILE
+// was registered by whoever runs the server, and may be on the campus network: its connections are not checked.
+import dns from "node:dns/promises";
+import net from "node:net";
+import { createRemoteJWKSet, customFetch } from "jose";
+import { Agent, buildConnector, fetch as undiciFetch } from "undici";
+
+/** Addresses a registered platform may not make this server fetch: loopback, private, link-local, unspecified, shared, multicast. */
+const PRIVATE = new net.BlockList();
+for (const [net4, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 3]] as const) PRIVATE.addSubnet(net4, bits, "ipv4");
+for (const [net6, bits] of [["::", 127], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(net6, bits, "ipv6");
+
+/** Whether an address (IPv4, IPv6, or IPv4-mapped IPv6) is one a registered platform may not reach. */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return PRIVATE.check(mapped[1]!, "ipv4");
+  return PRIVATE.check(address, net.isIPv6(address) ? "ipv6" : "ipv4");
+}
+
+/** A connection refused: its host is, or resolved to, this machine or a private network when connecting. */
+export class PrivateHost extends Error {
+  constructor(readonly host: string) {
+    super(`${host} is on this server or a private network, which this tool does not connect to for a platform registered through Dynamic Registration`);
+  }
+}
+
+/** A platform as the egress sees it: `publicOnly` when it came from Dynamic Registration (lti.registry.ts). */
+export interface EgressPlatform { publicOnly?: boolean }
+
+export class LtiEgress {
+  /** Connections that resolve their host themselves and connect only if every address is public, to those addresses. */
+  readonly dispatcher: Agent;
+
+  constructor(private readonly deps: {
+    /** Tests only: the fake platforms run on this machine (127.0.0.1): every address (true) or these. Never set in production. */
+    allowPrivateHosts?: boolean | string[];
+    /** A host's addresses (default: the system's resolver, as connections use it). */
+    lookup?: (host: string) => Promise<string[]>;
+  } = {}) {
+    const lookup = ((hostname: string, options: { family?: number; all?: boolean }, callback: (err: Error | null, address?: string | { address: string; family: number }[], family?: number) => void) => {
+      this.resolve(hostname).then((addresses) => {
+        if (this.refusesAny(addresses)) return callback(new PrivateHost(hostname));
+        const found = addresses.map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 })).filter((a) => !options.family || a.family === options.family);
+        if (!found.length) return callback(Object.assign(new Error(`${hostname} has no IPv${options.family} address`), { code: "ENOTFOUND" }));
+        if (options.all) callback(null, found);
+        else callback(null, found[0]!.address, found[0]!.family);
+      }, (err: Error) => callback(err));
+    }) as unknown as net.LookupFunction;
+    const connectByName = buildConnector({ lookup });
+    this.dispatcher = new Agent({
+      // An address written as an IP (in a URL, or a redirect's Location) is connected to without a lookup: checked here.
+      connect: (opts, callback) => {
+        const host = opts.hostname.replace(/^\[|\]$/g, "");
+        if (net.isIP(host) && this.refusesAny([host])) return callback(new PrivateHost(host), null);
+        return connectByName(opts, callback);
+      },
+    });
+  }
+
+  resolve(host: string): Promise<string[]> {
+    return (this.deps.lookup ?? (async (h: string) => (await dns.lookup(h, { all: true })).map((a) => a.address)))(host);
+  }
+
+  /** Whether any of a host's addresses is one a registered platform may not reach. */
+  refusesAny(addresses: string[]): boolean {
+    const allowed = this.deps.allowPrivateHosts ?? false;
+    return allowed !== true && addresses.some((a) => isPrivateAddress(a) && !(Array.isArray(allowed) && allowed.includes(a)));
+  }
+
+  /** The addresses of a URL's host (itself when it is an IP); empty when it has none. */
+  async addressesOf(address: string): Promise<string[]> {
+    const host = new URL(address).hostname.replace(/^\[|\]$/g, "");
+    if (net.isIP(host)) return [host];
+    try {
+      return await this.resolve(host);
+    } catch {
+      return [];
+    }
+  }
+
+  /** A fetch on checked connections (Dynamic Registration's own requests); a connection refused for its address throws PrivateHost. */
+  async checkedFetch(url: string | URL, init: NonNullable<Parameters<typeof undiciFetch>[1]> = {}): Promise<Response> {
+    try {
+      return (await undiciFetch(url, { ...init, dispatcher: this.dispatcher })) as unknown as Response;
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      throw cause instanceof PrivateHost ? cause : err;
+    }
+  }
+
+  /** A request to `platform` (or to an address it named): on checked connections when it came from Dynamic Registration. */
+  fetch(platform: EgressPlatform, url: string | URL, init: RequestInit = {}): Promise<Response> {
+    return platform.publicOnly ? this.checkedFetch(url, init as Parameters<typeof undiciFetch>[1]) : fetch(url, init);
+  }
+
+  /** The platform's public keys (JWKS), fetched, and fetched again when they change, as `fetch` does for it. */
+  keySet(platform: EgressPlatform & { keySetUrl: string }): ReturnType<typeof createRemoteJWKSet> {
+    return createRemoteJWKSet(new URL(platform.keySetUrl), { [customFetch]: (url, options) => this.fetch(platform, url, options as RequestInit) });
+  }
+}
