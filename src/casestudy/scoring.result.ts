@@ -8,6 +8,10 @@ import type { Prisma } from "../platform/db/prisma.js";
 
 const count = z.number().int().min(0);
 
+/** A holdout image the model got wrong, as a split's result keeps it. */
+const MisclassifiedImage = z.object({ filename: z.string(), trueClass: count, predicted: z.number().int(), confidence: z.number().nullable() });
+export type MisclassifiedImage = z.infer<typeof MisclassifiedImage>;
+
 /** One split's result as scoring gives it (grading's ScoreResult), without the class names. */
 const SplitResult = z.object({
   split: z.enum(["public", "private", "all"]),
@@ -35,7 +39,7 @@ const SplitResult = z.object({
   }).nullable(),
   kind: z.enum(["model", "predictions"]),
   preprocessing: z.string().nullable(),
-  misclassified: z.array(z.object({ filename: z.string(), trueClass: count, predicted: z.number().int(), confidence: z.number().nullable() })),
+  misclassified: z.array(MisclassifiedImage),
 });
 export type SplitResult = z.infer<typeof SplitResult>;
 
@@ -63,6 +67,18 @@ export function resultDetails(r: Record<"public" | "private" | "all", ScoreResul
   const split = ({ classNames: _names, ...rest }: ScoreResult): SplitResult => rest;
   const details: ResultDetails & { version: 1 } = { version: 1, classNames: r.all.classNames, public: split(r.public), private: split(r.private), all: split(r.all) };
   return details;
+}
+
+/**
+ * Where the stored details (every version) keep the public half's misclassified images, for reading one image without
+ * the rest (its route serves dozens per page): a version that moves them changes this path with its schema.
+ */
+export const PUBLIC_MISCLASSIFIED_PATH = ["public", "misclassified"] as const;
+
+/** One stored misclassified image (read at PUBLIC_MISCLASSIFIED_PATH), checked; null when there is none or it does not fit. */
+export function readMisclassifiedImage(json: unknown): MisclassifiedImage | null {
+  const parsed = MisclassifiedImage.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 /** The stored details checked against their schema, or null when they do not fit (a row this version cannot show). */

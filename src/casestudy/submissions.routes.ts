@@ -352,10 +352,12 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     res.json({ status: sub.status, label: STATUS_LABEL[sub.status], progress: sub.progress, error: sub.errorMessage });
   });
 
-  router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmission, (req, res, next) => {
-    const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
-    // Only an image the stored result names (a result whose details do not fit names none).
-    const item = readResultDetails(sub.results[0]?.details)?.public.misclassified[Number(req.params.n)];
+  // A result page shows dozens: each reads the submission's place (the access check) and its one image, not the result.
+  router.get("/case-studies/:caseSlug/submissions/:submissionId/misclassified/:n", loadCaseStudy, loadSubmissionStatus, async (req, res, next) => {
+    const { caseStudy: cs, submissionStatus: sub } = pageContext(res, "caseStudy", "submissionStatus");
+    // Only an image the stored result names.
+    const n = String(req.params.n);
+    const item = /^\d{1,4}$/.test(n) ? await submissions.misclassifiedImage(sub.id, Number(n)) : null;
     if (!item) throw new NotFound("There is no such image.");
     const holdout = dataPaths(settingsOf(cs), dataDir).holdout;
     const file = path.resolve(holdout, item.filename);

@@ -9,6 +9,7 @@ import { readCaseStudySettings, type CaseStudyFile } from "./casestudy.definitio
 import { SubmissionStatus, type Db } from "../platform/db/prisma.js";
 import { BadRequest, Conflict, Forbidden, TooManyRequests } from "../platform/errors.js";
 import { DEFAULT_RETENTION_DAYS } from "./retention.js";
+import { PUBLIC_MISCLASSIFIED_PATH, readMisclassifiedImage, type MisclassifiedImage } from "./scoring.result.js";
 
 export type CaseStudyRow = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
 export type SubmissionRow = NonNullable<Awaited<ReturnType<Db["submission"]["findFirst"]>>>;
@@ -294,6 +295,17 @@ export class SubmissionsService {
 
   submission(id: string) {
     return this.deps.db.submission.findUnique({ where: { id }, include: { results: { where: { current: true } }, overrides: { orderBy: { createdAt: "desc" }, include: { by: { select: { name: true } } } }, team: true, user: { select: { name: true } } } });
+  }
+
+  /**
+   * The `n`th holdout image the submission's current result shows as misclassified (public half), read alone:
+   * not the rest of the result's details, which can be large (a model's layers, three confusion matrices).
+   */
+  async misclassifiedImage(submissionId: string, n: number): Promise<MisclassifiedImage | null> {
+    const rows = await this.deps.db.$queryRaw<{ item: unknown }[]>`
+      SELECT details #> ${[...PUBLIC_MISCLASSIFIED_PATH, String(n)]}::text[] AS item
+      FROM "SubmissionResult" WHERE "submissionId" = ${submissionId}::uuid AND current`;
+    return rows.length === 1 ? readMisclassifiedImage(rows[0]!.item) : null;
   }
 
   /** What the status poll needs: the submission's place (for the access check) and its progress. */
