@@ -35,7 +35,7 @@ import { DashboardService } from "./dashboard/dashboard.service.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { toolKeySource } from "./lti/lti.keys.js";
 import { ltiFraming } from "./lti/lti.frames.js";
-import { LtiEgress } from "./lti/lti.egress.js";
+import { ltiEgressFor, type LtiEgress } from "./lti/lti.egress.js";
 import { LtiLineItems } from "./lti/lti.lineitems.js";
 import { LtiRegistrations } from "./lti/lti.registration.js";
 import { ltiRegistrationRoutes } from "./lti/lti.registration.routes.js";
@@ -75,7 +75,7 @@ export interface AppDeps {
   ltiPlatforms?: LtiPlatform[];
   /** The one-time set-up token (production, no administrator yet); see admin.setup.ts. */
   setupToken?: string;
-  /** Where requests to LMS platforms may connect (default: a Dynamic Registration's platform only to public addresses; under NODE_ENV=test anywhere, as fake platforms run on this machine). */
+  /** Where requests to LMS platforms may connect (default: ltiEgressFor(NODE_ENV): a Dynamic Registration's platform only to public addresses). */
   ltiEgress?: LtiEgress;
 }
 
@@ -96,12 +96,12 @@ export function createApp(deps: AppDeps) {
   const roster = new RosterService({ db });
   const reviews = new ReviewsService({ db, clock });
   const ltiPlatforms = deps.ltiPlatforms ?? loadLtiPlatforms(config.LTI_PLATFORMS_FILE);
-  const ltiEgress = deps.ltiEgress ?? new LtiEgress({ allowPrivateHosts: config.NODE_ENV === "test" });
+  const ltiEgress = deps.ltiEgress ?? ltiEgressFor(config.NODE_ENV);
   const lti = new LtiService({ db, clock, platforms: ltiPlatforms, publicOrigin: config.PUBLIC_URL ? new URL(config.PUBLIC_URL).origin : null, egress: ltiEgress });
   const toolKey = toolKeySource(config.DATA_DIR);
   const ltiRoster = new LtiRoster({ db, clock, platforms: ltiPlatforms, toolKey, egress: ltiEgress });
   const ltiLineItems = new LtiLineItems({ db, clock, platforms: ltiPlatforms, toolKey, egress: ltiEgress });
-  const ltiRegistrations = lti.publicOrigin ? new LtiRegistrations({ db, publicOrigin: lti.publicOrigin, platforms: lti.platforms, allowPrivateHosts: config.NODE_ENV === "test" }) : null;
+  const ltiRegistrations = lti.publicOrigin ? new LtiRegistrations({ db, publicOrigin: lti.publicOrigin, platforms: lti.platforms, egress: ltiEgress }) : null;
   // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
   const admin = new AdminService({
     db,

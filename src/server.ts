@@ -1,6 +1,7 @@
 // `npm start`: config → database (embedded unless DATABASE_URL) → migrations → demo seed → HTTP.
 import type { Server } from "node:http";
 import { createApp } from "./app.js";
+import { ltiEgressFor } from "./lti/lti.egress.js";
 import { ltiGradeSync, startLtiGradeSync } from "./lti/lti.grades.js";
 import { gradeEventsWithLti } from "./lti/lti.outbox.js";
 import { systemClock } from "./platform/clock.js";
@@ -59,7 +60,9 @@ try {
 } catch (err) {
   logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
 }
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms, setupToken });
+// Where requests to LMS platforms connect, for the app's launches and rosters and for the grade sender alike.
+const ltiEgress = ltiEgressFor(config.NODE_ENV);
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms, setupToken, ltiEgress });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);
@@ -75,7 +78,7 @@ const server = await new Promise<Server>((resolve, reject) => {
 server.keepAliveTimeout = 5000;
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), logger);
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
-const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR })), logger);
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR }), ltiEgress), logger);
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;

@@ -1,6 +1,7 @@
 // `npm run worker`: a process that runs background jobs and serves no HTTP: it
 // scores case-study submissions from the queue and submits quiz attempts whose
 // time ran out. Start as many as the machines allow; they share the queue.
+import { ltiEgressFor } from "./lti/lti.egress.js";
 import { ltiGradeSync, startLtiGradeSync } from "./lti/lti.grades.js";
 import { gradeEventsWithLti } from "./lti/lti.outbox.js";
 import { systemClock } from "./platform/clock.js";
@@ -23,7 +24,7 @@ try {
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), rt.logger);
 // Quiz grades to LMS gradebooks (LTI AGS), shared with the web processes.
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
-const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR })), rt.logger);
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR }), ltiEgressFor(rt.config.NODE_ENV)), rt.logger);
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
 await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger, failedRetentionDays: rt.config.FAILED_UPLOAD_RETENTION_DAYS });
 await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger: rt.logger });

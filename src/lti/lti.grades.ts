@@ -162,8 +162,8 @@ export class LtiGradeSync {
 }
 
 /** The sender a web or worker process runs, with the tool key from DATA_DIR. */
-export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: CaseStudyPoints): LtiGradeSync {
-  return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions });
+export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: CaseStudyPoints, egress: LtiEgress): LtiGradeSync {
+  return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions, egress });
 }
 
 /** Sends due scores every `everyMs` in the background (web and worker processes alike; rows are claimed, so they share the work). */

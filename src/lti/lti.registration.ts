@@ -51,12 +51,14 @@ export class LtiRegistrations {
     publicOrigin: string;
     /** Every registered platform (the file's and the database's): a registration may not shadow one. */
     platforms: LtiPlatforms;
+    /** Where its requests connect (the app's, shared with launches and grades); without it, one made of the two below. */
+    egress?: LtiEgress;
     /** Tests only: the fake platform runs on this machine (127.0.0.1): every address (true) or these. Never set in production. */
     allowPrivateHosts?: boolean | string[];
     /** A host's addresses (default: the system's resolver, as connections use it). */
     lookup?: (host: string) => Promise<string[]>;
   }) {
-    this.egress = new LtiEgress({ allowPrivateHosts: deps.allowPrivateHosts, lookup: deps.lookup });
+    this.egress = deps.egress ?? new LtiEgress({ allowPrivateHosts: deps.allowPrivateHosts, lookup: deps.lookup });
   }
 
   private privateHostRefused(address: string, what: string): BadRequest {
@@ -65,7 +67,7 @@ export class LtiRegistrations {
 
   /** Refuses an address whose host resolves to this machine or a private network (an administrator's click must not probe the inside), before any request: the connection checks again. */
   private async checkHost(address: string, what: string): Promise<void> {
-    if (this.deps.allowPrivateHosts === true) return;
+    if (this.egress.allowsEveryAddress) return;
     const addresses = await this.egress.addressesOf(address);
     if (!addresses.length) throw new BadRequest(`The ${what} address ${address} names a host that could not be found. Start the registration again from the LMS.`);
     if (this.egress.refusesAny(addresses)) throw this.privateHostRefused(address, what);

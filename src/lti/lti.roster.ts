@@ -8,7 +8,7 @@ import crypto from "node:crypto";
 import { CourseRole, type Db } from "../platform/db/prisma.js";
 import { BadRequest, NotFound } from "../platform/errors.js";
 import type { ToolKey } from "./lti.keys.js";
-import type { LtiEgress } from "./lti.egress.js";
+import { PrivateHost, type LtiEgress } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
 import { roleFromLti } from "./lti.service.js";
 import { LtiPlatforms } from "./lti.registry.js";
@@ -62,6 +62,7 @@ export class LtiRoster {
       return result;
     } catch (e) {
       await db.ltiContext.update({ where: { id: ctx.id }, data: { rosterSummary: `The last sync failed: ${(e as Error).message}` } });
+      if (e instanceof PrivateHost) throw new BadRequest(`The roster sync stopped: ${e.message}. An LMS administrator can check the tool's registration; if the LMS really is on a private network, register it in LTI_PLATFORMS_FILE instead.`);
       throw e instanceof BadRequest ? e : new BadRequest(`The roster sync stopped: ${(e as Error).message}. Members already processed keep their changes; run it again to finish.`);
     }
   }

@@ -76,6 +76,7 @@ afterAll(async () => {
   await campus?.close();
   await dyn?.close();
   await new Promise<void>((r) => (trap ? trap.close(() => r()) : r()));
+  await egress.dispatcher.close();
   dir.remove();
 });
 beforeEach(() => {
@@ -104,6 +105,7 @@ describe("launches: the platform's keys", () => {
   test.each([
     ["a name that now resolves to this machine", () => `http://keys.moved.example:${trapPort}/jwks`],
     ["an address on this machine", () => `http://127.0.0.1:${trapPort}/jwks`],
+    ["this machine's address written as IPv6", () => `http://[::ffff:127.0.0.1]:${trapPort}/jwks`],
   ])("keys at %s are not fetched, and the launch is refused saying why", async (_what, keys) => {
     await t.db.ltiRegistration.updateMany({ where: { clientId: "dyn-client" }, data: { keySetUrl: keys() } });
     try {
@@ -177,7 +179,9 @@ describe("tokens, grades, rosters and gradebook columns: every request for a reg
     const ctx = await t.db.ltiContext.update({ where: { id: (await t.db.ltiContext.findFirstOrThrow({ where: { clientId: "dyn-client" } })).id }, data: { membershipsUrl: `http://127.0.0.1:${trapPort}/memberships` } });
     const admin = await t.db.user.findUniqueOrThrow({ where: { email: "admin@example.edu" } });
     const roster = new LtiRoster({ db: t.db, platforms: loadLtiPlatforms(t.config.LTI_PLATFORMS_FILE), toolKey: () => loadToolKey(t.dataDir), clock: () => now, egress });
-    await expect(roster.sync(ctx.id, admin.id)).rejects.toThrow("The roster sync stopped: 127.0.0.1 is on this server or a private network");
+    const refused = await roster.sync(ctx.id, admin.id).then(() => null, (e: Error) => e);
+    expect(refused?.message).toContain("The roster sync stopped: 127.0.0.1 is on this server or a private network");
+    expect(refused?.message).not.toContain("run it again"); // it would stop again
     expect(trapped).toEqual([]);
   });
 
