@@ -11,7 +11,7 @@ test.each([
   "::1", "::", "fe80::1%eth0", "fc00::1", "fd12:3456::1", "fec0::1", "ff02::1",
   "::ffff:127.0.0.1", "::ffff:7f00:1", "::127.0.0.1", "::7f00:1", "::ffff:0:7f00:1", "::ffff:0:10.0.0.1",
   "64:ff9b::a00:1", "64:ff9b::169.254.169.254", "64:ff9b:1::1", "2002:7f00:1::", "2002:a9fe:a9fe::1",
-  "not-an-address", "1:2:3:4:5:6:7:8:9",
+  "not-an-address", "1:2:3:4:5:6:7:8:9", "::ffff:1.2.3.999",
 ])("%s is refused", (address) => {
   expect(isPrivateAddress(address)).toBe(true);
 });
