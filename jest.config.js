@@ -13,4 +13,9 @@ export default {
   // loaded 2-core machine take minutes. Tests never assert on wall-clock time.
   testTimeout: 180_000,
   maxWorkers: 2,
+  // A worker whose heap has grown past this after a test file is replaced by a new one. Each file's modules
+  // (Prisma's query compiler, TensorFlow.js, the views) are loaded again in its own sandbox and the worker's
+  // heap only grows: by the end of a full run each worker held about 3 GB, and freeing that at exit took
+  // longer than Jest waits (500 ms), so it killed one ("A worker process has failed to exit gracefully").
+  workerIdleMemoryLimit: "1GB",
 };
