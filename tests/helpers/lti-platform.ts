@@ -1,8 +1,12 @@
 // A fake LMS platform for LTI tests (the outside world): its signing key and JWKS, a token endpoint that
 // checks the tool's signed assertion, AGS line items with results and scores, an NRPS roster in pages, and
 // the openid-configuration and registration endpoints of Dynamic Registration. Records what it saw.
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { stringify } from "yaml";
+import type { LtiPlatform } from "../../src/lti/lti.platforms.js";
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JSONWebKeySet } from "jose";
 
 export const CLAIM = "https://purl.imsglobal.org/spec/lti/claim/";
@@ -44,6 +48,21 @@ export interface FakePlatform {
   toolOrigin: string;
   idToken(nonce: string, claims: Record<string, unknown>, opts: { iss: string; aud: string; now: Date; sub?: string }): Promise<string>;
   close(): Promise<void>;
+}
+
+/** One platform of LTI_PLATFORMS_FILE as an operator writes it (its fields: src/lti/lti.platforms.ts). */
+export type PlatformsFileEntry = Omit<LtiPlatform, "trustEmail"> & { trustEmail?: boolean };
+
+/** Writes LTI_PLATFORMS_FILE (`lti.yaml` in `dir`) with these platforms, as YAML: its path. */
+export function writePlatformsFile(dir: string, platforms: PlatformsFileEntry[]): string {
+  const file = path.join(dir, "lti.yaml");
+  fs.writeFileSync(file, stringify({ platforms }));
+  return file;
+}
+
+/** A fake platform's own endpoints, named as a platforms-file entry names them. */
+export function endpointsOf(p: FakePlatform): Pick<PlatformsFileEntry, "issuer" | "authLoginUrl" | "keySetUrl" | "tokenUrl"> {
+  return { issuer: p.base, authLoginUrl: `${p.base}/auth`, keySetUrl: `${p.base}/jwks`, tokenUrl: `${p.base}/token` };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

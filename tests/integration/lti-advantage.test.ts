@@ -2,13 +2,11 @@
 // AGS line items (find, create, update, results; the token audience option) and Dynamic Registration,
 // driven by a fake platform (tests/helpers/lti-platform.ts); the tool is the real app.
 import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import type { JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
-import { AGS, CLAIM, INSTRUCTOR, SCOPES, startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
+import { AGS, CLAIM, INSTRUCTOR, SCOPES, startFakePlatform, writePlatformsFile, type FakePlatform } from "../helpers/lti-platform.js";
 
 const ISS = "https://lms.example.edu";
 const CLIENT = "tool-client-1";
@@ -29,18 +27,10 @@ const csrfOf = (html: string) => String($(html)("input[name=_csrf]").first().val
 beforeAll(async () => {
   lms = await startFakePlatform({ clientId: CLIENT, now: () => now });
   lms.tokenAudience = AUTH_AUDIENCE;
-  const file = path.join(dir.dir, "lti.yaml");
-  fs.writeFileSync(file, `platforms:
-  - name: Example LMS
-    issuer: ${ISS}
-    clientId: ${CLIENT}
-    deployments: [${DEPLOYMENT}]
-    authLoginUrl: https://lms.example.edu/auth
-    keySetUrl: ${lms.base}/jwks
-    tokenUrl: ${lms.base}/token
-    authAudience: ${AUTH_AUDIENCE}
-    frameOrigins: [${SCHOOL}]
-`);
+  const file = writePlatformsFile(dir.dir, [{
+    name: "Example LMS", issuer: ISS, clientId: CLIENT, deployments: [DEPLOYMENT], authLoginUrl: "https://lms.example.edu/auth",
+    keySetUrl: `${lms.base}/jwks`, tokenUrl: `${lms.base}/token`, authAudience: AUTH_AUDIENCE, frameOrigins: [SCHOOL],
+  }]);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: TOOL }, { clock: () => now });
   const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });
   await t.db.ltiContext.create({ data: { issuer: ISS, clientId: CLIENT, deploymentId: DEPLOYMENT, contextId: "ctx-1", title: "ML 501", courseId: cnn.id, approvedAt: now } });

@@ -2,10 +2,8 @@
 // (its keys at a launch, tokens, and any address a redirect names) are checked again as each connection is
 // made: a name that moved to this machine, an IP written in a URL or a redirect reaches nothing. A platform in
 // LTI_PLATFORMS_FILE (the operator's own, perhaps on the campus network) is not checked.
-import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import path from "node:path";
 import { generateKeyPair, type JSONWebKeySet } from "jose";
 import { LtiEgress } from "../../src/lti/lti.egress.js";
 import { LtiGradeSync } from "../../src/lti/lti.grades.js";
@@ -18,7 +16,7 @@ import { LtiRoster } from "../../src/lti/lti.roster.js";
 import { LtiTokens } from "../../src/lti/lti.tokens.js";
 import { $, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
-import { CLAIM, startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
+import { CLAIM, endpointsOf, startFakePlatform, writePlatformsFile, type FakePlatform } from "../helpers/lti-platform.js";
 
 const TOOL = "https://tool.example.org";
 const now = TEST_NOW;
@@ -48,16 +46,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => trap.listen(0, "127.0.0.1", () => r()));
   trapPort = (trap.address() as net.AddressInfo).port;
-  const file = path.join(dir.dir, "lti.yaml");
-  fs.writeFileSync(file, `platforms:
-  - name: Campus LMS
-    issuer: ${campus.base}
-    clientId: campus-client
-    deployments: [d1]
-    authLoginUrl: ${campus.base}/auth
-    keySetUrl: ${campus.base}/jwks
-    tokenUrl: ${campus.base}/token
-`);
+  const file = writePlatformsFile(dir.dir, [{ name: "Campus LMS", clientId: "campus-client", deployments: ["d1"], ...endpointsOf(campus) }]);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: TOOL }, { clock: () => now, ltiEgress: egress });
   const admin = await t.db.user.findUniqueOrThrow({ where: { email: "admin@example.edu" } });
   await t.db.ltiRegistration.create({ data: {

@@ -8,6 +8,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT } from "jose";
 import { KeyRotationError, loadToolKey, rotateToolKey, toolKeySource } from "../../src/lti/lti.keys.js";
 import { startTestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
+import { writePlatformsFile } from "../helpers/lti-platform.js";
 
 const dir = tempDir("lti-keys-");
 afterAll(() => dir.remove());
@@ -50,8 +51,10 @@ test("a rotation publishes the new key a day before it signs, then signs with it
 });
 
 test("/lti/jwks publishes the staged key during a rotation; /lti/canvas.json gives Canvas this site's endpoints", async () => {
-  const file = path.join(dir.dir, "lti.yaml");
-  fs.writeFileSync(file, "platforms:\n  - name: Canvas\n    issuer: https://canvas.instructure.com\n    clientId: '10000000000001'\n    deployments: ['1']\n    authLoginUrl: https://sso.canvaslms.com/api/lti/authorize_redirect\n    keySetUrl: https://sso.canvaslms.com/api/lti/security/jwks\n");
+  const file = writePlatformsFile(dir.dir, [{
+    name: "Canvas", issuer: "https://canvas.instructure.com", clientId: "10000000000001", deployments: ["1"],
+    authLoginUrl: "https://sso.canvaslms.com/api/lti/authorize_redirect", keySetUrl: "https://sso.canvaslms.com/api/lti/security/jwks",
+  }]);
   const t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://course.example.edu" });
   try {
     await rotateToolKey(t.dataDir);

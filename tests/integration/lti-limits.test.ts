@@ -1,27 +1,20 @@
 // LTI login initiations store a state row each until their launch: a flood of them from one
 // address is cut off, and the table has a ceiling however many addresses take part.
-import fs from "node:fs";
-import path from "node:path";
 import { LTI_LOGINS_PER_ADDRESS } from "../../src/lti/lti.routes.js";
 import { MAX_PENDING_LOGINS } from "../../src/lti/lti.service.js";
 import { startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
+import { writePlatformsFile } from "../helpers/lti-platform.js";
 
 const ISS = "https://lms.example.edu";
 const dir = tempDir("lti-limits-");
 let t: TestApp;
 
 beforeAll(async () => {
-  const file = path.join(dir.dir, "lti.yaml");
-  fs.writeFileSync(file, `platforms:
-  - name: Example LMS
-    issuer: ${ISS}
-    clientId: tool-client-1
-    deployments: [deploy-1]
-    authLoginUrl: https://lms.example.edu/auth
-    keySetUrl: https://lms.example.edu/jwks
-    tokenUrl: https://lms.example.edu/token
-`);
+  const file = writePlatformsFile(dir.dir, [{
+    name: "Example LMS", issuer: ISS, clientId: "tool-client-1", deployments: ["deploy-1"],
+    authLoginUrl: `${ISS}/auth`, keySetUrl: `${ISS}/jwks`, tokenUrl: `${ISS}/token`,
+  }]);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" });
 });
 afterAll(async () => {

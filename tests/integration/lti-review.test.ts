@@ -3,10 +3,8 @@
 // nothing is fetched for a registration until an administrator asks, never from this machine or a private network,
 // and never more than 64 KB; the new-window ticket is not handed to a page that does not say it is framed, and is
 // not written to the request log.
-import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import path from "node:path";
 import { Writable } from "node:stream";
 import type { JSONWebKeySet } from "jose";
 import { pino } from "pino";
@@ -16,7 +14,7 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { requestLogSerializer, responseLogSerializer } from "../../src/platform/logger.js";
 import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/grading.js";
-import { CLAIM, INSTRUCTOR, startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
+import { CLAIM, endpointsOf, INSTRUCTOR, startFakePlatform, writePlatformsFile, type FakePlatform } from "../helpers/lti-platform.js";
 
 const TOOL = "https://tool.example.org";
 const PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration";
@@ -36,16 +34,7 @@ beforeAll(async () => {
   real = await startFakePlatform({ clientId: "real-client", now: () => now });
   evil = await startFakePlatform({ clientId: "x", now: () => now });
   moodle = await startFakePlatform({ clientId: "dyn-client-9", now: () => now });
-  const file = path.join(dir.dir, "lti.yaml");
-  fs.writeFileSync(file, `platforms:
-  - name: Real LMS
-    issuer: ${real.base}
-    clientId: real-client
-    deployments: [d1]
-    authLoginUrl: ${real.base}/auth
-    keySetUrl: ${real.base}/jwks
-    tokenUrl: ${real.base}/token
-`);
+  const file = writePlatformsFile(dir.dir, [{ name: "Real LMS", clientId: "real-client", deployments: ["d1"], ...endpointsOf(real) }]);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: TOOL }, { clock: () => now });
   real.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
 });

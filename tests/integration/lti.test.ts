@@ -9,7 +9,7 @@ import { $, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/ap
 /** A page's CSRF token (the sign-out form in the header carries one on every signed-in page). */
 const csrfOf = (page: ReturnType<typeof $>) => String(page("input[name=_csrf]").first().val());
 import { tempDir } from "../helpers/grading.js";
-import { CLAIM as C, INSTRUCTOR, LEARNER, startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
+import { CLAIM as C, INSTRUCTOR, LEARNER, startFakePlatform, writePlatformsFile, type FakePlatform } from "../helpers/lti-platform.js";
 import { loadLtiPlatforms } from "../../src/lti/lti.platforms.js";
 import { roleFromLti } from "../../src/lti/lti.service.js";
 import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/lti/lti.grades.js";
@@ -44,24 +44,11 @@ beforeAll(async () => {
   base = lms.base;
   lms.lineItems.push({ id: `${base}/lineitems/7`, label: "Friday preparation quiz", scoreMaximum: 100 });
   otherKey = (await generateKeyPair("RS256")).privateKey;
-  const file = path.join(dir.dir, "lti.yaml");
+  const file = writePlatformsFile(dir.dir, [
+    { name: "Example LMS", issuer: ISS, clientId: CLIENT, deployments: [DEPLOYMENT], authLoginUrl: "https://lms.example.edu/auth", keySetUrl: `${base}/jwks`, tokenUrl: `${base}/token` },
+    { name: "Trusting LMS", issuer: TRUSTING, clientId: CLIENT, deployments: [DEPLOYMENT], authLoginUrl: "https://trusting.example.edu/auth", keySetUrl: `${base}/jwks`, trustEmail: true },
+  ]);
   platformFile = file;
-  fs.writeFileSync(file, `platforms:
-  - name: Example LMS
-    issuer: ${ISS}
-    clientId: ${CLIENT}
-    deployments: [${DEPLOYMENT}]
-    authLoginUrl: https://lms.example.edu/auth
-    keySetUrl: ${base}/jwks
-    tokenUrl: ${base}/token
-  - name: Trusting LMS
-    issuer: ${TRUSTING}
-    clientId: ${CLIENT}
-    deployments: [${DEPLOYMENT}]
-    authLoginUrl: https://trusting.example.edu/auth
-    keySetUrl: ${base}/jwks
-    trustEmail: true
-`);
   t = await startTestApp({ LTI_PLATFORMS_FILE: file, PUBLIC_URL: "https://tool.example.org" }, { clock: () => now });
   // The LMS course most tests launch from, connected to the course here by its instructor (the flow itself is tested below).
   const cnn = await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } });

@@ -4,8 +4,6 @@
 // list, grades.csv, the gradebook export and the score sent to the LMS (a fake platform).
 // Scored submissions are written straight to the database (scoring is tested elsewhere);
 // every expected number is worked out by hand from the case study's rule below.
-import fs from "node:fs";
-import path from "node:path";
 import type { JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { LtiGradeSync } from "../../src/lti/lti.grades.js";
@@ -15,7 +13,7 @@ import { SubmissionsService, countedSubmissions } from "../../src/casestudy/subm
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { copyContent } from "../helpers/content.js";
 import { tempDir } from "../helpers/grading.js";
-import { startFakePlatform, type FakePlatform } from "../helpers/lti-platform.js";
+import { startFakePlatform, writePlatformsFile, type FakePlatform } from "../helpers/lti-platform.js";
 
 // The rule: macro-F1 0.79 → 0 points, 0.91 → 50 points (not 100), linear, clamped.
 // So 0.70 and 0.72 → 0 points; 0.85 → (0.85 − 0.79) / 0.12 × 50 = 25; 0.82 → 0.03 / 0.12 × 50 = 12.5.
@@ -47,16 +45,10 @@ beforeAll(async () => {
   lms = await startFakePlatform({ clientId: CLIENT, now: () => now });
   lmsBase = lms.base;
   lms.lineItems.push({ id: `${lmsBase}/lineitems/9`, label: "Test case study", scoreMaximum: MAX });
-  platformsFile = path.join(files.dir, "lti.yaml");
-  fs.writeFileSync(platformsFile, `platforms:
-  - name: Example LMS
-    issuer: ${ISS}
-    clientId: ${CLIENT}
-    deployments: [deploy-1]
-    authLoginUrl: https://lms.example.edu/auth
-    keySetUrl: ${lmsBase}/jwks
-    tokenUrl: ${lmsBase}/token
-`);
+  platformsFile = writePlatformsFile(files.dir, [{
+    name: "Example LMS", issuer: ISS, clientId: CLIENT, deployments: ["deploy-1"],
+    authLoginUrl: "https://lms.example.edu/auth", keySetUrl: `${lmsBase}/jwks`, tokenUrl: `${lmsBase}/token`,
+  }]);
   t = await startTestApp({ LTI_PLATFORMS_FILE: platformsFile }, { contentDir: content.dir, clock: () => now });
   lms.toolKeys = (await t.agent().get("/lti/jwks")).body as JSONWebKeySet;
   for (const u of await t.db.user.findMany()) ids[u.email.split("@")[0]!] = u.id;
