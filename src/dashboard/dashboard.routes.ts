@@ -114,7 +114,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
   router.get("/dashboard/gradebook.csv", requireInstructor, async (req, res) => {
     const { course } = pageContext(res, "course");
     const { quiz, caseStudy } = await dashboard.focus(course.id);
-    const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: 100_000 });
+    const { rows } = await dashboard.roster(course.id, { quizId: quiz?.id ?? null, caseStudyId: caseStudy?.id ?? null }, { perPage: "all" });
     const points = new Map((caseStudy ? await submissions.standings(caseStudy) : []).map((x) => [x.teamId, x.counted.private?.points]));
     const lines = [["email", "name", "team", "theory_percent", "practical_percent", "readings_percent", "quiz_percent", "quiz_passed", "quiz_attempts", "case_study_points", "case_study_submissions"].join(",")];
     for (const r of rows) {

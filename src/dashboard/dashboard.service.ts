@@ -33,7 +33,8 @@ export interface RosterQuery {
   filters?: RosterFilter[];
   search?: string;
   page?: number;
-  perPage?: number;
+  /** Rows a page (at most 500); `"all"`: every row, one page (the gradebook export). */
+  perPage?: number | "all";
 }
 
 export interface RosterRow {
@@ -69,8 +70,8 @@ export class DashboardService {
   }
 
   async roster(courseId: string, focus: { quizId: string | null; caseStudyId: string | null }, q: RosterQuery = {}): Promise<{ rows: RosterRow[]; total: number }> {
-    const perPage = Math.min(500, Math.max(1, q.perPage ?? 50));
-    const page = Math.max(1, q.page ?? 1);
+    const perPage = q.perPage === "all" ? null : Math.min(500, Math.max(1, q.perPage ?? 50));
+    const page = perPage === null ? 1 : Math.max(1, q.page ?? 1);
     const where = [Prisma.sql`TRUE`];
     for (const f of q.filters ?? []) where.push(Prisma.raw(ROSTER_FILTERS[f].sql));
     if (q.search?.trim()) {
@@ -135,7 +136,7 @@ export class DashboardService {
       LEFT JOIN us ON us."userId" = st.id
       WHERE ${Prisma.join(where, " AND ")}
       ORDER BY ${Prisma.raw(order)}, st.id
-      LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`;
+      ${perPage === null ? Prisma.empty : Prisma.sql`LIMIT ${perPage} OFFSET ${(page - 1) * perPage}`}`;
     return {
       total: Number(rows[0]?.totalRows ?? 0),
       rows: rows.map((r) => ({

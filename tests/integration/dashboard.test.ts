@@ -197,6 +197,23 @@ test("the gradebook CSV: readings %, quiz grade, case-study points (private, of 
   }
 });
 
+test("the gradebook CSV has every student of a course larger than a dashboard page (520 students: 520 rows)", async () => {
+  const big = await t.db.course.create({ data: { slug: "big-course", title: "A large course" } });
+  const emails = Array.from({ length: 520 }, (_, i) => `big-${String(i).padStart(3, "0")}@example.edu`);
+  try {
+    await t.db.user.createMany({ data: emails.map((email, i) => ({ email, name: `Student ${String(i).padStart(3, "0")}` })) });
+    const made = await t.db.user.findMany({ where: { email: { in: emails } }, select: { id: true } });
+    await t.db.membership.createMany({ data: [...made.map((u) => ({ userId: u.id, courseId: big.id, role: "STUDENT" as const })), { userId: ids.instructor!, courseId: big.id, role: "INSTRUCTOR" }] });
+    const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+    const csv = (await instructor.get("/courses/big-course/dashboard/gradebook.csv")).text.trim().split("\n");
+    expect(csv).toHaveLength(1 + 520);
+    expect(new Set(csv.slice(1).map((line) => line.split(",")[0]))).toEqual(new Set(emails.map((e) => `"${e}"`)));
+  } finally {
+    await t.db.course.delete({ where: { id: big.id } });
+    await t.db.user.deleteMany({ where: { email: { in: emails } } });
+  }
+});
+
 test("a filter named like an Object.prototype key (?filter=constructor) is ignored, not a server error", async () => {
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
   const all = await instructor.get("/courses/cnn/dashboard");
