@@ -14,7 +14,7 @@ import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
 import { attemptSlotView, navigatorView, pageCount, pageOf, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
 import { timeOfDay, whenPhrase } from "../platform/time-format.js";
-import { definitionOf, percentOf, policyFor, reviewItems, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
+import { definitionOf, percentOf, policyFor, reviewItems, scoreHiddenNote, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
 import { formatNumber } from "./variants.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -123,7 +123,7 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       policy: policyView(policy, course.timeZone, submitted.length),
       questionCount: quizzes.questionCount(quiz),
       grade: grade && show.has("score") ? { percent: percentLabel(grade.percent), passed: grade.passed } : null,
-      gradeHidden: !!grade && !show.has("score"),
+      gradeHidden: grade && !show.has("score") ? scoreHiddenNote(policy, now) : null,
       attempts: attempts.map((a) => ({
         number: a.number,
         startedAt: a.startedAt,

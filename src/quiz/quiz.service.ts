@@ -60,6 +60,15 @@ export function reviewItems(policy: Policy, now: Date): Set<ReviewItem> {
   return new Set(closed ? policy.review.afterClose : policy.review.afterSubmit);
 }
 
+/**
+ * Why a student's grade is not shown now (the review rules leave out "score"), in words: until the
+ * quiz closes, or not at all. Every page that shows a student their quiz grade asks reviewItems first.
+ */
+export function scoreHiddenNote(policy: Pick<Policy, "closesAt" | "review">, now: Date): string {
+  const atClose = policy.closesAt !== null && policy.closesAt > now && policy.review.afterClose.includes("score");
+  return atClose ? "Your grade is shown after the quiz closes." : "The grades of this quiz are not shown to students.";
+}
+
 export { percentOf };
 
 /** The quiz grade from submitted attempts (ordered by number) by the grading method. */

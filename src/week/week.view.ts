@@ -7,7 +7,7 @@ import { SECTION_LABEL, ticksFromSession } from "../checklist/checklist.service.
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { percentOf, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { percentOf, reviewItems, scoreHiddenNote, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -105,9 +105,12 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     return { title: m.title, href: `${base}/modules/${m.slug}`, sections };
   });
 
-  // Quizzes: the grade as points and percent; one not passed yet and still open is to do.
+  // Quizzes: the grade as points and percent; one not passed yet and still open is to do. The student
+  // sees their grade and scores only when the quiz's review rules show "score" now, as on the quiz page;
+  // a staff member's view of their week shows them.
   const quizzes = quizList.map((q) => {
     const { grade, policy, problem, times } = mine.standing.get(q.id)!;
+    const hidden = self !== null && policy !== null && !reviewItems(policy, now).has("score");
     const attempts = mine.attempts.get(q.id)!;
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
@@ -115,12 +118,13 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
     const inProgress = attempts.find((a) => a.status === "IN_PROGRESS");
     const href = `${base}/quizzes/${q.slug}`;
     // A quiz whose stored rules cannot be read is listed with what is known (its page says what to do).
-    const item = policy && quizTodo(q, href, grade, policy, inProgress ?? null, now, tz);
+    const item = policy && quizTodo(q, href, grade, policy, inProgress ?? null, now, tz, hidden);
     if (item) todo.push(item);
     return {
       title: q.title, href, unreadable: problem !== null,
       when: quizWhen(times, now, tz),
-      grade: grade && {
+      gradeHidden: grade && hidden ? scoreHiddenNote(policy!, now) : null,
+      grade: grade && !hidden && {
         points: max !== null ? `${points((grade.percent / 100) * max)} / ${points(max)}` : null,
         percent: percentWords(grade.percent), passed: grade.passed, passPercent: policy && formatNumber(policy.passPercent),
         attempts: grade.attempts, attemptsLabel: grade.attempts === 1 ? "1 attempt" : `${grade.attempts} attempts`,
@@ -128,8 +132,9 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
       },
       attempts: attempts.map((a) => ({
         number: a.number, href: `${href}/attempts/${a.id}`, inProgress: a.status === "IN_PROGRESS", autoSubmitted: a.autoSubmitted,
-        score: a.status === "SUBMITTED" ? `${points(a.score ?? 0)} / ${points(a.maxScore)}` : null,
-        percent: a.status === "SUBMITTED" ? percentWords(percentOf(a)) : null,
+        score: a.status === "SUBMITTED" && !hidden ? `${points(a.score ?? 0)} / ${points(a.maxScore)}` : null,
+        percent: a.status === "SUBMITTED" && !hidden ? percentWords(percentOf(a)) : null,
+        hidden: a.status === "SUBMITTED" && hidden,
       })),
     };
   });
@@ -187,10 +192,15 @@ function checklistTodo(m: { title: string; theoryDueAt: Date | null; practicalDu
   };
 }
 
-/** A quiz that is open and not passed yet (the student's own close time, exceptions applied). */
-function quizTodo(q: { title: string }, href: string, grade: { passed: boolean; percent: number; attempts?: number } | null, policy: Pick<Policy, "opensAt" | "closesAt" | "passPercent" | "attemptsAllowed">, inProgress: { id: string } | null | undefined, now: Date, tz: string): TodoItem | null {
+/**
+ * A quiz that is open and not passed yet (the student's own close time, exceptions applied). With its
+ * grade hidden from the student (`gradeHidden`: the review rules), a submitted quiz is not on the list,
+ * passed or not: the list would tell them what the rules keep back, and they have nothing to act on.
+ */
+function quizTodo(q: { title: string }, href: string, grade: { passed: boolean; percent: number; attempts?: number } | null, policy: Pick<Policy, "opensAt" | "closesAt" | "passPercent" | "attemptsAllowed">, inProgress: { id: string } | null | undefined, now: Date, tz: string, gradeHidden: boolean): TodoItem | null {
   const closed = policy.closesAt !== null && policy.closesAt <= now;
-  if (grade?.passed || closed || (policy.opensAt !== null && policy.opensAt > now)) return null;
+  if ((grade?.passed && !gradeHidden) || closed || (policy.opensAt !== null && policy.opensAt > now)) return null;
+  if (grade && gradeHidden && !inProgress) return null;
   // Every attempt used and none running: nothing left to do (the quiz page says so).
   if (!inProgress && grade?.attempts !== undefined && policy.attemptsAllowed !== null && grade.attempts >= policy.attemptsAllowed) return null;
   return {
@@ -259,7 +269,7 @@ export function courseTodo(course: LoadedCourse, now: Date, seen: {
   }
   for (const q of seen.quizzes) {
     const { grade, policy } = seen.standing.get(q.id)!;
-    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz);
+    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz, !reviewItems(policy, now).has("score"));
     if (item) todo.push(item);
   }
   for (const cs of seen.caseStudies) {

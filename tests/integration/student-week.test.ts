@@ -6,7 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { copyDemoQuiz, quizFolder } from "../helpers/quiz.js";
-import { $, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+import { $, CONTENT_DIR, csrfFrom, signedIn, startTestApp, TEST_NOW, type TestApp } from "../helpers/app.js";
+import { syncContent } from "../../src/content/content.sync.js";
+import { createLogger } from "../../src/platform/logger.js";
 import { demoRows } from "../helpers/demo.js";
 import pg from "pg";
 import { CoursesService } from "../../src/courses/courses.service.js";
@@ -237,6 +239,60 @@ test("a quiz not passed with every attempt used leaves the to-do list (nothing l
     await app.db.quizGrade.update({ where: { quizId_userId: { quizId: quiz.id, userId: alice.id } }, data: { attempts: 2 } });
     // Both used: the quiz page would refuse a third, so the list does not send her there.
     expect(await next()).not.toContain("Friday preparation quiz");
+  } finally {
+    await app.close();
+    folder.remove();
+  }
+});
+
+test("a quiz whose review rules hide the score until it closes: no grade, score or pass on the week and course pages, nor on the to-do list; staff see it; after the close it shows", async () => {
+  const folder = quizFolder({});
+  copyDemoQuiz(folder.dir, { opens: "2031-03-10T09:00", closes: "2031-03-14T09:00" });
+  const file = path.join(folder.dir, "cnn-friday.yaml");
+  const rules = (afterClose: string) => fs.readFileSync(file, "utf8").replace(/^ {2}afterSubmit: .*$/m, "  afterSubmit: [answers]").replace(/^ {2}afterClose: .*$/m, `  afterClose: ${afterClose}`);
+  fs.writeFileSync(file, rules("[score, answers]"));
+  let clock = now;
+  const app = await startTestApp({}, { quizDir: folder.dir, clock: () => clock });
+  try {
+    const quiz = await app.db.quiz.findFirstOrThrow({});
+    // Alice passed (13 of 14: 92.9% ≥ 90%), Ben did not (4 of 14: 28.6%): before the close neither may know which.
+    for (const [email, score, passed] of [["alice@example.edu", 13, true], ["ben@example.edu", 4, false]] as const) {
+      const user = await app.db.user.findFirstOrThrow({ where: { email } });
+      await app.db.quizAttempt.create({ data: { quizId: quiz.id, userId: user.id, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h", startedAt: new Date(now.getTime() - 7200_000), submittedAt: new Date(now.getTime() - 3600_000), score, maxScore: 14 } });
+      await app.db.quizGrade.create({ data: { quizId: quiz.id, userId: user.id, percent: (score / 14) * 100, passed, attempts: 1 } });
+    }
+    const alice = await signedIn(app, "alice@example.edu");
+    const aliceId = (await app.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } })).id;
+    for (const who of ["alice@example.edu", "ben@example.edu"]) {
+      const agent = who === "alice@example.edu" ? alice : await signedIn(app, who);
+      const week = $((await agent.get("/courses/cnn/week")).text);
+      const quizCard = text(week(".week-quiz").text());
+      expect(quizCard).toContain("Your grade is shown after the quiz closes.");
+      expect(week(".week-quiz tbody td").map((_i, td) => text(week(td).text())).get()).toEqual(["Attempt 1", "not shown"]);
+      expect(quizCard).not.toMatch(/\/ 14|%|passed/);
+      expect(text(week(".week-done").text())).toContain("Friday preparation quiz: convolutional networks: Your grade is shown after the quiz closes.");
+      // Submitted, its grade not shown: not on the to-do list, passed or not.
+      expect(text(week(".week-next").text())).not.toContain("Friday preparation quiz");
+      const course = $((await agent.get("/courses/cnn")).text);
+      expect(text(course("main").text())).not.toMatch(/passed|\d+%/);
+      expect(text(course("#todo-h").parent().text())).not.toContain("Friday preparation quiz");
+    }
+    // Staff looking at Alice's week see her grade.
+    const instructor = await signedIn(app, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+    expect(text($((await instructor.get(`/courses/cnn/students/${aliceId}`)).text)(".week-quiz .week-grade").text())).toBe("Grade: 13 / 14 points (93%) — passed · 1 attempt");
+    // After the close the rules show the score: Alice sees it everywhere.
+    clock = new Date("2031-03-14T16:00:00Z"); // Fri 14 Mar 10:00 MDT
+    const after = $((await alice.get("/courses/cnn/week")).text);
+    expect(text(after(".week-quiz .week-grade").text())).toBe("Grade: 13 / 14 points (93%) — passed · 1 attempt");
+    expect(text(after(".week-quiz td").eq(1).text())).toBe("13 / 14");
+    expect($((await alice.get("/courses/cnn")).text)(".badge").text()).toBe("passed");
+    // Rules that never show the score say so, here and on the quiz page.
+    clock = now;
+    fs.writeFileSync(file, rules("[answers]"));
+    await syncContent({ db: app.db, contentDir: CONTENT_DIR, quizDir: folder.dir, logger: createLogger("silent") });
+    const never = "The grades of this quiz are not shown to students.";
+    expect(text($((await alice.get("/courses/cnn/week")).text)(".week-quiz").text())).toContain(never);
+    expect(text($((await alice.get("/courses/cnn/quizzes/cnn-friday")).text)("main").text())).toContain(never);
   } finally {
     await app.close();
     folder.remove();
