@@ -196,6 +196,14 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
   const outputName = session.outputNames[0]!;
   const perImage = input.height * input.width * input.channels;
   const dims = (n: number) => (layout === "NCHW" ? [n, input.channels, input.height, input.width] : [n, input.height, input.width, input.channels]);
+  // A batch size fixed in the graph (PyTorch's torch.onnx.export without dynamic_axes writes 1): the
+  // images go in runs of exactly that many, the last padded with zeros whose outputs are dropped.
+  const fixedBatch = !translated && typeof raw[0] === "number" && raw[0] > 0 ? raw[0] : null;
+  const runOnce = async (data: Float32Array) => {
+    const result = await session.run({ [inputName]: new ort.Tensor("float32", data, dims(data.length / perImage)) });
+    const out = result[outputName]!;
+    return { data: out.data as Float32Array, dims: out.dims as number[] };
+  };
   const run = async (batch: tf.Tensor4D | Float32Array) => {
     let data: Float32Array;
     if (batch instanceof Float32Array) data = batch;
@@ -204,9 +212,29 @@ async function onnxSession(bytes: Uint8Array, format: ModelFormat, translated: T
       data = (await x.data()) as Float32Array;
       if (x !== batch) x.dispose();
     }
-    const result = await session.run({ [inputName]: new ort.Tensor("float32", data, dims(data.length / perImage)) });
-    const out = result[outputName]!;
-    return { data: out.data as Float32Array, dims: out.dims as number[] };
+    const n = data.length / perImage;
+    if (fixedBatch === null || n === fixedBatch) return runOnce(data);
+    const parts: Float32Array[] = [];
+    let outDims: number[] = [];
+    for (let i = 0; i < n; i += fixedBatch) {
+      const take = Math.min(fixedBatch, n - i);
+      let chunk = data.subarray(i * perImage, (i + take) * perImage);
+      if (take < fixedBatch) {
+        const padded = new Float32Array(fixedBatch * perImage);
+        padded.set(chunk);
+        chunk = padded;
+      }
+      const out = await runOnce(chunk);
+      outDims = out.dims;
+      parts.push(out.data.slice(0, (out.data.length / fixedBatch) * take));
+    }
+    const joined = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    return { data: joined, dims: [n, ...outDims.slice(1)] };
   };
   let outputClasses = translated?.outputClasses;
   if (outputClasses === undefined) {

@@ -150,9 +150,10 @@ export function linearWeights(classes = 43): { W: Float32Array; b: Float32Array 
 
 /**
  * An ONNX model as PyTorch exports them: channels-first input [batch, 3, 32, 32] named
- * "pixels", flattened in (c, h, w) order, times W, plus b (see linearWeights).
+ * "pixels", flattened in (c, h, w) order, times W, plus b (see linearWeights). `batch`: a number
+ * fixes the batch size in the graph, as torch.onnx.export does without dynamic_axes (1).
  */
-export function linearOnnxNchw(file: string, classes = 43): void {
+export function linearOnnxNchw(file: string, classes = 43, batch: number | "batch" = "batch"): void {
   const { W, b } = linearWeights(classes);
   const graph = onnx.GraphProto.create({
     name: "linear_nchw",
@@ -162,8 +163,8 @@ export function linearOnnxNchw(file: string, classes = 43): void {
       onnx.NodeProto.create({ opType: "Add", input: ["scores", "b"], output: ["logits"] }),
     ],
     initializer: [floatInitializer("W", [3072, classes], W), floatInitializer("b", [classes], b)],
-    input: [floatTensorInfo("pixels", ["batch", 3, 32, 32])],
-    output: [floatTensorInfo("logits", ["batch", classes])],
+    input: [floatTensorInfo("pixels", [batch, 3, 32, 32])],
+    output: [floatTensorInfo("logits", [batch, classes])],
   });
   const model = onnx.ModelProto.create({ irVersion: 8, producerName: "test", graph, opsetImport: [{ domain: "", version: 13 }] });
   fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());

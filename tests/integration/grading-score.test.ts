@@ -70,6 +70,20 @@ test("an ONNX model with channels-first input [batch, 3, 32, 32] is given the ho
   }
 });
 
+test("an ONNX model whose graph fixes the batch size (1, as torch.onnx.export writes without dynamic_axes; 5, which 16 images do not fill) is run in batches of that size", async () => {
+  const h = fixtureHoldout(argmax(linearLogitsOnFixtures()));
+  try {
+    for (const batch of [1, 5]) {
+      linearOnnxNchw(file(`linear-batch-${batch}.onnx`), 43, batch);
+      const r = await scoreModel({ model: file(`linear-batch-${batch}.onnx`), holdout: h.dir });
+      expect(r).toMatchObject({ n: 16, accuracy: 1, macroF1: 1, kind: "model", misclassified: [] });
+      expect(r.model).toMatchObject({ format: "onnx", inputShape: [batch, 3, 32, 32], outputClasses: 43 });
+    }
+  } finally {
+    h.remove();
+  }
+});
+
 test("wrong predictions: metrics, confusion and misclassified samples follow; the split scores part of the holdout", async () => {
   const wrong = [...labels, ...labels].map((c, i) => (i < 4 ? (c + 1) % 43 : c));
   fs.writeFileSync(file("wrong.csv"), `predictions\n${wrong.join("\n")}\n`);
