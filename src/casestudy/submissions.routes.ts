@@ -259,7 +259,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     try {
       if (!file) throw new BadRequest("Choose a file to upload: a Keras .keras or .h5 file, a zipped TF.js model, an ONNX file or a predictions CSV.");
       if (file.size === 0) await refuse("empty", "The file is empty. Choose the model file again.");
-      const kind = sniff(file.path);
+      const kind = sniff(file.path, file.originalname);
       if (kind === "unknown") await refuse("unknown_format", "This is not a model the grader knows. Upload a Keras .keras or .h5 file, a TF.js model (model.json and .bin files, zipped), an ONNX file or a predictions CSV.");
       if (kind === "json") await refuse("model_json_alone", "This is a TF.js model.json on its own. Zip it together with its .bin weight files and upload the zip.");
       const paths = dataPaths(settingsOf(cs), dataDir);

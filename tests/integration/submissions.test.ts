@@ -84,6 +84,20 @@ test("each format uploaded over HTTP is queued, scored by the worker, and its pa
   expect((await scored(idOf(tfjs))).status).toBe("SCORED");
 });
 
+test("a predictions CSV with an index column, as pandas' to_csv writes it (header ',predictions'), or 'id,predictions' under a name that is not .csv, is accepted and scored", async () => {
+  const alice = await as("alice@example.edu");
+  const all = [...labels, ...labels];
+  fs.writeFileSync(path.join(files.dir, "pandas.csv"), `,predictions\n${all.map((c, i) => `${i},${c}`).join("\n")}\n`);
+  fs.writeFileSync(path.join(files.dir, "answers.txt"), `"id","predictions"\r\n${all.map((c, i) => `${i},${c}`).join("\r\n")}\r\n`);
+  for (const name of ["pandas.csv", "answers.txt"]) {
+    const res = await upload(alice, path.join(files.dir, name));
+    expect([name, res.status]).toEqual([name, 303]);
+    const s = await scored(idOf(res));
+    expect([name, s.status, s.errorMessage]).toEqual([name, "SCORED", null]);
+    expect(s.results[0]).toMatchObject({ publicScore: 1, privateScore: 1, accuracy: 1 });
+  }
+});
+
 test("bad uploads are refused at once, before queueing; only their name, size and reason are kept", async () => {
   const ben = await as("ben@example.edu");
   const stored = () => (fs.existsSync(path.join(t.dataDir, "submissions")) ? fs.readdirSync(path.join(t.dataDir, "submissions")).length : 0);
