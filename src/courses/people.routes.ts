@@ -26,7 +26,11 @@ const ConfirmBody = z.object({ confirm: z.literal("1", { error: "This form was n
 const ImportBody = z.object({
   csv: z.string({ error: "Paste CSV text or choose a CSV file." }).default(""),
   apply: z.string().optional(),
+  /** The SHA-256 of the text the preview showed: "Apply" applies only that text. */
+  checked: z.string().optional(),
 });
+/** What the import's preview was of: applying needs the same text. */
+const digestOf = (text: string) => crypto.createHash("sha256").update(text).digest("base64url");
 /** Add someone: the fields as typed. The checks are a roster row's (the same as an import's), so only their shape is checked here. */
 const AddBody = z.object({
   email: z.string().max(1000, "The email is too long.").default(""),
@@ -107,12 +111,15 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     if (text.includes("\0")) throw new BadRequest("The file is not CSV text: it holds NUL characters (a spreadsheet file, perhaps). Save it as CSV (UTF-8) and choose it again.");
     if (!text.trim()) throw new BadRequest("Paste CSV text or choose a CSV file.");
     const parsed = parseRosterCsv(text);
-    const preview = await roster.preview(course.id, parsed);
-    if (body.apply === "1" && !preview.errors) {
+    const preview = await roster.preview(course.id, parsed, pageContext(res, "user").user.id);
+    const checked = digestOf(text);
+    // Applied only as previewed: text edited after the check is checked again, not saved unseen.
+    const changedSinceCheck = body.apply === "1" && body.checked !== checked;
+    if (body.apply === "1" && !changedSinceCheck && !preview.errors) {
       await importResult(req, res, await roster.apply(course.id, preview), "Import done");
       return;
     }
-    res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview, csv: text });
+    res.render("people-import", { title: "Check the import", course, base: courseBase(req), isStaff: true, preview: { ...preview, rows: preview.rows.map((r) => ({ ...r, roleLabel: ROLE_LABEL[r.role] })) }, csv: text, checked, changedSinceCheck });
   });
   router.post("/people/add", csrfProtection, requireInstructor, async (req, res) => {
     const { course } = pageContext(res, "course");
@@ -121,8 +128,13 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     if (!input.ok) return peoplePage(res, input);
     const body = input.data;
     const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
-    const preview = await roster.preview(course.id, parsed);
-    if (preview.errors) return peoplePage(res, { values: { ...body }, errors: { form: preview.rows[0]!.errors.join(" ") } });
+    const preview = await roster.preview(course.id, parsed, pageContext(res, "user").user.id);
+    const row = preview.rows[0]!;
+    // Adding someone already here does not change their role (that is the list's Role control, with its own checks).
+    if (row.currentRole && row.currentRole !== row.role) {
+      row.errors = [...parsed.rows[0]!.errors, `${row.email} is already in this course as ${ROLE_LABEL[row.currentRole].toLowerCase()}. To change their role, use Role in the list above.`];
+    }
+    if (row.errors.length) return peoplePage(res, { values: { ...body }, errors: { form: row.errors.join(" ") } });
     const result = await roster.apply(course.id, preview);
     if (result.newAccounts.length) return importResult(req, res, result, `Added ${preview.rows[0]!.email}`);
     flash(req, "success", `Updated ${preview.rows[0]!.email}.`);

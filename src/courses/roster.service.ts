@@ -9,14 +9,15 @@ export interface RosterCsvRow {
   line: number;
   email: string;
   name: string;
-  role: CourseRole;
+  /** As written; null when the row gives none: someone new joins as a student, a member keeps their role. */
+  role: CourseRole | null;
   team: string | null;
   errors: string[];
 }
 
-const ROLES: Record<string, CourseRole> = { student: CourseRole.STUDENT, instructor: CourseRole.INSTRUCTOR, grader: CourseRole.GRADER, "": CourseRole.STUDENT };
+const ROLES: Record<string, CourseRole> = { student: CourseRole.STUDENT, instructor: CourseRole.INSTRUCTOR, grader: CourseRole.GRADER };
 
-/** CSV with the header `email,name,role,team` (role and team optional; role defaults to student). */
+/** CSV with the header `email,name,role,team` (role and team optional; no role: a student, or a member's own). */
 export function parseRosterCsv(text: string): { rows: RosterCsvRow[]; headerError: string | null } {
   let records: string[][];
   try {
@@ -39,18 +40,22 @@ export function parseRosterCsv(text: string): { rows: RosterCsvRow[]; headerErro
     if (!name) errors.push("The name is empty.");
     if (name.length > 120) errors.push("The name is longer than 120 characters.");
     // Own keys only: `in` would take "constructor" (from Object.prototype) for a role.
-    if (!Object.hasOwn(ROLES, roleText)) errors.push(`Role "${get("role")}" is not student, instructor or grader.`);
+    if (roleText && !Object.hasOwn(ROLES, roleText)) errors.push(`Role "${get("role")}" is not student, instructor or grader.`);
     const team = get("team") || null;
     if (team && team.length > 80) errors.push("The team name is longer than 80 characters.");
     if (team && roleText && roleText !== "student") errors.push("Only students are placed in teams.");
     if (email && seen.has(email)) errors.push(`The same email is on line ${seen.get(email)}.`);
     seen.set(email, line);
-    return { line, email, name, role: Object.hasOwn(ROLES, roleText) ? ROLES[roleText]! : CourseRole.STUDENT, team, errors };
+    return { line, email, name, role: Object.hasOwn(ROLES, roleText) ? ROLES[roleText]! : null, team, errors };
   });
   return { rows, headerError: rows.length ? null : "The file lists nobody (only a header)." };
 }
 
-export interface PreviewRow extends RosterCsvRow {
+export interface PreviewRow extends Omit<RosterCsvRow, "role"> {
+  /** The role the row gives them: as written, else their role here, else student. */
+  role: CourseRole;
+  /** Their role in the course now (null: not in it). */
+  currentRole: CourseRole | null;
   action: string;
 }
 
@@ -64,12 +69,18 @@ export interface RosterPreview {
 export class RosterService {
   constructor(private readonly deps: { db: Db }) {}
 
-  async preview(courseId: string, parsed: ReturnType<typeof parseRosterCsv>): Promise<RosterPreview> {
+  /**
+   * What applying `parsed` would change, row by row, with each row's problems. Besides the CSV's own,
+   * the rules of changing a role on the People page: nobody changes their own role (`actingUserId`), and
+   * the course keeps an instructor.
+   */
+  async preview(courseId: string, parsed: ReturnType<typeof parseRosterCsv>, actingUserId: string): Promise<RosterPreview> {
     const { db } = this.deps;
     const emails = parsed.rows.map((r) => r.email);
-    const [users, teams] = await Promise.all([
+    const [users, teams, instructors] = await Promise.all([
       db.user.findMany({ where: { email: { in: emails } }, include: { memberships: { where: { courseId } }, teamMembers: { where: { courseId }, include: { team: true } } } }),
       db.team.findMany({ where: { courseId } }),
+      db.membership.count({ where: { courseId, role: CourseRole.INSTRUCTOR } }),
     ]);
     const byEmail = new Map(users.map((u) => [u.email, u]));
     const teamNames = new Set(teams.map((t) => t.name));
@@ -77,13 +88,23 @@ export class RosterService {
       const u = byEmail.get(r.email);
       const m = u?.memberships[0];
       const currentTeam = u?.teamMembers[0]?.team.name ?? null;
+      const role = r.role ?? m?.role ?? CourseRole.STUDENT;
+      const errors = [...r.errors];
+      if (r.team && role !== CourseRole.STUDENT && r.role === null) errors.push(`Only students are placed in teams: ${r.email} is a ${role.toLowerCase()} here.`);
+      if (m && m.role !== role && u!.id === actingUserId) errors.push("This is you: you cannot change your own role; ask another instructor.");
       const parts: string[] = [];
       if (!u) parts.push("new account");
-      if (!m) parts.push(`join as ${r.role.toLowerCase()}`);
-      else if (m.role !== r.role) parts.push(`role ${m.role.toLowerCase()} → ${r.role.toLowerCase()}`);
+      if (!m) parts.push(`join as ${role.toLowerCase()}`);
+      else if (m.role !== role) parts.push(`role ${m.role.toLowerCase()} → ${role.toLowerCase()}`);
       if (r.team && r.team !== currentTeam) parts.push(currentTeam ? `team ${currentTeam} → ${r.team}` : `team ${r.team}`);
-      return { ...r, action: parts.length ? parts.join(", ") : "no change" };
+      return { ...r, role, currentRole: m?.role ?? null, errors, action: parts.length ? parts.join(", ") : "no change" };
     });
+    // The course keeps an instructor: rows that would take the last ones away are refused.
+    const demoted = rows.filter((r) => r.currentRole === CourseRole.INSTRUCTOR && r.role !== CourseRole.INSTRUCTOR);
+    const promoted = rows.filter((r) => r.role === CourseRole.INSTRUCTOR && r.currentRole !== CourseRole.INSTRUCTOR).length;
+    if (demoted.length && instructors - demoted.length + promoted <= 0) {
+      for (const r of demoted) r.errors.push("This would leave the course without an instructor: keep one, or add another instructor first.");
+    }
     const newTeams = [...new Set(rows.filter((r) => r.team && !teamNames.has(r.team)).map((r) => r.team!))];
     return { rows, errors: rows.reduce((n, r) => n + r.errors.length, 0) + (parsed.headerError ? 1 : 0), headerError: parsed.headerError, newTeams };
   }

@@ -295,7 +295,7 @@ test("roster import: a preview with per-row errors changes nothing; a clean one 
   const ok = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv })).text);
   expect(ok("tbody").text()).toContain("new account, join as student, team New Team");
   expect(ok("tbody").text()).toContain("team Yield Ahead");
-  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv, apply: "1" })).text);
+  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv, apply: "1", checked: String(ok("input[name=checked]").val()) })).text);
   expect(applied("[role=status]").text()).toContain("1 account(s) created, 1 updated");
   const link = new URL(applied("table.password-links tbody code").first().text()).pathname;
   const zoe = t.agent();
@@ -320,6 +320,55 @@ test("roster import: a NUL character, in a CSV file or in text pasted into the m
   expect(file.text).toContain("The file is not CSV text: it holds NUL characters (a spreadsheet file, perhaps). Save it as CSV (UTF-8) and choose it again.");
   expect(await t.db.user.count()).toBe(before);
   expect(await t.db.user.count({ where: { email: "nul@example.edu" } })).toBe(0);
+});
+
+test("adding or importing people keeps the role rules of the People list: nobody changes their own role, the course keeps an instructor, Add changes no one's role, a row without a role keeps it", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const csrf = csrfFrom((await instructor.get("/courses/cnn/people")).text);
+  const roles = async () => Object.fromEntries((await t.db.membership.findMany({ where: { user: { email: { in: ["instructor@example.edu", "grader@example.edu"] } } }, include: { user: true } })).map((m) => [m.user.email, m.role]));
+  const before = { "instructor@example.edu": "INSTRUCTOR", "grader@example.edu": "GRADER" };
+  expect(await roles()).toEqual(before);
+  // Add, with its role left at Student, for the instructor herself and for the grader: refused, nothing changes.
+  for (const [email, as_] of [["instructor@example.edu", "instructor"], ["grader@example.edu", "grader"]]) {
+    const res = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrf, email, name: "Someone", role: "student", team: "" });
+    expect(res.status).toBe(400);
+    expect($(res.text)("#add-error").text()).toContain(`${email} is already in this course as ${as_}. To change their role, use Role in the list above.`);
+  }
+  expect(await roles()).toEqual(before);
+  // An import that would make her a student: that row is refused. A row without a role keeps hers.
+  const form = csrfFrom((await instructor.get("/courses/cnn/people/import")).text);
+  const own = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: "email,name,role,team\ninstructor@example.edu,Irene Instructor,student,\n" })).text);
+  expect(own("tbody tr").text()).toContain("This is you: you cannot change your own role; ask another instructor.");
+  const kept = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: "email,name,role,team\ninstructor@example.edu,Irene Instructor,,\ngrader@example.edu,Gus Grader,,\n" })).text);
+  expect(kept("tbody tr").map((_i, tr) => kept(tr).find("td").eq(3).text() + ": " + kept(tr).find("td").last().text()).get()).toEqual(["Instructor: no change", "Grader: no change"]);
+  // The administrator (an instructor here without being one) may not import the course's only instructor away.
+  const admin = await as("admin@example.edu", DEMO_PASSWORDS.admin);
+  const adminForm = csrfFrom((await admin.get("/courses/cnn/people/import")).text);
+  const away = $((await admin.post("/courses/cnn/people/import").type("form").send({ _csrf: adminForm, csv: "email,name,role,team\ninstructor@example.edu,Irene Instructor,grader,\n", apply: "1" })).text);
+  expect(away("tbody tr").text()).toContain("This would leave the course without an instructor: keep one, or add another instructor first.");
+  // With another instructor in the same file it is allowed (not applied here).
+  const swap = $((await admin.post("/courses/cnn/people/import").type("form").send({ _csrf: adminForm, csv: "email,name,role,team\ninstructor@example.edu,Irene Instructor,grader,\ngrader@example.edu,Gus Grader,instructor,\n" })).text);
+  expect(swap("[role=alert]")).toHaveLength(0);
+  expect(swap("tbody").text()).toContain("role instructor → grader");
+  expect(await roles()).toEqual(before);
+});
+
+test("roster import: 'Apply' saves the text that was checked; text edited after the check is checked again, not saved", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const form = csrfFrom((await instructor.get("/courses/cnn/people/import")).text);
+  const csv = "email,name,role,team\nyuki@example.edu,Yuki Sato,student,\n";
+  const checked = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv })).text);
+  const digest = String(checked("input[name=checked]").val());
+  const edited = csv.replace("student", "instructor");
+  const res = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: edited, apply: "1", checked: digest })).text);
+  expect(res("[role=status]").text()).toContain("The CSV changed after it was checked, so nothing was saved.");
+  expect(res("tbody").text()).toContain("join as instructor");
+  expect(await t.db.user.count({ where: { email: "yuki@example.edu" } })).toBe(0);
+  // Applying what this page showed: saved.
+  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: edited, apply: "1", checked: String(res("input[name=checked]").val()) })).text);
+  expect(applied("[role=status]").text()).toContain("1 account(s) created");
+  expect((await t.db.membership.findFirstOrThrow({ where: { user: { email: "yuki@example.edu" } } })).role).toBe("INSTRUCTOR");
+  await t.db.user.delete({ where: { email: "yuki@example.edu" } });
 });
 
 test("roles and removal; the last instructor cannot be removed or demoted", async () => {
