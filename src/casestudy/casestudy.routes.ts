@@ -16,7 +16,7 @@ import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from ".
 import { spreadsheetRow } from "../platform/text.js";
 import { dataPaths, dataReady } from "./casestudy.data.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
-import { enqueuer } from "./queue.js";
+import { enqueuer, runningQueue } from "./queue.js";
 import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type SubmissionsService } from "./submissions.service.js";
 import { pageContext } from "../platform/page-context.js";
 
@@ -151,6 +151,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
     const { confirm, shown } = parseForm(RescoreAllBody, req.body);
     if (confirm !== "1") return renderRescoreConfirmation(req, res, false);
     if (shown !== String((await submissions.rescorePlan(cs)).ids.length)) return renderRescoreConfirmation(req, res, true);
+    runningQueue(boss, "Nothing was rescored.");
     const ids = await submissions.rescore(cs);
     await enqueue(ids);
     flash(req, "success", ids.length ? `${ids.length} submission${ids.length === 1 ? "" : "s"} queued for rescoring. Their current points count until their new results arrive.` : "Nothing to rescore: every submission already has a result for the current holdout and rule.");

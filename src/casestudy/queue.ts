@@ -54,12 +54,18 @@ export async function enqueueScoring(boss: PgBoss, submissionId: string, opts: E
   });
 }
 
+/** The process's queue; a 503 while it is not running (`what`: what was therefore not done, in words). */
+export function runningQueue(boss: () => PgBoss | null, what = "Nothing was queued."): PgBoss {
+  const b = boss();
+  if (!b) throw new HttpError(503, `The grading queue is not running. ${what} Try again in a minute; if it lasts, tell your instructor.`, "queue_down");
+  return b;
+}
+
 /** Queues submissions for scoring through the process's queue; a 503 while the queue is not running. */
 export function enqueuer(boss: () => PgBoss | null) {
   return async (ids: string[]): Promise<void> => {
     if (!ids.length) return;
-    const b = boss();
-    if (!b) throw new HttpError(503, "The grading queue is not running. Try again in a minute.", "queue_down");
+    const b = runningQueue(boss);
     for (const id of ids) await enqueueScoring(b, id);
   };
 }

@@ -20,7 +20,7 @@ import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
 import { pageContext } from "../platform/page-context.js";
 import { confusionHeatmap, scoreBars } from "../platform/charts.js";
-import { enqueuer } from "./queue.js";
+import { enqueuer, runningQueue } from "./queue.js";
 import { readResultDetails } from "./scoring.result.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
@@ -248,6 +248,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
 
   router.post("/case-studies/:caseSlug/submissions", loadCaseStudy, requireCourseRole(CourseRole.STUDENT), reserveUpload, upload, csrfAfterUpload, async (req, res) => {
     const { course, caseStudy: cs, myTeam, user, uploadSlot } = pageContext(res, "course", "caseStudy", "myTeam", "user", "uploadSlot");
+    // The file has arrived: an upload received before the deadline counts, however long its check then waits.
+    const receivedAt = submissions.now();
     const file = req.file;
     const discard = () => file && fs.rmSync(file.path, { force: true });
     const name = safeName(file?.originalname);
@@ -279,8 +281,17 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
         if (e instanceof ModelRefused && e.code !== "time_limit") await refuse(e.code, kind === "csv" ? e.message : `This model cannot be scored: ${e.message}`);
         req.log.warn({ err: e }, "the upload could not be checked at once; its scoring job will");
       }
-      const sub = await submissions.create(cs, myTeam, user.id, { tempFile: file.path, filename: name, bytes: file.size }, course.timeZone, uploadSlot);
-      await enqueue([sub.id]);
+      // A good file with no queue to score it is not kept: the team uploads it again, nothing counted.
+      runningQueue(boss, "Your upload was not kept and does not count.");
+      const sub = await submissions.create(cs, myTeam, user.id, { tempFile: file.path, filename: name, bytes: file.size, receivedAt }, course.timeZone, uploadSlot);
+      try {
+        await enqueue([sub.id]);
+      } catch (e) {
+        // Not queued: not kept either (a submission no job will score would wait as "queued" for good).
+        await submissions.withdraw(sub);
+        req.log.error({ err: e, submissionId: sub.id }, "an upload could not be queued for scoring; it was withdrawn");
+        throw new HttpError(503, "Your upload could not be queued for scoring, so it was not kept and does not count. Try again in a minute; if it lasts, tell your instructor.", "queue_down");
+      }
       const href = `${base(req, cs)}/submissions/${sub.id}`;
       if (wantsJson(req)) return res.status(201).json({ id: sub.id, href });
       res.redirect(303, href);
@@ -401,6 +412,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
   // result for them (a new round; its results so far are kept).
   router.post("/case-studies/:caseSlug/submissions/:submissionId/rescore", csrfProtection, loadCaseStudy, requireStaff, loadSubmission, async (req, res) => {
     const { caseStudy: cs, submission: sub } = pageContext(res, "caseStudy", "submission");
+    // A file that is gone is refused first (409, why); else no queue, nothing marked.
+    if (!sub.fileRemovedAt) runningQueue(boss, "Nothing was rescored.");
     const outcome = await submissions.rescoreOne(sub);
     if (outcome === "queued") await enqueue([sub.id]);
     flash(req, outcome === "running" ? "info" : "success", {

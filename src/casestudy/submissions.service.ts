@@ -191,9 +191,9 @@ export class SubmissionsService {
     return this.deps.db.caseStudy.findMany({ where: { courseId }, orderBy: { deadlineAt: "asc" } });
   }
 
-  async limits(cs: CaseStudyRow, teamId: string, timeZone: string, db: Pick<Db, "submission" | "uploadSlot"> = this.deps.db): Promise<LimitState> {
+  /** The team's limits as they stand at `now` (an upload is judged at the time it was received). */
+  async limits(cs: CaseStudyRow, teamId: string, timeZone: string, db: Pick<Db, "submission" | "uploadSlot"> = this.deps.db, now: Date = this.now()): Promise<LimitState> {
     const s = settingsOf(cs).limits;
-    const now = this.now();
     const dayStart = DateTime.fromJSDate(now, { zone: timeZone }).startOf("day");
     const counted = { caseStudyId: cs.id, teamId, status: { not: SubmissionStatus.FAILED } };
     const usedToday = await db.submission.count({ where: { ...counted, createdAt: { gte: dayStart.toJSDate() } } });
@@ -272,18 +272,21 @@ export class SubmissionsService {
   /**
    * Records an upload (already on disk at `tempFile`) as the team's next submission,
    * if the limits allow; serialised per team so two uploads at once cannot both slip
-   * under a limit. Returns the new submission (QUEUED).
+   * under a limit. Returns the new submission (QUEUED). `receivedAt`: when its file had
+   * arrived, before it waited for its check: the limits (the deadline) are judged then,
+   * and it is the submission's time.
    */
-  async create(cs: CaseStudyRow, team: { id: string }, userId: string, upload: { tempFile: string; filename: string; bytes: number }, timeZone: string, slotId?: string): Promise<SubmissionRow> {
+  async create(cs: CaseStudyRow, team: { id: string }, userId: string, upload: { tempFile: string; filename: string; bytes: number; receivedAt?: Date }, timeZone: string, slotId?: string): Promise<SubmissionRow> {
     const { db } = this.deps;
+    const at = upload.receivedAt ?? this.now();
     return db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`submit:${cs.id}:${team.id}`}))`;
       if (slotId) await tx.uploadSlot.deleteMany({ where: { id: slotId } });
-      const state = await this.limits(cs, team.id, timeZone, tx);
+      const state = await this.limits(cs, team.id, timeZone, tx, at);
       if (state.blocked) throw new TooManyRequests(`${state.blocked} Nothing was uploaded.`);
       const last = await tx.submission.findFirst({ where: { caseStudyId: cs.id, teamId: team.id }, orderBy: { number: "desc" }, select: { number: true } });
       const sub = await tx.submission.create({
-        data: { caseStudyId: cs.id, teamId: team.id, userId, number: (last?.number ?? 0) + 1, filename: upload.filename, storedPath: "", bytes: upload.bytes, createdAt: this.now() },
+        data: { caseStudyId: cs.id, teamId: team.id, userId, number: (last?.number ?? 0) + 1, filename: upload.filename, storedPath: "", bytes: upload.bytes, createdAt: at },
       });
       const dir = path.join(this.deps.dataDir, "submissions", sub.id);
       fs.mkdirSync(dir, { recursive: true });
@@ -291,6 +294,12 @@ export class SubmissionsService {
       fs.renameSync(upload.tempFile, stored);
       return tx.submission.update({ where: { id: sub.id }, data: { storedPath: stored } });
     }, { timeout: 20_000 });
+  }
+
+  /** Takes back a submission just created whose scoring could not be queued: its row and its stored file. */
+  async withdraw(sub: { id: string }): Promise<void> {
+    await this.deps.db.submission.delete({ where: { id: sub.id } });
+    fs.rmSync(path.join(this.deps.dataDir, "submissions", sub.id), { recursive: true, force: true });
   }
 
   submission(id: string) {

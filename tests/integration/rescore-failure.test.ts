@@ -58,3 +58,17 @@ test("a rescore that is refused keeps the scored result, its points and its file
   expect(await sweepFailedUploads({ db: t.db, dataDir: t.dataDir }, { now: new Date("2031-01-01T00:00:00Z"), retentionDays: 7 })).toEqual([]);
   expect(fs.existsSync(after.storedPath)).toBe(true);
 });
+
+test("an upload whose scoring job cannot be queued (the queue's database connection is gone) is not kept and does not count", async () => {
+  await t.db.submission.deleteMany({});
+  const stored = () => fs.readdirSync(path.join(t.dataDir, "submissions"));
+  const before = stored();
+  await t.boss!.stop({ graceful: false, wait: true, timeout: 2000 }); // the queue object is still there; sending a job fails
+  const alice = await signedIn(t, "alice@example.edu", DEMO_PASSWORDS.student);
+  const page = await alice.get("/courses/cnn/case-studies/cnn");
+  const up = await alice.post("/courses/cnn/case-studies/cnn/submissions").field("_csrf", csrfFrom(page.text)).attach("model", path.join(MODELS, "seq-basic.keras"));
+  expect(up.status).toBe(503);
+  expect($(up.text)(".error-message").text()).toContain("Your upload could not be queued for scoring, so it was not kept and does not count. Try again in a minute");
+  expect(await t.db.submission.count()).toBe(0);
+  expect(stored()).toEqual(before);
+});

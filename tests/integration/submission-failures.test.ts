@@ -199,6 +199,18 @@ test("a predictions CSV over its byte cap or its row cap is refused at upload, p
   expect(tmpFiles()).toEqual([]);
 });
 
+test("a good upload while the grading queue is not running is not kept and does not count; a bad one is still refused with its reason", async () => {
+  const alice = await signedIn(t, "alice@example.edu");
+  fs.writeFileSync(path.join(files.dir, "good.csv"), `predictions\n${labels.join("\n")}\n`);
+  const good = await upload(alice, path.join(files.dir, "good.csv"));
+  expect(good.status).toBe(503);
+  expect(message(good)).toContain("The grading queue is not running. Your upload was not kept and does not count. Try again in a minute; if it lasts, tell your instructor.");
+  expect(await t.db.submission.count()).toBe(0);
+  expect(tmpFiles()).toEqual([]);
+  expect((await upload(alice, path.join(files.dir, "notes.txt"))).status).toBe(400);
+  expect(await t.db.submission.count()).toBe(1);
+});
+
 test("a valid predictions CSV (BOM, CRLF, an extra column) is scored from a stream in a child process, with the hand-computed metrics", async () => {
   // Class 0: 3 right, 1 taken for 1; class 1: all 4 right; class 2: 2 right, 2 taken for 0; class 3: all right.
   const predicted = [0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 0, 0, 3, 3, 3, 3];

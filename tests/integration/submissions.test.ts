@@ -5,6 +5,7 @@ import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { $, csrfFrom, startTestApp, type TestApp, signedIn } from "../helpers/app.js";
 import { until } from "../helpers/wait.js";
+import { SubmissionsService } from "../../src/casestudy/submissions.service.js";
 import { copyContent } from "../helpers/content.js";
 import { expected, fixtureHoldout, kerasParts, MODELS, tempDir, tfjsModel, writeKeras, writeZip } from "../helpers/grading.js";
 
@@ -232,6 +233,23 @@ test("the leaderboard: public scores before the deadline and never private ones;
   now = new Date("2026-12-05T08:00:00Z");
   const after = $((await dev.get(`${CASE}/leaderboard`)).text);
   expect(after("tbody").text()).toContain(privateScore);
+});
+
+test("an upload received before the deadline counts even when its check ends after it: judged, and dated, when its file arrived", async () => {
+  // The deadline: Friday 4 Dec 23:59 in Denver = Saturday 06:59 UTC. The file arrived 20 s before it; the
+  // uploads ahead of it in the check queue took a minute, so it is recorded 40 s after the deadline.
+  const receivedAt = new Date("2026-12-05T06:58:40Z");
+  const service = new SubmissionsService({ db: t.db, clock: () => new Date("2026-12-05T06:59:40Z"), dataDir: t.dataDir });
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const team = await t.db.team.findFirstOrThrow({ where: { name: "Yield Ahead" } });
+  const dev = await t.db.user.findFirstOrThrow({ where: { email: "dev@example.edu" } });
+  const file = (name: string) => { const f = path.join(files.dir, name); fs.copyFileSync(path.join(MODELS, "seq-basic.keras"), f); return f; };
+  const sub = await service.create(cs, team, dev.id, { tempFile: file("on-time.keras"), filename: "on-time.keras", bytes: 1, receivedAt }, "America/Denver");
+  expect(sub).toMatchObject({ status: "QUEUED", createdAt: receivedAt });
+  // A file that arrived after the deadline is refused, and nothing is kept.
+  const late = file("late.keras");
+  await expect(service.create(cs, team, dev.id, { tempFile: late, filename: "late.keras", bytes: 1, receivedAt: new Date("2026-12-05T06:59:01Z") }, "America/Denver")).rejects.toThrow("The deadline has passed");
+  expect(await t.db.submission.count({ where: { teamId: team.id } })).toBe(1);
 });
 
 test("a student cannot see another team's submission, its status, its images or its file; staff can", async () => {
