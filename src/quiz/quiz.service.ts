@@ -349,12 +349,16 @@ export class QuizService {
     const response = readResponse(readSlotQuestion(slot.question), slotNo, fields);
     const now = this.now();
     // One statement: the attempt must still be open and in time, and this save newer than the stored one.
+    // The attempt's row is read FOR SHARE: a submit (which locks it FOR UPDATE, then grades the slots)
+    // waits for this save, or this save waits for the submit and then finds the attempt submitted —
+    // never an answer stored after its slot was graded without it.
     const updated = await this.deps.db.$executeRaw`
       UPDATE "QuizSlot" s SET response = ${JSON.stringify(response)}::jsonb, rev = ${BigInt(rev)}, "savedAt" = ${now}
-      FROM "QuizAttempt" a
-      WHERE s."attemptId" = a.id AND a.id = ${attempt.id}::uuid AND s.slot = ${slotNo} AND s."checkedAt" IS NULL
-        AND a.status = 'IN_PROGRESS' AND (a."acceptUntil" IS NULL OR a."acceptUntil" >= ${now})
-        AND s.rev < ${BigInt(rev)}`;
+      WHERE s."attemptId" = ${attempt.id}::uuid AND s.slot = ${slotNo} AND s."checkedAt" IS NULL AND s.rev < ${BigInt(rev)}
+        AND EXISTS (
+          SELECT 1 FROM "QuizAttempt" a
+          WHERE a.id = ${attempt.id}::uuid AND a.status = 'IN_PROGRESS' AND (a."acceptUntil" IS NULL OR a."acceptUntil" >= ${now})
+          FOR SHARE)`;
     if (updated === 1) return { saved: true };
     const fresh = await this.attempt(attempt.id);
     if (fresh?.status === AttemptStatus.SUBMITTED) throw new Conflict("This attempt has already been submitted; answers can no longer change. Open the review from the quiz page.");
@@ -424,9 +428,11 @@ export class QuizService {
         FROM (VALUES ${Prisma.join(graded.map((g) => Prisma.sql`(${g.slot}::int, ${g.points}::float8, ${g.state}::text)`))}) AS v(slot, score, state)
         WHERE s."attemptId" = ${attempt.id}::uuid AND s.slot = v.slot`;
       const late = attempt.acceptUntil !== null && now > attempt.acceptUntil;
+      // Submitted at or after the end (in the grace period: the page submits when its timer runs out): time ran out.
+      const timeUp = attempt.deadlineAt !== null && now >= attempt.deadlineAt;
       const done = await tx.quizAttempt.update({
         where: { id: attempt.id },
-        data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late, score },
+        data: { status: AttemptStatus.SUBMITTED, submittedAt: late ? attempt.acceptUntil : now, autoSubmitted: auto || late || timeUp, score },
       });
       await regradeStudent(tx, this.deps.grades, attempt.quizId, attempt.userId, now);
       return done;

@@ -278,6 +278,40 @@ test("at 390 px matching shows every answer in full, nothing is wider than the s
   await context.close();
 });
 
+test("when the timer reaches zero, an answer still being saved is saved first, then the attempt is submitted with it", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "dev@example.edu" } } });
+  await page.clock.install({ time: SERVER_NOW });
+  const { attempt, field, stored } = await startAttempt(page, "dev@example.edu");
+  // The page counts the attempt's 30 minutes on its own clock: held 5 s before their end.
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000);
+  // The answer's save reaches the server only when the test lets it (a slow network).
+  let letThrough!: () => void;
+  const gate = new Promise<void>((r) => (letThrough = r));
+  let arrived!: () => void;
+  const saveArrived = new Promise<void>((r) => (arrived = r));
+  await page.route("**/autosave", async (route) => {
+    arrived();
+    await gate;
+    await route.continue();
+  });
+  await page.locator(field).fill("7");
+  await page.clock.runFor(1000); // the autosave's pause after typing: it is sent, and held
+  await saveArrived;
+  await page.clock.runFor(6000); // the timer reaches zero with the save still under way
+  await page.locator("[data-save-status]").filter({ hasText: "Time is up: saving your last answers, then submitting…" }).waitFor();
+  letThrough();
+  await page.clock.resume();
+  await page.waitForURL((u) => u.pathname.endsWith(`/attempts/${attempt.id}`) && !u.search);
+  await until(() => b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } }), (a) => a.status === "SUBMITTED", 10_000, "the attempt to be submitted");
+  // Graded with it (the server's clock here stays at the attempt's start: "time ran out" is the integration test's).
+  expect(await stored()).toEqual({ text: "7" });
+  expect((await b.t.db.quizSlot.findFirstOrThrow({ where: { attemptId: attempt.id, response: { equals: { text: "7" } } } })).state).not.toBeNull();
+  await context.close();
+});
+
 /** A response with its positions in key order, to compare saved orders. */
 function sortKeys(r: unknown) {
   const p = (r as { positions?: Record<string, number> } | null)?.positions ?? {};

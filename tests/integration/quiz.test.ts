@@ -6,6 +6,7 @@ import { syncContent } from "../../src/content/content.sync.js";
 import { $, csrfFrom, startTestApp, CONTENT_DIR, type TestApp, signedIn } from "../helpers/app.js";
 import { CNN_FRIDAY_KEY, copyDemoQuiz, keyFields, quizFolder, type AnswerKey } from "../helpers/quiz.js";
 import fs from "node:fs";
+import { until } from "../helpers/wait.js";
 import path from "node:path";
 
 // Wednesday 25 Nov 2026, 12:00 in Denver (UTC−7). The test's copy of the demo quiz is open
@@ -350,6 +351,55 @@ describe("policy", () => {
     const done = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
     expect(done).toMatchObject({ status: "SUBMITTED", autoSubmitted: true, score: 2 });
     expect(done.submittedAt).toEqual(done.acceptUntil);
+  });
+
+  test("submitted in the grace period (the page submits when its timer reaches zero): kept as submitted when time ran out", async () => {
+    await withQuiz("timeLimitMinutes: 10\ngraceMinutes: 1");
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "policy");
+    now = minutes(10.2);
+    const res = await alice.post(`${url}/submit`).type("form").set("Accept", "application/json").send({ _csrf: await token(alice) });
+    expect(res.status).toBe(200);
+    expect(await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "SUBMITTED", autoSubmitted: true, submittedAt: minutes(0) });
+    expect($((await alice.get("/courses/cnn/quizzes/policy")).text)("tbody tr td").eq(2).text()).toContain("Submitted (time ran out)");
+    // One submitted before the end is not.
+    await resetAttempts();
+    now = new Date("2026-11-25T19:00:00Z");
+    const before = await startedAttempt(alice, "policy");
+    now = minutes(9);
+    await alice.post(`${before.url}/submit`).type("form").set("Accept", "application/json").send({ _csrf: await token(alice) });
+    expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: before.id } })).autoSubmitted).toBe(false);
+  });
+
+  test("a save that arrives while the attempt is being submitted waits for the submit, then is refused: never stored after its question was graded", async () => {
+    await withQuiz("timeLimitMinutes: 10\ngraceMinutes: 1");
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "policy");
+    const numeric = (await slotsOf(id)).find((s) => s.q.type === "numeric")!;
+    const csrf = await token(alice);
+    // A submit under way: it holds the attempt's row (FOR UPDATE, as QuizService.submit takes it) until released.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const submitting = t.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM "QuizAttempt" WHERE id = ${id}::uuid FOR UPDATE`;
+      locked();
+      await released;
+      await tx.quizAttempt.update({ where: { id }, data: { status: "SUBMITTED", submittedAt: now } });
+    }, { timeout: 30_000 });
+    await isLocked;
+    let settled = false;
+    const saving = alice.post(`${url}/autosave`).set("X-CSRF-Token", csrf).set("Accept", "application/json")
+      .send({ slot: numeric.slot, rev: 1, fields: keyFields(SMALL_KEY, numeric.q, numeric.slot) })
+      .then((r) => { settled = true; return r; });
+    // The save either finished at once (not waiting for the submit) or waits on the attempt's row.
+    await until(async () => settled || (await t.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%QuizSlot%'`)[0]!.n > 0, (x) => x, 10_000, "the save to finish or to wait on the submit");
+    release();
+    await submitting;
+    const res = await saving;
+    expect(res.status).toBe(409);
+    expect((await t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: id, slot: numeric.slot } } })).response).toBeNull();
   });
 
   test("an attempt nobody comes back to is submitted when its time runs out (on the next visit or sweep)", async () => {

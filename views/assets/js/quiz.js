@@ -18,6 +18,7 @@
   let failures = 0;
   let inFlight = 0;
   let finished = false;
+  const flights = new Set(); // the saves under way, so time-up can wait for them
 
   const say = (text, isError = false) => {
     status.textContent = text;
@@ -39,7 +40,14 @@
     return out;
   }
 
-  async function save(fieldset, { keepalive = false, again = false } = {}) {
+  function save(fieldset, opts) {
+    const flight = saveNow(fieldset, opts);
+    flights.add(flight);
+    flight.finally(() => flights.delete(flight));
+    return flight;
+  }
+
+  async function saveNow(fieldset, { keepalive = false, again = false } = {}) {
     const slot = Number(fieldset.dataset.slot);
     clearTimeout(pending.get(slot));
     pending.delete(slot);
@@ -300,10 +308,21 @@
       if (left === 60) say("One minute left. Your answers so far are saved.");
       if (left === 0 && !finished) {
         finished = true;
-        say("Time is up: submitting what you saved…");
-        const body = new URLSearchParams({ _csrf: token });
-        fetch(form.dataset.submitUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
-          .finally(() => window.location.assign(form.action));
+        say("Time is up: saving your last answers, then submitting…");
+        // The server takes saves for a grace period after the end: answers still waiting (typed in
+        // the last moment, or a save to retry) are sent now, and saves under way are waited for
+        // (at most 15 s), before the attempt is submitted with them.
+        const waiting = [...pending.keys()];
+        for (const t of pending.values()) clearTimeout(t);
+        pending.clear();
+        for (const slot of waiting) {
+          const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
+          if (fs) save(fs);
+        }
+        Promise.race([Promise.allSettled([...flights]), new Promise((r) => setTimeout(r, 15000))]).then(() => {
+          const body = new URLSearchParams({ _csrf: token });
+          return fetch(form.dataset.submitUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } });
+        }).finally(() => window.location.assign(form.action));
         return;
       }
       setTimeout(tick, 1000 - (Date.now() % 1000));
