@@ -126,6 +126,26 @@ export function reviewSlotView(row: SlotRow, index: number, show: Set<ReviewItem
 // #region attempt figures, the same wherever an attempt is listed
 
 /** How long an attempt took, in words ("12 min", "1 h 5 min"); null while in progress. */
+/** An attempt's time left, in words for the quiz page: whole minutes rounded up; none left says so. */
+export function timeLeftWords(seconds: number): string {
+  if (seconds <= 0) return "Its time is up: open it to submit what you saved.";
+  if (seconds < 60) return "Less than a minute left.";
+  const min = Math.ceil(seconds / 60);
+  return min < 120 ? `About ${min} minutes left.` : `About ${Math.floor(min / 60)} h ${min % 60} min left.`;
+}
+
+/**
+ * How long a new attempt would last, in words: the time limit, or less when the quiz closes first
+ * (an attempt ends at the close, whatever its limit).
+ */
+export function attemptLengthWords(limitMinutes: number | null, closesAt: Date | null, now: Date, closeTime: string | null): string | null {
+  if (limitMinutes === null) return null;
+  const untilClose = closesAt ? (closesAt.getTime() - now.getTime()) / 60_000 : Infinity;
+  if (untilClose >= limitMinutes) return `${formatNumber(limitMinutes)} minutes once you start`;
+  const left = Math.max(1, Math.floor(untilClose));
+  return `${left} minute${left === 1 ? "" : "s"} once you start, not ${formatNumber(limitMinutes)}: the quiz closes at ${closeTime}`;
+}
+
 export function timeTaken(a: { startedAt: Date; submittedAt: Date | null }): string | null {
   if (!a.submittedAt) return null;
   const min = Math.round((a.submittedAt.getTime() - a.startedAt.getTime()) / 60_000);

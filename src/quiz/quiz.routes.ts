@@ -12,7 +12,7 @@ import { renderFragment } from "../platform/markdown.js";
 import { pageContext } from "../platform/page-context.js";
 import { REVIEW_ITEMS, type ReviewItem } from "./quiz.definition.js";
 import { loadAttempt, loadQuiz, requireOwnAttempt } from "./quiz.loaders.js";
-import { attemptSlotView, navigatorView, pageCount, pageOf, percentLabel, pointsLabel, reviewSlotView, timeTaken } from "./quiz.present.js";
+import { attemptSlotView, navigatorView, pageCount, pageOf, percentLabel, pointsLabel, reviewSlotView, attemptLengthWords, timeLeftWords, timeTaken } from "./quiz.present.js";
 import { timeOfDay, whenPhrase } from "../platform/time-format.js";
 import { definitionOf, percentOf, policyFor, reviewItems, scoreHiddenNote, type AttemptRow, type Policy, type QuizRow, type QuizService } from "./quiz.service.js";
 import { formatNumber } from "./variants.js";
@@ -134,7 +134,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
         score: a.status === AttemptStatus.SUBMITTED && show.has("score") ? `${pointsLabel(a)} (${percentLabel(percentOf(a))})` : null,
         href: `${base(req, quiz)}/attempts/${a.id}`,
       })),
-      open: open && { href: `${base(req, quiz)}/attempts/${open.id}`, secondsLeft: quizzes.secondsLeft(open) },
+      open: open && { href: `${base(req, quiz)}/attempts/${open.id}`, timeLeft: ((s) => (s === null ? null : timeLeftWords(s)))(quizzes.secondsLeft(open)) },
+      attemptLength: attemptLengthWords(policy.timeLimitMinutes, policy.closesAt, now, policy.closesAt && DateTime.fromJSDate(policy.closesAt, { zone: course.timeZone }).toFormat("HH:mm ZZZZ")),
       canStart: !reason,
       reason,
       startLabel: submitted.length ? "Start a new attempt" : "Start the quiz",

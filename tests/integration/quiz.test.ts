@@ -414,6 +414,24 @@ describe("policy", () => {
     expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id } })).score).toBe(1);
   });
 
+  test("the quiz page says how long an attempt lasts (less than the limit when the quiz closes first) and the time left in minutes", async () => {
+    await withQuiz("timeLimitMinutes: 30\ngraceMinutes: 1");
+    const alice = await as("alice@example.edu");
+    const text = async () => $((await alice.get("/courses/cnn/quizzes/policy")).text)("main").text().replace(/\s+/g, " ");
+    expect(await text()).toContain("3 questions, 30 minutes once you start.");
+    // Closing at 12:10, ten minutes from now (12:00 Denver): an attempt started now ends then.
+    await withQuiz("timeLimitMinutes: 30\ngraceMinutes: 1\ncloses: 2026-11-25T12:10");
+    expect(await text()).toContain("3 questions, 10 minutes once you start, not 30: the quiz closes at 12:10 MST.");
+    await startedAttempt(alice, "policy");
+    const t0 = now.getTime();
+    now = new Date(t0 + 1.5 * 60_000); // 8.5 minutes left: "about 9"
+    expect(await text()).toContain("You have an attempt in progress. About 9 minutes left.");
+    now = new Date(t0 + 9.5 * 60_000);
+    expect(await text()).toContain("Less than a minute left.");
+    now = new Date(t0 + 10.5 * 60_000); // past its end, within the grace minute: not submitted yet
+    expect(await text()).toContain("Its time is up: open it to submit what you saved.");
+  });
+
   test("the time limit never runs past the close", async () => {
     await withQuiz("closes: 2026-11-25T12:05\ntimeLimitMinutes: 30\ngraceMinutes: 0");
     const alice = await as("alice@example.edu");
