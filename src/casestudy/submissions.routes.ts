@@ -327,6 +327,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       title: `Submission ${sub.number} — ${sub.team.name}`, course, cs, base: base(req, cs), sub, isStudent, isStaff: !isStudent,
       sizeLabel: sub.bytes >= 1024 * 1024 ? `${(sub.bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(sub.bytes / 1024))} KB`,
       statusLabel: sub.refused ? "Refused" : STATUS_LABEL[sub.status], running: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
+      // Why a queued submission waits, when the job said (the case-study data being prepared, a retry after a grader problem).
+      waitingNote: sub.status === SubmissionStatus.QUEUED ? sub.errorMessage : null,
       percent: Math.round(sub.progress * 100),
       result: await resultView(req, sub, subHref, { showPrivate, isStudent }), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],

@@ -78,6 +78,8 @@ test("a model uploaded while the data is being prepared waits, then is scored on
   expect(waiting).toMatchObject({ status: "QUEUED", runs: 0, progress: 0 });
   const status = await alice.get(`${CASE}/submissions/${id}/status`).set("Accept", "application/json");
   expect(status.body).toMatchObject({ status: "QUEUED", label: "Queued", error: expect.stringMatching(waitingMessage) });
+  // The submission's page says so too (and its script shows the status's `error` while it waits).
+  expect($((await alice.get(`${CASE}/submissions/${id}`)).text)("[data-live]").text()).toMatch(waitingMessage);
   // It comes back to look again, as new jobs that finish normally: no try is used.
   const jobs = await until(() => jobsOf(id), (js) => js.filter((j) => j.state === "completed").length >= 2, 60_000, "the waiting job to look again");
   expect(jobs.every((j) => j.retry_count === 0 && j.state !== "failed")).toBe(true);

@@ -14,7 +14,8 @@
       statusEl.textContent = s.label;
       if (bar) bar.value = Math.round(s.progress * 100);
       if (s.status === "SCORED" || s.status === "FAILED") return window.location.reload();
-      live.textContent = s.status === "RUNNING" ? `Scoring… ${Math.round(s.progress * 100)}% of the holdout done.` : "Waiting for a grader to start.";
+      // A queued submission says why it waits when the job has said (data being prepared, a retry).
+      live.textContent = s.status === "RUNNING" ? `Scoring… ${Math.round(s.progress * 100)}% of the holdout done.` : s.error || "Waiting for a grader to start.";
     } catch {
       misses++;
       live.textContent = "Lost contact with the server; still trying.";
