@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps) {
   // A course made by the administrator picks up the content files that name it: the start-up sync, run again.
   const admin = new AdminService({
     db,
-    syncContent: () => syncContent({ db, contentDir: deps.contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger }),
+    syncContent: () => syncContent({ db, contentDir: deps.contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger, grades }),
   });
 
   const app = express();

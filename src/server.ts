@@ -47,7 +47,8 @@ if (!(await rt.db.user.count({ where: { isAdmin: true } }))) {
 }
 
 const contentDir = config.CONTENT_DIR;
-const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger };
+// A sync that changes a quiz's grading rules regrades it: the changed grades go to the LMS like any other.
+const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.DATA_DIR, prepareData: config.PREPARE_CASE_DATA, dataScale: config.GENERATED_DATA_SCALE, logger, grades: gradeEventsWithLti() };
 await syncContent(sync);
 const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 

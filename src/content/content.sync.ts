@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import type { Logger } from "pino";
 import type { Db } from "../platform/db/prisma.js";
+import type { GradeEvents } from "../platform/grade-events.js";
 import { syncCaseStudies } from "../casestudy/casestudy.sync.js";
 import { syncQuizzes } from "../quiz/quiz.sync.js";
 import { loadContent, type FileIssue } from "./content.files.js";
@@ -27,10 +28,12 @@ export interface SyncOptions {
   /** Scales the sizes of generated case-study datasets (GENERATED_DATA_SCALE; default 1). */
   dataScale?: number;
   logger: Logger;
+  /** Where quiz grades changed by a sync (a new grading method or pass mark) are published: the LMS passback. */
+  grades?: GradeEvents;
 }
 
 /** Syncs the course content: modules and readings, then quizzes; every problem lands on the Content status page. */
-export async function syncContent({ db, contentDir, quizDir, dataDir, prepareData, dataScale, logger }: SyncOptions): Promise<SyncResult> {
+export async function syncContent({ db, contentDir, quizDir, dataDir, prepareData, dataScale, logger, grades }: SyncOptions): Promise<SyncResult> {
   const courses = new Map((await db.course.findMany()).map((c) => [c.slug, c]));
   const { modules, issues } = loadContent(contentDir, (slug) => courses.get(slug) ?? { timeZone: "UTC", startsAt: new Date() });
   let readingCount = 0;
@@ -99,7 +102,7 @@ export async function syncContent({ db, contentDir, quizDir, dataDir, prepareDat
 
   let quizzes = 0;
   if (quizDir) {
-    const q = await syncQuizzes({ db, quizDir, logger });
+    const q = await syncQuizzes({ db, quizDir, logger, grades });
     quizzes = q.quizzes;
     issues.push(...q.issues);
   }

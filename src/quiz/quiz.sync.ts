@@ -1,12 +1,26 @@
 // Quiz files → database, called by the content sync (content/content.sync.ts). A file with errors keeps its last
-// good version; a removed file archives its quiz (attempts and grades stay).
+// good version; a removed file archives its quiz (attempts and grades stay). A new grading method or pass
+// mark regrades every student with a grade (and each changed grade is published, for the LMS).
 import type { Logger } from "pino";
 import { resolveCourseDate } from "../platform/course-dates.js";
 import type { Db } from "../platform/db/prisma.js";
+import { GradeEvents } from "../platform/grade-events.js";
 import type { FileIssue } from "../platform/yaml-file.js";
 import { loadQuizzes } from "./quiz.files.js";
+import { regradeStudent } from "./quiz.service.js";
+import { readQuizDefinition } from "./quiz.stored.js";
 
-export async function syncQuizzes({ db, quizDir, logger }: { db: Db; quizDir: string; logger: Logger }): Promise<{ quizzes: number; issues: FileIssue[] }> {
+/** How a stored quiz turns attempts into a grade: its grading method and pass mark (null: its definition cannot be read). */
+function gradingRules(quiz: Parameters<typeof readQuizDefinition>[0]): string | null {
+  try {
+    const def = readQuizDefinition(quiz);
+    return `${def.grading} ${def.passPercent}`;
+  } catch {
+    return null;
+  }
+}
+
+export async function syncQuizzes({ db, quizDir, logger, grades = new GradeEvents() }: { db: Db; quizDir: string; logger: Logger; grades?: GradeEvents }): Promise<{ quizzes: number; issues: FileIssue[] }> {
   const { quizzes, issues } = loadQuizzes(quizDir);
   const courses = new Map((await db.course.findMany()).map((c) => [c.slug, c]));
   const seen = new Set<string>();
@@ -36,8 +50,16 @@ export async function syncQuizzes({ db, quizDir, logger }: { db: Db; quizDir: st
       title: q.def.title, sourcePath: q.path, contentHash: q.hash, definition: q.def as object,
       opensAt, closesAt, moduleId: mod?.id ?? null, archivedAt: null,
     };
-    await db.quiz.upsert({ where: { courseId_slug: { courseId: course.id, slug: q.slug } }, create: { courseId: course.id, slug: q.slug, ...data }, update: data });
+    const before = await db.quiz.findUnique({ where: { courseId_slug: { courseId: course.id, slug: q.slug } } });
+    const saved = await db.quiz.upsert({ where: { courseId_slug: { courseId: course.id, slug: q.slug } }, create: { courseId: course.id, slug: q.slug, ...data }, update: data });
     count++;
+    // Grades follow the file's grading method and pass mark: changed, every student's grade is worked out again.
+    if (before && gradingRules(before) !== `${q.def.grading} ${q.def.passPercent}`) {
+      const graded = await db.quizGrade.findMany({ where: { quizId: saved.id }, select: { userId: true } });
+      const now = new Date();
+      for (const { userId } of graded) await db.$transaction((tx) => regradeStudent(tx, grades, saved.id, userId, now));
+      if (graded.length) logger.info({ quiz: q.slug, students: graded.length }, "grading rules changed: grades worked out again");
+    }
   }
   const archived = (await db.quiz.findMany({ where: { archivedAt: null }, select: { id: true, courseId: true, slug: true } })).filter((q) => !seen.has(`${q.courseId}/${q.slug}`));
   if (archived.length) await db.quiz.updateMany({ where: { id: { in: archived.map((q) => q.id) } }, data: { archivedAt: new Date() } });

@@ -3,6 +3,7 @@ import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { createLogger } from "../../src/platform/logger.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { syncContent } from "../../src/content/content.sync.js";
+import { GradeEvents } from "../../src/platform/grade-events.js";
 import { $, csrfFrom, startTestApp, CONTENT_DIR, type TestApp, signedIn } from "../helpers/app.js";
 import { CNN_FRIDAY_KEY, copyDemoQuiz, keyFields, quizFolder, type AnswerKey } from "../helpers/quiz.js";
 import fs from "node:fs";
@@ -430,6 +431,34 @@ describe("policy", () => {
     expect(await text()).toContain("Less than a minute left.");
     now = new Date(t0 + 10.5 * 60_000); // past its end, within the grace minute: not submitted yet
     expect(await text()).toContain("Its time is up: open it to submit what you saved.");
+  });
+
+  test("a new pass mark or grading method in the quiz file regrades every student with a grade at the next sync", async () => {
+    await withQuiz("attempts: unlimited\npassPercent: 90\ngrading: highest");
+    const alice = await as("alice@example.edu");
+    // Attempt 1: one of the three questions right (33.3%); attempt 2: two right (66.7%).
+    for (const right of [1, 2]) {
+      const a = await startedAttempt(alice, "policy");
+      const { fields } = await answerAll(a.id, SMALL_KEY, (i) => i < right);
+      await submitForm(alice, a.url, fields);
+    }
+    const grade = () => t.db.quizGrade.findFirstOrThrow({ where: { user: { email: "alice@example.edu" } } });
+    expect(await grade()).toMatchObject({ percent: expect.closeTo(200 / 3, 9), passed: false, attempts: 2 });
+    await withQuiz("attempts: unlimited\npassPercent: 60\ngrading: highest");
+    expect(await grade()).toMatchObject({ percent: expect.closeTo(200 / 3, 9), passed: true });
+    await withQuiz("attempts: unlimited\npassPercent: 60\ngrading: first");
+    expect(await grade()).toMatchObject({ percent: expect.closeTo(100 / 3, 9), passed: false });
+    expect($((await alice.get("/courses/cnn/quizzes/policy")).text)(".quiz-grade").text()).toContain("33.3");
+    // Each grade worked out again is published (the LMS passback subscribes); a sync that changes no rule publishes none.
+    const published: { userId: string; percent: number }[] = [];
+    const grades = new GradeEvents().onQuizGrade(async (_tx, c) => void published.push({ userId: c.userId, percent: c.percent }));
+    folder.write("policy", policyQuiz("attempts: unlimited\npassPercent: 30\ngrading: first"));
+    await syncContent({ db: t.db, contentDir: CONTENT_DIR, quizDir: folder.dir, logger: createLogger("silent"), grades });
+    const aliceId = (await t.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } })).id;
+    expect(published).toEqual([{ userId: aliceId, percent: expect.closeTo(100 / 3, 9) }]);
+    expect((await grade()).passed).toBe(true);
+    await syncContent({ db: t.db, contentDir: CONTENT_DIR, quizDir: folder.dir, logger: createLogger("silent"), grades });
+    expect(published).toHaveLength(1);
   });
 
   test("the time limit never runs past the close", async () => {
