@@ -190,6 +190,11 @@ export function runInference(job: InferenceJob, budget: Budget = DEFAULT_BUDGET,
     child.on("exit", (code, signal) => {
       if (settled) return;
       if (killedFor) return finish(new ModelRefused(killedFor, killedFor.includes("memory") ? "memory_limit" : "time_limit"));
+      // Stopped from outside — Ctrl-C in the worker's terminal, a service stop signalling the whole group —
+      // is no fault of the model: a grader error, which the job retries.
+      if (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP") {
+        return finish(new Error(`The grading process was stopped from outside (${signal}) after ${progress.done} of ${progress.total} images; the model was not at fault.`));
+      }
       const tail = stderr.trim().split("\n").slice(-3).join(" | ");
       finish(new ModelRefused(`The model crashed the grading process (${signal ?? `exit code ${code}`}) after ${progress.done} of ${progress.total} images. This usually means the model is too large or malformed.${tail ? ` Details: ${tail}` : ""}`, "crashed"));
     });

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { scoreModel } from "../../src/grading/score.js";
 import { spareReady, stopSpare } from "../../src/grading/runner.js";
+import { ModelRefused } from "../../src/grading/errors.js";
 import { expected, fixtureHoldout, MODELS } from "../helpers/grading.js";
 import { until } from "../helpers/wait.js";
 
@@ -73,4 +74,23 @@ test("the spare waits at the lowest priority, and runs its job at normal priorit
   // And a new spare waits for the job after it.
   expect(await spareReady()).toBe(true);
   await until(inferenceChildren, (pids) => pids.length === 1 && pids[0] !== spare, 10_000, "the second job's process gone, a new spare left");
+});
+
+test("an inference process stopped from outside (SIGTERM, as a service stop sends its whole group) is the grader's problem, not the model's", async () => {
+  stopSpare(); // the job then runs in a process of its own, started after `earlier` is taken
+  earlier = new Set(allInferenceChildren());
+  let stopped = false;
+  const run = scoreModel({
+    model: path.join(MODELS, "seq-basic.keras"), holdout: holdout.dir,
+    onProgress: (done, total) => {
+      if (stopped || done >= total) return;
+      stopped = true;
+      for (const pid of inferenceChildren()) process.kill(pid, "SIGTERM");
+    },
+  });
+  const err = await run.then(() => null, (e: unknown) => e);
+  expect(stopped).toBe(true);
+  expect(err).toBeInstanceOf(Error);
+  expect(err).not.toBeInstanceOf(ModelRefused);
+  expect((err as Error).message).toMatch(/^The grading process was stopped from outside \(SIGTERM\) after \d+ of 1440 images; the model was not at fault\.$/);
 });
