@@ -6,7 +6,7 @@ import type { Clock } from "../platform/clock.js";
 import { utc, type SqlPart } from "../platform/sql-parts.js";
 import { courseScopedPart, courseScopedValue, type SessionContextPart, type SessionUser } from "../platform/session-user.js";
 import type { GradeEvents } from "../platform/grade-events.js";
-import { AttemptStatus, Prisma, type Db } from "../platform/db/prisma.js";
+import { AttemptStatus, CourseRole, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
@@ -169,14 +169,18 @@ export class QuizService {
   }
 
   /** For staff: students graded, passed, attempts, in progress, and each student's grade. */
+  /** The quiz's grades and attempt counts for the staff, of the course's students now (a removed student's are kept, not counted). */
   async staffSummary(quiz: QuizRow) {
     const { db } = this.deps;
-    const [grades, attempts, inProgress] = await Promise.all([
-      db.quizGrade.findMany({ where: { quizId: quiz.id }, include: { user: { select: { id: true, name: true, email: true } } }, orderBy: { user: { name: "asc" } } }),
-      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.SUBMITTED } }),
-      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.IN_PROGRESS } }),
+    const student = { memberships: { some: { courseId: quiz.courseId, role: CourseRole.STUDENT } } };
+    const [grades, attempts, inProgress, former] = await Promise.all([
+      db.quizGrade.findMany({ where: { quizId: quiz.id, user: student }, include: { user: { select: { id: true, name: true, email: true } } }, orderBy: { user: { name: "asc" } } }),
+      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.SUBMITTED, user: student } }),
+      db.quizAttempt.count({ where: { quizId: quiz.id, status: AttemptStatus.IN_PROGRESS, user: student } }),
+      db.quizGrade.count({ where: { quizId: quiz.id, NOT: { user: student } } }),
     ]);
     return {
+      former,
       graded: grades.length,
       passed: grades.filter((g) => g.passed).length,
       attempts,

@@ -107,6 +107,26 @@ async function resetAttempts() {
 describe("the demo quiz", () => {
   beforeEach(resetAttempts);
 
+  test("the staff's quiz page counts the course's students: a removed student's grade is kept, not counted, not linked", async () => {
+    const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+    const users = Object.fromEntries((await t.db.user.findMany({ where: { email: { in: ["alice@example.edu", "ben@example.edu"] } } })).map((u) => [u.email.split("@")[0]!, u]));
+    const at = new Date("2026-11-25T18:00:00Z");
+    for (const [who, percent, passed] of [["alice", 95, true], ["ben", 40, false]] as const) {
+      await t.db.quizAttempt.create({ data: { quizId: quiz.id, userId: users[who]!.id, number: 1, status: "SUBMITTED", seed: "s", contentHash: "h", startedAt: at, submittedAt: at, score: percent / 10, maxScore: 10 } });
+      await t.db.quizGrade.create({ data: { quizId: quiz.id, userId: users[who]!.id, percent, passed, attempts: 1 } });
+    }
+    const membership = await t.db.membership.findFirstOrThrow({ where: { userId: users.ben!.id, course: { slug: "cnn" } } });
+    await t.db.membership.delete({ where: { id: membership.id } });
+    try {
+      const page = $((await as("instructor@example.edu", DEMO_PASSWORDS.instructor).then((a) => a.get("/courses/cnn/quizzes/cnn-friday"))).text);
+      const text = page("main").text().replace(/\s+/g, " ");
+      expect(text).toContain("1 student graded, 1 passed · 1 submitted attempt · 0 in progress. Not counted: 1 grade of people no longer students in this course (kept, in case they come back).");
+      expect(page("tbody tr td:first-child").map((_i, td) => page(td).text()).get()).toEqual(["Alice Nguyen"]);
+    } finally {
+      await t.db.membership.create({ data: { userId: membership.userId, courseId: membership.courseId, role: membership.role } });
+    }
+  });
+
   test("is listed on the course page, and its page states the rules", async () => {
     const alice = await as("alice@example.edu");
     const course = $((await alice.get("/courses/cnn")).text);
