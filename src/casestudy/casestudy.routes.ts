@@ -105,9 +105,10 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
     const status = Object.values(SubmissionStatus).find((x) => x === req.query.status);
     const teams = await courses.roster(course.id);
     const teamId = teams.teams.find((t) => t.id === req.query.team)?.id;
-    const list = await submissions.allSubmissions(cs, { status, teamId });
+    const { rows: list, total } = await submissions.allSubmissions(cs, { status, teamId });
     res.render("case-study-staff", {
       title: `Submissions — ${cs.title}`, course, cs, base: base(req, cs), isStaff: true, status, teamId,
+      shownOf: total > list.length ? { shown: list.length, total } : null,
       statuses: Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x], selected: x === status })),
       teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
       rows: list.map((x) => ({

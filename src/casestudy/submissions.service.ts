@@ -171,6 +171,9 @@ export interface OverridePreview {
   key: string;
 }
 
+/** How many submissions the staff's list shows at once (the newest; filters by team and status reach the others). */
+export const SUBMISSIONS_SHOWN = 500;
+
 export class SubmissionsService {
   constructor(private readonly deps: { db: Db; clock: Clock; dataDir: string; timeZone?: string; failuresPerDay?: number; failedRetentionDays?: number }) {}
 
@@ -375,14 +378,19 @@ export class SubmissionsService {
     return rows.map((r, i) => ({ ...r, rank: i + 1 }));
   }
 
-  /** Staff: every submission, newest first, with filters. */
-  allSubmissions(cs: CaseStudyRow, filter: { status?: SubmissionStatus; teamId?: string }) {
-    return this.deps.db.submission.findMany({
-      where: { caseStudyId: cs.id, ...(filter.status ? { status: filter.status } : {}), ...(filter.teamId ? { teamId: filter.teamId } : {}) },
-      orderBy: { createdAt: "desc" },
-      include: { team: true, user: { select: { name: true } }, results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } },
-      take: 500,
-    });
+  /** Staff: the newest `SUBMISSIONS_SHOWN` submissions with the filters, and how many there are in all. */
+  async allSubmissions(cs: CaseStudyRow, filter: { status?: SubmissionStatus; teamId?: string }) {
+    const where = { caseStudyId: cs.id, ...(filter.status ? { status: filter.status } : {}), ...(filter.teamId ? { teamId: filter.teamId } : {}) };
+    const [rows, total] = await Promise.all([
+      this.deps.db.submission.findMany({
+        where,
+        orderBy: { createdAt: "desc" },
+        include: { team: true, user: { select: { name: true } }, results: { where: { current: true }, omit: { details: true } }, overrides: { orderBy: { createdAt: "desc" }, take: 1 } },
+        take: SUBMISSIONS_SHOWN,
+      }),
+      this.deps.db.submission.count({ where }),
+    ]);
+    return { rows, total };
   }
 
   /** Refuses points outside 0 to the case study's maximum (the LMS column's scale). */

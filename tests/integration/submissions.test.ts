@@ -252,6 +252,25 @@ test("an upload received before the deadline counts even when its check ends aft
   expect(await t.db.submission.count({ where: { teamId: team.id } })).toBe(1);
 });
 
+test("the staff's list shows the newest 500 submissions and says how many there are; a team's filter reaches the others", async () => {
+  const cs = await t.db.caseStudy.findFirstOrThrow({});
+  const yield_ = await t.db.team.findFirstOrThrow({ where: { name: "Yield Ahead" } });
+  const stop = await t.db.team.findFirstOrThrow({ where: { name: "Stop Signs" } });
+  const dev = await t.db.user.findFirstOrThrow({ where: { email: "dev@example.edu" } });
+  const alice = await t.db.user.findFirstOrThrow({ where: { email: "alice@example.edu" } });
+  // Stop Signs' one submission is the oldest; Yield Ahead's 501 come after it.
+  const row = (teamId: string, userId: string, number: number, minutes: number) => ({ caseStudyId: cs.id, teamId, userId, number, filename: "m.keras", storedPath: "/nowhere", bytes: 1, status: "FAILED" as const, createdAt: new Date(now.getTime() - 600_000 + minutes * 1000) });
+  await t.db.submission.createMany({ data: [row(stop.id, alice.id, 1, 0), ...Array.from({ length: 501 }, (_, i) => row(yield_.id, dev.id, i + 1, i + 1))] });
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const all = $((await grader.get(`${CASE}/submissions`)).text);
+  expect(all("tbody tr")).toHaveLength(500);
+  expect(all("p.callout[role=status]").text()).toBe("The newest 500 of 502 submissions are listed. Choose a team or a status above to see the others.");
+  expect(all("tbody").text()).not.toContain("Stop Signs");
+  const team = $((await grader.get(`${CASE}/submissions?team=${stop.id}`)).text);
+  expect(team("tbody tr td:first-child").map((_i, td) => team(td).text()).get()).toEqual(["Stop Signs"]);
+  expect(team("p.callout[role=status]")).toHaveLength(0);
+});
+
 test("a student cannot see another team's submission, its status, its images or its file; staff can", async () => {
   const alice = await as("alice@example.edu");
   const id = idOf(await upload(alice, path.join(MODELS, "seq-basic.keras")));
