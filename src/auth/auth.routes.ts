@@ -118,6 +118,13 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
     res.redirect(303, "/login?signedOut=1");
   });
 
+  // Who is signed in, with their session's CSRF token (401 when nobody is): a page opened before its
+  // session ended — a quiz attempt saving answers — takes the new session's token once its student
+  // has signed in again in another tab, and saves what it kept.
+  router.get("/api/session", requireUser, (_req, res) => {
+    res.json({ user: { id: res.locals.user!.id, name: res.locals.user!.name }, csrfToken: res.locals.csrfToken });
+  });
+
   // The signed-in user's own account: change the password.
   const account = (res: Response, extra: Record<string, unknown> = {}) => ({
     title: "Your account",

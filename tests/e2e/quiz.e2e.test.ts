@@ -312,6 +312,36 @@ test("when the timer reaches zero, an answer still being saved is saved first, t
   await context.close();
 });
 
+test("signed out while answering: the answers stay on the page and are saved once the student signs in again in another tab", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "emma@example.edu" } } });
+  const { field, stored, storedAs } = await startAttempt(page, "emma@example.edu");
+  const input = page.locator(field);
+  await input.fill("1");
+  await storedAs("1");
+  // Signed out in another tab of the same browser.
+  const other = await context.newPage();
+  await other.goto(`${b.base}/courses/cnn`);
+  await other.getByRole("button", { name: "Sign out" }).click();
+  await other.waitForURL(/\/login/);
+  await input.fill("2");
+  const status = page.locator("[data-save-status]");
+  await status.filter({ hasText: "You are signed out, so your answers are not being saved. Sign in again in another tab" }).waitFor();
+  expect(await stored()).toEqual({ text: "1" });
+  // Signed in again there: this page takes the new session's token and saves what it kept.
+  await signInPage(other, b.base, "emma@example.edu", DEMO_PASSWORDS.student);
+  await storedAs("2");
+  await status.filter({ hasText: "All answers saved" }).waitFor();
+  // The form's own buttons post with the new session's token too.
+  await input.evaluate((el: HTMLInputElement) => { el.value = "3"; });
+  await page.getByRole("button", { name: "Save answers" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
+  expect(await stored()).toEqual({ text: "3" });
+  await context.close();
+});
+
 /** A response with its positions in key order, to compare saved orders. */
 function sortKeys(r: unknown) {
   const p = (r as { positions?: Record<string, number> } | null)?.positions ?? {};

@@ -115,6 +115,19 @@ describe("sessions", () => {
     expect(after.headers.location).toMatch(/^\/login/);
   });
 
+  test("/api/session: who is signed in and their session's form token (a page opened before signing in again takes it); 401 for nobody", async () => {
+    const agent = t.agent();
+    const anon = await agent.get("/api/session").set("Accept", "application/json");
+    expect(anon.status).toBe(401);
+    expect(anon.headers["cache-control"]).toBe("no-store");
+    await signIn(agent, "dev@example.edu", DEMO_PASSWORDS.student);
+    const me = await agent.get("/api/session").set("Accept", "application/json");
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ user: { id: expect.any(String), name: "Dev Patel" }, csrfToken: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // The token is the session's: a form posted with it is accepted (signing out with it).
+    expect((await agent.post("/logout").type("form").send({ _csrf: me.body.csrfToken })).status).toBe(303);
+  });
+
   test("the session cookie counts only as signed: an altered signature or the bare id is no session; the form token is 32 random bytes", async () => {
     const agent = t.agent();
     const signedIn = await signIn(agent, "dev@example.edu", DEMO_PASSWORDS.student);

@@ -7,7 +7,8 @@
 (() => {
   const form = document.querySelector("form[data-attempt]");
   if (!form) return;
-  const token = form.querySelector('input[name="_csrf"]').value;
+  const csrfField = form.querySelector('input[name="_csrf"]');
+  let token = csrfField.value;
   const status = document.querySelector("[data-save-status]");
   const pending = new Map(); // slot → timer
   // Saves are numbered by the page, on from the attempt's newest number when it loaded,
@@ -67,7 +68,8 @@
         return leave();
       }
       if (res.status === 401 || res.status === 403) {
-        say("Your answers could not be saved: you are signed out. Sign in again in another tab, then change an answer to save it.", true);
+        unsaved.add(fieldset);
+        signedOut();
         return;
       }
       if (!res.ok) throw new Error(String(res.status));
@@ -88,6 +90,45 @@
       inFlight--;
     }
   }
+
+  // #region signed out while answering: answers are kept on the page and saved once the student is back
+  const unsaved = new Set(); // fieldsets whose save was refused for the session
+  let waitingForSession = null;
+  let refreshedFor = null; // the account whose new token was last taken
+  function signedOut() {
+    if (waitingForSession) return;
+    say("You are signed out, so your answers are not being saved. Sign in again in another tab: your answers stay on this page and are saved as soon as you have.", true);
+    const look = async () => {
+      let me = null;
+      try {
+        const res = await fetch("/api/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (res.ok) me = await res.json();
+      } catch {
+        // not reachable now: looked at again below
+      }
+      if (!me || !me.csrfToken) {
+        waitingForSession = setTimeout(look, 5000);
+        return;
+      }
+      waitingForSession = null;
+      if (refreshedFor === me.user.id && unsaved.size) {
+        // Refused again with this account's own token: the attempt is another account's.
+        say(`You are signed in as ${me.user.name}, but this attempt belongs to another account. Sign in with that account to save your answers.`, true);
+        refreshedFor = null;
+        waitingForSession = setTimeout(look, 5000);
+        return;
+      }
+      refreshedFor = me.user.id;
+      token = me.csrfToken;
+      csrfField.value = token;
+      const again = [...unsaved];
+      unsaved.clear();
+      say("Signed in again: saving your answers…");
+      for (const fs of again) save(fs);
+    };
+    waitingForSession = setTimeout(look, 2000);
+  }
+  // #endregion
 
   const schedule = (fieldset, delay) => {
     clearTimeout(pending.get(Number(fieldset.dataset.slot)));
