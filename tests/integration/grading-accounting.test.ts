@@ -10,7 +10,7 @@ import { KerasToOnnx, type LayerConfig } from "../../src/grading/onnx/keras-onnx
 import { checkModel, type ModelSummary } from "../../src/grading/models.js";
 import { DEFAULT_LIMITS, inspectModel } from "../../src/grading/score.js";
 import { stopSpare } from "../../src/grading/runner.js";
-import { tempDir } from "../helpers/grading.js";
+import { linearOnnxNchw, tempDir } from "../helpers/grading.js";
 
 const t = tempDir("accounting-");
 afterAll(() => {
@@ -52,6 +52,20 @@ const FLOPS = 13_824 + 256 + 1_024 + 2_560;
 
 test("an ONNX graph's parameters and FLOPs per image, counted through Conv, pooling, ConvTranspose, an exporter's flatten and Gemm", () => {
   expect(accountOnnx(tinyCnn())).toEqual({ params: PARAMS, flopsPerImage: FLOPS });
+});
+
+test("a batch size fixed in the graph (64, as torch.onnx.export writes a dummy batch's size) counts the FLOPs of one image, not of 64", () => {
+  // linearOnnxNchw: Flatten, MatMul 3072 × 43 (2 FLOPs per multiply-add: 264,192), Add of the 43 biases
+  // (no FLOPs here, as a Conv's or Gemm's bias above); weights 3072 × 43 + 43.
+  const account = (batch: number | "batch") => {
+    const file = path.join(t.dir, `linear-${batch}.onnx`);
+    linearOnnxNchw(file, 43, batch);
+    return accountOnnx(fs.readFileSync(file));
+  };
+  const one = { params: 3072 * 43 + 43, flopsPerImage: 3072 * 43 * 2 };
+  expect(account("batch")).toEqual(one);
+  expect(account(64)).toEqual(one);
+  expect(account(1)).toEqual(one);
 });
 
 test("weights stored as integers are weights: an int64 matrix reshaped and cast to float counts every element", () => {

@@ -108,9 +108,13 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
     countConstant(t.name ?? "", prod(shape), t.dataType ?? DT.UNDEFINED);
     infos.set(t.name ?? "", { shape, value: tensorValue(t) });
   }
+  // A batch size fixed in the graph (torch.onnx.export without dynamic_axes): shapes are propagated
+  // with it, and the FLOPs counted for the whole batch are divided by it — per image, as for a free batch.
+  let batch = 1;
   for (const input of graph.input ?? []) {
     if (infos.has(input.name ?? "")) continue; // an initializer listed as an input (older exporters)
     const dims = input.type?.tensorType?.shape?.dim ?? [];
+    if (dims[0]?.dimValue != null && num(dims[0].dimValue) > 1) batch = Math.max(batch, num(dims[0].dimValue));
     const shape = dims.map((d, k) => {
       if (d.dimValue != null && num(d.dimValue) > 0) return num(d.dimValue);
       if (k === 0) return 1; // the batch: one image
@@ -376,5 +380,5 @@ export function accountOnnx(bytes: Uint8Array): OnnxAccount {
       if (name && outs[k]) infos.set(name, outs[k]!);
     });
   }
-  return { params, flopsPerImage: Math.round(flops) };
+  return { params, flopsPerImage: Math.round(flops / batch) };
 }
