@@ -9,11 +9,10 @@ import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { ensureSetupToken } from "./admin/admin.setup.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
-import type PgBoss from "pg-boss";
 import { QuizService } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./casestudy/submissions.service.js";
 import { reconcileScoring, startScoringWorker } from "./casestudy/scoring.job.js";
-import { startQueue } from "./casestudy/queue.js";
+import { keepStartingQueue, startQueue } from "./casestudy/queue.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { stopDataPreparation } from "./casestudy/casestudy.data.js";
 import { syncContent, watchContent } from "./content/content.sync.js";
@@ -52,18 +51,21 @@ const sync = { db: rt.db, contentDir, quizDir: config.QUIZ_DIR, dataDir: config.
 await syncContent(sync);
 const stopWatching = config.watchContent ? watchContent(sync) : () => {};
 
-// The grading queue; with the embedded database the web process also runs a worker.
-let boss: PgBoss | null = null;
-try {
-  boss = await startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
-  if (config.runWorker) await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
-  if (config.runWorker) await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger });
-} catch (err) {
-  logger.error({ err }, "the grading queue could not start; uploads will be refused until it does");
-}
+// The grading queue; with the embedded database the web process also runs a worker. Tried again
+// every 30 s until it starts: uploads are refused (503, saying so) until then.
+const grading = keepStartingQueue(
+  () => startQueue(rt.databaseUrl, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS }),
+  async (boss) => {
+    if (!config.runWorker) return;
+    await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: config.DATA_DIR, logger, failedRetentionDays: config.FAILED_UPLOAD_RETENTION_DAYS });
+    await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger });
+  },
+  logger,
+);
+await grading.ready;
 // Where requests to LMS platforms connect, for the app's launches and rosters and for the grade sender alike.
 const ltiEgress = ltiEgressFor(config.NODE_ENV);
-const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => boss, ltiPlatforms, setupToken, ltiEgress });
+const app = createApp({ config, db: rt.db, pool: rt.pool, logger, sessionSecret: sessionSecret(config), contentDir, boss: () => grading.current(), ltiPlatforms, setupToken, ltiEgress });
 
 const server = await new Promise<Server>((resolve, reject) => {
   const s = app.listen(config.PORT, config.HOST);
@@ -102,7 +104,7 @@ async function shutdown(signal: string) {
   clearTimeout(force);
   // express-session writes session touches just after a response ends; let those land before closing the pool.
   await new Promise((r) => setTimeout(r, 250));
-  await boss?.stop({ graceful: true, timeout: 5000 }).catch(() => {});
+  await grading.stop({ graceful: true, timeout: 5000 });
   await rt.close();
   logger.info("stopped");
   process.exit(0);

@@ -31,6 +31,58 @@ export async function startQueue(url: string, logger: Logger, opts: QueueOptions
   return boss;
 }
 
+/** The grading queue of a process that keeps trying to start it: null until it has started. */
+export interface KeptQueue {
+  /** Settles when the first try has ended, started or not. */
+  ready: Promise<void>;
+  current(): PgBoss | null;
+  /** Stops trying, and stops the queue if it started. */
+  stop(opts?: { graceful?: boolean; timeout?: number }): Promise<void>;
+}
+
+/**
+ * Starts the queue and what runs on it (`then`: a worker, its reconciliation), and when that fails
+ * tries again every `retryMs` — the database may come up after the web process, or be away for a
+ * while. Until it has started, `current()` is null and uploads are refused with a 503 that says so.
+ */
+export function keepStartingQueue(start: () => Promise<PgBoss>, then: (boss: PgBoss) => Promise<void>, logger: Logger, retryMs = 30_000): KeptQueue {
+  let boss: PgBoss | null = null;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let attempt: Promise<void> = Promise.resolve();
+  const tryStart = async (tries: number): Promise<void> => {
+    let started: PgBoss | null = null;
+    try {
+      started = await start();
+      await then(started);
+      if (stopped) {
+        await started.stop({ graceful: false, timeout: 2000 }).catch(() => {});
+        return;
+      }
+      boss = started;
+      if (tries > 1) logger.info({ tries }, "the grading queue started; uploads are accepted again");
+    } catch (err) {
+      await started?.stop({ graceful: false, timeout: 2000 }).catch(() => {});
+      if (stopped) return;
+      logger.error({ err, tries }, `the grading queue could not start; uploads are refused until it does (trying again in ${Math.round(retryMs / 1000)} s)`);
+      timer = setTimeout(() => void (attempt = tryStart(tries + 1)), retryMs);
+      timer.unref();
+    }
+  };
+  attempt = tryStart(1);
+  return {
+    ready: attempt,
+    current: () => boss,
+    async stop(opts = {}) {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await attempt;
+      await boss?.stop({ graceful: opts.graceful ?? true, timeout: opts.timeout ?? 5000 }).catch(() => {});
+      boss = null;
+    },
+  };
+}
+
 export interface ScoreJob {
   submissionId: string;
   /** When the submission began waiting for its case study's data (ISO time), carried by the jobs that wait. */
