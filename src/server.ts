@@ -9,7 +9,7 @@ import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { demoLoginsTable, seedDemo } from "./demo/demo.seed.js";
 import { ensureSetupToken } from "./admin/admin.setup.js";
 import { failStartup, sessionSecret, startRuntime, StartupError } from "./platform/runtime.js";
-import { QuizService } from "./quiz/quiz.service.js";
+import { QuizService, quizGradeRelease } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./casestudy/submissions.service.js";
 import { reconcileScoring, startScoringWorker } from "./casestudy/scoring.job.js";
 import { keepStartingQueue, startQueue } from "./casestudy/queue.js";
@@ -81,7 +81,7 @@ const server = await new Promise<Server>((resolve, reject) => {
 server.keepAliveTimeout = 5000;
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), logger);
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
-const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR }), ltiEgress), logger);
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: config.DATA_DIR }), quizGradeRelease(rt.db), ltiEgress), logger);
 logger.info({ url: `http://localhost:${config.PORT}`, bootMs: Date.now() - t0 }, "listening");
 
 let stopping = false;

@@ -7,7 +7,7 @@ import { gradeEventsWithLti } from "./lti/lti.outbox.js";
 import { systemClock } from "./platform/clock.js";
 import { loadLtiPlatforms, type LtiPlatform } from "./lti/lti.platforms.js";
 import { failStartup, startRuntime } from "./platform/runtime.js";
-import { QuizService } from "./quiz/quiz.service.js";
+import { QuizService, quizGradeRelease } from "./quiz/quiz.service.js";
 import { SubmissionsService } from "./casestudy/submissions.service.js";
 import { sweepOverdueAttempts } from "./quiz/quiz.sweeper.js";
 import { reconcileScoring, startScoringWorker } from "./casestudy/scoring.job.js";
@@ -24,7 +24,7 @@ try {
 const stopSweeping = sweepOverdueAttempts(new QuizService({ db: rt.db, sql: rt.pool, clock: systemClock, grades: gradeEventsWithLti() }), rt.logger);
 // Quiz grades to LMS gradebooks (LTI AGS), shared with the web processes.
 // Always running: platforms added by Dynamic Registration (in the database) need no restart.
-const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR }), ltiEgressFor(rt.config.NODE_ENV)), rt.logger);
+const stopGradeSync = startLtiGradeSync(ltiGradeSync(rt.db, ltiPlatforms, rt.config.DATA_DIR, new SubmissionsService({ db: rt.db, clock: () => new Date(), dataDir: rt.config.DATA_DIR }), quizGradeRelease(rt.db), ltiEgressFor(rt.config.NODE_ENV)), rt.logger);
 const boss = await startQueue(rt.databaseUrl, rt.logger, { expireInSeconds: rt.config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: rt.config.QUEUE_MAINTENANCE_SECONDS });
 await startScoringWorker(boss, { db: rt.db, databaseUrl: rt.databaseUrl, dataDir: rt.config.DATA_DIR, logger: rt.logger, failedRetentionDays: rt.config.FAILED_UPLOAD_RETENTION_DAYS });
 await reconcileScoring(boss, { db: rt.db, databaseUrl: rt.databaseUrl, logger: rt.logger });

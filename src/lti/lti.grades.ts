@@ -10,7 +10,7 @@
 // retrying with backoff, never sending an older grade over a newer one.
 import type { Logger } from "pino";
 import { Prisma, type Db } from "../platform/db/prisma.js";
-import type { CaseStudyPoints } from "../platform/grade-events.js";
+import type { CaseStudyPoints, QuizGradeRelease } from "../platform/grade-events.js";
 import { toolKeySource, type ToolKey } from "./lti.keys.js";
 import type { LtiEgress } from "./lti.egress.js";
 import type { LtiPlatform } from "./lti.platforms.js";
@@ -66,13 +66,15 @@ interface Claimed {
   sub: string;
   /** The case study's maximum points for a case-study column; null for a quiz (a percentage). */
   caseMax: number | null;
+  /** The quiz of a quiz column. */
+  quizId: string | null;
 }
 
 export class LtiGradeSync {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; /** When each student may see a quiz grade (QuizService): not sent before. */ quizzes: QuizGradeRelease; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }
@@ -119,11 +121,17 @@ export class LtiGradeSync {
       FROM due, "LtiLineItem" li, "LtiContextMember" m
       WHERE s."lineItemId" = due."lineItemId" AND s."userId" = due."userId"
         AND li.id = s."lineItemId" AND m."contextId" = li."contextId" AND m."userId" = s."userId"
-      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", m.sub,
+      RETURNING s."lineItemId", s."userId", s.percent, s."changedAt", s.tries, li.lineitem, li.issuer, li."clientId", m.sub, li."quizId",
         (SELECT (c.settings #>> '{points,max}')::float8 FROM "CaseStudy" c WHERE c.id = li."caseStudyId") AS "caseMax"`;
     let sent = 0;
     let failed = 0;
     for (const r of rows) {
+      // A quiz grade the student may not see yet (the review rules hold the score until the close) waits until then: no try used.
+      const releaseAt = r.quizId ? await this.deps.quizzes.gradeReleaseAt(r.quizId, r.userId, now) : now;
+      if (releaseAt > now) {
+        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { nextTryAt: releaseAt } });
+        continue;
+      }
       const failure = await this.post(r).then(() => null, (e: Error) => e);
       const problem = failure && (failure instanceof PermanentSendError ? `${failure.message} — not retried: the platform refuses this score as sent; check the column and the student in the LMS, then rescore to send again` : failure.message);
       if (problem === null) {
@@ -162,8 +170,8 @@ export class LtiGradeSync {
 }
 
 /** The sender a web or worker process runs, with the tool key from DATA_DIR. */
-export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: CaseStudyPoints, egress: LtiEgress): LtiGradeSync {
-  return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions, egress });
+export function ltiGradeSync(db: Db, platforms: LtiPlatform[], dataDir: string, submissions: CaseStudyPoints, quizzes: QuizGradeRelease, egress: LtiEgress): LtiGradeSync {
+  return new LtiGradeSync({ db, platforms, toolKey: toolKeySource(dataDir), clock: () => new Date(), submissions, quizzes, egress });
 }
 
 /** Sends due scores every `everyMs` in the background (web and worker processes alike; rows are claimed, so they share the work). */

@@ -28,6 +28,15 @@ export class GradeEvents {
   }
 }
 
+/**
+ * When a student may see their quiz grade, by the quiz's review rules: a gradebook elsewhere (the LMS)
+ * is sent it no sooner, since students may see it there.
+ */
+export interface QuizGradeRelease {
+  /** The moment (`now` when they may see it now, or when the rules never show it and there is no close to wait for). */
+  gradeReleaseAt(quizId: string, userId: string, now: Date): Promise<Date>;
+}
+
 export type CaseStudyRecord = NonNullable<Awaited<ReturnType<Db["caseStudy"]["findFirst"]>>>;
 
 /**

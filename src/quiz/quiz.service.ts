@@ -5,7 +5,7 @@ import type pg from "pg";
 import type { Clock } from "../platform/clock.js";
 import { utc, type SqlPart } from "../platform/sql-parts.js";
 import { courseScopedPart, courseScopedValue, type SessionContextPart, type SessionUser } from "../platform/session-user.js";
-import type { GradeEvents } from "../platform/grade-events.js";
+import type { GradeEvents, QuizGradeRelease } from "../platform/grade-events.js";
 import { AttemptStatus, CourseRole, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
 import { grade, instantiate, readResponse, type SlotQuestion } from "./questions.js";
@@ -67,6 +67,31 @@ export function reviewItems(policy: Policy, now: Date): Set<ReviewItem> {
 export function scoreHiddenNote(policy: Pick<Policy, "closesAt" | "review">, now: Date): string {
   const atClose = policy.closesAt !== null && policy.closesAt > now && policy.review.afterClose.includes("score");
   return atClose ? "Your grade is shown after the quiz closes." : "The grades of this quiz are not shown to students.";
+}
+
+/**
+ * When a student may see their grade: now if the review rules show the score now, else at the
+ * quiz's close (their own) when that is still to come. Rules that never show it, with the close
+ * past or none, give now: the tool has nothing to wait for.
+ */
+export function scoreReleaseAt(policy: Pick<Policy, "closesAt" | "review">, now: Date): Date {
+  if (reviewItems(policy as Policy, now).has("score")) return now;
+  return policy.closesAt && policy.closesAt > now ? policy.closesAt : now;
+}
+
+/** When each student may see their grade in a quiz, for a gradebook elsewhere (LTI passback). Rules that cannot be read: now. */
+export function quizGradeRelease(db: Db): QuizGradeRelease {
+  return {
+    async gradeReleaseAt(quizId, userId, now) {
+      const [quiz, override] = await Promise.all([db.quiz.findUnique({ where: { id: quizId } }), db.quizOverride.findUnique({ where: { quizId_userId: { quizId, userId } } })]);
+      if (!quiz) return now;
+      try {
+        return scoreReleaseAt(policyFor(quiz, override), now);
+      } catch {
+        return now;
+      }
+    },
+  };
 }
 
 export { percentOf };

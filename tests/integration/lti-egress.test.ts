@@ -7,6 +7,7 @@ import net from "node:net";
 import { generateKeyPair, type JSONWebKeySet } from "jose";
 import { LtiEgress } from "../../src/lti/lti.egress.js";
 import { LtiGradeSync } from "../../src/lti/lti.grades.js";
+import { quizGradeRelease } from "../../src/quiz/quiz.service.js";
 import { AGS_LINEITEM_SCOPE, LtiLineItems } from "../../src/lti/lti.lineitems.js";
 import { BadRequest } from "../../src/platform/errors.js";
 import { loadToolKey } from "../../src/lti/lti.keys.js";
@@ -143,7 +144,7 @@ describe("tokens, grades, rosters and gradebook columns: every request for a reg
     const ctx = await t.db.ltiContext.findFirstOrThrow({ where: { clientId: "dyn-client" } });
     const ben = await t.db.user.findUniqueOrThrow({ where: { email: "ben@example.edu" } });
     const member = await t.db.ltiContextMember.upsert({ where: { contextId_userId: { contextId: ctx.id, userId: ben.id } }, create: { contextId: ctx.id, userId: ben.id, sub: "lms-ben", seenAt: now }, update: {} });
-    const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(t.config.LTI_PLATFORMS_FILE), toolKey: () => loadToolKey(t.dataDir), clock: () => now, submissions: { pointsByTeam: async () => new Map() } as never, egress });
+    const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(t.config.LTI_PLATFORMS_FILE), toolKey: () => loadToolKey(t.dataDir), clock: () => now, submissions: { pointsByTeam: async () => new Map() } as never, quizzes: quizGradeRelease(t.db), egress });
     const quiz = await t.db.quiz.findFirstOrThrow({});
     const send = async (lineitem: string) => {
       const item = await t.db.ltiLineItem.create({ data: { issuer: dyn.base, clientId: "dyn-client", resourceLinkId: lineitem, lineitem, contextId: ctx.id, quizId: quiz.id } });

@@ -13,6 +13,7 @@ import { CLAIM as C, INSTRUCTOR, LEARNER, startFakePlatform, writePlatformsFile,
 import { loadLtiPlatforms } from "../../src/lti/lti.platforms.js";
 import { roleFromLti } from "../../src/lti/lti.service.js";
 import { LtiGradeSync, MAX_TRIES, queueQuizScore } from "../../src/lti/lti.grades.js";
+import { quizGradeRelease } from "../../src/quiz/quiz.service.js";
 import { loadToolKey } from "../../src/lti/lti.keys.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { answerFields } from "../helpers/quiz.js";
@@ -66,7 +67,7 @@ type Agent = ReturnType<TestApp["agent"]>;
 
 const gradeSync = (clock: () => Date) => new LtiGradeSync({
   db: t.db, platforms: loadLtiPlatforms(platformFile), toolKey: () => loadToolKey(t.dataDir), clock,
-  submissions: new SubmissionsService({ db: t.db, clock, dataDir: t.dataDir }),
+  submissions: new SubmissionsService({ db: t.db, clock, dataDir: t.dataDir }), quizzes: quizGradeRelease(t.db),
 });
 
 /** Step 1 as the platform starts it; returns the state and nonce the tool sent to the platform, and the browser's state cookie. */
@@ -480,6 +481,30 @@ test("quiz grades go to the LMS gradebook column of the link the quiz was opened
   expect(await sync.sendDue()).toEqual({ sent: 1, failed: 0 });
   expect(scores().at(-1)!.body.scoreGiven).toBe(90);
   expect(lms.tokens).toHaveLength(1); // the access token was reused
+});
+
+test("a quiz grade the review rules keep from the student until the close reaches the LMS gradebook at the close, not before", async () => {
+  const quiz = await t.db.quiz.findFirstOrThrow({ where: { slug: "cnn-friday" } });
+  const item = await t.db.ltiLineItem.findFirstOrThrow({ where: { resourceLinkId: "quiz-link" } });
+  const gina = await t.db.user.findUniqueOrThrow({ where: { email: "gina@example.edu" } });
+  const def = quiz.definition as { review: Record<string, unknown> };
+  const closesAt = new Date(now.getTime() + 2 * 3600_000);
+  // The score is shown after the close only; the quiz closes in two hours.
+  await t.db.quiz.update({ where: { id: quiz.id }, data: { definition: { ...def, review: { ...def.review, afterSubmit: ["answers"] } }, closesAt } });
+  try {
+    await t.db.ltiScoreSync.deleteMany({});
+    await t.db.$transaction((tx) => queueQuizScore(tx, quiz.id, gina.id, 64, now));
+    const posted = scores().length;
+    expect(await gradeSync(() => now).sendDue()).toEqual({ sent: 0, failed: 0 });
+    expect(scores().length).toBe(posted);
+    // Held until the close, with no try used and no error to show.
+    expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ sentAt: null, tries: 0, lastError: null, nextTryAt: closesAt });
+    const later = new Date(closesAt.getTime() + 60_000);
+    expect(await gradeSync(() => later).sendDue()).toEqual({ sent: 1, failed: 0 });
+    expect(scores().at(-1)!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 64 });
+  } finally {
+    await t.db.quiz.update({ where: { id: quiz.id }, data: { definition: quiz.definition as object, closesAt: quiz.closesAt } });
+  }
 });
 
 test("a grade goes only to columns of the LMS course the student was launched from; a platform's permanent refusal stops the retries with its reason", async () => {

@@ -7,6 +7,7 @@
 import type { JSONWebKeySet } from "jose";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import { LtiGradeSync } from "../../src/lti/lti.grades.js";
+import { quizGradeRelease } from "../../src/quiz/quiz.service.js";
 import { loadToolKey } from "../../src/lti/lti.keys.js";
 import { loadLtiPlatforms } from "../../src/lti/lti.platforms.js";
 import { SubmissionsService, countedSubmissions } from "../../src/casestudy/submissions.service.js";
@@ -151,7 +152,7 @@ test("reported bug: an override on one of two equally scored submissions counts 
   await t.db.ltiIdentity.deleteMany({});
   await t.db.ltiIdentity.createMany({ data: [{ issuer: ISS, sub: "lms-alice", userId: ids.alice! }, { issuer: ISS, sub: "lms-dev", userId: ids.dev! }] });
   await t.db.ltiContextMember.createMany({ data: [{ contextId: ctx.id, userId: ids.alice!, sub: "lms-alice", seenAt: now }, { contextId: ctx.id, userId: ids.dev!, sub: "lms-dev", seenAt: now }] });
-  const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(platformsFile), toolKey: () => loadToolKey(t.dataDir), clock: () => now, submissions: new SubmissionsService({ db: t.db, clock: () => now, dataDir: t.dataDir }) });
+  const sync = new LtiGradeSync({ db: t.db, platforms: loadLtiPlatforms(platformsFile), toolKey: () => loadToolKey(t.dataDir), clock: () => now, submissions: new SubmissionsService({ db: t.db, clock: () => now, dataDir: t.dataDir }), quizzes: quizGradeRelease(t.db) });
   expect(await sync.reconcileCaseStudies()).toBe(0);
 
   // After the deadline: the private leaderboard (final results), the team's page, the exports, the LMS.
