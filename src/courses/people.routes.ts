@@ -29,8 +29,11 @@ const ImportBody = z.object({
   /** The SHA-256 of the text the preview showed: "Apply" applies only that text. */
   checked: z.string().optional(),
 });
-/** What the import's preview was of: applying needs the same text. */
-const digestOf = (text: string) => crypto.createHash("sha256").update(text).digest("base64url");
+/**
+ * What the import's preview was of: applying needs the same text. Line ends do not count: a browser
+ * posts a textarea's lines with CRLF, whatever the file it came from had.
+ */
+const digestOf = (text: string) => crypto.createHash("sha256").update(text.replace(/\r\n?/g, "\n")).digest("base64url");
 /** Add someone: the fields as typed. The checks are a roster row's (the same as an import's), so only their shape is checked here. */
 const AddBody = z.object({
   email: z.string().max(1000, "The email is too long.").default(""),

@@ -131,6 +131,7 @@ export function timeLeftWords(seconds: number): string {
   if (seconds <= 0) return "Its time is up: open it to submit what you saved.";
   if (seconds < 60) return "Less than a minute left.";
   const min = Math.ceil(seconds / 60);
+  if (min === 1) return "About a minute left.";
   return min < 120 ? `About ${min} minutes left.` : `About ${Math.floor(min / 60)} h ${min % 60} min left.`;
 }
 

@@ -364,8 +364,8 @@ test("roster import: 'Apply' saves the text that was checked; text edited after 
   expect(res("[role=status]").text()).toContain("The CSV changed after it was checked, so nothing was saved.");
   expect(res("tbody").text()).toContain("join as instructor");
   expect(await t.db.user.count({ where: { email: "yuki@example.edu" } })).toBe(0);
-  // Applying what this page showed: saved.
-  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: edited, apply: "1", checked: String(res("input[name=checked]").val()) })).text);
+  // Applying what this page showed: saved — posted back from its textarea, as a browser does, with CRLF line ends.
+  const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: edited.replace(/\n/g, "\r\n"), apply: "1", checked: String(res("input[name=checked]").val()) })).text);
   expect(applied("[role=status]").text()).toContain("1 account(s) created");
   expect((await t.db.membership.findFirstOrThrow({ where: { user: { email: "yuki@example.edu" } } })).role).toBe("INSTRUCTOR");
   await t.db.user.delete({ where: { email: "yuki@example.edu" } });

@@ -447,6 +447,8 @@ describe("policy", () => {
     const t0 = now.getTime();
     now = new Date(t0 + 1.5 * 60_000); // 8.5 minutes left: "about 9"
     expect(await text()).toContain("You have an attempt in progress. About 9 minutes left.");
+    now = new Date(t0 + 9 * 60_000);
+    expect(await text()).toContain("About a minute left.");
     now = new Date(t0 + 9.5 * 60_000);
     expect(await text()).toContain("Less than a minute left.");
     now = new Date(t0 + 10.5 * 60_000); // past its end, within the grace minute: not submitted yet
