@@ -188,7 +188,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     const slots = await quizzes.slots(attempt.id);
     const policy = await quizzes.policy(quiz, attempt.userId);
     if (attempt.status === AttemptStatus.IN_PROGRESS && ownAttempt) {
-      res.render("attempt", { ...attemptPage(req, quiz, attempt, policy, slots, await quizzes.latestRev(attempt.id)), course, timeZone: course.timeZone });
+      // ownerId: whose attempt it is, so the page can tell its student signing in again from another account.
+      res.render("attempt", { ...attemptPage(req, quiz, attempt, policy, slots, await quizzes.latestRev(attempt.id)), ownerId: attempt.userId, course, timeZone: course.timeZone });
       return;
     }
     // The review: staff see everything; the student what the review rules allow now.

@@ -330,7 +330,20 @@ test("signed out while answering: the answers stay on the page and are saved onc
   const status = page.locator("[data-save-status]");
   await status.filter({ hasText: "You are signed out, so your answers are not being saved. Sign in again in another tab" }).waitFor();
   expect(await stored()).toEqual({ text: "1" });
-  // Signed in again there: this page takes the new session's token and saves what it kept.
+  // Save answers posts nothing while signed out (the post would be refused, the page lost): the page stays.
+  const here = page.url();
+  await page.getByRole("button", { name: "Save answers" }).click();
+  await status.filter({ hasText: "You are signed out" }).waitFor();
+  expect(page.url()).toBe(here);
+  await expect(input.inputValue()).resolves.toBe("2");
+  // Another student signs in in this browser: the page says the attempt is not theirs and saves nothing as them.
+  await signInPage(other, b.base, "felix@example.edu", DEMO_PASSWORDS.student);
+  await status.filter({ hasText: "You are signed in as Felix Romero in this browser, but this attempt is another account's." }).waitFor();
+  expect(await stored()).toEqual({ text: "1" });
+  await other.goto(`${b.base}/courses/cnn`);
+  await other.getByRole("button", { name: "Sign out" }).click();
+  await other.waitForURL(/\/login/);
+  // Signed in again as herself: this page takes the new session's token and saves what it kept.
   await signInPage(other, b.base, "emma@example.edu", DEMO_PASSWORDS.student);
   await storedAs("2");
   await status.filter({ hasText: "All answers saved" }).waitFor();
@@ -339,6 +352,33 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await page.getByRole("button", { name: "Save answers" }).click();
   await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
   expect(await stored()).toEqual({ text: "3" });
+  await context.close();
+});
+
+test("time up while signed out: the page waits for the student to sign in again, then saves the kept answer and submits", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "chloe@example.edu" } } });
+  await page.clock.install({ time: SERVER_NOW });
+  const { attempt, field, stored } = await startAttempt(page, "chloe@example.edu");
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000); // 5 s before the end, held
+  const other = await context.newPage();
+  await other.goto(`${b.base}/courses/cnn`);
+  await other.getByRole("button", { name: "Sign out" }).click();
+  await other.waitForURL(/\/login/);
+  await page.locator(field).fill("6");
+  await page.clock.runFor(1000); // its autosave is sent, and refused: signed out
+  const status = page.locator("[data-save-status]");
+  await status.filter({ hasText: "You are signed out" }).waitFor();
+  await page.clock.runFor(6000); // the timer reaches zero
+  await status.filter({ hasText: "Time is up, and you are signed out: sign in again in another tab now." }).waitFor();
+  expect((await b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("IN_PROGRESS");
+  await signInPage(other, b.base, "chloe@example.edu", DEMO_PASSWORDS.student);
+  await page.clock.runFor(6000); // the page looks again, takes the new session, saves, submits
+  await page.clock.resume();
+  await until(() => b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } }), (a) => a.status === "SUBMITTED", 15_000, "the attempt to be submitted");
+  expect(await stored()).toEqual({ text: "6" });
   await context.close();
 });
 

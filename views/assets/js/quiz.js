@@ -68,8 +68,15 @@
         return leave();
       }
       if (res.status === 401 || res.status === 403) {
-        unsaved.add(fieldset);
-        signedOut();
+        const problem = await res.json().catch(() => null);
+        const code = problem && problem.error && problem.error.code;
+        // Signed out, or signed in again since this page loaded (its form token is the old session's).
+        if (res.status === 401 || code === "csrf_rejected") {
+          unsaved.add(fieldset);
+          signedOut();
+        } else {
+          say(`Your answer could not be saved: ${(problem && problem.error && problem.error.message) || "this attempt is not yours to change."}`, true);
+        }
         return;
       }
       if (!res.ok) throw new Error(String(res.status));
@@ -93,11 +100,12 @@
 
   // #region signed out while answering: answers are kept on the page and saved once the student is back
   const unsaved = new Set(); // fieldsets whose save was refused for the session
-  let waitingForSession = null;
-  let refreshedFor = null; // the account whose new token was last taken
+  let waitingForSession = null; // the timer of the next look at /api/session, while signed out
+  let afterSignIn = null; // what to do once signed in again and the kept answers are saved (time-up: submit)
+  const SIGNED_OUT = "You are signed out, so your answers are not being saved. Sign in again in another tab: your answers stay on this page and are saved as soon as you have.";
   function signedOut() {
     if (waitingForSession) return;
-    say("You are signed out, so your answers are not being saved. Sign in again in another tab: your answers stay on this page and are saved as soon as you have.", true);
+    say(SIGNED_OUT, true);
     const look = async () => {
       let me = null;
       try {
@@ -106,25 +114,22 @@
       } catch {
         // not reachable now: looked at again below
       }
+      if (me && me.user && me.user.id !== form.dataset.owner) {
+        say(`You are signed in as ${me.user.name} in this browser, but this attempt is another account's. Sign out there and sign in with the account that started it: its answers stay on this page until then.`, true);
+        me = null;
+      }
       if (!me || !me.csrfToken) {
         waitingForSession = setTimeout(look, 5000);
         return;
       }
       waitingForSession = null;
-      if (refreshedFor === me.user.id && unsaved.size) {
-        // Refused again with this account's own token: the attempt is another account's.
-        say(`You are signed in as ${me.user.name}, but this attempt belongs to another account. Sign in with that account to save your answers.`, true);
-        refreshedFor = null;
-        waitingForSession = setTimeout(look, 5000);
-        return;
-      }
-      refreshedFor = me.user.id;
       token = me.csrfToken;
       csrfField.value = token;
       const again = [...unsaved];
       unsaved.clear();
       say("Signed in again: saving your answers…");
       for (const fs of again) save(fs);
+      if (afterSignIn) afterSignIn();
     };
     waitingForSession = setTimeout(look, 2000);
   }
@@ -313,7 +318,13 @@
     const fs = e.target.closest("fieldset[data-slot]");
     if (fs) save(fs);
   });
-  form.addEventListener("submit", () => {
+  form.addEventListener("submit", (e) => {
+    // Signed out: the post would be refused and the page's answers lost with it. They stay here instead.
+    if (waitingForSession) {
+      e.preventDefault();
+      say(SIGNED_OUT, true);
+      return;
+    }
     revField.value = String(++rev);
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
@@ -330,6 +341,39 @@
       ? `${parts.join(" ")} Submit anyway? You cannot change answers after submitting.`
       : "Submit this attempt? You cannot change answers after submitting.";
     return window.confirm(msg);
+  }
+
+  /**
+   * The server takes saves for a grace period after the end: answers still waiting (typed in the
+   * last moment, or a save to retry) are sent now and saves under way waited for (at most 15 s),
+   * then the attempt is submitted with them. Signed out, the page waits for the student to sign in
+   * again (the grace period is theirs), saves what it kept, and then submits.
+   */
+  function timeUp() {
+    if (waitingForSession || unsaved.size) {
+      say(`Time is up, and you are signed out: sign in again in another tab now. Your answers stay on this page; they are saved and submitted as soon as you have.`, true);
+      afterSignIn = () => {
+        afterSignIn = null;
+        timeUp();
+      };
+      return;
+    }
+    say("Time is up: saving your last answers, then submitting…");
+    const waiting = [...pending.keys()];
+    for (const t of pending.values()) clearTimeout(t);
+    pending.clear();
+    for (const slot of waiting) {
+      const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
+      if (fs) save(fs);
+    }
+    const settle = () => (flights.size ? Promise.allSettled([...flights]).then(settle) : Promise.resolve());
+    Promise.race([settle(), new Promise((r) => setTimeout(r, 15000))]).then(() => {
+      // A save refused for the session meanwhile: wait for the sign-in, as above.
+      if (waitingForSession || unsaved.size) return timeUp();
+      const body = new URLSearchParams({ _csrf: token });
+      return fetch(form.dataset.submitUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
+        .finally(() => window.location.assign(form.action));
+    });
   }
 
   // Time left: counted from the server's figure, corrected at every save.
@@ -349,21 +393,7 @@
       if (left === 60) say("One minute left. Your answers so far are saved.");
       if (left === 0 && !finished) {
         finished = true;
-        say("Time is up: saving your last answers, then submitting…");
-        // The server takes saves for a grace period after the end: answers still waiting (typed in
-        // the last moment, or a save to retry) are sent now, and saves under way are waited for
-        // (at most 15 s), before the attempt is submitted with them.
-        const waiting = [...pending.keys()];
-        for (const t of pending.values()) clearTimeout(t);
-        pending.clear();
-        for (const slot of waiting) {
-          const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
-          if (fs) save(fs);
-        }
-        Promise.race([Promise.allSettled([...flights]), new Promise((r) => setTimeout(r, 15000))]).then(() => {
-          const body = new URLSearchParams({ _csrf: token });
-          return fetch(form.dataset.submitUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } });
-        }).finally(() => window.location.assign(form.action));
+        timeUp();
         return;
       }
       setTimeout(tick, 1000 - (Date.now() % 1000));
