@@ -23,12 +23,21 @@ export async function startQueue(url: string, logger: Logger, opts: QueueOptions
     maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 30,
   });
   boss.on("error", (err) => logger.error({ err }, "job queue error"));
-  await boss.start();
-  const settings = { retryLimit: opts.retryLimit ?? 2, retryDelay: 2, expireInSeconds: opts.expireInSeconds ?? 15 * 60 };
-  await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
-  // createQueue leaves an existing queue as it was first made: apply today's settings.
-  await boss.updateQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
-  return boss;
+  try {
+    await boss.start();
+    const settings = { retryLimit: opts.retryLimit ?? 2, retryDelay: 2, expireInSeconds: opts.expireInSeconds ?? 15 * 60 };
+    await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
+    // createQueue leaves an existing queue as it was first made: apply today's settings.
+    await boss.updateQueue(SCORE_QUEUE, { name: SCORE_QUEUE, ...settings });
+    return boss;
+  } catch (err) {
+    // What started is stopped (its pool, its timers), so that a failed start, tried again, leaves nothing behind.
+    // A start that failed part way counts as stopped to pg-boss: its pool is closed here.
+    await boss.stop({ graceful: false, wait: true, timeout: 1000 }).catch(() => {});
+    const db = boss.getDb() as unknown as { opened?: boolean; close?: () => Promise<void> };
+    if (db.opened) await db.close?.().catch(() => {});
+    throw err;
+  }
 }
 
 /** The grading queue of a process that keeps trying to start it: null until it has started. */
@@ -76,7 +85,8 @@ export function keepStartingQueue(start: () => Promise<PgBoss>, then: (boss: PgB
     async stop(opts = {}) {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await attempt;
+      // A try under way (connecting to a database that does not answer) is not waited for past 5 s.
+      await Promise.race([attempt, new Promise((r) => setTimeout(r, 5000).unref())]);
       await boss?.stop({ graceful: opts.graceful ?? true, timeout: opts.timeout ?? 5000 }).catch(() => {});
       boss = null;
     },
