@@ -70,6 +70,9 @@ interface Claimed {
   quizId: string | null;
 }
 
+/** How long a held quiz grade waits before its release time is worked out again. */
+export const HOLD_RECHECK_MS = 60 * 60_000;
+
 export class LtiGradeSync {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
@@ -126,10 +129,12 @@ export class LtiGradeSync {
     let sent = 0;
     let failed = 0;
     for (const r of rows) {
-      // A quiz grade the student may not see yet (the review rules hold the score until the close) waits until then: no try used.
+      // A quiz grade the student may not see yet (the review rules hold the score until the close) waits, no try
+      // used: looked at again at that moment, or within the hour (an exception or a sync may move the close or the rules).
       const releaseAt = r.quizId ? await this.deps.quizzes.gradeReleaseAt(r.quizId, r.userId, now) : now;
       if (releaseAt > now) {
-        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { nextTryAt: releaseAt } });
+        const lookAgain = new Date(Math.min(releaseAt.getTime(), now.getTime() + HOLD_RECHECK_MS));
+        await db.ltiScoreSync.updateMany({ where: { lineItemId: r.lineItemId, userId: r.userId, changedAt: r.changedAt }, data: { nextTryAt: lookAgain } });
         continue;
       }
       const failure = await this.post(r).then(() => null, (e: Error) => e);

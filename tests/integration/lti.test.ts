@@ -497,11 +497,22 @@ test("a quiz grade the review rules keep from the student until the close reache
     const posted = scores().length;
     expect(await gradeSync(() => now).sendDue()).toEqual({ sent: 0, failed: 0 });
     expect(scores().length).toBe(posted);
-    // Held until the close, with no try used and no error to show.
-    expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ sentAt: null, tries: 0, lastError: null, nextTryAt: closesAt });
+    // Held, with no try used and no error to show; looked at again within the hour (the close is two hours off).
+    expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ sentAt: null, tries: 0, lastError: null, nextTryAt: new Date(now.getTime() + 3600_000) });
+    const hourOn = new Date(now.getTime() + 3600_000);
+    expect(await gradeSync(() => hourOn).sendDue()).toEqual({ sent: 0, failed: 0 });
+    expect(await t.db.ltiScoreSync.findUniqueOrThrow({ where: { lineItemId_userId: { lineItemId: item.id, userId: gina.id } } })).toMatchObject({ sentAt: null, tries: 0, nextTryAt: closesAt });
+    // An exception moving her close earlier (now) releases it at the next look.
+    await t.db.quizOverride.create({ data: { quizId: quiz.id, userId: gina.id, closesAt: new Date(hourOn.getTime() - 60_000), setById: gina.id } });
+    await t.db.ltiScoreSync.updateMany({ where: { userId: gina.id }, data: { nextTryAt: hourOn } });
+    expect(await gradeSync(() => hourOn).sendDue()).toEqual({ sent: 1, failed: 0 });
+    expect(scores().at(-1)!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 64 });
+    await t.db.quizOverride.deleteMany({ where: { userId: gina.id } });
+    // Without the exception, a minute after the close.
+    await t.db.$transaction((tx) => queueQuizScore(tx, quiz.id, gina.id, 65, now));
     const later = new Date(closesAt.getTime() + 60_000);
     expect(await gradeSync(() => later).sendDue()).toEqual({ sent: 1, failed: 0 });
-    expect(scores().at(-1)!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 64 });
+    expect(scores().at(-1)!.body).toMatchObject({ userId: "lms-grade-1", scoreGiven: 65 });
   } finally {
     await t.db.quiz.update({ where: { id: quiz.id }, data: { definition: quiz.definition as object, closesAt: quiz.closesAt } });
   }
