@@ -3,7 +3,7 @@
 // saves when the browser's clock is hours off, or two windows are open. The navigator,
 // flags, ordering by keyboard and by drag and drop, matching at phone width, and one
 // time zone on the page.
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
@@ -278,13 +278,30 @@ test("at 390 px matching shows every answer in full, nothing is wider than the s
   await context.close();
 });
 
-test("when the timer reaches zero, an answer still being saved is saved first, then the attempt is submitted with it", async () => {
+/** A new browser for `email`, whose attempts so far are deleted, with an attempt started (the page's clock faked from the server's time when `clock`). */
+async function newAttempt(email: string, { clock = false } = {}) {
   const context = await b.browser.newContext();
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "dev@example.edu" } } });
-  await page.clock.install({ time: SERVER_NOW });
-  const { attempt, field, stored } = await startAttempt(page, "dev@example.edu");
+  page.setDefaultTimeout(15_000);
+  await b.t.db.quizAttempt.deleteMany({ where: { user: { email } } });
+  if (clock) await page.clock.install({ time: SERVER_NOW });
+  const started = await startAttempt(page, email);
+  // The page's deferred scripts have run (its timer counts, typing is autosaved) before the test goes on.
+  await page.waitForLoadState("load");
+  return { context, page, ...started };
+}
+
+/** Signs the browser of `context` out from another tab of it (left on the sign-in page, returned). */
+async function signOutElsewhere(context: BrowserContext) {
+  const other = await context.newPage();
+  await other.goto(`${b.base}/courses/cnn`);
+  await other.getByRole("button", { name: "Sign out" }).click();
+  await other.waitForURL(/\/login/);
+  return other;
+}
+
+test("when the timer reaches zero, an answer still being saved is saved first, then the attempt is submitted with it", async () => {
+  const { context, page, attempt, field, stored } = await newAttempt("dev@example.edu", { clock: true });
   // The page counts the attempt's 30 minutes on its own clock: held 5 s before their end.
   await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000);
   // The answer's save reaches the server only when the test lets it (a slow network).
@@ -299,7 +316,7 @@ test("when the timer reaches zero, an answer still being saved is saved first, t
   });
   await page.locator(field).fill("7");
   await page.clock.runFor(1000); // the autosave's pause after typing: it is sent, and held
-  await saveArrived;
+  await Promise.race([saveArrived, new Promise((_r, reject) => setTimeout(() => reject(new Error("the autosave was not sent")), 15_000))]);
   await page.clock.runFor(6000); // the timer reaches zero with the save still under way
   await page.locator("[data-save-status]").filter({ hasText: "Time is up: saving your last answers, then submitting…" }).waitFor();
   letThrough();
@@ -313,19 +330,12 @@ test("when the timer reaches zero, an answer still being saved is saved first, t
 });
 
 test("signed out while answering: the answers stay on the page and are saved once the student signs in again in another tab", async () => {
-  const context = await b.browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "emma@example.edu" } } });
-  const { field, stored, storedAs } = await startAttempt(page, "emma@example.edu");
+  const { context, page, field, stored, storedAs } = await newAttempt("emma@example.edu");
   const input = page.locator(field);
   await input.fill("1");
   await storedAs("1");
   // Signed out in another tab of the same browser.
-  const other = await context.newPage();
-  await other.goto(`${b.base}/courses/cnn`);
-  await other.getByRole("button", { name: "Sign out" }).click();
-  await other.waitForURL(/\/login/);
+  const other = await signOutElsewhere(context);
   await input.fill("2");
   const status = page.locator("[data-save-status]");
   await status.filter({ hasText: "You are signed out, so your answers are not being saved. Sign in again in another tab" }).waitFor();
@@ -340,9 +350,7 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await signInPage(other, b.base, "felix@example.edu", DEMO_PASSWORDS.student);
   await status.filter({ hasText: "You are signed in as Felix Romero in this browser, but this attempt is another account's." }).waitFor();
   expect(await stored()).toEqual({ text: "1" });
-  await other.goto(`${b.base}/courses/cnn`);
-  await other.getByRole("button", { name: "Sign out" }).click();
-  await other.waitForURL(/\/login/);
+  await signOutElsewhere(context);
   // Signed in again as herself: this page takes the new session's token and saves what it kept.
   await signInPage(other, b.base, "emma@example.edu", DEMO_PASSWORDS.student);
   await storedAs("2");
@@ -356,17 +364,9 @@ test("signed out while answering: the answers stay on the page and are saved onc
 });
 
 test("time up while signed out: the page waits for the student to sign in again, then saves the kept answer and submits", async () => {
-  const context = await b.browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await b.t.db.quizAttempt.deleteMany({ where: { user: { email: "chloe@example.edu" } } });
-  await page.clock.install({ time: SERVER_NOW });
-  const { attempt, field, stored } = await startAttempt(page, "chloe@example.edu");
+  const { context, page, attempt, field, stored } = await newAttempt("chloe@example.edu", { clock: true });
   await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000); // 5 s before the end, held
-  const other = await context.newPage();
-  await other.goto(`${b.base}/courses/cnn`);
-  await other.getByRole("button", { name: "Sign out" }).click();
-  await other.waitForURL(/\/login/);
+  const other = await signOutElsewhere(context);
   await page.locator(field).fill("6");
   await page.clock.runFor(1000); // its autosave is sent, and refused: signed out
   const status = page.locator("[data-save-status]");
