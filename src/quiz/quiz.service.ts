@@ -55,14 +55,19 @@ export function policyFor(quiz: QuizRow, override: OverrideRow | null): Policy {
 }
 
 /** Which review items a student may see for a finished attempt now. */
-export function reviewItems(policy: Policy, now: Date): Set<ReviewItem> {
+export function reviewItems(policy: Pick<Policy, "closesAt" | "review">, now: Date): Set<ReviewItem> {
   const closed = policy.closesAt !== null && now >= policy.closesAt;
   return new Set(closed ? policy.review.afterClose : policy.review.afterSubmit);
 }
 
+/** Whether a student may see their grade and scores now (the review rules' "score"): every page that shows them asks. */
+export function scoreShown(policy: Pick<Policy, "closesAt" | "review">, now: Date): boolean {
+  return reviewItems(policy, now).has("score");
+}
+
 /**
  * Why a student's grade is not shown now (the review rules leave out "score"), in words: until the
- * quiz closes, or not at all. Every page that shows a student their quiz grade asks reviewItems first.
+ * quiz closes, or not at all.
  */
 export function scoreHiddenNote(policy: Pick<Policy, "closesAt" | "review">, now: Date): string {
   const atClose = policy.closesAt !== null && policy.closesAt > now && policy.review.afterClose.includes("score");
@@ -75,7 +80,7 @@ export function scoreHiddenNote(policy: Pick<Policy, "closesAt" | "review">, now
  * past or none, give now: the tool has nothing to wait for.
  */
 export function scoreReleaseAt(policy: Pick<Policy, "closesAt" | "review">, now: Date): Date {
-  if (reviewItems(policy as Policy, now).has("score")) return now;
+  if (scoreShown(policy, now)) return now;
   return policy.closesAt && policy.closesAt > now ? policy.closesAt : now;
 }
 
@@ -193,7 +198,6 @@ export class QuizService {
     return definitionOf(quiz).questions.reduce((n, e) => n + (isPool(e) ? e.draw : 1), 0);
   }
 
-  /** For staff: students graded, passed, attempts, in progress, and each student's grade. */
   /** The quiz's grades and attempt counts for the staff, of the course's students now (a removed student's are kept, not counted). */
   async staffSummary(quiz: QuizRow) {
     const { db } = this.deps;

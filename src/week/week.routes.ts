@@ -5,7 +5,7 @@ import { ROLE_LABEL } from "../courses/courses.present.js";
 import { teamAndAnswersFromSession, type CoursesService } from "../courses/courses.service.js";
 import { CourseRole } from "../platform/db/prisma.js";
 import { ticksFromSession, type ChecklistService } from "../checklist/checklist.service.js";
-import { reviewItems, standingFromSession, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { scoreShown, standingFromSession, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import type pg from "pg";
 import { readParts } from "../platform/sql-parts.js";
 import { pageContext } from "../platform/page-context.js";
@@ -68,7 +68,7 @@ export function coursePages({ sql, courses, readings, quizzes, submissions, chec
       quizzes: quizList.map((q) => {
         const mineHere = standing.get(q.id);
         // "passed" only when the quiz's review rules show the student their grade now (as its page does).
-        const shown = !!mineHere?.policy && reviewItems(mineHere.policy, now).has("score");
+        const shown = !!mineHere?.policy && scoreShown(mineHere.policy, now);
         return { title: q.title, href: `/courses/${c.slug}/quizzes/${q.slug}`, when: quizWhen(mineHere?.times ?? q, now, c.timeZone), passed: shown && mineHere.grade?.passed };
       }),
       caseStudies: caseStudies.map((cs) => ({ title: cs.title, href: `/courses/${c.slug}/case-studies/${cs.slug}`, when: whenPhrase("due", cs.deadlineAt, quizzes.now(), c.timeZone) })),

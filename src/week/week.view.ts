@@ -7,7 +7,7 @@ import { SECTION_LABEL, ticksFromSession } from "../checklist/checklist.service.
 import { ChecklistSection } from "../platform/db/prisma.js";
 import { percentLabel } from "../quiz/quiz.present.js";
 import { whenPhrase } from "../platform/time-format.js";
-import { percentOf, reviewItems, scoreHiddenNote, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
+import { percentOf, scoreHiddenNote, scoreShown, type Policy, type QuizRow, type QuizService, type Standing } from "../quiz/quiz.service.js";
 import { formatNumber } from "../quiz/variants.js";
 import type { ReadingsService } from "../readings/readings.service.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -110,7 +110,7 @@ export async function studentWeek(deps: WeekDeps, course: LoadedCourse, studentI
   // a staff member's view of their week shows them.
   const quizzes = quizList.map((q) => {
     const { grade, policy, problem, times } = mine.standing.get(q.id)!;
-    const hidden = self !== null && policy !== null && !reviewItems(policy, now).has("score");
+    const hidden = self !== null && policy !== null && !scoreShown(policy, now);
     const attempts = mine.attempts.get(q.id)!;
     const submitted = attempts.filter((a) => a.status === "SUBMITTED");
     const max = submitted.at(-1)?.maxScore ?? null;
@@ -269,7 +269,7 @@ export function courseTodo(course: LoadedCourse, now: Date, seen: {
   }
   for (const q of seen.quizzes) {
     const { grade, policy } = seen.standing.get(q.id)!;
-    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz, !reviewItems(policy, now).has("score"));
+    const item = policy && quizTodo(q, `${base}/quizzes/${q.slug}`, grade, policy, undefined, now, tz, !scoreShown(policy, now));
     if (item) todo.push(item);
   }
   for (const cs of seen.caseStudies) {
