@@ -77,7 +77,7 @@ export class LtiGradeSync {
   private readonly tokens: LtiTokens;
   private readonly registry: LtiPlatforms;
 
-  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; /** When each student may see a quiz grade (QuizService): not sent before. */ quizzes: QuizGradeRelease; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
+  constructor(private readonly deps: { db: Db; platforms: LtiPlatform[]; toolKey: () => Promise<ToolKey>; clock: () => Date; /** Each linked case study's team points (SubmissionsService). */ submissions: CaseStudyPoints; /** When each student may see a quiz grade (quiz/'s quizGradeRelease): not sent before. */ quizzes: QuizGradeRelease; /** Where requests to platforms may connect (default: the checks production makes). */ egress?: LtiEgress }) {
     this.tokens = new LtiTokens(deps);
     this.registry = new LtiPlatforms({ db: deps.db, file: deps.platforms });
   }

@@ -8,13 +8,16 @@ import { GradeEvents } from "../platform/grade-events.js";
 import type { FileIssue } from "../platform/yaml-file.js";
 import { loadQuizzes } from "./quiz.files.js";
 import { regradeStudent } from "./quiz.service.js";
+import type { QuizFile } from "./quiz.definition.js";
 import { readQuizDefinition } from "./quiz.stored.js";
 
-/** How a stored quiz turns attempts into a grade: its grading method and pass mark (null: its definition cannot be read). */
-function gradingRules(quiz: Parameters<typeof readQuizDefinition>[0]): string | null {
+/** How a quiz turns attempts into a grade: its grading method and pass mark. */
+const gradingRules = (def: Pick<QuizFile, "grading" | "passPercent">) => `${def.grading} ${def.passPercent}`;
+
+/** A stored quiz's grading rules (null: its definition cannot be read). */
+function storedGradingRules(quiz: Parameters<typeof readQuizDefinition>[0]): string | null {
   try {
-    const def = readQuizDefinition(quiz);
-    return `${def.grading} ${def.passPercent}`;
+    return gradingRules(readQuizDefinition(quiz));
   } catch {
     return null;
   }
@@ -54,7 +57,7 @@ export async function syncQuizzes({ db, quizDir, logger, grades = new GradeEvent
     const saved = await db.quiz.upsert({ where: { courseId_slug: { courseId: course.id, slug: q.slug } }, create: { courseId: course.id, slug: q.slug, ...data }, update: data });
     count++;
     // Grades follow the file's grading method and pass mark: changed, every student's grade is worked out again.
-    if (before && gradingRules(before) !== `${q.def.grading} ${q.def.passPercent}`) {
+    if (before && storedGradingRules(before) !== gradingRules(q.def)) {
       const graded = await db.quizGrade.findMany({ where: { quizId: saved.id }, select: { userId: true } });
       const now = new Date();
       for (const { userId } of graded) await db.$transaction((tx) => regradeStudent(tx, grades, saved.id, userId, now));
