@@ -9,6 +9,8 @@ import yazl from "yazl";
 import { z } from "zod";
 import { requireCourseRole, requireStaff } from "../courses/courses.loaders.js";
 import type { CoursesService } from "../courses/courses.service.js";
+import { HoldoutRefused } from "../grading/errors.js";
+import { readHoldout } from "../grading/holdout.js";
 import { describeRule } from "../grading/metrics.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { HttpError, NotFound } from "../platform/errors.js";
@@ -63,7 +65,8 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
     });
   });
 
-  // Downloads for students: the training set and the mini holdout (zipped on the fly), the class map.
+  // Downloads for students: the training set, the mini holdout and the holdout's images without
+  // their answers (zipped on the fly), the class map.
   router.get("/case-studies/:caseSlug/downloads/:what", loadCaseStudy, async (req, res, next) => {
     const { caseStudy: cs } = pageContext(res, "caseStudy");
     const paths = dataPaths(settingsOf(cs), dataDir);
@@ -71,16 +74,35 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
     const what = String(req.params.what);
     const folder = what === "train.zip" ? paths.train : what === "mini-holdout.zip" ? paths.mini : null;
     if (what === "classes.csv") return sendStoredFile(res, next, path.join(paths.holdout, "classes.csv"), { downloadName: "classes.csv" });
-    if (!folder || !fs.existsSync(folder)) throw new NotFound("There is no such download for this case study.");
     const zip = new yazl.ZipFile();
     const root = what.replace(".zip", "");
-    const walk = (dir: string, rel: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        else zip.addFile(path.join(dir, e.name), `${root}/${rel}${e.name}`, { compress: !/\.(png|jpe?g)$/i.test(e.name) });
+    const compress = (name: string) => !/\.(png|jpe?g)$/i.test(name);
+    if (what === "holdout-images.zip") {
+      // The holdout's images without their answers, for a predictions CSV: renamed by their row
+      // (00001.png is row 1), so neither a name nor a sub-folder in the instructor's labels.csv
+      // tells a class, and images.csv lists them in the order the predictions follow.
+      let holdout: ReturnType<typeof readHoldout>;
+      try {
+        holdout = readHoldout(paths.holdout);
+      } catch (err) {
+        if (!(err instanceof HoldoutRefused)) throw err;
+        throw new HttpError(503, "The holdout's images cannot be listed now: its folder on the server has a problem. Tell your course staff; they see it when they score a submission.", "holdout_refused");
       }
-    };
-    walk(folder, "");
+      const { dir, files } = holdout;
+      const width = Math.max(5, String(files.length).length);
+      const names = files.map((f, i) => `${String(i + 1).padStart(width, "0")}${path.extname(f).toLowerCase()}`);
+      zip.addBuffer(Buffer.from(`filename\n${names.join("\n")}\n`), `${root}/images.csv`);
+      files.forEach((f, i) => zip.addFile(path.join(dir, f), `${root}/${names[i]}`, { compress: false }));
+    } else {
+      if (!folder || !fs.existsSync(folder)) throw new NotFound("There is no such download for this case study.");
+      const walk = (dir: string, rel: string) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+          if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
+          else zip.addFile(path.join(dir, e.name), `${root}/${rel}${e.name}`, { compress: compress(e.name) });
+        }
+      };
+      walk(folder, "");
+    }
     zip.end();
     res.setHeader("Content-Type", "application/zip");
     res.setHeader("Content-Disposition", `attachment; filename="${what}"`);

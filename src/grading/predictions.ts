@@ -69,7 +69,7 @@ export async function readPredictionsCsv(job: PredictionsJob): Promise<Int32Arra
       if (n === 0 && !header!.includes("predictions")) throw new ModelRefused(HEADER_NEEDED, "bad_csv");
       if (n === job.maxRows) {
         const holdout = job.rows === null ? "" : `, but the holdout has ${job.rows} images`;
-        throw new ModelRefused(`The predictions CSV has more than ${job.maxRows} rows${holdout}; it was not read further. Predict every holdout image once, in the order of the holdout list.`, "csv_too_many_rows");
+        throw new ModelRefused(`The predictions CSV has more than ${job.maxRows} rows${holdout}; it was not read further. Predict every holdout image once, in the order of images.csv in the holdout images download.`, "csv_too_many_rows");
       }
       const v = record.predictions ?? "";
       if (!/^\d+$/.test(v) || (job.numClasses !== null && Number(v) >= job.numClasses)) {
@@ -85,7 +85,7 @@ export async function readPredictionsCsv(job: PredictionsJob): Promise<Int32Arra
     input.destroy();
   }
   if (!header || !(header as string[]).includes("predictions")) throw new ModelRefused(HEADER_NEEDED, "bad_csv");
-  if (job.rows !== null && n !== job.rows) throw new ModelRefused(`The predictions CSV has ${n} rows but the holdout has ${job.rows} images. Predict every holdout image, in the order of the holdout list.`, "bad_csv");
+  if (job.rows !== null && n !== job.rows) throw new ModelRefused(`The predictions CSV has ${n} rows but the holdout has ${job.rows} images. Predict every holdout image, in the order of images.csv in the holdout images download.`, "bad_csv");
   return out.slice(0, n);
 }
 

@@ -109,6 +109,36 @@ describe("downloads", () => {
     expect((await binary(await signedIn(t, "felix@example.edu"), `${CASE}/downloads/train.zip`)).status).toBe(200);
   });
 
+  test("the holdout's images come without their answers, numbered in the order a predictions CSV follows, and such a CSV is scored", async () => {
+    const alice = await signedIn(t, "alice@example.edu");
+    const res = await binary(alice, `${CASE}/downloads/holdout-images.zip`);
+    expect(res.status).toBe(200);
+    expect(res.headers["content-disposition"]).toBe('attachment; filename="holdout-images.zip"');
+    const files = await unzipped(res.body as Buffer);
+    // The truth, read here from the holdout's own labels.csv: each row's picture and class.
+    const rows = fs.readFileSync(path.join(dirs.holdout, "labels.csv"), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+    const numbered = rows.map((_r, i) => `holdout-images/${String(i + 1).padStart(5, "0")}.png`);
+    expect(Object.keys(files).sort()).toEqual(["holdout-images/images.csv", ...numbered].sort());
+    expect(files["holdout-images/images.csv"]!.toString()).toBe(`filename\n${numbered.map((n) => n.split("/")[1]).join("\n")}\n`);
+    rows.forEach(([name], i) => expect([name, files[numbered[i]!]!.equals(fs.readFileSync(path.join(dirs.holdout, name!)))]).toEqual([name, true]));
+    // Nothing in the download names a class: no labels, no original names.
+    const text = Object.values(files).map((b) => b.toString("latin1")).join("");
+    expect(text).not.toContain("class_id");
+    expect(text).not.toContain("img-0-");
+    // A team that predicts each downloaded picture right, row by row in images.csv's order, scores 1.
+    const classOf = new Map(rows.map(([name, id]) => [fs.readFileSync(path.join(dirs.holdout, name!)).toString("base64"), id!]));
+    const order = files["holdout-images/images.csv"]!.toString().trim().split("\n").slice(1);
+    const csv = path.join(root.dir, "from-download.csv");
+    fs.writeFileSync(csv, `predictions\n${order.map((n) => classOf.get(files[`holdout-images/${n}`]!.toString("base64"))).join("\n")}\n`);
+    const up = await alice.post(`${CASE}/submissions`).field("_csrf", csrfFrom((await alice.get(CASE)).text)).attach("model", csv, "predictions.csv");
+    expect(up.status).toBe(303);
+    const id = up.headers.location!.split("/").pop()!;
+    const sub = await until(() => t.db.submission.findUniqueOrThrow({ where: { id }, include: { results: true } }), (s) => s.status === "SCORED" || s.status === "FAILED", 60_000, "the submission to be scored");
+    expect([sub.status, sub.results[0]?.publicScore, sub.results[0]?.privateScore]).toEqual(["SCORED", 1, 1]);
+    // The page offers the download beside the others.
+    expect((await alice.get(CASE)).text).toContain(`href="${CASE}/downloads/holdout-images.zip"`);
+  });
+
   test("the hidden holdout is no download, however it is asked for", async () => {
     const alice = await signedIn(t, "alice@example.edu");
     for (const what of ["holdout.zip", "labels.csv", "..%2Fholdout%2Flabels.csv", "..%2F..%2Fsecret.txt", "%2E%2E%2Fholdout", "train.zip%00.csv"]) {
@@ -121,7 +151,7 @@ describe("downloads", () => {
   test("someone not in the course gets none of them; someone signed out is sent to sign in", async () => {
     const olga = await signedIn(t, "olga@example.edu");
     expect((await olga.get("/courses/other")).status).toBe(200); // signed in, in her own course
-    for (const what of ["train.zip", "mini-holdout.zip", "classes.csv"]) {
+    for (const what of ["train.zip", "mini-holdout.zip", "holdout-images.zip", "classes.csv"]) {
       const refused = await binary(olga, `${CASE}/downloads/${what}`);
       expect([what, refused.status]).toEqual([what, 403]);
       expect((refused.body as Buffer).subarray(0, 2).toString("latin1")).not.toBe("PK");

@@ -196,7 +196,7 @@ data: { generate: { seed: 2026, trainPerClass: 1, miniHoldout: 43, holdout: 43 }
     expect((await sync()).issues.filter((i) => i.path.endsWith("case-study.yaml"))).toEqual([]);
     // Students are told the holdout is the server's own.
     const page = $((await (await signedIn(t, "alice@example.edu")).get("/courses/cnn/case-studies/cnn")).text);
-    expect(page("main").text()).toContain("The holdout is this server's own, drawn from a secret kept on the server: it is not in the project's code, its seed or the downloads, and cannot be recomputed from them.");
+    expect(page("main").text()).toContain("The holdout is this server's own, drawn from a secret kept on the server: its answers are not in the project's code, its seed or the downloads, and cannot be recomputed from them.");
   } finally {
     await t.close();
     content.remove();
