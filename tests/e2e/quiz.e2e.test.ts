@@ -363,24 +363,32 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await context.close();
 });
 
+/** `step`, or a failure naming it after `ms`: a Playwright clock call can wait for good (a page leaving while it runs),
+ *  and Jest's own timeout would not say which step it was. */
+function within<T>(what: string, step: Promise<T>, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms)));
+  return Promise.race([step, late]).finally(() => clearTimeout(timer));
+}
+
 test("time up while signed out: the page waits for the student to sign in again, then saves the kept answer and submits", async () => {
   const { context, page, attempt, field, stored } = await newAttempt("chloe@example.edu", { clock: true });
-  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000); // 5 s before the end, held
+  await within("holding the clock 5 s before the end", page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_795_000)); // held
   const other = await signOutElsewhere(context);
   await page.locator(field).fill("6");
-  await page.clock.runFor(1000); // its autosave is sent, and refused: signed out
+  await within("running the clock 1 s (the autosave)", page.clock.runFor(1000)); // its autosave is sent, and refused: signed out
   const status = page.locator("[data-save-status]");
   await status.filter({ hasText: "You are signed out" }).waitFor();
-  await page.clock.runFor(6000); // the timer reaches zero
+  await within("running the clock 6 s (to zero)", page.clock.runFor(6000)); // the timer reaches zero
   await status.filter({ hasText: "Time is up, and you are signed out: sign in again in another tab now." }).waitFor();
   expect((await b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("IN_PROGRESS");
   await signInPage(other, b.base, "chloe@example.edu", DEMO_PASSWORDS.student);
   // Time flows again: within 5 s the page looks again, takes the new session, saves, submits and leaves
   // (left to real time: a clock call pending while the page navigates away can wait for good).
-  await page.clock.resume();
+  await within("resuming the clock", page.clock.resume());
   await until(() => b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } }), (a) => a.status === "SUBMITTED", 30_000, "the attempt to be submitted");
   expect(await stored()).toEqual({ text: "6" });
-  await context.close();
+  await within("closing the browser context", context.close());
 });
 
 /** A response with its positions in key order, to compare saved orders. */
