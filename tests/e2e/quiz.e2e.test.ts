@@ -321,7 +321,9 @@ test("when the timer reaches zero, an answer still being saved is saved first, t
   await page.locator("[data-save-status]").filter({ hasText: "Time is up: saving your last answers, then submitting…" }).waitFor();
   letThrough();
   await page.clock.resume();
-  await page.waitForURL((u) => u.pathname.endsWith(`/attempts/${attempt.id}`) && !u.search);
+  // The page goes on to the submitted attempt (its own address, where the form was: the URL alone does not show it).
+  await page.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor();
+  expect(new URL(page.url()).pathname).toMatch(new RegExp(`/attempts/${attempt.id}$`));
   await until(() => b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } }), (a) => a.status === "SUBMITTED", 10_000, "the attempt to be submitted");
   // Graded with it (the server's clock here stays at the attempt's start: "time ran out" is the integration test's).
   expect(await stored()).toEqual({ text: "7" });
@@ -363,6 +365,24 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await context.close();
 });
 
+test("submitted in another window: this window's next save is refused, and the page goes on to the submitted attempt", async () => {
+  const { context, page, attempt, url, field, stored, storedAs } = await newAttempt("dev@example.edu");
+  await page.locator(field).fill("4");
+  await storedAs("4");
+  const other = await context.newPage();
+  other.setDefaultTimeout(15_000);
+  await other.goto(url);
+  other.once("dialog", (d) => void d.accept());
+  await other.getByRole("button", { name: "Submit all and finish" }).click();
+  await other.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor();
+  // This window still shows the form: a change here is refused by the server, and the page leaves for the attempt.
+  await page.locator(field).fill("5");
+  await page.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor();
+  expect(new URL(page.url()).pathname).toMatch(new RegExp(`/attempts/${attempt.id}$`));
+  expect(await stored()).toEqual({ text: "4" });
+  await context.close();
+});
+
 /** `step`, or a failure naming it after `ms`: a Playwright clock call can wait for good (a page leaving while it runs),
  *  and Jest's own timeout would not say which step it was. */
 function within<T>(what: string, step: Promise<T>, ms = 30_000): Promise<T> {
@@ -388,6 +408,11 @@ test("time up while signed out: the page waits for the student to sign in again,
   await within("resuming the clock", page.clock.resume());
   await until(() => b.t.db.quizAttempt.findUniqueOrThrow({ where: { id: attempt.id } }), (a) => a.status === "SUBMITTED", 30_000, "the attempt to be submitted");
   expect(await stored()).toEqual({ text: "6" });
+  // The page goes on to the submitted attempt. It is closed only once there: Chromium can wait for good to close a
+  // context whose page is mid-navigation (the attempt is submitted before the page leaves; one CI run hung here).
+  await within("the page arriving at the submitted attempt", page.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor());
+  expect(new URL(page.url()).pathname).toMatch(new RegExp(`/attempts/${attempt.id}$`));
+  await page.waitForLoadState("load");
   await within("closing the browser context", context.close());
 });
 

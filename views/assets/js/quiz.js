@@ -25,9 +25,12 @@
     status.textContent = text;
     status.classList.toggle("is-error", isError);
   };
+  // The attempt's own address. Not form.action: the form's buttons are named "action", and a form's
+  // named controls shadow its properties, so form.action is those buttons ("[object RadioNodeList]").
+  const attemptUrl = form.getAttribute("action");
   const leave = (url) => {
     finished = true;
-    window.location.assign(url || form.action);
+    window.location.assign(url || attemptUrl);
   };
 
   function fieldsOf(fieldset) {
@@ -372,7 +375,7 @@
       if (waitingForSession || unsaved.size) return timeUp();
       const body = new URLSearchParams({ _csrf: token });
       return fetch(form.dataset.submitUrl, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
-        .finally(() => window.location.assign(form.action));
+        .finally(() => window.location.assign(attemptUrl));
     });
   }
 
