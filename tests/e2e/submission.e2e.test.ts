@@ -37,3 +37,39 @@ test("upload a Keras model with progress, watch it queue, run and score without 
   expect(await page.locator("tbody tr").first().textContent()).toContain("seq-basic.keras");
   await context.close();
 });
+
+describe("no grader running", () => {
+  let q: BrowserApp;
+  beforeAll(async () => {
+    q = await startBrowserApp({}, { contentDir: content.dir, clock: () => new Date("2026-12-01T19:00:00Z"), queue: {} });
+  });
+  afterAll(async () => {
+    await q?.close();
+  });
+
+  test("signed out while the page follows a queued submission: it says so, and follows it again once signed in", async () => {
+    const context = await q.browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await signInPage(page, q.base, "ben@example.edu", DEMO_PASSWORDS.student);
+    await page.getByRole("link", { name: "Case study: traffic signs" }).first().click();
+    await page.locator("#model-file").setInputFiles(path.join(MODELS, "seq-basic.keras"));
+    await page.getByRole("button", { name: "Upload and score" }).click();
+    await page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/);
+    const live = page.locator("[data-live]");
+    await live.filter({ hasText: "Waiting for a grader to start." }).waitFor();
+    // Signed out in another tab of this browser.
+    const other = await context.newPage();
+    await other.goto(`${q.base}/courses/cnn`);
+    await other.getByRole("button", { name: "Sign out" }).click();
+    await other.waitForURL(/\/login/);
+    await live.filter({ hasText: "You are signed out, so this page cannot follow the scoring." }).waitFor();
+    expect(await page.locator("[data-status]").textContent()).toBe("Queued");
+    // Signing in again leads to a page, not to the status the signed-out page asked for meanwhile.
+    await signInPage(other, q.base, "ben@example.edu", DEMO_PASSWORDS.student);
+    expect(new URL(other.url()).pathname).not.toMatch(/\/status$/);
+    await other.getByRole("heading", { level: 1 }).waitFor();
+    await live.filter({ hasText: "Waiting for a grader to start." }).waitFor();
+    await context.close();
+  });
+});

@@ -157,6 +157,11 @@ describe("sessions", () => {
     expect(post.status).toBe(401);
     expect($(post.text)(".error-message").text()).toBe("Your session has expired. Sign in again, then repeat what you were doing.");
 
+    // A script asking for data (a page polling a status) is told, not sent to sign in: what it asked for is no page to return to.
+    const poll = await agent.get("/courses/cnn/quizzes/cnn-friday").set("Accept", "application/json");
+    expect(poll.status).toBe(401);
+    expect(poll.body.error.message).toBe("Your session has expired. Sign in again, then repeat what you were doing.");
+    expect(String(poll.headers["set-cookie"] ?? "")).not.toContain("cnn.return");
 
     const get = await agent.get("/courses/cnn");
     expect(get.status).toBe(303);
