@@ -69,11 +69,17 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
       const end = DateTime.fromJSDate(mod.practicalDueAt, { zone: course.timeZone }).endOf("day");
       const days: DateTime[] = [];
       for (let d = start; d <= end; d = d.plus({ days: 1 })) days.push(d);
-      const c = await dashboard.completionOverTime(course.id, days.map((d) => d.endOf("day").toJSDate()));
+      // The whole week on the axis, figures only for the days begun so far (today's as it stands): a day to come
+      // drawn with today's count would read as the week's outcome. Before the week, its first day shows what is done already.
+      const now = submissions.now();
+      const begun = days.filter((d, i) => i === 0 || d.toJSDate() <= now);
+      const c = await dashboard.completionOverTime(course.id, begun.map((d) => d.endOf("day").toJSDate()));
       const toPoints = (ys: number[]) => ys.map((y, i) => ({ x: i, y: c.students ? y / c.students : 0 }));
+      const soFar = days[0]!.toJSDate() > now ? ` so far (the week begins ${days[0]!.toFormat("ccc d")})`
+        : begun.length < days.length ? ` so far (to ${begun.at(-1)!.toFormat("ccc d")})` : "";
       completionSvg = await lineChart([{ label: "Theory done", points: toPoints(c.theory) }, { label: "Practical done", points: toPoints(c.practical) }], {
         xLabels: days.map((d) => d.toFormat("ccc d")), xTitle: "Day (end of)", yTitle: `Students done (of ${c.students})`, y: "percent",
-        description: `Students, of ${c.students}, who had finished Theory and Practical by the end of each day: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
+        description: `Students, of ${c.students}, who had finished Theory and Practical by the end of each day${soFar}: Theory ${c.theory.join(", ")}; Practical ${c.practical.join(", ")}.`,
         tableCaption: "students done by the end of each day",
       });
     }

@@ -14,7 +14,7 @@ content.write("cnn/case-study.yaml", `title: Test case study\ndeadline: 2026-12-
 // Theory due Friday 27 Nov 9:00, Practical Monday 30 Nov 9:00 (Denver).
 content.write("cnn/module.yaml", content.file("cnn/module.yaml").replace(/^theoryDue:.*$/m, "theoryDue: 2026-11-27T09:00").replace(/^practicalDue:.*$/m, "practicalDue: 2026-11-30T09:00"));
 let t: TestApp;
-const now = new Date("2026-12-01T19:00:00Z");
+let now = new Date("2026-12-01T19:00:00Z");
 const ids: Record<string, string> = {};
 let theoryItems: string[] = [];
 let practicalItems: string[] = [];
@@ -148,6 +148,30 @@ test("the charts show the hand-computed figures of the seeded activity", async (
   expect(times.at(-1)).toBe("Tue 05:00");
   expect(tableOf(page, overFig)).toEqual([["Stop Signs", "Tue 1 Dec 04:00", "0.800"], ["Stop Signs", "Tue 1 Dec 05:00", "0.900"]]);
 });
+test("mid-week the completion chart has figures for the days begun so far only; the axis still shows the whole week", async () => {
+  const before = now;
+  now = new Date("2026-11-26T19:00:00Z"); // Thursday 26 Nov, noon in Denver
+  try {
+    const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+    const page = $((await instructor.get("/courses/cnn/dashboard")).text);
+    const fig = figure(page, "Checklist completion over the week");
+    const svg = fig.find("svg");
+    // Alice finished Theory on Wednesday 25th; nothing is known of Friday to Monday yet.
+    expect(svg.attr("aria-label")).toBe("Students, of 6, who had finished Theory and Practical by the end of each day so far (to Thu 26): Theory 0, 0, 0, 0, 1, 1; Practical 0, 0, 0, 0, 0, 0.");
+    const days = ["Sat 21", "Sun 22", "Mon 23", "Tue 24", "Wed 25", "Thu 26"];
+    expect(tableOf(page, fig).map(([series, day]) => `${series} ${day}`)).toEqual([...days.map((d) => `Theory done ${d}`), ...days.map((d) => `Practical done ${d}`)]);
+    expect(textsOf(page, svg, "g.role-axis-label text").filter((l) => /^[A-Z][a-z]{2} \d+$/.test(l))).toContain("Mon 30");
+    // Before the week's first day: that day only, with what is done already (nothing, on Friday 20th).
+    now = new Date("2026-11-20T19:00:00Z");
+    const early = $((await instructor.get("/courses/cnn/dashboard")).text);
+    const earlyFig = figure(early, "Checklist completion over the week");
+    expect(earlyFig.find("svg").attr("aria-label")).toBe("Students, of 6, who had finished Theory and Practical by the end of each day so far (the week begins Sat 21): Theory 0; Practical 0.");
+    expect(tableOf(early, earlyFig)).toEqual([["Theory done", "Sat 21", "0.0%"], ["Practical done", "Sat 21", "0.0%"]]);
+  } finally {
+    now = before;
+  }
+});
+
 
 test("filters, search, sorting and paging", async () => {
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
