@@ -165,7 +165,9 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
         inputLabel: `(${pub.model.inputShape.map((d) => (typeof d === "number" && d > 0 ? d : "None")).join(", ")})`,
       },
       mostConfused: pub.mostConfused,
-      misclassified: pub.misclassified.map((m, i) => ({ ...m, trueName: details.classNames[m.trueClass], predictedName: details.classNames[m.predicted], href: `${subHref}/misclassified/${i}` })),
+      misclassifiedOutputs: pub.misclassified.some((m) => m.confidence !== null),
+      // The model's output for the class it chose, two decimals for every image (a logit can be 0 or above 1).
+      misclassified: pub.misclassified.map((m, i) => ({ ...m, output: m.confidence === null ? null : m.confidence.toFixed(2), trueName: details.classNames[m.trueClass], predictedName: details.classNames[m.predicted], href: `${subHref}/misclassified/${i}` })),
       confusionSvg: await confusionHeatmap(pub.confusion, details.classNames, {
         description: `Confusion matrix of ${pub.confusion.length} classes: rows are the true classes, columns the predicted ones; ${pub.n ? `${(pub.accuracy * 100).toFixed(1)}% of the images are on the diagonal (predicted right)` : "no images"}.`,
       }),

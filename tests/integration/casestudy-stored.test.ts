@@ -104,3 +104,31 @@ test("the reveal button's form: 1 reveals, 0 hides, anything else is refused (40
   expect((await post("0")).status).toBe(303);
   expect(await revealed()).toBe(false);
 });
+
+test("the images it got wrong: each says the true class, the class chosen and the model's output for it, explained once", async () => {
+  // A two-class result as scoring stores it: three images wrong, with the top output of a softmax (0.439), of logits (7.25, 0) and none (a predictions CSV).
+  const wrong = [
+    { filename: "a.png", trueClass: 0, predicted: 1, confidence: 0.439 },
+    { filename: "b.png", trueClass: 1, predicted: 0, confidence: 7.25 },
+    { filename: "c.png", trueClass: 1, predicted: 0, confidence: 0 },
+  ];
+  const split = (name: "public" | "private" | "all", misclassified: object[]) => ({
+    split: name, n: 10, accuracy: 0.7, macroF1: 0.7, macroPrecision: 0.7, macroRecall: 0.7,
+    perClass: [{ classId: 0, name: "stop", precision: 0.8, recall: 0.8, f1: 0.8, support: 5, predicted: 5 }, { classId: 1, name: "yield", precision: 0.6, recall: 0.6, f1: 0.6, support: 5, predicted: 5 }],
+    confusion: [[4, 1], [2, 3]], mostConfused: [{ trueClass: 1, predicted: 0, count: 2, trueName: "yield", predictedName: "stop" }],
+    points: 55, rule: "r", engine: "test engine", inferenceSeconds: 1, imagesPerSecond: 10, model: null, kind: "model", preprocessing: null, misclassified,
+  });
+  const alice = await signedIn(t, "alice@example.edu");
+  const sub = await scoredWith({ version: 1, classNames: ["stop", "yield"], public: split("public", wrong), private: split("private", []), all: split("all", []) });
+  const page = $((await alice.get(`${CASE}/submissions/${sub.id}`)).text);
+  const lines = (p: typeof page) => p(".thumbs li").map((_i, li) => text(p(li).find("br").replaceWith(" ").end().text())).get() as string[];
+  expect(lines(page)).toEqual(["stop → yield output 0.44", "yield → stop output 7.25", "yield → stop output 0.00"]);
+  expect(text(page(".thumbs").prev("p").text())).toBe("Each: the true class, then (→) the class the model chose and the model's output for it (a probability if the model ends in softmax).");
+
+  // A predictions CSV has no outputs: none shown, none explained.
+  await t.db.submission.deleteMany({});
+  const csv = await scoredWith({ version: 1, classNames: ["stop", "yield"], public: split("public", wrong.map((w) => ({ ...w, confidence: null }))), private: split("private", []), all: split("all", []) });
+  const csvPage = $((await alice.get(`${CASE}/submissions/${csv.id}`)).text);
+  expect(lines(csvPage)).toEqual(["stop → yield", "yield → stop", "yield → stop"]);
+  expect(text(csvPage(".thumbs").prev("p").text())).toBe("Each: the true class, then (→) the class the model chose.");
+});
