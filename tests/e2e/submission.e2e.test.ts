@@ -18,15 +18,21 @@ afterAll(async () => {
   content.remove();
 });
 
-test("upload a Keras model with progress, watch it queue, run and score without reloading", async () => {
-  const context = await b.browser.newContext();
+/** Ben, in a new browser context, uploads seq-basic.keras from the case study page; left on the submission's page. */
+async function uploadAsBen(app: BrowserApp) {
+  const context = await app.browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
-  await signInPage(page, b.base, "ben@example.edu", DEMO_PASSWORDS.student);
+  await signInPage(page, app.base, "ben@example.edu", DEMO_PASSWORDS.student);
   await page.getByRole("link", { name: "Case study: traffic signs" }).first().click();
   await page.locator("#model-file").setInputFiles(path.join(MODELS, "seq-basic.keras"));
   await page.getByRole("button", { name: "Upload and score" }).click();
   await page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/);
+  return { context, page };
+}
+
+test("upload a Keras model with progress, watch it queue, run and score without reloading", async () => {
+  const { context, page } = await uploadAsBen(b);
   // The page updates itself: queued/running, then the result.
   await page.locator(".score-card").waitFor();
   expect(await page.locator("[data-status]").textContent()).toBe("Scored");
@@ -48,14 +54,7 @@ describe("no grader running", () => {
   });
 
   test("signed out while the page follows a queued submission: it says so, and follows it again once signed in", async () => {
-    const context = await q.browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(30_000);
-    await signInPage(page, q.base, "ben@example.edu", DEMO_PASSWORDS.student);
-    await page.getByRole("link", { name: "Case study: traffic signs" }).first().click();
-    await page.locator("#model-file").setInputFiles(path.join(MODELS, "seq-basic.keras"));
-    await page.getByRole("button", { name: "Upload and score" }).click();
-    await page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/);
+    const { context, page } = await uploadAsBen(q);
     const live = page.locator("[data-live]");
     await live.filter({ hasText: "Waiting for a grader to start." }).waitFor();
     // Signed out in another tab of this browser.
