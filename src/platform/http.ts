@@ -15,6 +15,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { z } from "zod";
 import { BadRequest, CsrfRejected, NotFound, Unauthorized } from "./errors.js";
+import { wantsJson } from "./errors.middleware.js";
 
 declare module "express-session" {
   interface SessionData {
@@ -366,9 +367,9 @@ export function destroySession(req: Parameters<RequestHandler>[0]): Promise<void
 export const requireUser: RequestHandler = (req, res, next) => {
   if (res.locals.user) return next();
   // A page asked for by a browser goes to the sign-in page and is returned to after it. A script's request for data
-  // (a page polling a status, Accept: application/json) gets 401: sending it to sign in would also make it the
-  // address returned to, and the student would land on raw JSON.
-  if (req.method === "GET" && !req.path.startsWith("/api/") && req.accepts(["html", "json"]) === "html") {
+  // (a page polling a status, Accept: application/json) gets 401, in JSON: sending it to sign in would also make it
+  // the address returned to, and the student would land on raw JSON.
+  if (req.method === "GET" && !wantsJson(req)) {
     res.cookie(RETURN_COOKIE, req.originalUrl, { httpOnly: true, sameSite: "lax", secure: req.secure, path: "/", maxAge: 60 * 60 * 1000 });
     return res.redirect(303, `/login${sessionExpired(req) ? "?expired=1" : ""}`);
   }
