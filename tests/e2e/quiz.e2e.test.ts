@@ -383,6 +383,34 @@ test("submitted in another window: this window's next save is refused, and the p
   await context.close();
 });
 
+test("a save the server refuses as it is says why and is not sent again; one a proxy fails says so and is retried until saved", async () => {
+  const { context, page, field, stored, storedAs } = await newAttempt("felix@example.edu");
+  const status = page.locator("[data-save-status]");
+  const sent: number[] = [];
+  page.on("request", (r) => { if (r.url().endsWith("/autosave")) sent.push(Date.now()); });
+  // Longer than the server reads (past the field's maxlength, as a script could): 400, with what to do.
+  await page.locator(field).evaluate((el: HTMLInputElement) => {
+    el.value = "1".repeat(1001);
+    el.dispatchEvent(new window.Event("input", { bubbles: true }));
+  });
+  await status.filter({ hasText: "The answer could not be read. Reload the page; your other answers are saved." }).waitFor();
+  await page.waitForTimeout(5000); // a retry would have gone after 2 s
+  expect(sent).toHaveLength(1);
+  expect(await stored()).toBeNull();
+  // A proxy before the server answers 503 once (its own page, not JSON): said as such, and the answer saved on the retry.
+  let failed = false;
+  await page.route("**/autosave", (route) => {
+    if (failed) return route.continue();
+    failed = true;
+    return route.fulfill({ status: 503, contentType: "text/html", body: "<h1>503 Service Unavailable</h1>" });
+  });
+  await page.locator(field).fill("8");
+  await status.filter({ hasText: "Not saved: the server had a problem (HTTP 503). Your answer stays on this page and is retried." }).waitFor();
+  await storedAs("8");
+  await status.filter({ hasText: "All answers saved" }).waitFor();
+  await context.close();
+});
+
 /** `step`, or a failure naming it after `ms`: a Playwright clock call can wait for good (a page leaving while it runs),
  *  and Jest's own timeout would not say which step it was. */
 function within<T>(what: string, step: Promise<T>, ms = 30_000): Promise<T> {

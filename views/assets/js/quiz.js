@@ -82,7 +82,13 @@
         }
         return;
       }
-      if (!res.ok) throw new Error(String(res.status));
+      if (res.status === 400 || res.status === 413) {
+        // Refused as it is (not readable, too long): sending it again would be refused again.
+        const problem = await res.json().catch(() => null);
+        say((problem && problem.error && problem.error.message) || `Your answer could not be saved (HTTP ${res.status}). Reload the page; your other answers are saved.`, true);
+        return;
+      }
+      if (!res.ok) throw Object.assign(new Error(String(res.status)), { status: res.status });
       const data = await res.json();
       failures = 0;
       if (typeof data.rev === "number") rev = Math.max(rev, data.rev);
@@ -92,9 +98,10 @@
       // The server's time in the course's time zone, like every other time on the page.
       if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${data.savedAtText}.`);
       if (typeof data.secondsLeft === "number") timer.sync(data.secondsLeft);
-    } catch {
+    } catch (e) {
       failures++;
-      say("Not saved: cannot reach the server. Your answer stays on this page and is retried.", true);
+      // A status means the server (or a proxy before it) answered with an error; none, that it could not be reached.
+      say(`Not saved: ${e && e.status ? `the server had a problem (HTTP ${e.status})` : "cannot reach the server"}. Your answer stays on this page and is retried.`, true);
       pending.set(slot, setTimeout(() => save(fieldset), Math.min(30000, 2000 * failures)));
     } finally {
       inFlight--;
