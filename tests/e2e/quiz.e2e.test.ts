@@ -365,6 +365,30 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await context.close();
 });
 
+test("signed out, Save answers is kept back; signed in again, it saves at the next press (the double-submit guard does not count the kept-back one)", async () => {
+  const { context, page, field, stored, storedAs } = await newAttempt("ben@example.edu", { clock: true });
+  // The page's clock held (its timers run only when the test says): the guard's 5 s never pass on their own.
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 60_000);
+  const input = page.locator(field);
+  const other = await signOutElsewhere(context);
+  await input.fill("2");
+  await page.clock.runFor(1000); // the autosave is sent, and refused: signed out
+  const status = page.locator("[data-save-status]");
+  await status.filter({ hasText: "You are signed out" }).waitFor();
+  const here = page.url();
+  await page.getByRole("button", { name: "Save answers" }).click(); // kept back: the page stays
+  await status.filter({ hasText: "You are signed out" }).waitFor();
+  expect(page.url()).toBe(here);
+  await signInPage(other, b.base, "ben@example.edu", DEMO_PASSWORDS.student);
+  await page.clock.runFor(2000); // the page looks for the session again, takes it, and saves what it kept
+  await storedAs("2");
+  await input.evaluate((el: HTMLInputElement) => { el.value = "3"; });
+  await page.getByRole("button", { name: "Save answers" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
+  expect(await stored()).toEqual({ text: "3" });
+  await context.close();
+});
+
 test("submitted in another window: this window's next save is refused, and the page goes on to the submitted attempt", async () => {
   const { context, page, attempt, url, field, stored, storedAs } = await newAttempt("dev@example.edu");
   await page.locator(field).fill("4");

@@ -3,7 +3,8 @@
 document.addEventListener("submit", (event) => {
   // Guard against double submits (double click, impatient Enter); the server is idempotent anyway.
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || form.dataset.allowResubmit !== undefined || form.hasAttribute("data-tick")) return;
+  // A submit another script kept back (the quiz page while signed out) sent nothing: it does not count.
+  if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.dataset.allowResubmit !== undefined || form.hasAttribute("data-tick")) return;
   if (form.dataset.submitting === "1") {
     event.preventDefault();
     return;
