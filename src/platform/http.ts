@@ -346,8 +346,10 @@ export function currentUser(auth: UserLookup): RequestHandler {
   };
 }
 
+/** Adds a message for the next page that shows them; one already waiting with the same words is not added twice. */
 export function flash(req: Parameters<RequestHandler>[0], kind: Flash["kind"], text: string) {
-  (req.session.flash ??= []).push({ kind, text });
+  const waiting = (req.session.flash ??= []);
+  if (!waiting.some((m) => m.kind === kind && m.text === text)) waiting.push({ kind, text });
 }
 
 export function regenerateSession(req: Parameters<RequestHandler>[0]): Promise<void> {

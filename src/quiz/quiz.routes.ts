@@ -300,8 +300,18 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
     const parsed = AutosaveBody.safeParse(req.body);
     if (!parsed.success) throw new BadRequest("The answer could not be read. Reload the page; your other answers are saved.");
     const { course, attempt } = pageContext(res, "course", "attempt");
-    if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
-    const out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
+    let out;
+    try {
+      if (attempt.status !== AttemptStatus.IN_PROGRESS) throw new Conflict("This attempt has already been submitted; answers can no longer change.");
+      out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
+    } catch (err) {
+      // The page says why and then reloads the attempt (quiz.js): the reloaded page says it again.
+      if (err instanceof Conflict) {
+        flash(req, "info", err.message);
+        await saveSession(req);
+      }
+      throw err;
+    }
     // The attempt's newest number, so a page behind another window's saves numbers on from it.
     // The time of the save in the course's time zone, as every other time on the page.
     const now = quizzes.now();

@@ -369,6 +369,8 @@ describe("policy", () => {
     const late = await autosave(alice, url, tf.slot, keyFields(SMALL_KEY, tf.q, tf.slot), 3);
     expect(late.status).toBe(409);
     expect(late.body.error.message).toContain("Time is up");
+    // The page goes to the attempt on the 409 (quiz.js), which says why it is submitted.
+    expect($((await alice.get(url)).text)(".flash").text()).toBe(late.body.error.message);
     const done = await t.db.quizAttempt.findUniqueOrThrow({ where: { id } });
     expect(done).toMatchObject({ status: "SUBMITTED", autoSubmitted: true, score: 2 });
     expect(done.submittedAt).toEqual(done.acceptUntil);
@@ -601,8 +603,18 @@ describe("policy", () => {
     expect(fs0.find(".q-state").text()).toBe("Incorrect");
     expect(fs0.find(".q-feedback").text()).toContain("Not B.");
     expect(fs0.text()).not.toContain("EXPLAIN-ONE"); // explanation not allowed during
-    const retry = await autosave(alice, a.url, single.slot, keyFields(SMALL_KEY, single.q, single.slot, true), 10);
+    // A page from before the check (another window) reloads the attempt on the 409: the reloaded page
+    // says why, once, however many of its saves were refused.
+    const csrf = await token(alice);
+    const stale = (rev: number) => alice.post(`${a.url}/autosave`).set("X-CSRF-Token", csrf).set("Accept", "application/json")
+      .send({ slot: single.slot, rev, fields: keyFields(SMALL_KEY, single.q, single.slot, true) });
+    const retry = await stale(10);
     expect(retry.status).toBe(409);
+    expect(retry.body.error.message).toBe("This question was checked, so its answer is final.");
+    expect((await stale(11)).status).toBe(409);
+    const reloaded = $((await alice.get(a.url)).text);
+    expect(reloaded(".flash").map((_, el) => reloaded(el).text()).get()).toEqual(["This question was checked, so its answer is final."]);
+    expect($((await alice.get(a.url)).text)(".flash")).toHaveLength(0);
     await submitForm(alice, a.url, {}, "submit");
     expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a.id } })).score).toBe(0);
   });
