@@ -3,7 +3,7 @@
 // saves when the browser's clock is hours off, or two windows are open. The navigator,
 // flags, ordering by keyboard and by drag and drop, matching at phone width, and one
 // time zone on the page.
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import path from "node:path";
 import { DEMO_PASSWORDS } from "../../src/demo/demo.seed.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
@@ -358,12 +358,17 @@ test("signed out while answering: the answers stay on the page and are saved onc
   await storedAs("2");
   await status.filter({ hasText: "All answers saved" }).waitFor();
   // The form's own buttons post with the new session's token too.
-  await input.evaluate((el: HTMLInputElement) => { el.value = "3"; });
-  await page.getByRole("button", { name: "Save answers" }).click();
-  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
-  expect(await stored()).toEqual({ text: "3" });
+  await saveWithButton(page, input, stored, "3");
   await context.close();
 });
+
+/** Puts `value` in the field without an input event (so autosave has not sent it), presses Save answers, and checks the form's post stored it. */
+async function saveWithButton(page: Page, input: Locator, stored: () => Promise<unknown>, value: string) {
+  await input.evaluate((el: HTMLInputElement, v: string) => { el.value = v; }, value);
+  await page.getByRole("button", { name: "Save answers" }).click();
+  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
+  expect(await stored()).toEqual({ text: value });
+}
 
 test("signed out, Save answers is kept back; signed in again, it saves at the next press (the double-submit guard does not count the kept-back one)", async () => {
   const { context, page, field, stored, storedAs } = await newAttempt("ben@example.edu", { clock: true });
@@ -382,14 +387,11 @@ test("signed out, Save answers is kept back; signed in again, it saves at the ne
   await signInPage(other, b.base, "ben@example.edu", DEMO_PASSWORDS.student);
   await page.clock.runFor(2000); // the page looks for the session again, takes it, and saves what it kept
   await storedAs("2");
-  await input.evaluate((el: HTMLInputElement) => { el.value = "3"; });
-  await page.getByRole("button", { name: "Save answers" }).click();
-  await page.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
-  expect(await stored()).toEqual({ text: "3" });
+  await saveWithButton(page, input, stored, "3");
   await context.close();
 });
 
-test("submitted in another window: this window's next save is refused, and the page goes on to the submitted attempt", async () => {
+test("submitted in another window: this window's next save is refused, and the page goes on to the submitted attempt, saying why", async () => {
   const { context, page, attempt, url, field, stored, storedAs } = await newAttempt("dev@example.edu");
   await page.locator(field).fill("4");
   await storedAs("4");
@@ -403,6 +405,7 @@ test("submitted in another window: this window's next save is refused, and the p
   await page.locator(field).fill("5");
   await page.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor();
   expect(new URL(page.url()).pathname).toMatch(new RegExp(`/attempts/${attempt.id}$`));
+  await page.locator(".flash").filter({ hasText: "This attempt has already been submitted; answers can no longer change." }).waitFor();
   expect(await stored()).toEqual({ text: "4" });
   await context.close();
 });
