@@ -76,6 +76,8 @@ const overrideBody = (timeZone: string) => z.object({
   }),
   note: z.string().trim().max(500, "Keep the note under 500 characters.").optional(),
   remove: z.string().optional(),
+  /** The student whose exceptions the form was filled with (their row's Change), or empty: a new exception. */
+  editing: z.string().optional(),
 });
 
 export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService; courses: CoursesService; reviews: ReviewsService }) {
@@ -326,33 +328,51 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
   });
 
   // Per-student exceptions (instructors).
-  /** The exceptions page; `form` shows the form again (status 400) as typed, each message beside its field. */
-  async function overridesPage(req: Request, res: Response, form?: FormState) {
+  /**
+   * The exceptions page. `editing`: the student whose saved exceptions fill the form (their row's
+   * Change; saving replaces them all). `form` shows the form again (status 400) with its values and
+   * each message beside its field; `summary` says what happened above it.
+   */
+  async function overridesPage(req: Request, res: Response, opts: { form?: FormState; editing?: string; summary?: string } = {}) {
     const { course, quiz } = pageContext(res, "course", "quiz");
+    const { form } = opts;
     const [overrides, students] = await Promise.all([quizzes.overrides(quiz.id), courses.students(course.id)]);
-    const values = { userId: "", extraMinutes: "0", extraAttempts: "0", closes: "", note: "", ...form?.values };
+    const closesLocal = (d: Date | null) => (d ? DateTime.fromJSDate(d, { zone: course.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm") : "");
+    const editing = overrides.find((o) => o.userId === opts.editing);
+    const saved = editing && { userId: editing.userId, extraMinutes: String(editing.extraMinutes), extraAttempts: String(editing.extraAttempts), closes: closesLocal(editing.closesAt), note: editing.note ?? "" };
+    const values = { userId: "", extraMinutes: "0", extraAttempts: "0", closes: "", note: "", ...saved, ...form?.values, editing: editing?.userId ?? form?.values.editing ?? "" };
     if (form) res.status(400);
     res.render("quiz-overrides", {
       title: `Exceptions — ${quiz.title}`, course, quiz, base: base(req, quiz), isStaff: true,
-      overrides: overrides.map((o) => ({ ...o, closesLocal: o.closesAt ? DateTime.fromJSDate(o.closesAt, { zone: course.timeZone }).toFormat("yyyy-MM-dd'T'HH:mm") : "" })),
+      overrides: overrides.map((o) => ({ ...o, closesLocal: closesLocal(o.closesAt) })),
       students: students.map((s) => ({ id: s.id, label: `${s.name} (${s.email})`, selected: s.id === values.userId })),
+      editingName: editing?.user.name,
       timeZone: course.timeZone,
-      values, errors: form?.errors ?? {}, hasErrors: !!form,
+      values, errors: form?.errors ?? {}, hasErrors: !!form, summary: opts.summary ?? "Nothing was saved: correct the fields marked below. What you typed is kept.",
     });
   }
 
   router.get("/quizzes/:quizSlug/overrides", loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
-    await overridesPage(req, res);
+    await overridesPage(req, res, { editing: typeof req.query.student === "string" ? req.query.student : undefined });
   });
 
   router.post("/quizzes/:quizSlug/overrides", csrfProtection, loadQuiz(quizzes), requireCourseRole(CourseRole.INSTRUCTOR), async (req, res) => {
     const { course, quiz, user } = pageContext(res, "course", "quiz", "user");
     const url = `${base(req, quiz)}/overrides`;
     const input = readForm(overrideBody(course.timeZone), req.body);
-    if (!input.ok) return overridesPage(req, res, input);
+    if (!input.ok) return overridesPage(req, res, { form: input, editing: input.values.editing });
     const body = input.data;
     const member = await courses.member(course.id, body.userId);
     if (!member || member.role !== CourseRole.STUDENT) throw new NotFound("That student is not in this course.");
+    // Saving replaces every field: a form not filled with this student's saved exceptions would wipe
+    // those left at their defaults (a longer time limit lost by adding an attempt). Show them instead.
+    if (!body.remove && body.editing !== body.userId && (await quizzes.overrides(quiz.id)).some((o) => o.userId === body.userId)) {
+      return overridesPage(req, res, {
+        editing: body.userId,
+        form: { values: {}, errors: { userId: `${member.user.name} already has exceptions; the form now shows them. Change what you need and save again: saving replaces them all.` } },
+        summary: `Nothing was saved: ${member.user.name} already has exceptions.`,
+      });
+    }
     if (body.remove) {
       await quizzes.removeOverride(quiz, body.userId);
       flash(req, "success", `Removed the exceptions for ${member.user.name}.`);

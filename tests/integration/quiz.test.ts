@@ -520,13 +520,13 @@ describe("policy", () => {
     expect((await start(ben, "policy")).status).toBe(403);
     await submitForm(alice, a3.url, {});
     expect((await start(alice, "policy")).status).toBe(403);
-    // Extra time given during an attempt applies at once.
+    // Extra time given during an attempt applies at once (changed from the form her row's Change fills: editing her).
     await instructor.post("/courses/cnn/quizzes/policy/overrides").type("form")
-      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "30", extraAttempts: "3", closes: "2026-11-25T18:00" });
+      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "30", extraAttempts: "3", closes: "2026-11-25T18:00", editing: aliceId });
     const a4 = await startedAttempt(alice, "policy");
     expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a4.id } })).deadlineAt).toEqual(minutes(40));
     await instructor.post("/courses/cnn/quizzes/policy/overrides").type("form")
-      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "50", extraAttempts: "3", closes: "2026-11-25T18:00" });
+      .send({ _csrf: csrfFrom(form.text), userId: aliceId, extraMinutes: "50", extraAttempts: "3", closes: "2026-11-25T18:00", editing: aliceId });
     expect((await t.db.quizAttempt.findUniqueOrThrow({ where: { id: a4.id } })).deadlineAt).toEqual(minutes(60));
     // Students cannot set exceptions.
     expect((await alice.get("/courses/cnn/quizzes/policy/overrides")).status).toBe(403);
