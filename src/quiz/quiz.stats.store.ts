@@ -3,7 +3,7 @@
 // score, points, the picked options' positions, a typed answer), a second the text and
 // options of each question as its last attempt shows them, and `quizStats` computes every
 // figure. Nothing is written at submit or at a grader's mark change, so a late submit, a
-// changed mark or a student deleted with their attempts shows at the next read.
+// changed mark or a student removed from the course shows at the next read.
 import type pg from "pg";
 import { quizStats, type QuizStats, type StatAttempt } from "./quiz.stats.js";
 import { StoredQuizError } from "./quiz.stored.js";
@@ -27,7 +27,12 @@ interface SlotRow {
 // Options are plain text in the report: their markup is dropped.
 const text = (html: string) => html.replace(/<[^>]+>/g, "");
 
-/** Every figure of the report over the quiz's submitted attempts (two statements, whatever their number). */
+/** An attempt by one of the course's students now, as the quiz page counts them: a removed student's
+ *  attempts are kept (they may come back) but not counted, nor a staff member's. */
+const BY_A_STUDENT = `EXISTS (SELECT 1 FROM "Quiz" q JOIN "Membership" m ON m."courseId" = q."courseId"
+         WHERE q.id = a."quizId" AND m."userId" = a."userId" AND m.role = 'STUDENT')`;
+
+/** Every figure of the report over the submitted attempts of the course's students (two statements, whatever their number). */
 export async function readQuizStats(sql: pg.Pool, quiz: { id: string; title: string }): Promise<QuizStats> {
   const { rows } = await sql.query<SlotRow>({
     name: "quiz.stats.slots",
@@ -41,7 +46,7 @@ export async function readQuizStats(sql: pg.Pool, quiz: { id: string; title: str
               OR (jsonb_typeof(s.response->'choices') = 'array' AND s.response->'choices' ? (c->>'key'))) END AS chosen,
          CASE WHEN s.question->>'type' IN ('numeric', 'short') THEN s.response->>'text' END AS answer
        FROM "QuizAttempt" a JOIN "QuizSlot" s ON s."attemptId" = a.id
-       WHERE a."quizId" = $1 AND a.status = 'SUBMITTED'`,
+       WHERE a."quizId" = $1 AND a.status = 'SUBMITTED' AND ${BY_A_STUDENT}`,
     values: [quiz.id],
   });
   const byId = new Map<string, StatAttempt & { id: string; at: number }>();
@@ -75,12 +80,12 @@ export async function readQuizStats(sql: pg.Pool, quiz: { id: string; title: str
   return quizStats(attempts);
 }
 
-/** The quiz-level figures only (mean, median, time, distribution), from the attempts' rows: the dashboard's chart. */
+/** The quiz-level figures only (mean, median, time, distribution), from the attempts' rows (the course's students'): the dashboard's chart. */
 export async function readQuizSummary(sql: pg.Pool, quizId: string): Promise<QuizStats> {
   const { rows } = await sql.query<{ score: number; maxScore: number; seconds: number | null }>({
     name: "quiz.stats.summary",
     text: `SELECT COALESCE(score, 0)::float8 AS score, "maxScore"::float8 AS "maxScore", EXTRACT(EPOCH FROM "submittedAt" - "startedAt")::float8 AS seconds
-       FROM "QuizAttempt" WHERE "quizId" = $1 AND status = 'SUBMITTED'`,
+       FROM "QuizAttempt" a WHERE a."quizId" = $1 AND a.status = 'SUBMITTED' AND ${BY_A_STUDENT}`,
     values: [quizId],
   });
   return quizStats(rows.map((r) => ({ ...r, slots: [] })));

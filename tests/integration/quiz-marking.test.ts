@@ -2,6 +2,8 @@
 // grade by the quiz's method, the passed flag, the statistics and the LMS passback follow;
 // the student sees it on the review page; every change is kept. Expected figures are
 // worked out by hand from the quiz below.
+import pg from "pg";
+import { readQuizSummary } from "../../src/quiz/quiz.stats.store.js";
 import type { SlotQuestion } from "../../src/quiz/questions.js";
 import { $, csrfFrom, signedIn, startTestApp, type TestApp } from "../helpers/app.js";
 import { keyFields, quizFolder, type AnswerKey } from "../helpers/quiz.js";
@@ -312,7 +314,26 @@ test("the statistics show a late submit, a grader's changed mark and a removed s
   expect(s.facts).toContain("mean 87.5%, median 87.5%");
   expect(s.two).toContain("facility 100.0%");
 
-  // Ben leaves the course with his attempts: Alice's alone.
+  // Ben is removed from the course; his attempt is kept (he may come back) but no longer counted,
+  // as on the quiz page: Alice's alone, here and in the dashboard's chart.
+  const courseId = (await t.db.course.findUniqueOrThrow({ where: { slug: "cnn" } })).id;
+  const benUser = await t.db.user.findUniqueOrThrow({ where: { email: "ben@example.edu" } });
+  await t.db.membership.delete({ where: { userId_courseId: { userId: benUser.id, courseId } } });
+  s = await statistics();
+  expect(s.facts).toContain("1 submitted");
+  expect(s.facts).toContain("mean 100.0%, median 100.0%");
+  expect(s.two).toContain("facility 100.0%");
+  const quiz = $((await (await instructor()).get("/courses/cnn/quizzes/marking")).text);
+  expect(quiz("main").text()).toContain("1 submitted attempt ·");
+  const pool = new pg.Pool({ connectionString: t.url });
+  try {
+    expect(await readQuizSummary(pool, (await t.db.quiz.findFirstOrThrow({ where: { slug: "marking" } })).id)).toMatchObject({ attempts: 1, mean: 100 });
+  } finally {
+    await pool.end();
+  }
+  await t.db.membership.create({ data: { userId: benUser.id, courseId, role: "STUDENT" } });
+  expect((await statistics()).facts).toContain("2 submitted");
+  // A student deleted with his attempts: the same.
   await t.db.quizAttempt.deleteMany({ where: { id: benId } });
   s = await statistics();
   expect(s.facts).toContain("1 submitted");
