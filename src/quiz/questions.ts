@@ -2,6 +2,7 @@
 // rendered, and frozen into the attempt so later edits of the file change nothing
 // for attempts already started. Also: reading a response from form fields,
 // grading it, and the rules stated to students.
+import { createHash } from "node:crypto";
 import { renderFragment } from "../platform/markdown.js";
 import type { Question, QuestionType } from "./quiz.definition.js";
 import type { SeededRandom } from "../platform/random.js";
@@ -182,6 +183,20 @@ export function readResponse(q: SlotQuestion, n: number, fields: Fields): Respon
       return Object.keys(positions).length ? { positions } : {};
     }
   }
+}
+
+/**
+ * A short fingerprint of a response: equal for equal responses whatever the order of their keys
+ * (PostgreSQL's jsonb reorders them), none the same as an empty one. The attempt page carries the
+ * fingerprint of each answer it shows (and of each its script saved since), so its form post
+ * can tell an answer the page changed from one it only carried along.
+ */
+export function responseDigest(r: Response | null | undefined): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical)
+      : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash("sha256").update(JSON.stringify(canonical(r ?? {}))).digest("base64url").slice(0, 22);
 }
 
 export function isAnswered(r: Response | null | undefined): boolean {

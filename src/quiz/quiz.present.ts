@@ -2,7 +2,7 @@
 // from an allow-list of fields, so right answers and feedback cannot leak into it;
 // the review adds only what the quiz's review rules allow at that moment.
 import sanitizeHtml from "sanitize-html";
-import { feedbackHtml, grade, isAnswered, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
+import { feedbackHtml, grade, isAnswered, responseDigest, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
 import { readSlotQuestion, readSlotResponse, storedQuestionId } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
@@ -48,6 +48,8 @@ export function attemptSlotView(row: SlotRow, index: number, during: Set<ReviewI
     textHtml: q.textHtml,
     ruleText: q.ruleText,
     answered: isAnswered(readSlotResponse(row.response, q.id)),
+    // What the page shows, fingerprinted: its form post leaves an answer it did not change (quiz.service saveAll).
+    seen: responseDigest(readSlotResponse(row.response, q.id)),
     locked,
     isSingle: q.type === "single", isMultiple: q.type === "multiple", isTrueFalse: q.type === "truefalse",
     isNumeric: q.type === "numeric", isShort: q.type === "short", isMatching: q.type === "matching", isOrdering: q.type === "ordering",

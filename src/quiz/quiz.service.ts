@@ -8,7 +8,7 @@ import { courseScopedPart, courseScopedValue, type SessionContextPart, type Sess
 import type { GradeEvents, QuizGradeRelease } from "../platform/grade-events.js";
 import { AttemptStatus, CourseRole, Prisma, type Db } from "../platform/db/prisma.js";
 import { Conflict, Forbidden } from "../platform/errors.js";
-import { grade, instantiate, readResponse, type SlotQuestion } from "./questions.js";
+import { grade, instantiate, readResponse, responseDigest, type SlotQuestion } from "./questions.js";
 import { isPool, type QuizFile, type ReviewItem } from "./quiz.definition.js";
 import { percentOf, type QuizStats } from "./quiz.stats.js";
 import { readQuizStats, readQuizSummary } from "./quiz.stats.store.js";
@@ -157,7 +157,8 @@ export type Standing = {
   times: Pick<Policy, "opensAt" | "closesAt">;
 } & ({ policy: Policy; problem: null } | { policy: null; problem: string });
 
-export type SaveOutcome = { saved: true } | { saved: false; reason: "stale" };
+/** `seen`: the saved answer's fingerprint (responseDigest), which the page keeps as what it last saved. */
+export type SaveOutcome = { saved: true; seen: string } | { saved: false; reason: "stale" };
 
 const STANDING_PART = "quizStanding";
 
@@ -392,7 +393,7 @@ export class QuizService {
           SELECT 1 FROM "QuizAttempt" a
           WHERE a.id = ${attempt.id}::uuid AND a.status = 'IN_PROGRESS' AND (a."acceptUntil" IS NULL OR a."acceptUntil" >= ${now})
           FOR SHARE)`;
-    if (updated === 1) return { saved: true };
+    if (updated === 1) return { saved: true, seen: responseDigest(response) };
     const fresh = await this.attempt(attempt.id);
     if (fresh?.status === AttemptStatus.SUBMITTED) throw new Conflict("This attempt has already been submitted; answers can no longer change. Open the review from the quiz page.");
     if (fresh && this.expired(fresh)) {
@@ -403,16 +404,21 @@ export class QuizService {
   }
 
   /**
-   * Saves every question from a plain form post. The post holds the page's latest answers,
+   * Saves the questions a plain form post changed. The post holds the page's latest answers,
    * so it is numbered after everything stored and after the page's own autosaves
    * (`pageRev`: the page's last number; 0 from a page without JavaScript). `only`: the
    * slots the page showed (a page of a paged attempt), so the others keep their answers.
+   * An answer the page did not change (its field `seen<slot>`, the fingerprint of what the page
+   * showed or last saved, still matches) is not written: another window may have saved a newer
+   * one, which an old page's post must not wipe.
    */
   async saveAll(attempt: AttemptRow, fields: Record<string, unknown>, pageRev: number, only?: ReadonlySet<number>): Promise<void> {
     const rev = Math.max(pageRev, await this.latestRev(attempt.id)) + 1;
     const slots = await this.slots(attempt.id);
     for (const s of slots) {
       if (s.checkedAt || (only && !only.has(s.slot))) continue;
+      const seen = fields[`seen${s.slot}`];
+      if (typeof seen === "string" && seen === responseDigest(readResponse(readSlotQuestion(s.question), s.slot, fields))) continue;
       await this.save(attempt, s.slot, fields, rev);
     }
   }

@@ -174,7 +174,7 @@ test("two windows of one attempt: the answer given last wins, though the other w
   const context = await b.browser.newContext();
   const first = await context.newPage();
   first.setDefaultTimeout(10_000);
-  const { url, field, stored, storedAs } = await startAttempt(first, "felix@example.edu");
+  const { attempt, url, field, stored, storedAs } = await startAttempt(first, "felix@example.edu");
   await first.locator(field).fill("1");
   await storedAs("1");
   const second = await context.newPage();
@@ -189,6 +189,21 @@ test("two windows of one attempt: the answer given last wins, though the other w
   await storedAs("4");
   await first.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
   expect(await stored()).toEqual({ text: "4" });
+  // The first window also answers a question the second never touched.
+  const tf = await b.t.db.quizSlot.findFirstOrThrow({ where: { attemptId: attempt.id, question: { path: ["type"], equals: "truefalse" } } });
+  const tfStored = async () => (await b.t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: attempt.id, slot: tf.slot } } })).response;
+  await first.locator(`input[name="s${tf.slot}"][value="true"]`).check();
+  await until(tfStored, (r) => JSON.stringify(r) === JSON.stringify({ value: true }), 10_000, "the first window's true/false answer to be saved");
+  // The second window, still showing 3 there and nothing on the true/false question, posts its form
+  // (Save answers; Submit posts the same): it changed neither, so neither is written over.
+  await second.getByRole("button", { name: "Save answers" }).click();
+  await second.locator(".flash-success").filter({ hasText: "Your answers are saved" }).waitFor();
+  expect(await stored()).toEqual({ text: "4" });
+  expect(await tfStored()).toEqual({ value: true });
+  await expect(second.locator(field).inputValue()).resolves.toBe("4");
+  await expect(second.locator(`input[name="s${tf.slot}"][value="true"]`).isChecked()).resolves.toBe(true);
+  // What it does change it writes: the answer given last.
+  await saveWithButton(second, second.locator(field), stored, "5");
   await context.close();
 });
 

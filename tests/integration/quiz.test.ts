@@ -667,6 +667,40 @@ describe("the attempt page: pages, navigator, flags, labels", () => {
   // What a screen reader names each navigator button (its number is shown, and hidden from them).
   const navStates = (page: ReturnType<typeof $>) => page("nav[aria-labelledby] li button .visually-hidden").map((_i, b) => page(b).text().replace(/\s+/g, " ").trim()).get();
 
+  test("a form posted from a page older than another window's saves writes only the answers that page changed: one it only carried is not wiped", async () => {
+    await pagedQuiz(10);
+    const alice = await as("alice@example.edu");
+    const { url, id } = await startedAttempt(alice, "paged");
+    const slots = await slotsOf(id);
+    const field = (n: number, right = true) => keyFields(SMALL_KEY, slots[n]!.q, n, right);
+    // Window B loads the attempt with nothing answered.
+    const old = $((await alice.get(url)).text);
+    // Window A then saves questions one and two.
+    expect((await autosave(alice, url, 0, field(0), 1)).body.saved).toBe(true);
+    expect((await autosave(alice, url, 1, field(1), 2)).body.saved).toBe(true);
+    // B's form, as a browser without JavaScript posts it (what B shows, its fingerprints with it), with
+    // question three answered there and question two changed there.
+    const posted: Record<string, string> = {};
+    old("form[data-attempt]").find("input[name], select[name]").each((_i, el) => {
+      const e = old(el);
+      const type = e.attr("type");
+      if ((type === "radio" || type === "checkbox") && e.attr("checked") === undefined) return;
+      posted[e.attr("name")!] = el.tagName === "select" ? (e.find("option[selected]").attr("value") ?? "") : (e.attr("value") ?? "");
+    });
+    expect(Object.keys(posted).filter((k) => k.startsWith("seen")).sort()).toEqual(["seen0", "seen1", "seen2"]);
+    expect(posted.s1).toBe("");
+    const res = await alice.post(url).type("form").send({ ...posted, ...field(2), s1: "5", action: "save" });
+    expect(res.status).toBe(303);
+    expect((await slotsOf(id)).map((r) => r.response)).toEqual([{ choice: field(0).s0 }, { text: "5" }, { value: false }]);
+    // The page after the post shows them all, each with its new fingerprint: posted again untouched, it changes nothing.
+    const now2 = $((await alice.get(url)).text);
+    expect(now2('input[name="s1"]').val()).toBe("5");
+    expect(now2('input[name="seen1"]').val()).not.toBe(posted.seen1);
+    expect((await autosave(alice, url, 1, { s1: "6" }, 99)).body.saved).toBe(true);
+    await alice.post(url).type("form").send({ _csrf: csrfFrom(now2.html()), s1: "5", seen1: now2('input[name="seen1"]').val() as string, action: "save" });
+    expect((await slotsOf(id))[1]!.response).toEqual({ text: "6" });
+  });
+
   test("questionsPerPage: each page shows its questions, and without JavaScript each page's answers are kept while moving between pages; submit from any page grades all", async () => {
     await pagedQuiz(2);
     const alice = await as("alice@example.edu");

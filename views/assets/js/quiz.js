@@ -36,7 +36,7 @@
   function fieldsOf(fieldset) {
     const out = {};
     for (const el of fieldset.querySelectorAll("input, select, textarea")) {
-      if (!el.name) continue;
+      if (!el.name || el.hasAttribute("data-seen")) continue; // the fingerprint of the saved answer, not an answer
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
       if (el.type === "checkbox") (out[el.name] ||= []).push(el.value);
       else out[el.name] = el.value;
@@ -57,7 +57,8 @@
     pending.delete(slot);
     const mine = ++rev;
     newest.set(slot, mine);
-    const body = JSON.stringify({ slot, rev: mine, fields: fieldsOf(fieldset) });
+    const fields = fieldsOf(fieldset);
+    const body = JSON.stringify({ slot, rev: mine, fields });
     say("Saving…");
     inFlight++;
     try {
@@ -92,6 +93,11 @@
       const data = await res.json();
       failures = 0;
       if (typeof data.rev === "number") rev = Math.max(rev, data.rev);
+      // What this page last saved of the question: the form's post leaves the question alone while it still shows that.
+      if (data.saved && newest.get(slot) === mine) {
+        lastSaved.set(slot, JSON.stringify(fields));
+        if (typeof data.seen === "string") fieldset.querySelector("input[data-seen]").value = data.seen;
+      }
       // Not saved although it is this page's newest answer: another window of this attempt
       // saved the question since this page loaded. The answer given here and now wins.
       if (!data.saved && newest.get(slot) === mine && !again) return save(fieldset, { keepalive, again: true });
@@ -149,10 +155,21 @@
     clearTimeout(pending.get(Number(fieldset.dataset.slot)));
     pending.set(Number(fieldset.dataset.slot), setTimeout(() => save(fieldset), delay));
   };
+  // What this page last saved of each question (at first, what it loaded with). A change event
+  // that leaves a question as that (a text field left after its answer was autosaved) sends
+  // nothing: sent, it would be numbered after another window's newer answer, and win over it.
+  const lastSaved = new Map();
+  for (const fs of form.querySelectorAll("fieldset[data-slot]")) lastSaved.set(Number(fs.dataset.slot), JSON.stringify(fieldsOf(fs)));
   form.addEventListener("change", (e) => {
     const fs = e.target.closest("fieldset[data-slot]");
     if (!fs) return;
     showAnswered(fs);
+    const slot = Number(fs.dataset.slot);
+    if (lastSaved.get(slot) === JSON.stringify(fieldsOf(fs))) {
+      clearTimeout(pending.get(slot));
+      pending.delete(slot);
+      return;
+    }
     save(fs);
   });
   form.addEventListener("input", (e) => {
