@@ -32,8 +32,17 @@ export function checklistRoutes({ readings, checklist }: { readings: ReadingsSer
       const progress = checklist.progress(mod, items);
       // The module page's "Next:" line follows the tick (the same rule as the page: checklist.nextDue).
       const next = checklist.nextDue(items);
+      // Each reading's count, as the module page lists them.
+      const readingCounts = new Map<string, { reading: string; done: number; total: number }>();
+      for (const i of items) {
+        const c = readingCounts.get(i.readingSlug) ?? { reading: i.readingSlug, done: 0, total: 0 };
+        c.total++;
+        if (i.done) c.done++;
+        readingCounts.set(i.readingSlug, c);
+      }
       res.json({
         itemId: item.id, done: body.done, progress: progress.map(({ section, done, total, percent }) => ({ section, done, total, percent })),
+        readings: [...readingCounts.values()],
         next: next && { title: next.title, href: `/courses/${course.slug}/modules/${mod.slug}/readings/${next.readingSlug}#${next.anchor}`, label: SECTION_LABEL[next.section], overdue: next.overdue },
       });
       return;

@@ -58,6 +58,30 @@ test("a student reads, ticks items in place, signs out and back in, and finds th
   await context.close();
 });
 
+test("ticking from the keyboard keeps the focus on the button, so the same key unticks it; the list of readings counts the tick", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await signIn(page, "chloe@example.edu", DEMO_PASSWORDS.student);
+  await page.goto(`${b.base}/courses/cnn/modules/cnn`);
+  await page.getByRole("button", { name: "Mark as done: Layers of a CNN" }).focus();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.tagName);
+  await page.keyboard.press("Space");
+  await page.getByRole("button", { name: "Done: Layers of a CNN. Mark as not done" }).waitFor();
+  await expect(focused()).resolves.toBe("Done: Layers of a CNN. Mark as not done");
+  await page.keyboard.press("Space");
+  await page.getByRole("button", { name: "Mark as done: Layers of a CNN" }).waitFor();
+  await expect(focused()).resolves.toBe("Mark as done: Layers of a CNN");
+  expect(await counts(page)).toEqual(["0 of 3", "0 of 3"]);
+  // The list of readings counts each reading's items as they are now (overview.md: three Theory headings, three Practical bullets).
+  const overview = page.locator('[data-reading-count="overview"]');
+  await expect(overview.textContent()).resolves.toBe("0 of 6");
+  await page.getByRole("button", { name: "Mark as done: Layers of a CNN" }).click();
+  await page.getByRole("button", { name: "Done: Layers of a CNN. Mark as not done" }).waitFor();
+  await expect(overview.textContent()).resolves.toBe("1 of 6");
+  await context.close();
+});
+
 test("ticking works without JavaScript too", async () => {
   const context = await b.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

@@ -18,9 +18,13 @@ document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-tick")) return;
   event.preventDefault();
+  // One tick at a time per item. The button stays enabled (aria-disabled only): disabling it would
+  // take the keyboard focus away, and a keyboard user could not press it again to untick.
+  if (form.dataset.busy === "1") return;
   const button = form.querySelector("button");
   const body = new URLSearchParams(new FormData(form));
-  button.disabled = true;
+  form.dataset.busy = "1";
+  button.setAttribute("aria-disabled", "true");
   try {
     const res = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!res.ok) {
@@ -48,6 +52,12 @@ document.addEventListener("submit", async (event) => {
         bar.setAttribute("aria-label", `${row.querySelector(".progress-label").textContent}: ${p.done} of ${p.total} done`);
       });
     }
+    // The module page's list of readings: each reading's count.
+    const byReading = new Map((data.readings || []).map((r) => [r.reading, r]));
+    document.querySelectorAll("[data-reading-count]").forEach((el) => {
+      const r = byReading.get(el.dataset.readingCount);
+      if (r) el.textContent = `${r.done} of ${r.total}`;
+    });
     // The "Next:" line points at the first unfinished item as it is now, not the one just ticked.
     if ("next" in data) {
       document.querySelectorAll(".next-due").forEach((line) => {
@@ -68,7 +78,8 @@ document.addEventListener("submit", async (event) => {
   } catch {
     window.alert("Could not reach the server. Check your connection; your tick was not saved.");
   } finally {
-    button.disabled = false;
+    delete form.dataset.busy;
+    button.removeAttribute("aria-disabled");
   }
 });
 
