@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { z } from "zod";
 import type { Config } from "../platform/config.js";
-import { TooManyRequests } from "../platform/errors.js";
+import { BadRequest, TooManyRequests } from "../platform/errors.js";
 import { csrfProtection, destroySession, flash, readCookie, regenerateSession, RETURN_COOKIE, requireUser, saveSession, SESSION_COOKIE, sessionExpired } from "../platform/http.js";
 import { readForm, type FormState } from "../platform/forms.js";
 import { pageContext } from "../platform/page-context.js";
@@ -32,10 +32,11 @@ const ChangePasswordBody = NewPasswordFields.extend({ current: z.string().max(PA
 /** A refused password form's message: the first, as the page shows one above the form. */
 const messageOf = (form: FormState) => Object.values(form.errors)[0] ?? "The form could not be read. Type the passwords again.";
 
-/** The sign-in page's notes: ?expired=1 (the session ran out), ?passwordSet=1 (a password link was just used); anything else: none. */
+/** The sign-in page's notes: ?expired=1 (the session ran out), ?passwordSet=1 (a password link was just used), ?signedOut=1 (Sign out); anything else: none. */
 const LoginQuery = z.object({
   expired: z.literal("1").optional().catch(undefined),
   passwordSet: z.literal("1").optional().catch(undefined),
+  signedOut: z.literal("1").optional().catch(undefined),
 });
 
 /** The limiter's and the hash queue's idea of "one client": the address Express derives under `trust proxy`. */
@@ -87,6 +88,7 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
       csrfToken: forms.token(req, res),
       expired: !!notes.expired || sessionExpired(req),
       passwordSet: !!notes.passwordSet,
+      signedOut: !!notes.signedOut,
     });
   });
 
@@ -139,7 +141,13 @@ export function authRoutes({ auth, config, secret }: { auth: AuthService; config
   router.post("/account/password", requireUser, csrfProtection, async (req, res) => {
     const input = readForm(ChangePasswordBody, req.body);
     if (!input.ok) return res.status(400).render("account", account(res, { error: messageOf(input) }));
-    await auth.changePassword(pageContext(res, "user").user, input.data, req.sessionID, clientKey(req));
+    try {
+      await auth.changePassword(pageContext(res, "user").user, input.data, req.sessionID, clientKey(req));
+    } catch (e) {
+      // A wrong current password (or a new one the same as it): said above the form, as a refused form's message is.
+      if (e instanceof BadRequest) return res.status(400).render("account", account(res, { error: e.message }));
+      throw e;
+    }
     flash(req, "success", "Your password is changed. Any other place you were signed in has been signed out.");
     await saveSession(req);
     res.redirect(303, "/account");

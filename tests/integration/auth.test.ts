@@ -110,6 +110,9 @@ describe("sessions", () => {
     const out = await agent.post("/logout").type("form").send({ _csrf: csrfFrom(course.text) });
     expect(out.status).toBe(303);
     expect(out.headers.location).toBe("/login?signedOut=1");
+    const login = $((await agent.get("/login?signedOut=1")).text);
+    expect(login(".notice").text()).toBe("You are signed out.");
+    expect($((await t.agent().get("/login")).text)(".notice")).toHaveLength(0);
     const after = await agent.get("/courses/cnn");
     expect(after.status).toBe(303);
     expect(after.headers.location).toMatch(/^\/login/);

@@ -24,7 +24,12 @@ test("a signed-in user changes their password: current one required, 8+ characte
 
   const wrong = await change({ current: "not-it", password: "a new passphrase", confirm: "a new passphrase" });
   expect(wrong.status).toBe(400);
-  expect($(wrong.text)(".error-message").text()).toBe("Your current password is not right. Type the password you signed in with.");
+  // Said above the account page's form (not on an error page), which is there to type it again.
+  expect($(wrong.text)("#password-error").text()).toBe("Your current password is not right. Type the password you signed in with.");
+  expect($(wrong.text)('form[action="/account/password"] input[name=current]')).toHaveLength(1);
+  const same = await change({ current: DEMO_PASSWORDS.student, password: DEMO_PASSWORDS.student, confirm: DEMO_PASSWORDS.student });
+  expect(same.status).toBe(400);
+  expect($(same.text)("#password-error").text()).toBe("The new password is the same as the current one. Choose a different one.");
   const short = await change({ current: DEMO_PASSWORDS.student, password: "seven77", confirm: "seven77" });
   expect(short.status).toBe(400);
   expect($(short.text)("[role=alert]").text()).toContain("at least 8 characters");
