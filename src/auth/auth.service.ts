@@ -11,6 +11,12 @@ export const PASSWORD_LINK_HOURS = 72;
 /** How long the link of an account made by a roster import works (students may start a week later). */
 export const INVITE_LINK_DAYS = 14;
 
+/** How long a link worked, in words: a reset's 72 hours, an invitation's 14 days. */
+function linkLifetime(link: { createdAt: Date; expiresAt: Date }): string {
+  const hours = Math.round((link.expiresAt.getTime() - link.createdAt.getTime()) / 3_600_000);
+  return hours > 72 && hours % 24 === 0 ? `${hours / 24} days` : `${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
 const sha256 = (token: string) => crypto.createHash("sha256").update(token).digest("hex");
 
 /** What is wrong with a new password, or null. NIST SP 800-63B: at least 8 characters, a generous maximum, no composition rules. */
@@ -135,7 +141,7 @@ export class AuthService {
     const link = await this.deps.db.passwordLink.findUnique({ where: { tokenHash: sha256(token) }, include: { user: { select: { id: true, email: true, name: true } } } });
     if (!link) throw new NotFound("This password link is not valid. Check that you copied all of it, or ask your instructor for a new one.");
     if (link.usedAt) throw new NotFound("This password link has already been used. Sign in with the password you chose, or ask your instructor for a new link.");
-    if (link.expiresAt <= this.clock()) throw new NotFound(`This password link has expired (links work for ${PASSWORD_LINK_HOURS} hours). Ask your instructor for a new one.`);
+    if (link.expiresAt <= this.clock()) throw new NotFound(`This password link has expired (it worked for ${linkLifetime(link)}). Ask your instructor for a new one.`);
     return link;
   }
 

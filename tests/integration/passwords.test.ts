@@ -101,7 +101,7 @@ test("an instructor makes a one-time reset link from People: it works once, ends
   now = new Date(TEST_NOW.getTime() + 72 * HOUR + 60_000);
   const expired = await t.agent().get(path2);
   expect(expired.status).toBe(404);
-  expect($(expired.text)(".error-message").text()).toContain("has expired");
+  expect($(expired.text)(".error-message").text()).toBe("This password link has expired (it worked for 72 hours). Ask your instructor for a new one.");
   now = TEST_NOW;
 });
 
@@ -159,6 +159,15 @@ test("imported and added accounts have no password until their one-time link is 
   expect(added.status).toBe(200);
   const zaneUrl = $(added.text)("table.password-links tbody td code").text();
   expect(zaneUrl).toMatch(/\/password-link\/[A-Za-z0-9_-]{43}$/);
+  // An invitation works for 14 days (the CSV's expiry above), and says so once expired.
+  now = new Date(TEST_NOW.getTime() + 14 * 24 * HOUR + 60_000);
+  try {
+    const late = await t.agent().get(new URL(zaneUrl).pathname);
+    expect(late.status).toBe(404);
+    expect($(late.text)(".error-message").text()).toBe("This password link has expired (it worked for 14 days). Ask your instructor for a new one.");
+  } finally {
+    now = TEST_NOW;
+  }
 
   const store = await sessionsText();
   for (const u of [url, zaneUrl]) expect(store).not.toContain(u.split("/").pop());
