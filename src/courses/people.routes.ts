@@ -152,8 +152,14 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
   router.post("/people/:userId/role", csrfProtection, requireInstructor, async (req, res) => {
     const { role } = parseForm(RoleBody, req.body);
     const { course, user } = pageContext(res, "course", "user");
-    await roster.setRole(course.id, String(req.params.userId), role, user.id);
-    flash(req, "success", "Role changed.");
+    try {
+      if (await roster.setRole(course.id, String(req.params.userId), role, user.id)) flash(req, "success", "Role changed.");
+      else flash(req, "info", "That is their role already; nothing changed.");
+    } catch (e) {
+      // Refused (the course's only instructor, one's own role): said on People, where the roster is.
+      if (!(e instanceof Conflict)) throw e;
+      flash(req, "error", `The role was not changed: ${e.message}`);
+    }
     await saveSession(req);
     res.redirect(303, `${courseBase(req)}/people`);
   });

@@ -145,13 +145,17 @@ export class RosterService {
     return m;
   }
 
-  async setRole(courseId: string, userId: string, role: CourseRole, actingUserId: string) {
+  /** Gives a member another role; false when it is their role already (nothing to do, nothing refused). */
+  async setRole(courseId: string, userId: string, role: CourseRole, actingUserId: string): Promise<boolean> {
+    const current = !isUuid(userId) ? null : await this.deps.db.membership.findUnique({ where: { userId_courseId: { userId, courseId } } });
+    if (current?.role === role) return false;
+    if (userId === actingUserId) throw new Conflict("You cannot change your own role; ask another instructor.");
     const m = await this.lastInstructorGuard(courseId, userId);
-    if (userId === actingUserId && role !== CourseRole.INSTRUCTOR) throw new Conflict("You cannot change your own role; ask another instructor.");
     await this.deps.db.$transaction([
       this.deps.db.membership.update({ where: { id: m.id }, data: { role } }),
       ...(role !== CourseRole.STUDENT ? [this.deps.db.teamMember.deleteMany({ where: { courseId, userId } })] : []),
     ]);
+    return true;
   }
 
   /**

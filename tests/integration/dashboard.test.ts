@@ -403,7 +403,16 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect((await t.db.membership.findFirstOrThrow({ where: { userId: ids.emma } })).role).toBe("GRADER");
   expect(await t.db.teamMember.count({ where: { userId: ids.emma } })).toBe(0); // staff are not in teams
   expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/remove`).type("form").send({ _csrf: csrf, confirm: "1" })).status).toBe(409);
-  expect((await instructor.post(`/courses/cnn/people/${ids.instructor}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" })).status).toBe(409);
+  // One's own role: no form for it on People; posted anyway, refused there, said on People, nothing changed.
+  expect($(people.text)(`form[action="/courses/cnn/people/${ids.instructor}/role"]`)).toHaveLength(0);
+  const own = await instructor.post(`/courses/cnn/people/${ids.instructor}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" });
+  expect([own.status, own.headers.location]).toEqual([303, "/courses/cnn/people"]);
+  expect($((await instructor.get("/courses/cnn/people")).text)(".flash-error").text()).toBe("The role was not changed: You cannot change your own role; ask another instructor.");
+  expect((await t.db.membership.findFirstOrThrow({ where: { userId: ids.instructor } })).role).toBe("INSTRUCTOR");
+  // The role someone has already: nothing to do, and said so (not refused).
+  expect((await instructor.post(`/courses/cnn/people/${ids.dev}/role`).type("form").send({ _csrf: csrf, role: "STUDENT" })).status).toBe(303);
+  expect($((await instructor.get("/courses/cnn/people")).text)(".flash-info").text()).toBe("That is their role already; nothing changed.");
+  expect(await t.db.teamMember.count({ where: { userId: ids.dev } })).toBe(1);
   expect((await instructor.post(`/courses/cnn/people/${ids.emma}/remove`).type("form").send({ _csrf: csrf, confirm: "1" })).status).toBe(303);
   expect(await t.db.membership.count({ where: { userId: ids.emma } })).toBe(0);
   // Adding one person goes through the same checks as an import.
