@@ -226,6 +226,28 @@ export function parseNumber(input: string): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/**
+ * The number of a numeric answer, typed with or without the question's unit after it (the page
+ * shows the unit beside the box, so "18.9 million" where the unit is "million" is 18.9, as in
+ * Moodle's numerical questions with units). Another word after the number is not read.
+ */
+export function parseNumberWithUnit(input: string, unit?: string): number | null {
+  if (unit) {
+    const text = input.normalize("NFKC").trim();
+    const u = unit.normalize("NFKC").trim();
+    if (u && text.length > u.length && text.slice(-u.length).toLocaleLowerCase("en") === u.toLocaleLowerCase("en")) {
+      const number = parseNumber(text.slice(0, -u.length));
+      if (number !== null) return number;
+    }
+  }
+  return parseNumber(input);
+}
+
+/** Whether a numeric answer already ends with the question's unit (so a review does not add it twice). */
+export function endsWithUnit(input: string, unit?: string): boolean {
+  return !!unit && parseNumber(input) === null && parseNumberWithUnit(input, unit) !== null;
+}
+
 const state = (fraction: number): GradeState => (fraction >= 1 - 1e-9 ? "correct" : fraction > 0 ? "partial" : "wrong");
 
 export function grade(q: SlotQuestion, r: Response | null | undefined): Graded {
@@ -251,9 +273,9 @@ function gradeFraction(q: SlotQuestion, r: Response): number {
     case "truefalse":
       return (r as { value: boolean }).value === q.answer ? 1 : 0;
     case "numeric": {
-      const v = parseNumber((r as { text: string }).text);
+      const { answer, absolute, relative, unit } = q.numeric!;
+      const v = parseNumberWithUnit((r as { text: string }).text, unit);
       if (v === null) return 0;
-      const { answer, absolute, relative } = q.numeric!;
       const allowed = relative ? Math.abs(answer) * relative : (absolute ?? 0);
       // A little slack for binary floating point, so 0.1 + 0.2 style bounds still hold.
       return Math.abs(v - answer) <= allowed + 1e-9 * Math.max(1, Math.abs(answer)) ? 1 : 0;

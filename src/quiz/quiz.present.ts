@@ -2,7 +2,7 @@
 // from an allow-list of fields, so right answers and feedback cannot leak into it;
 // the review adds only what the quiz's review rules allow at that moment.
 import sanitizeHtml from "sanitize-html";
-import { feedbackHtml, grade, isAnswered, responseDigest, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
+import { endsWithUnit, feedbackHtml, grade, isAnswered, responseDigest, rightAnswerHtml, type Graded, type Response, type SlotQuestion } from "./questions.js";
 import type { ReviewItem } from "./quiz.definition.js";
 import { readSlotQuestion, readSlotResponse, storedQuestionId } from "./quiz.stored.js";
 import { formatNumber } from "./variants.js";
@@ -89,7 +89,7 @@ function answerHtml(q: SlotQuestion, r: Response | null): string {
       return x.value ? "True" : "False";
     case "numeric":
     case "short":
-      return `<code>${esc(String(x.text))}</code>${q.numeric?.unit ? ` ${esc(q.numeric.unit)}` : ""}`;
+      return `<code>${esc(String(x.text))}</code>${q.numeric?.unit && !endsWithUnit(String(x.text), q.numeric.unit) ? ` ${esc(q.numeric.unit)}` : ""}`;
     case "matching": {
       const m = x.matches as Record<string, string>;
       return q.lefts!.map((l) => `${l.html} → ${q.rights!.find((o) => o.key === m[l.key])?.html ?? "—"}`).join("; ");

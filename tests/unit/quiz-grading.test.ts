@@ -1,5 +1,6 @@
 import { Question } from "../../src/quiz/quiz.definition.js";
 import { grade, instantiate, normaliseText, parseNumber, readResponse, type SlotQuestion } from "../../src/quiz/questions.js";
+import { reviewSlotView } from "../../src/quiz/quiz.present.js";
 import { gradeByMethod } from "../../src/quiz/quiz.service.js";
 import { SeededRandom } from "../../src/platform/random.js";
 import { compile, evaluateNumber, ExpressionError, fillTemplate, validCombinations } from "../../src/quiz/variants.js";
@@ -75,6 +76,17 @@ describe("numeric", () => {
     const exact = slot({ type: "numeric", answer: 0.3, tolerance: { absolute: 0 } });
     expect(grade(exact, { text: "0.30000000000000004" }).state).toBe("correct");
     expect(grade(exact, { text: "0.31" }).state).toBe("wrong");
+  });
+  test("the question's unit may follow the number (the page shows it beside the box); another word may not", () => {
+    const q = slot({ type: "numeric", answer: 18.874368, tolerance: { relative: 0.02 }, unit: "million" });
+    for (const v of ["18.9", "18.9 million", "18.9million", " 18,9 Million ", "18.9\u00a0million"]) expect([v, grade(q, { text: v }).state]).toEqual([v, "correct"]);
+    for (const v of ["18.9 millions", "18.9 billion", "million", "18.9 m", "about 18.9 million"]) expect([v, grade(q, { text: v }).state]).toEqual([v, "wrong"]);
+    // The review shows the answer with the unit once.
+    const review = (text: string) => reviewSlotView({ slot: 0, question: q, response: { text }, checkedAt: null, score: null, state: null }, 0, new Set(["answers"])).answerHtml;
+    expect(review("18.9 million")).toBe("<code>18.9 million</code>");
+    expect(review("18.9")).toBe("<code>18.9</code> million");
+    // Without a unit in the question, a word after the number is not read.
+    expect(grade(slot({ type: "numeric", answer: 18.9, tolerance: { absolute: 0 } }), { text: "18.9 million" }).state).toBe("wrong");
   });
   test("numbers as people type them", () => {
     expect(parseNumber("1,234,567")).toBe(1234567);
