@@ -315,6 +315,34 @@ async function signOutElsewhere(context: BrowserContext) {
   return other;
 }
 
+test("a question the navigator goes to lands below the sticky time bar, at phone and desktop width; a double click on Submit asks once", async () => {
+  const { context, page, attempt } = await newAttempt("alice@example.edu");
+  const slots = await b.t.db.quizSlot.findMany({ where: { attemptId: attempt.id }, orderBy: { slot: "asc" } });
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 700 });
+    for (const s of [slots[9]!, slots[3]!]) {
+      await page.locator(`[data-nav-slot="${s.slot}"]`).click();
+      // Where the question's heading is against the bar's bottom, once the scroll is done.
+      await page.waitForFunction((slot) => {
+        const legend = document.querySelector(`#q-${slot} legend`)!.getBoundingClientRect();
+        return legend.top >= 0 && legend.top < window.innerHeight;
+      }, s.slot);
+      const [legendTop, barBottom] = await page.evaluate((slot) => [
+        document.querySelector(`#q-${slot} legend`)!.getBoundingClientRect().top,
+        document.querySelector(".attempt-bar")!.getBoundingClientRect().bottom,
+      ], s.slot);
+      expect([width, s.slot, legendTop >= barBottom]).toEqual([width, s.slot, true]);
+    }
+  }
+  let dialogs = 0;
+  page.on("dialog", (d) => { dialogs++; void d.accept(); });
+  await page.getByRole("button", { name: "Submit all and finish" }).dblclick();
+  await page.locator("dl.facts").filter({ hasText: "Submitted" }).waitFor();
+  expect(dialogs).toBe(1);
+  expect(await b.t.db.quizAttempt.count({ where: { userId: attempt.userId } })).toBe(1);
+  await context.close();
+});
+
 test("when the timer reaches zero, an answer still being saved is saved first, then the attempt is submitted with it", async () => {
   const { context, page, attempt, field, stored } = await newAttempt("dev@example.edu", { clock: true });
   // The page counts the attempt's 30 minutes on its own clock: held 5 s before their end.

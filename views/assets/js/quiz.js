@@ -317,6 +317,16 @@
     list.addEventListener("dragend", drop);
   }
   // #endregion
+  // The sticky bar (time left, save status) covers the top of the window: whatever the page scrolls
+  // to (a question from the navigator, a field taking the focus, #q-3) lands below it, however
+  // tall the bar wraps on a narrow screen.
+  const bar = document.querySelector(".attempt-bar");
+  if (bar) {
+    const pad = () => { document.documentElement.style.scrollPaddingTop = `${bar.offsetHeight + 8}px`; };
+    pad();
+    if (window.ResizeObserver) new window.ResizeObserver(pad).observe(bar);
+  }
+
   // Leaving the page: send what is still waiting.
   window.addEventListener("pagehide", () => {
     for (const slot of [...pending.keys()]) {
@@ -331,6 +341,11 @@
   // send the form's next submission once a submit event showing a dialog was cancelled.
   form.addEventListener("click", (e) => {
     if (!e.target.closest('button[value="submit"]') || finished) return;
+    // Already being submitted (a double click): app.js keeps the second post back; no second dialog either.
+    if (form.dataset.submitting === "1") {
+      e.preventDefault();
+      return;
+    }
     if (!confirmSubmit()) {
       e.preventDefault();
       return;
