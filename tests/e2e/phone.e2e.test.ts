@@ -80,8 +80,17 @@ test("code in a reading is at body size with one frame, has a copy button, and s
   expect(await pre.getAttribute("tabindex")).toBe("0");
   // Copy: the button copies the block's text and says so.
   const text = await pre.locator("code").textContent();
-  await pre.getByRole("button", { name: "Copy code" }).click();
+  await pre.locator("xpath=..").getByRole("button", { name: "Copy code" }).click();
   await page.getByText("Copied", { exact: true }).first().waitFor();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+  // On a phone, every block's Copy button is in the block's visible frame, however wide its lines.
+  await page.setViewportSize({ width: 375, height: 800 });
+  const placed = await page.locator(".reading-body pre.code").evaluateAll((pres) => pres.map((el) => {
+    const box = el.getBoundingClientRect();
+    const button = (el.querySelector(".copy-code") ?? el.parentElement!.querySelector(":scope > .copy-code"))!.getBoundingClientRect();
+    return { wide: el.scrollWidth > el.clientWidth, inside: button.left >= box.left && button.right <= box.right && button.top >= box.top && button.width > 30 };
+  }));
+  expect(placed.some((p) => p.wide)).toBe(true); // the reading has a block wider than the phone
+  expect(placed.filter((p) => !p.inside)).toEqual([]);
   await context.close();
 });

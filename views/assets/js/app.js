@@ -108,8 +108,12 @@ if (navigator.clipboard) {
         status.textContent = "";
       }, 2000);
     });
-    pre.prepend(button);
-    pre.after(status);
+    // Beside the block, not in it: in the block it scrolled away with a line wider than a phone.
+    const frame = document.createElement("div");
+    frame.className = "code-block";
+    pre.before(frame);
+    frame.append(pre, button);
+    frame.after(status);
   }
 }
 
