@@ -56,6 +56,10 @@ export interface PreviewRow extends Omit<RosterCsvRow, "role"> {
   role: CourseRole;
   /** Their role in the course now (null: not in it). */
   currentRole: CourseRole | null;
+  /** The account's name becomes the row's (an existing account of this course alone). */
+  rename: boolean;
+  /** Whether applying the row changes anything. */
+  changed: boolean;
   action: string;
 }
 
@@ -78,7 +82,7 @@ export class RosterService {
     const { db } = this.deps;
     const emails = parsed.rows.map((r) => r.email);
     const [users, teams, instructors] = await Promise.all([
-      db.user.findMany({ where: { email: { in: emails } }, include: { memberships: { where: { courseId } }, teamMembers: { where: { courseId }, include: { team: true } } } }),
+      db.user.findMany({ where: { email: { in: emails } }, include: { memberships: true, teamMembers: { where: { courseId }, include: { team: true } } } }),
       db.team.findMany({ where: { courseId } }),
       db.membership.count({ where: { courseId, role: CourseRole.INSTRUCTOR } }),
     ]);
@@ -86,7 +90,7 @@ export class RosterService {
     const teamNames = new Set(teams.map((t) => t.name));
     const rows = parsed.rows.map((r): PreviewRow => {
       const u = byEmail.get(r.email);
-      const m = u?.memberships[0];
+      const m = u?.memberships.find((x) => x.courseId === courseId);
       const currentTeam = u?.teamMembers[0]?.team.name ?? null;
       const role = r.role ?? m?.role ?? CourseRole.STUDENT;
       const errors = [...r.errors];
@@ -97,7 +101,20 @@ export class RosterService {
       if (!m) parts.push(`join as ${role.toLowerCase()}`);
       else if (m.role !== role) parts.push(`role ${m.role.toLowerCase()} → ${role.toLowerCase()}`);
       if (r.team && r.team !== currentTeam) parts.push(currentTeam ? `team ${currentTeam} → ${r.team}` : `team ${r.team}`);
-      return { ...r, role, currentRole: m?.role ?? null, errors, action: parts.length ? parts.join(", ") : "no change" };
+      // A corrected name (an accent, a new surname) is taken for an account only this course has; an
+      // account other courses share (or the administrator's) is not renamed from here: it is said.
+      const notes: string[] = [];
+      let rename = false;
+      if (u && u.name !== r.name) {
+        if (!u.isAdmin && u.memberships.every((x) => x.courseId === courseId)) {
+          rename = true;
+          parts.push(`name ${u.name} → ${r.name}`);
+        } else {
+          notes.push(`name kept as ${u.name} (the account is in other courses too)`);
+        }
+      }
+      const action = [...parts, ...notes].join(", ") || "no change";
+      return { ...r, role, currentRole: m?.role ?? null, errors, rename, changed: parts.length > 0, action };
     });
     // The course keeps an instructor: rows that would take the last ones away are refused.
     const demoted = rows.filter((r) => r.currentRole === CourseRole.INSTRUCTOR && r.role !== CourseRole.INSTRUCTOR);
@@ -123,7 +140,10 @@ export class RosterService {
         if (!user) {
           user = await tx.user.create({ data: { email: r.email, name: r.name } });
           newAccounts.push({ id: user.id, email: user.email, name: user.name });
-        } else if (r.action !== "no change") updated++;
+        } else if (r.changed) {
+          updated++;
+          if (r.rename) await tx.user.update({ where: { id: user.id }, data: { name: r.name } });
+        }
         await tx.membership.upsert({ where: { userId_courseId: { userId: user.id, courseId } }, create: { userId: user.id, courseId, role: r.role }, update: { role: r.role } });
         if (r.role !== CourseRole.STUDENT) await tx.teamMember.deleteMany({ where: { courseId, userId: user.id } });
         if (r.team) {

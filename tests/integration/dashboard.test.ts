@@ -346,6 +346,28 @@ test("roster import: a NUL character, in a CSV file or in text pasted into the m
   expect(await t.db.user.count({ where: { email: "nul@example.edu" } })).toBe(0);
 });
 
+test("an import corrects the name of an account this course alone has; one other courses share keeps its name, and the preview says so", async () => {
+  const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
+  const form = csrfFrom((await instructor.get("/courses/cnn/people/import")).text);
+  const name = async (email: string) => (await t.db.user.findUniqueOrThrow({ where: { email } })).name;
+  const [chloeBefore, emmaBefore] = [await name("chloe@example.edu"), await name("emma@example.edu")];
+  // Emma is in another course too.
+  const other = await t.db.course.create({ data: { slug: "other-course", title: "Another course" } });
+  await t.db.membership.create({ data: { userId: ids.emma!, courseId: other.id, role: "STUDENT" } });
+  try {
+    const csv = "email,name,role,team\nchloe@example.edu,Chloé Martin-Dubois,,\nemma@example.edu,Emma Schulz,,\n";
+    const checked = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv })).text);
+    const actions = checked("tbody tr").map((_i, tr) => checked(tr).find("td").last().text()).get();
+    expect(actions).toEqual([`name ${chloeBefore} → Chloé Martin-Dubois`, `name kept as ${emmaBefore} (the account is in other courses too)`]);
+    const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv, apply: "1", checked: String(checked("input[name=checked]").val()) })).text);
+    expect(applied("[role=status]").text()).toContain("0 account(s) created, 1 updated");
+    expect([await name("chloe@example.edu"), await name("emma@example.edu")]).toEqual(["Chloé Martin-Dubois", emmaBefore]);
+  } finally {
+    await t.db.user.update({ where: { email: "chloe@example.edu" }, data: { name: chloeBefore } });
+    await t.db.course.delete({ where: { id: other.id } });
+  }
+});
+
 test("adding or importing people keeps the role rules of the People list: nobody changes their own role, the course keeps an instructor, Add changes no one's role, a row without a role keeps it", async () => {
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
   const csrf = csrfFrom((await instructor.get("/courses/cnn/people")).text);
@@ -427,6 +449,9 @@ test("roles and removal; the last instructor cannot be removed or demoted", asyn
   expect(again("#add-error").text()).toBe('Nobody was added: "nobody" is not an email address. The name is empty. Only students are placed in teams. Correct the form below; what you typed is kept.');
   const addForm = again('form[action="/courses/cnn/people/add"]');
   expect(addForm.find("input[name=email]").val()).toBe("nobody");
+  // The browser opens the page at the form, however long the roster above it (autofocus scrolls to it).
+  expect(again("[autofocus]").map((_i, el) => again(el).attr("name")).get()).toEqual(["email"]);
+  expect($(people.text)("[autofocus]")).toHaveLength(0);
   expect(addForm.find("input[name=name]").val()).toBe("");
   expect(addForm.find("select[name=role] option[selected]").val()).toBe("grader");
   expect(addForm.find("input[name=team]").val()).toBe("Side Team");
