@@ -29,9 +29,10 @@ import type { ReviewsService } from "../reviews/reviews.service.js";
 
 /** The override form, for a case study whose points go from 0 to `max`. */
 const overrideBody = (max: number) => z.object({
+  // A decimal comma ("72,5") is read as a quiz mark's is.
   points: z.string().default("").transform((v) => v.trim())
-    .refine((v) => /^$|^\d+(\.\d+)?$/.test(v), `Points must be a number from 0 to ${max}, such as 80 or 72.5 (or leave it empty to clear the override).`)
-    .transform((v) => (v === "" ? null : Number(v)))
+    .refine((v) => /^$|^\d+([.,]\d+)?$/.test(v), `Points must be a number from 0 to ${max}, such as 80 or 72.5 (or leave it empty to clear the override).`)
+    .transform((v) => (v === "" ? null : Number(v.replace(",", "."))))
     .refine((v) => v === null || v <= max, `Points can be at most ${max}, this case study's maximum.`),
   reason: z.string({ error: "Give a reason: it is kept in the audit trail." }).trim()
     .min(5, "Give a reason of at least a few words (5 characters or more): it is kept in the audit trail.")

@@ -398,6 +398,10 @@ test("the override form given 'forty' (or too many points) is shown again with w
   expect(both(`#${both("input[name=reason]").attr("aria-describedby")}`).text()).toContain("at least a few words");
   expect(both("input[name=reason]").val()).toBe("no");
   expect(await t.db.pointsOverride.count({ where: { submissionId: id } })).toBe(0);
+  // A decimal comma, as a quiz mark takes it: 72,5 is 72.5 (previewed, not refused).
+  const comma = await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrf, points: "72,5", reason });
+  expect(comma.status).toBe(200);
+  expect($(comma.text)("#override-preview").text().replace(/\s+/g, " ")).toContain("→ 72.5");
 });
 
 test("staff tools sit in a panel before the score and metrics; students never see it", async () => {
