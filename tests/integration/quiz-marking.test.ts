@@ -167,6 +167,10 @@ test("the student sees the new mark, the reason and the comment; staff see the h
   expect(q1.text()).toContain("Read the weight-sharing section again.");
   expect(page.text()).not.toContain("Gus Grader");
   expect(page("dl.facts").text()).toContain("3 / 4");
+  // Her answers are hers to her; to the staff reading the same attempt, the student's.
+  expect(page(".q-answer").first().text()).toMatch(/^Your answer: /);
+  const staffView = $((await gus.get(first.url)).text);
+  expect(staffView(".q-answer").map((_i, el) => staffView(el).text().split(":")[0]).get()).toEqual(["Student's answer", "Student's answer", "Student's answer"]);
 
   // Put the automatic mark back: a second row; the score is 2 / 4 again; the comment stays.
   const restored = await changeMark(gus, first.url, one, { restore: "1", reason: "Checked with the instructor: the automatic mark stands." });
