@@ -212,7 +212,8 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
     const { course, caseStudy: cs, myTeam, user, uploadSlot } = pageContext(res, "course", "caseStudy", "myTeam", "user", "uploadSlot");
     const r = await submissions.refuse(cs, myTeam, user.id, uploadSlot, upload, { code, message }, course.timeZone);
     req.log.info({ submissionId: r.submission.id, code }, "upload refused");
-    return new HttpError(status, `${message} ${refusalNote(r)}`, code);
+    // `recorded`: the refusal is in the team's list and counts (case-study.js shows the page again, with them).
+    return new HttpError(status, `${message} ${refusalNote(r)}`, code, { recorded: true, submission: r.submission.id });
   }
 
   const upload: RequestHandler = (req, res, next) => {

@@ -14,7 +14,7 @@ const BODY_ERRORS: Record<string, { status: number; message: string }> = {
 interface Shown { status: number; code: string; message: string; details?: unknown }
 
 function toShown(err: unknown): Shown | undefined {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) };
   if (err instanceof ZodError) {
     return {
       status: 400,

@@ -5,6 +5,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly code: string,
+    /** Sent with the message to a script that asked for JSON (`error.details`). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = new.target.name;

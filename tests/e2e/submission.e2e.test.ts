@@ -44,6 +44,27 @@ test("upload a Keras model with progress, watch it queue, run and score without 
   await context.close();
 });
 
+test("a refused upload: the page is shown again with the refusal in the team's list and its count, the message beside the form", async () => {
+  const context = await b.browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await signInPage(page, b.base, "dev@example.edu", DEMO_PASSWORDS.student);
+  await page.goto(`${b.base}/courses/cnn/case-studies/cnn`);
+  await expect(page.locator("#failure-budget").textContent()).resolves.toContain("Failed or refused: 0 of 10 today.");
+  // Text saved under a Keras name: not a model file.
+  await page.locator("#model-file").setInputFiles({ name: "notes.keras", mimeType: "application/octet-stream", buffer: Buffer.from("these are my notes, not a model\n") });
+  await page.getByRole("button", { name: "Upload and score" }).click();
+  const status = page.locator("[data-upload-status]");
+  await status.filter({ hasText: "This counts as 1 of the 10 failed or refused uploads your team may have today." }).waitFor();
+  await expect(page.locator("#failure-budget").textContent()).resolves.toContain("Failed or refused: 1 of 10 today.");
+  await expect(page.locator("tbody tr").first().textContent()).resolves.toContain("notes.keras");
+  await expect(status.getAttribute("class")).resolves.toContain("error-text");
+  // Shown once: the page opened again says nothing.
+  await page.reload();
+  await expect(status.textContent()).resolves.toBe("");
+  await context.close();
+});
+
 describe("no grader running", () => {
   let q: BrowserApp;
   beforeAll(async () => {

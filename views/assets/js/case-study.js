@@ -12,6 +12,14 @@
     status.textContent = text;
     status.classList.toggle("error-text", Boolean(isError));
   };
+  // A refusal the page was shown again for (below): its message, beside the form again.
+  const KEPT = "case-study-refusal";
+  const kept = window.sessionStorage && window.sessionStorage.getItem(KEPT);
+  if (kept) {
+    window.sessionStorage.removeItem(KEPT);
+    say(kept, true);
+    form.scrollIntoView({ block: "center" });
+  }
   ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => {
     e.preventDefault();
     zone.classList.add("is-over");
@@ -53,9 +61,17 @@
         window.location.assign(data.href);
         return;
       }
+      const message = (data && data.error && data.error.message) || `The upload failed (HTTP ${xhr.status}). Nothing was submitted.`;
+      // Refused and recorded: the team's list and its count of refusals changed. The page is shown
+      // again with them, and the message beside the form.
+      if (data && data.error && data.error.details && data.error.details.recorded && window.sessionStorage) {
+        window.sessionStorage.setItem(KEPT, message);
+        window.location.reload();
+        return;
+      }
       button.disabled = false;
       bar.hidden = true;
-      say((data && data.error && data.error.message) || `The upload failed (HTTP ${xhr.status}). Nothing was submitted.`, true);
+      say(message, true);
     });
     xhr.addEventListener("error", () => {
       button.disabled = false;
