@@ -343,6 +343,24 @@ test("a question the navigator goes to lands below the sticky time bar, at phone
   await context.close();
 });
 
+test("reloaded right after typing: the page shows what was typed, not the answer saved before, and saves it", async () => {
+  const { context, page, field, stored, storedAs } = await newAttempt("emma@example.edu");
+  const input = page.locator(field);
+  await input.fill("12");
+  await storedAs("12");
+  // Typed, and the page reloaded before its autosave (0.7 s after the last key) was sent.
+  await input.fill("123");
+  await page.reload();
+  await page.waitForLoadState("load");
+  await expect(input.inputValue()).resolves.toBe("123");
+  await storedAs("123");
+  // Kept once: a later reload shows what the server has.
+  await page.reload();
+  await expect(input.inputValue()).resolves.toBe("123");
+  expect(await stored()).toEqual({ text: "123" });
+  await context.close();
+});
+
 test("when the timer reaches zero, an answer still being saved is saved first, then the attempt is submitted with it", async () => {
   const { context, page, attempt, field, stored } = await newAttempt("dev@example.edu", { clock: true });
   // The page counts the attempt's 30 minutes on its own clock: held 5 s before their end.

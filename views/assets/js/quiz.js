@@ -327,13 +327,45 @@
     if (window.ResizeObserver) new window.ResizeObserver(pad).observe(bar);
   }
 
-  // Leaving the page: send what is still waiting.
+  // Leaving the page: send what is still waiting. A reload may be rendered before that save
+  // arrives, so a typed answer still waiting is also kept in this tab (sessionStorage) and put
+  // back by the page that loads next, which saves it again.
+  const KEEP = `quiz-waiting:${attemptUrl}`;
   window.addEventListener("pagehide", () => {
+    const waiting = {};
     for (const slot of [...pending.keys()]) {
       const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
-      if (fs) save(fs, { keepalive: true });
+      if (!fs) continue;
+      for (const el of fs.querySelectorAll('input[type="text"]')) (waiting[slot] ||= {})[el.name] = el.value;
+      save(fs, { keepalive: true });
+    }
+    try {
+      if (!finished && Object.keys(waiting).length) window.sessionStorage.setItem(KEEP, JSON.stringify(waiting));
+    } catch {
+      // storage full or off: the keepalive save above still goes
     }
   });
+  try {
+    const kept = JSON.parse(window.sessionStorage.getItem(KEEP) || "null");
+    window.sessionStorage.removeItem(KEEP);
+    for (const [slot, values] of Object.entries(kept || {})) {
+      const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
+      if (!fs || fs.disabled) continue;
+      let changed = false;
+      for (const el of fs.querySelectorAll('input[type="text"]')) {
+        if (typeof values[el.name] === "string" && el.value !== values[el.name]) {
+          el.value = values[el.name];
+          changed = true;
+        }
+      }
+      if (changed) {
+        showAnswered(fs);
+        save(fs);
+      }
+    }
+  } catch {
+    // nothing kept, or not readable: the page shows what the server has
+  }
 
   // The form post carries every answer, so it is numbered after this page's autosaves,
   // and the answers still waiting to be autosaved go with it.
