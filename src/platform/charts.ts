@@ -162,7 +162,10 @@ export async function lineChart(series: LineSeries[], o: {
   const x = o.xLabels
     ? { field: "xl", type: "ordinal", sort: o.xLabels, title: o.xTitle, axis: { labelAngle: -45 }, scale: { domain: o.xLabels } }
     // Wall-clock times of the course's zone, drawn as UTC so the server's own zone plays no part.
-    : { field: "x", type: "temporal", title: o.xTitle, scale: { type: "utc" }, axis: { format: "%a %H:%M", tickCount: 4, labelAngle: -45 } };
+    : (() => {
+      const ticks = timeTicks(values.map((v) => v.x));
+      return { field: "x", type: "temporal", title: o.xTitle, scale: { type: "utc", domain: [ticks[0]!, ticks.at(-1)!] }, axis: { format: "%a %H:%M", values: ticks, labelAngle: -45 } };
+    })();
   const legend = { title: null, columns: 1, symbolType: "stroke", symbolStrokeWidth: 3, symbolSize: 300 };
   const rows = drawn.flatMap((s) => s.points.map((p) => [s.label, o.xLabels ? (o.xLabels[p.x] ?? "") : o.xTime!.format(p.x), o.y === "percent" ? percent(p.y, 1) : p.y.toFixed(3)]));
   return render({
@@ -178,6 +181,26 @@ export async function lineChart(series: LineSeries[], o: {
       { mark: { type: "point", filled: true, size: 40 } },
     ],
   } as TopLevelSpec, { description: o.description, table: { caption: o.tableCaption, columns: ["Series", o.xTitle, o.yTitle], rows } }, "lines");
+}
+
+/**
+ * About four ticks over the times drawn, each on a whole minute, hour or day (the first and last
+ * bound the axis): labels name the minute ("Thu 01:44"), so ticks closer than a minute (uploads
+ * seconds apart) would repeat one.
+ */
+function timeTicks(times: number[]): number[] {
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  const wanted = (last - first) / 60_000 / 4;
+  const minutes = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].find((m) => m >= wanted) ?? 1440 * Math.ceil(wanted / 1440);
+  const step = minutes * 60_000;
+  // The times are wall-clock times drawn as UTC (see xOf), so whole steps of UTC are whole steps of
+  // the course's clock. From the step at or before the first to the one at or after the last (two at least):
+  // the axis's domain, so every tick is inside it.
+  const from = Math.floor(first / step) * step;
+  const to = Math.max(from + step, Math.ceil(last / step) * step);
+  const ticks: number[] = [];
+  for (let t = from; t <= to; t += step) ticks.push(t);
+  return ticks;
 }
 
 /** Horizontal bars of a score from 0 to 1 per row (per-class F1), coloured by band with a legend. */
