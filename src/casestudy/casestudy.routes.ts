@@ -15,7 +15,7 @@ import { describeRule } from "../grading/metrics.js";
 import { CourseRole, SubmissionStatus } from "../platform/db/prisma.js";
 import { HttpError, NotFound } from "../platform/errors.js";
 import { csrfProtection, flash, parseForm, saveSession, sendStoredFile } from "../platform/http.js";
-import { spreadsheetRow } from "../platform/text.js";
+import { spreadsheetCsv, spreadsheetRow } from "../platform/text.js";
 import { dataPaths, dataReady } from "./casestudy.data.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { enqueuer, runningQueue } from "./queue.js";
@@ -203,7 +203,7 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${cs.slug}-case-study-grades.csv"`);
-    res.send(`${lines.join("\n")}\n`);
+    res.send(spreadsheetCsv(lines));
   });
 
   return router;

@@ -9,7 +9,7 @@ import { CourseRole } from "../platform/db/prisma.js";
 import { BadRequest, Conflict } from "../platform/errors.js";
 import { readForm, type FormState } from "../platform/forms.js";
 import { csrfProtection, flash, parseForm, refuseNul, saveSession } from "../platform/http.js";
-import { csvRow, spreadsheetRow } from "../platform/text.js";
+import { csvRow, spreadsheetCsv, spreadsheetRow } from "../platform/text.js";
 import type { AuthService } from "../auth/auth.service.js";
 import { requireCourseRole, requireStaff } from "./courses.loaders.js";
 import { ROLE_LABEL } from "./courses.present.js";
@@ -63,10 +63,10 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
    */
   async function importResult(req: Request, res: Response, result: Awaited<ReturnType<RosterService["apply"]>>, title: string) {
     const links = (await auth.inviteLinks(pageContext(res, "user").user, result.newAccounts)).map((l) => ({ ...l, url: linkUrl(req, l.token) }));
-    const csv = [["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))].join("\n");
+    const csv = spreadsheetCsv([["email", "name", "password_link", "expires"].join(","), ...links.map((l) => spreadsheetRow([l.email, l.name, l.url, l.expiresAt.toISOString()]))]);
     res.render("people-import", {
       title, course: pageContext(res, "course").course, base: courseBase(req), isStaff: true,
-      result: { ...result, links, csvHref: `data:text/csv;charset=utf-8,${encodeURIComponent(`${csv}\n`)}` },
+      result: { ...result, links, csvHref: `data:text/csv;charset=utf-8,${encodeURIComponent(csv)}` },
     });
   }
 

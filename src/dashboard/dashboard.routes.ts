@@ -12,7 +12,7 @@ import type { ReviewsService } from "../reviews/reviews.service.js";
 import { barChart, lineChart } from "../platform/charts.js";
 import { quizHistogram } from "../quiz/quiz.stats.routes.js";
 import { averageMinutes } from "../quiz/quiz.present.js";
-import { spreadsheetRow } from "../platform/text.js";
+import { spreadsheetCsv, spreadsheetRow } from "../platform/text.js";
 import { pageContext } from "../platform/page-context.js";
 
 const requireInstructor = requireCourseRole(CourseRole.INSTRUCTOR);
@@ -130,7 +130,7 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; courses: Co
     }
     res.setHeader("Content-Type", "text/csv; charset=utf-8");
     res.setHeader("Content-Disposition", `attachment; filename="${course.slug}-gradebook.csv"`);
-    res.send(`${lines.join("\n")}\n`);
+    res.send(spreadsheetCsv(lines));
   });
 
   router.get("/grading", requireStaff, async (req, res) => {

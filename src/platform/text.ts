@@ -19,6 +19,16 @@ export function spreadsheetRow(values: unknown[]): string {
   return csvRow(values.map((v) => (typeof v === "string" && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v)));
 }
 
+/**
+ * A CSV file for spreadsheets: its lines, each ended by a newline, after a UTF-8 byte-order mark.
+ * Excel (Windows and Mac) reads a CSV without the mark in the computer's legacy code page, so
+ * "Chloé" came out as "ChloÃ©"; LibreOffice, Google Sheets, pandas and LMS gradebook imports read
+ * it either way (Python's csv module: open with encoding="utf-8-sig").
+ */
+export function spreadsheetCsv(lines: string[]): string {
+  return `\ufeff${lines.map((l) => `${l}\n`).join("")}`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True for a well-formed UUID: anything else in a URL is a 404 without a database query. */

@@ -200,7 +200,10 @@ test("filters, search, sorting and paging", async () => {
 
 test("the gradebook CSV: readings %, quiz grade, case-study points (private, of the best final or best public)", async () => {
   const instructor = await as("instructor@example.edu", DEMO_PASSWORDS.instructor);
-  const csv = (await instructor.get("/courses/cnn/dashboard/gradebook.csv")).text.trim().split("\n");
+  const raw = (await instructor.get("/courses/cnn/dashboard/gradebook.csv")).text;
+  // A UTF-8 byte-order mark first, so Excel reads the file as UTF-8 (names with accents).
+  expect(raw.charCodeAt(0)).toBe(0xfeff);
+  const csv = raw.slice(1).trim().split("\n");
   expect(csv[0]).toBe("email,name,team,theory_percent,practical_percent,readings_percent,quiz_percent,quiz_passed,quiz_attempts,case_study_points,case_study_submissions");
   const T = theoryItems.length;
   const P = practicalItems.length;

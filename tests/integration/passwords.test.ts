@@ -152,7 +152,7 @@ test("imported and added accounts have no password until their one-time link is 
   const url = rows[0]![2]!;
   expect(url).toMatch(/^https:\/\/course\.example\.edu\/password-link\/[A-Za-z0-9_-]{43}$/);
   const download = decodeURIComponent(String(applied('a[download="password-links.csv"]').attr("href")).replace(/^data:text\/csv;charset=utf-8,/, ""));
-  expect(download.split("\n").slice(0, 2)).toEqual(["email,name,password_link,expires", `"yara@example.edu","Yara Haddad","${url}","2031-03-26T17:00:00.000Z"`]);
+  expect(download.split("\n").slice(0, 2)).toEqual(["\ufeffemail,name,password_link,expires", `"yara@example.edu","Yara Haddad","${url}","2031-03-26T17:00:00.000Z"`]);
   expect((await t.db.user.findUniqueOrThrow({ where: { email: "yara@example.edu" } })).passwordHash).toBeNull();
 
   const added = await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: csrfFrom(form.text), email: "zane@example.edu", name: "Zane Ito", role: "student", team: "" });

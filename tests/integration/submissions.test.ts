@@ -314,7 +314,7 @@ test("staff: list with filters, override with a required reason (audit trail), C
   const scoredPoints = (await t.db.submissionResult.findFirstOrThrow({ where: { submissionId: id, current: true } })).privatePoints;
   expect($((await grader.get("/courses/cnn/grading")).text)("#ov-h").parent().text()).toContain(`${scoredPoints} → 80 points by Gus Grader — “Late penalty agreed with the team”`);
   const csv = (await grader.get(`${CASE}/grades.csv`)).text;
-  expect(csv.split("\n")[0]).toBe("email,name,team,points,private_score,public_score,submissions,overridden");
+  expect(csv.split("\n")[0]).toBe("\ufeffemail,name,team,points,private_score,public_score,submissions,overridden");
   expect(csv).toContain('"alice@example.edu","Alice Nguyen","Stop Signs","80","1","1","1","yes"');
   // A team name that would start a spreadsheet formula is exported as text.
   await t.db.team.updateMany({ where: { name: "Stop Signs" }, data: { name: "-2+3" } });
