@@ -131,7 +131,8 @@ export function peopleRoutes(deps: { courses: CoursesService; roster: RosterServ
     if (!input.ok) return peoplePage(res, input);
     const body = input.data;
     const parsed = parseRosterCsv(`email,name,role,team\n${csvRow([body.email, body.name, body.role, body.team])}`);
-    const preview = await roster.preview(course.id, parsed, pageContext(res, "user").user.id);
+    // Add renames no one (an import does, with a preview): a name typed shorter here is not a correction.
+    const preview = await roster.preview(course.id, parsed, pageContext(res, "user").user.id, { renames: false });
     const row = preview.rows[0]!;
     // Adding someone already here does not change their role (that is the list's Role control, with its own checks).
     if (row.currentRole && row.currentRole !== row.role) {

@@ -78,7 +78,7 @@ export class RosterService {
    * the rules of changing a role on the People page: nobody changes their own role (`actingUserId`), and
    * the course keeps an instructor.
    */
-  async preview(courseId: string, parsed: ReturnType<typeof parseRosterCsv>, actingUserId: string): Promise<RosterPreview> {
+  async preview(courseId: string, parsed: ReturnType<typeof parseRosterCsv>, actingUserId: string, { renames = true }: { renames?: boolean } = {}): Promise<RosterPreview> {
     const { db } = this.deps;
     const emails = parsed.rows.map((r) => r.email);
     const [users, teams, instructors] = await Promise.all([
@@ -101,16 +101,18 @@ export class RosterService {
       if (!m) parts.push(`join as ${role.toLowerCase()}`);
       else if (m.role !== role) parts.push(`role ${m.role.toLowerCase()} → ${role.toLowerCase()}`);
       if (r.team && r.team !== currentTeam) parts.push(currentTeam ? `team ${currentTeam} → ${r.team}` : `team ${r.team}`);
-      // A corrected name (an accent, a new surname) is taken for an account only this course has; an
-      // account other courses share (or the administrator's) is not renamed from here: it is said.
+      // A corrected name (an accent, a new surname) is taken for a member of this course whose account
+      // no other course has. An account other courses share, one in no course (removed from its last:
+      // not this course's to rename), or the administrator's keeps its name, and the preview says so.
       const notes: string[] = [];
       let rename = false;
       if (u && u.name !== r.name) {
-        if (!u.isAdmin && u.memberships.every((x) => x.courseId === courseId)) {
+        if (!renames) notes.push(`name kept as ${u.name}`);
+        else if (m && !u.isAdmin && u.memberships.every((x) => x.courseId === courseId)) {
           rename = true;
           parts.push(`name ${u.name} → ${r.name}`);
         } else {
-          notes.push(`name kept as ${u.name} (the account is in other courses too)`);
+          notes.push(`name kept as ${u.name} (${m ? "the account is in other courses too" : "an existing account"})`);
         }
       }
       const action = [...parts, ...notes].join(", ") || "no change";

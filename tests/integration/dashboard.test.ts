@@ -365,8 +365,19 @@ test("an import corrects the name of an account this course alone has; one other
     const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv, apply: "1", checked: String(checked("input[name=checked]").val()) })).text);
     expect(applied("[role=status]").text()).toContain("0 account(s) created, 1 updated");
     expect([await name("chloe@example.edu"), await name("emma@example.edu")]).toEqual(["Chloé Martin-Dubois", emmaBefore]);
+    // An account in no course (removed from its last one) is not this course's to rename: it joins, named as it is.
+    await t.db.user.create({ data: { email: "yara-nocourse@example.edu", name: "Zoë Żółć" } });
+    const zoe = "email,name,role,team\nyara-nocourse@example.edu,Zoe Z,student,\n";
+    const zoeChecked = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: zoe })).text);
+    expect(zoeChecked("tbody tr td").last().text()).toBe("join as student, name kept as Zoë Żółć (an existing account)");
+    await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: zoe, apply: "1", checked: String(zoeChecked("input[name=checked]").val()) });
+    expect(await name("yara-nocourse@example.edu")).toBe("Zoë Żółć");
+    // Add (no preview) renames no one: Chloé added to a team with her name typed short keeps her name.
+    expect((await instructor.post("/courses/cnn/people/add").type("form").send({ _csrf: form, email: "chloe@example.edu", name: "Chloé", role: "student", team: "Stop Signs" })).status).toBe(303);
+    expect(await name("chloe@example.edu")).toBe("Chloé Martin-Dubois");
   } finally {
     await t.db.user.update({ where: { email: "chloe@example.edu" }, data: { name: chloeBefore } });
+    await t.db.user.deleteMany({ where: { email: "yara-nocourse@example.edu" } });
     await t.db.course.delete({ where: { id: other.id } });
   }
 });
