@@ -308,7 +308,8 @@ export function quizRoutes({ quizzes, courses, reviews }: { quizzes: QuizService
       out = await quizzes.save(attempt, parsed.data.slot, parsed.data.fields, parsed.data.rev);
     } catch (err) {
       // The page says why and then reloads the attempt (quiz.js): the reloaded page says it again.
-      if (err instanceof Conflict) {
+      // Not for a save sent as the page is left (X-Page-Leaving): the next page is another one.
+      if (err instanceof Conflict && !req.get("X-Page-Leaving")) {
         flash(req, "info", err.message);
         await saveSession(req);
       }

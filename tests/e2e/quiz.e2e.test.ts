@@ -343,8 +343,8 @@ test("a question the navigator goes to lands below the sticky time bar, at phone
   await context.close();
 });
 
-test("reloaded right after typing: the page shows what was typed, not the answer saved before, and saves it", async () => {
-  const { context, page, field, stored, storedAs } = await newAttempt("emma@example.edu");
+test("reloaded right after typing: the page shows what was typed, not the answer saved before, and saves it; not over another window's newer answer", async () => {
+  const { context, page, attempt, url, field, stored, storedAs } = await newAttempt("emma@example.edu");
   const input = page.locator(field);
   await input.fill("12");
   await storedAs("12");
@@ -354,10 +354,47 @@ test("reloaded right after typing: the page shows what was typed, not the answer
   await page.waitForLoadState("load");
   await expect(input.inputValue()).resolves.toBe("123");
   await storedAs("123");
-  // Kept once: a later reload shows what the server has.
+  // Kept once: after the server's answer changed (here in the database), a reload shows that.
+  await b.t.db.quizSlot.updateMany({ where: { attemptId: attempt.id, response: { equals: { text: "123" } } }, data: { response: { text: "9" }, rev: { increment: 1000 } } });
   await page.reload();
-  await expect(input.inputValue()).resolves.toBe("123");
-  expect(await stored()).toEqual({ text: "123" });
+  await expect(input.inputValue()).resolves.toBe("9");
+
+  // Left with an answer still waiting, and another window answered since: coming back shows the other window's answer.
+  await input.fill("45");
+  await storedAs("45");
+  await input.fill("456");
+  await page.goto(`${b.base}/courses/cnn/quizzes/cnn-friday`);
+  await storedAs("456"); // the save sent as the page was left
+  const other = await context.newPage();
+  await other.goto(url);
+  await other.locator(field).fill("77");
+  await storedAs("77");
+  await other.close();
+  await page.goto(url);
+  await page.waitForLoadState("load");
+  await expect(input.inputValue()).resolves.toBe("77");
+  await page.waitForTimeout(1000); // nothing is sent over it
+  expect(await stored()).toEqual({ text: "77" });
+  await context.close();
+});
+
+test("an answer changed back while its change is still being saved is saved as changed back", async () => {
+  const { context, page, attempt } = await newAttempt("chloe@example.edu");
+  const tf = await b.t.db.quizSlot.findFirstOrThrow({ where: { attemptId: attempt.id, question: { path: ["type"], equals: "truefalse" } } });
+  const tfStored = async () => (await b.t.db.quizSlot.findUniqueOrThrow({ where: { attemptId_slot: { attemptId: attempt.id, slot: tf.slot } } })).response;
+  await page.locator(`input[name="s${tf.slot}"][value="true"]`).check();
+  await until(tfStored, (r) => JSON.stringify(r) === JSON.stringify({ value: true }), 10_000, "True saved");
+  await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
+  // A slow network: each save takes 1.5 s to leave the browser.
+  await page.route("**/autosave", async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.locator(`input[name="s${tf.slot}"][value="false"]`).check();
+  await page.locator(`input[name="s${tf.slot}"][value="true"]`).check(); // back, before False's save is answered
+  await page.locator("[data-save-status]").filter({ hasText: "All answers saved" }).waitFor();
+  await page.waitForTimeout(2000);
+  expect(await tfStored()).toEqual({ value: true });
   await context.close();
 });
 

@@ -606,6 +606,11 @@ describe("policy", () => {
     // A page from before the check (another window) reloads the attempt on the 409: the reloaded page
     // says why, once, however many of its saves were refused.
     const csrf = await token(alice);
+    // One sent as the page is left (quiz.js marks it) is refused the same, and leaves no message for the next page.
+    const leaving = await alice.post(`${a.url}/autosave`).set("X-CSRF-Token", csrf).set("Accept", "application/json").set("X-Page-Leaving", "1")
+      .send({ slot: single.slot, rev: 9, fields: keyFields(SMALL_KEY, single.q, single.slot, true) });
+    expect(leaving.status).toBe(409);
+    expect($((await alice.get("/courses/cnn")).text)(".flash")).toHaveLength(0);
     const stale = (rev: number) => alice.post(`${a.url}/autosave`).set("X-CSRF-Token", csrf).set("Accept", "application/json")
       .send({ slot: single.slot, rev, fields: keyFields(SMALL_KEY, single.q, single.slot, true) });
     const retry = await stale(10);

@@ -59,13 +59,20 @@
     newest.set(slot, mine);
     const fields = fieldsOf(fieldset);
     const body = JSON.stringify({ slot, rev: mine, fields });
+    lastSent.set(slot, JSON.stringify(fields));
+    // Not saved after all (refused, failed, or another window's answer newer): the next change sends again.
+    const unsent = () => {
+      if (newest.get(slot) === mine) lastSent.delete(slot);
+    };
     say("Saving…");
     inFlight++;
     try {
       const res = await fetch(form.dataset.autosaveUrl, {
         method: "POST", body, keepalive, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": token },
+        // Leaving: the server need not keep its refusal (an attempt already submitted) for the next page.
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": token, ...(keepalive ? { "X-Page-Leaving": "1" } : {}) },
       });
+      if (!res.ok) unsent();
       if (res.status === 409) {
         const problem = await res.json().catch(() => null);
         say((problem && problem.error && problem.error.message) || "This attempt is over.", true);
@@ -94,10 +101,8 @@
       failures = 0;
       if (typeof data.rev === "number") rev = Math.max(rev, data.rev);
       // What this page last saved of the question: the form's post leaves the question alone while it still shows that.
-      if (data.saved && newest.get(slot) === mine) {
-        lastSaved.set(slot, JSON.stringify(fields));
-        if (typeof data.seen === "string") fieldset.querySelector("input[data-seen]").value = data.seen;
-      }
+      if (data.saved && newest.get(slot) === mine && typeof data.seen === "string") fieldset.querySelector("input[data-seen]").value = data.seen;
+      if (!data.saved) unsent();
       // Not saved although it is this page's newest answer: another window of this attempt
       // saved the question since this page loaded. The answer given here and now wins.
       if (!data.saved && newest.get(slot) === mine && !again) return save(fieldset, { keepalive, again: true });
@@ -105,6 +110,7 @@
       if (inFlight === 1 && pending.size === 0) say(`All answers saved at ${data.savedAtText}.`);
       if (typeof data.secondsLeft === "number") timer.sync(data.secondsLeft);
     } catch (e) {
+      unsent();
       failures++;
       // A status means the server (or a proxy before it) answered with an error; none, that it could not be reached.
       say(`Not saved: ${e && e.status ? `the server had a problem (HTTP ${e.status})` : "cannot reach the server"}. Your answer stays on this page and is retried.`, true);
@@ -155,17 +161,18 @@
     clearTimeout(pending.get(Number(fieldset.dataset.slot)));
     pending.set(Number(fieldset.dataset.slot), setTimeout(() => save(fieldset), delay));
   };
-  // What this page last saved of each question (at first, what it loaded with). A change event
-  // that leaves a question as that (a text field left after its answer was autosaved) sends
-  // nothing: sent, it would be numbered after another window's newer answer, and win over it.
-  const lastSaved = new Map();
-  for (const fs of form.querySelectorAll("fieldset[data-slot]")) lastSaved.set(Number(fs.dataset.slot), JSON.stringify(fieldsOf(fs)));
+  // What this page last sent of each question (at first, what it loaded with; forgotten when that
+  // save did not hold). A change event that leaves a question as that (a text field left after its
+  // answer was autosaved) sends nothing: sent, it would be numbered after another window's newer
+  // answer, and win over it. A change back to it while a save is on its way is a new answer, and sent.
+  const lastSent = new Map();
+  for (const fs of form.querySelectorAll("fieldset[data-slot]")) lastSent.set(Number(fs.dataset.slot), JSON.stringify(fieldsOf(fs)));
   form.addEventListener("change", (e) => {
     const fs = e.target.closest("fieldset[data-slot]");
     if (!fs) return;
     showAnswered(fs);
     const slot = Number(fs.dataset.slot);
-    if (lastSaved.get(slot) === JSON.stringify(fieldsOf(fs))) {
+    if (lastSent.get(slot) === JSON.stringify(fieldsOf(fs))) {
       clearTimeout(pending.get(slot));
       pending.delete(slot);
       return;
@@ -330,13 +337,17 @@
   // Leaving the page: send what is still waiting. A reload may be rendered before that save
   // arrives, so a typed answer still waiting is also kept in this tab (sessionStorage) and put
   // back by the page that loads next, which saves it again.
+  // Put back only by a page that loads within a minute and still shows the answer this page had
+  // saved (the same fingerprint): not over an answer another window saved since.
   const KEEP = `quiz-waiting:${attemptUrl}`;
   window.addEventListener("pagehide", () => {
     const waiting = {};
     for (const slot of [...pending.keys()]) {
       const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
       if (!fs) continue;
-      for (const el of fs.querySelectorAll('input[type="text"]')) (waiting[slot] ||= {})[el.name] = el.value;
+      const values = {};
+      for (const el of fs.querySelectorAll('input[type="text"]')) values[el.name] = el.value;
+      waiting[slot] = { values, seen: fs.querySelector("input[data-seen]").value, at: Date.now() };
       save(fs, { keepalive: true });
     }
     try {
@@ -348,9 +359,9 @@
   try {
     const kept = JSON.parse(window.sessionStorage.getItem(KEEP) || "null");
     window.sessionStorage.removeItem(KEEP);
-    for (const [slot, values] of Object.entries(kept || {})) {
+    for (const [slot, { values, seen, at }] of Object.entries(kept || {})) {
       const fs = form.querySelector(`fieldset[data-slot="${slot}"]`);
-      if (!fs || fs.disabled) continue;
+      if (!fs || fs.disabled || fs.querySelector("input[data-seen]").value !== seen || !(Date.now() - at < 60000)) continue;
       let changed = false;
       for (const el of fs.querySelectorAll('input[type="text"]')) {
         if (typeof values[el.name] === "string" && el.value !== values[el.name]) {
