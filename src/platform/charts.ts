@@ -163,8 +163,8 @@ export async function lineChart(series: LineSeries[], o: {
     ? { field: "xl", type: "ordinal", sort: o.xLabels, title: o.xTitle, axis: { labelAngle: -45 }, scale: { domain: o.xLabels } }
     // Wall-clock times of the course's zone, drawn as UTC so the server's own zone plays no part.
     : (() => {
-      const ticks = timeTicks(values.map((v) => v.x));
-      return { field: "x", type: "temporal", title: o.xTitle, scale: { type: "utc", domain: [ticks[0]!, ticks.at(-1)!] }, axis: { format: "%a %H:%M", values: ticks, labelAngle: -45 } };
+      const { ticks, format } = timeTicks(values.map((v) => v.x));
+      return { field: "x", type: "temporal", title: o.xTitle, scale: { type: "utc", domain: [ticks[0]!, ticks.at(-1)!] }, axis: { format, values: ticks, labelAngle: -45 } };
     })();
   const legend = { title: null, columns: 1, symbolType: "stroke", symbolStrokeWidth: 3, symbolSize: 300 };
   const rows = drawn.flatMap((s) => s.points.map((p) => [s.label, o.xLabels ? (o.xLabels[p.x] ?? "") : o.xTime!.format(p.x), o.y === "percent" ? percent(p.y, 1) : p.y.toFixed(3)]));
@@ -185,10 +185,10 @@ export async function lineChart(series: LineSeries[], o: {
 
 /**
  * About four ticks over the times drawn, each on a whole minute, hour or day (the first and last
- * bound the axis): labels name the minute ("Thu 01:44"), so ticks closer than a minute (uploads
- * seconds apart) would repeat one.
+ * bound the axis), and the labels' format: the minute ("Thu 01:44"), so ticks closer than a minute
+ * (uploads seconds apart) would repeat one; or, a day or more apart, the date.
  */
-function timeTicks(times: number[]): number[] {
+function timeTicks(times: number[]): { ticks: number[]; format: string } {
   const [first, last] = [Math.min(...times), Math.max(...times)];
   const wanted = (last - first) / 60_000 / 4;
   const minutes = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].find((m) => m >= wanted) ?? 1440 * Math.ceil(wanted / 1440);
@@ -200,7 +200,8 @@ function timeTicks(times: number[]): number[] {
   const to = Math.max(from + step, Math.ceil(last / step) * step);
   const ticks: number[] = [];
   for (let t = from; t <= to; t += step) ticks.push(t);
-  return ticks;
+  // Ticks a day or more apart are midnights: named by their date ("Thu 3 Dec"), as a week's would all be "Thu 00:00".
+  return { ticks, format: minutes >= 1440 ? "%a %-d %b" : "%a %H:%M" };
 }
 
 /** Horizontal bars of a score from 0 to 1 per row (per-class F1), coloured by band with a legend. */

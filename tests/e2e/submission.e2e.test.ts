@@ -59,6 +59,9 @@ test("a refused upload: the page is shown again with the refusal in the team's l
   await expect(page.locator("#failure-budget").textContent()).resolves.toContain("Failed or refused: 1 of 10 today.");
   await expect(page.locator("tbody tr").first().textContent()).resolves.toContain("notes.keras");
   await expect(status.getAttribute("class")).resolves.toContain("error-text");
+  // Read out: an alert, with the keyboard focus on it.
+  await expect(status.getAttribute("role")).resolves.toBe("alert");
+  await expect(page.evaluate(() => document.activeElement?.hasAttribute("data-upload-status"))).resolves.toBe(true);
   // Shown once: the page opened again says nothing.
   await page.reload();
   await expect(status.textContent()).resolves.toBe("");

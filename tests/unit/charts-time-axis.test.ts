@@ -26,3 +26,16 @@ test.each([
   expect(new Set(labels).size).toBe(labels.length);
   for (const l of labels) expect(l).toMatch(/^Thu 0[12]:\d\d$/);
 });
+
+test("uploads over four weeks: ticks a week apart, each named by its date", async () => {
+  const t0 = Date.UTC(2026, 10, 5, 17); // Thu 5 Nov 10:00 in Denver
+  const day = 86_400_000;
+  const svg = await lineChart([{ label: "Stop Signs", points: [0, 9, 18, 26].map((d, i) => ({ x: t0 + d * day, y: 0.5 + i * 0.05 })) }], {
+    xTitle: "Time", yTitle: "F1", y: "score", description: "d", tableCaption: "c",
+    xTime: { zoneOffsetMinutes: () => -420, format: (ms) => new Date(ms).toISOString() },
+  });
+  const labels = xLabels(svg).filter((l) => l !== "Time");
+  expect(labels.length).toBeGreaterThan(1);
+  expect(new Set(labels).size).toBe(labels.length);
+  for (const l of labels) expect(l).toMatch(/^[A-Z][a-z]{2} \d{1,2} (Nov|Dec)$/);
+});

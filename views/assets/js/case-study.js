@@ -13,11 +13,23 @@
     status.classList.toggle("error-text", Boolean(isError));
   };
   // A refusal the page was shown again for (below): its message, beside the form again.
+  // Storage may be off (cookies blocked, an LMS frame): then the message is shown without the page again.
   const KEPT = "case-study-refusal";
-  const kept = window.sessionStorage && window.sessionStorage.getItem(KEPT);
+  const storage = (() => {
+    try {
+      return window.sessionStorage;
+    } catch {
+      return null;
+    }
+  })();
+  const kept = storage && storage.getItem(KEPT);
   if (kept) {
-    window.sessionStorage.removeItem(KEPT);
+    storage.removeItem(KEPT);
+    // Read out at once (text put in a status region while the page loads often is not), and the focus there.
+    status.setAttribute("role", "alert");
+    status.tabIndex = -1;
     say(kept, true);
+    status.focus();
     form.scrollIntoView({ block: "center" });
   }
   ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => {
@@ -64,8 +76,8 @@
       const message = (data && data.error && data.error.message) || `The upload failed (HTTP ${xhr.status}). Nothing was submitted.`;
       // Refused and recorded: the team's list and its count of refusals changed. The page is shown
       // again with them, and the message beside the form.
-      if (data && data.error && data.error.details && data.error.details.recorded && window.sessionStorage) {
-        window.sessionStorage.setItem(KEPT, message);
+      if (data && data.error && data.error.details && data.error.details.recorded && storage) {
+        storage.setItem(KEPT, message);
         window.location.reload();
         return;
       }
