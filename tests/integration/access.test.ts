@@ -67,12 +67,17 @@ test("instructors and graders see the roster with roles and teams, and any stude
     const people = await agent.get("/courses/cnn/people");
     expect(people.status).toBe(200);
     const page = $(people.text);
-    // An instructor's role cell is a form: read the selected role.
-    const cell = (td: never) => (page(td).find("select").length ? page(td).find("option[selected]").text() : page(td).text()).trim();
+    // An instructor's role cell is a form (read the selected role), except on their own row,
+    // which states the role with a note that only another instructor can change it.
+    const cell = (td: never) =>
+      (page(td).find("select").length ? page(td).find("option[selected]").text() : page(td).text().replace("(yours: another instructor can change it)", "")).trim();
     const rows = page("tbody tr").map((_i, tr) => page(tr).find("td").map((_j, td) => cell(td as never)).get().slice(0, 4).join("|")).get();
     expect(rows).toContain("Alice Nguyen|alice@example.edu|Student|Stop Signs");
     expect(rows).toContain("Felix Romero|felix@example.edu|Student|—");
     expect(rows).toContain("Irene Instructor|instructor@example.edu|Instructor|—");
+    const ownRow = page("tbody tr").filter((_i, tr) => page(tr).text().includes("instructor@example.edu"));
+    expect(ownRow.find("select").length).toBe(0);
+    expect(ownRow.text().includes("yours: another instructor can change it")).toBe(who === "instructor");
     expect($(people.text)(".muted").first().text()).toBe("6 students · 2 staff · 2 teams");
     const ben = await agent.get(`/courses/cnn/students/${ids.ben}`);
     expect(ben.status).toBe(200);
