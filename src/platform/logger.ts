@@ -2,12 +2,13 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-export function createLogger(level: string, name = "web"): Logger {
-  return pino({
+export function createLogger(level: string, name = "web", destination?: pino.DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: { paths: ["req.headers.cookie", "req.headers.authorization", "password", "*.password"], remove: true },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Query parameters that are one-time secrets (a new-window ticket, a registration token): never written to the logs. */
@@ -34,9 +35,14 @@ export function requestLogSerializer<T extends { url?: unknown }>(req: T): T {
   return req;
 }
 
-/** pino-http's response serializer: a redirect's Location (the new-window ticket) redacted like a request's URL. */
-export function responseLogSerializer<T extends { headers?: unknown }>(res: T): T {
+/**
+ * pino-http's response serializer: the status, and a redirect's Location with one-time tokens
+ * redacted like a request's URL. No other header: Set-Cookie carries the session cookie (whoever
+ * reads the log could sign in as the user), and the rest (security headers, content type) is the
+ * same on every line.
+ */
+export function responseLogSerializer(res: { statusCode?: unknown; headers?: unknown }): { statusCode?: unknown; location?: string } {
   const headers = res.headers as Record<string, unknown> | undefined;
-  if (headers && typeof headers.location === "string") res.headers = { ...headers, location: redactUrl(headers.location) };
-  return res;
+  const location = headers && typeof headers.location === "string" ? redactUrl(headers.location) : undefined;
+  return location === undefined ? { statusCode: res.statusCode } : { statusCode: res.statusCode, location };
 }

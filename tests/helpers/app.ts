@@ -8,6 +8,7 @@ import type TestAgent from "supertest/lib/agent.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type PgBoss from "pg-boss";
 import type { GradingLimits } from "../../src/grading/score.js";
@@ -57,13 +58,15 @@ export interface TestAppOptions {
   queue?: { worker?: boolean; limits?: Partial<GradingLimits> };
   /** Where requests to LMS platforms may connect (default: anywhere, as the fake platforms run on this machine). */
   ltiEgress?: LtiEgress;
+  /** Where the app writes its log (with LOG_LEVEL set in env; default: nowhere, as LOG_LEVEL is silent). */
+  logTo?: Writable;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const tdb = await createTestDb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "cnn-data-"));
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATABASE_URL: tdb.url, SEED_DEMO: "true", DATA_DIR: dataDir, ...env });
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, "web", opts.logTo);
   const clock = opts.clock ?? (() => TEST_NOW);
   await seedDemo(tdb.db, logger, clock());
   const contentDir = opts.contentDir ?? CONTENT_DIR;
