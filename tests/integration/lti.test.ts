@@ -363,6 +363,12 @@ test("the registration page lists the URLs to give the LMS; without registered p
   // Registered platforms but no PUBLIC_URL: the redirect_uri would come from the Host header, so no launches.
   const noOrigin = await startTestApp({ LTI_PLATFORMS_FILE: platformFile });
   try {
+    // The registration page lists no half-made address ("null/lti/login"): it says what to set.
+    const registration = await noOrigin.agent().get("/lti").set("Host", "evil.example");
+    expect(registration.status).toBe(200);
+    expect(registration.text).not.toMatch(/null\/lti|undefined\/lti|evil\.example/);
+    expect($(registration.text)("dl.facts").length).toBe(0);
+    expect($(registration.text)("[role=status]").text()).toContain("PUBLIC_URL is not set");
     const res = await noOrigin.agent().get("/lti/login").set("Host", "evil.example").query({ iss: ISS, login_hint: "x" });
     expect(res.status).toBe(404);
     expect($(res.text)(".error-message").text()).toContain("PUBLIC_URL");
