@@ -19,8 +19,9 @@ import { spreadsheetCsv, spreadsheetRow } from "../platform/text.js";
 import { dataPaths, dataReady } from "./casestudy.data.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { enqueuer, runningQueue } from "./queue.js";
-import { countedSubmissions, privateVisible, settingsOf, submissionPoints, type SubmissionsService } from "./submissions.service.js";
+import { privateVisible, settingsOf, submissionPoints, type SubmissionsService } from "./submissions.service.js";
 import { pageContext } from "../platform/page-context.js";
+import { caseStudyPage } from "./casestudy.page.js";
 
 /** The "rescore everything" confirmation: sent with the count it showed, so a changed count is shown again. */
 const RescoreAllBody = z.object({ confirm: z.literal("1").optional(), shown: z.string().max(100).optional() });
@@ -34,36 +35,8 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   const { loadCaseStudy } = caseStudyLoaders({ submissions, courses });
   const enqueue = enqueuer(boss);
 
-  router.get("/case-studies/:caseSlug", loadCaseStudy, async (req, res) => {
-    const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
-    const myTeam = res.locals.myTeam ?? null;
-    const s = settingsOf(cs);
-    const isStudent = course.role === CourseRole.STUDENT;
-    const paths = dataPaths(s, dataDir);
-    const limits = myTeam ? await submissions.limits(cs, myTeam.id, course.timeZone) : null;
-    const policy = submissions.failurePolicy();
-    const subs = myTeam ? await submissions.teamSubmissions(cs.id, myTeam.id) : [];
-    const showPrivate = privateVisible(cs, submissions.now());
-    const counted = countedSubmissions(subs);
-    const teamShown = showPrivate ? counted.private : counted.public;
-    res.render("case-study", {
-      title: cs.title, course, cs, base: base(req, cs), isStudent, isStaff: !isStudent, team: myTeam, limits, settings: s, policy,
-      blocked: limits && (limits.blocked ?? limits.failuresBlocked),
-      rule: describeRule(s.points), dataReady: dataReady(paths), hasTrain: !!paths.train, hasMini: !!paths.mini,
-      brief: s.brief ? `/courses/${course.slug}/modules/${cs.slug}/readings/${s.brief}` : null,
-      teamPoints: teamShown && { points: teamShown.points, max: s.points.max, number: teamShown.submission.number, overridden: teamShown.overridden },
-      submissions: subs.map((x) => {
-        const p = submissionPoints(x);
-        return {
-          ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,
-          publicScore: x.results[0]?.publicScore.toFixed(4), privateScore: showPrivate ? x.results[0]?.privateScore.toFixed(4) : null,
-          points: p && (showPrivate ? p.private : p.public), overridden: p?.overridden, counts: x.id === teamShown?.submission.id,
-          isScored: !!p, isFailed: x.status === SubmissionStatus.FAILED,
-        };
-      }),
-      showPrivate, maxMb: s.limits.maxUploadMb, scripts: ["/assets/js/case-study.js"],
-    });
-  });
+  const renderPage = caseStudyPage({ submissions, dataDir });
+  router.get("/case-studies/:caseSlug", loadCaseStudy, (req, res) => renderPage(req, res));
 
   // Downloads for students: the training set, the mini holdout and the holdout's images without
   // their answers (zipped on the fly), the class map.

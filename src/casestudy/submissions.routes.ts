@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler, type Response } from "express";
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import multer from "multer";
 import fs from "node:fs";
 import path from "node:path";
@@ -23,6 +23,7 @@ import { confusionHeatmap, scoreBars } from "../platform/charts.js";
 import { enqueuer, runningQueue } from "./queue.js";
 import { readResultDetails } from "./scoring.result.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
+import { caseStudyPage } from "./casestudy.page.js";
 import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
@@ -305,6 +306,21 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       throw e;
     }
   });
+
+  // An upload sent by the form without its script (no JavaScript, or the script failed) that is
+  // refused gets the case-study page again, with the refusal's status and message above the form
+  // and the team's list and counts as they now are (a refusal is in the list) — not an error page
+  // with no way back. The script's uploads ask for JSON and get the error as JSON.
+  const renderCaseStudy = caseStudyPage({ submissions, dataDir });
+  router.use("/case-studies/:caseSlug/submissions", ((err, req, res, next) => {
+    const shownAgain = req.method === "POST" && req.path === "/" && !wantsJson(req) && err instanceof HttpError && !res.headersSent
+      && ((err.status >= 400 && err.status < 500 && err.status !== 401) || err.status === 503)
+      && res.locals.caseStudy && res.locals.course?.role === CourseRole.STUDENT;
+    if (!shownAgain) return next(err);
+    req.log.info({ status: err.status, code: err.code }, "upload refused; the case-study page is shown again");
+    res.status(err.status);
+    renderCaseStudy(req, res, { refusal: err.message }).catch(next);
+  }) as ErrorRequestHandler);
 
   /**
    * The submission page; staff may be shown an override's preview, or the override form again

@@ -107,6 +107,14 @@ test("bad uploads are refused at once, before queueing; only their name, size an
   const junk = await upload(ben, path.join(files.dir, "notes.txt"));
   expect(junk.status).toBe(400);
   expect($(junk.text)(".error-message").text()).toContain("not a model the grader knows");
+  // Sent by the form without its script: the case-study page again (not an error page), the
+  // reason above the form, the refusal in the team's list and counted, a fresh form to try again.
+  const shown = $(junk.text);
+  expect(shown("h1").text()).toBe("Test case study");
+  expect(shown("#upload-refusal[role=alert]").text()).toContain("This counts as 1 of the 10 failed or refused uploads your team may have today");
+  expect(shown("form[data-upload] input[type=file]").length).toBe(1);
+  expect(shown("tbody tr").map((_i, tr) => shown(tr).find("td").eq(1).text() + " " + shown(tr).find("td").eq(3).text()).get()).toEqual(["notes.txt Refused (not scored)"]);
+  expect(shown("#failure-budget").text()).toContain("Failed or refused: 1 of 10 today");
   await tfjsModel(path.join(files.dir, "lonely"));
   const lonely = await upload(ben, path.join(files.dir, "lonely/model.json"));
   expect($(lonely.text)(".error-message").text()).toContain("Zip it together with its .bin weight files");
