@@ -50,7 +50,7 @@ export function setupViews(app: Express, { watch = false }: { watch?: boolean } 
  * "title" on every render (a tenth of a page's CPU went to rendering). A view naming another helper
  * fails to compile (a test compiles every view).
  */
-export const VIEW_HELPERS = ["eq", "date"] as const;
+export const VIEW_HELPERS = ["eq", "date", "count"] as const;
 export const COMPILE_OPTIONS = {
   knownHelpers: Object.fromEntries(VIEW_HELPERS.map((h) => [h, true])),
   knownHelpersOnly: true,
@@ -60,6 +60,15 @@ export const COMPILE_OPTIONS = {
   preventIndent: true,
 } satisfies Parameters<typeof Handlebars.compile>[1];
 
+/** The helpers views may name (VIEW_HELPERS). */
+export const viewHelpers = {
+  eq: (a: unknown, b: unknown) => a === b,
+  /** A number with its noun, singular for exactly one: `{{count n "attempt"}}` is "1 attempt", "3 attempts", "0.5 points". */
+  count: (n: unknown, noun: unknown) => `${String(n)} ${String(noun)}${Number(n) === 1 ? "" : "s"}`,
+  /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
+  date: (d: Date | string | null | undefined, tz?: unknown) => (d ? dateFormat(typeof tz === "string" ? tz : "UTC").format(new Date(d)) : "never"),
+} satisfies Record<(typeof VIEW_HELPERS)[number], Handlebars.HelperDelegate>;
+
 interface Templates {
   pages: Map<string, Handlebars.TemplateDelegate>;
   layout: Handlebars.TemplateDelegate;
@@ -68,11 +77,7 @@ interface Templates {
 /** Compiles every view under `dir` with the helpers and partials on a Handlebars of their own. */
 function compileViews(dir: string): Templates {
   const hb = Handlebars.create();
-  hb.registerHelper({
-    eq: (a: unknown, b: unknown) => a === b,
-    /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
-    date: (d: Date | string | null | undefined, tz?: unknown) => (d ? dateFormat(typeof tz === "string" ? tz : "UTC").format(new Date(d)) : "never"),
-  } satisfies Record<(typeof VIEW_HELPERS)[number], Handlebars.HelperDelegate>);
+  hb.registerHelper(viewHelpers);
   const read = (f: string) => fs.readFileSync(f, "utf8");
   const hbsIn = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith(".hbs"));
   for (const f of hbsIn(path.join(dir, "partials"))) hb.registerPartial(f.slice(0, -4), hb.compile(read(path.join(dir, "partials", f)), COMPILE_OPTIONS));

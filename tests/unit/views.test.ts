@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
-import { COMPILE_OPTIONS, VIEWS_DIR } from "../../src/platform/views.js";
+import { COMPILE_OPTIONS, viewHelpers, VIEWS_DIR } from "../../src/platform/views.js";
 
 const views = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? views(path.join(dir, e.name)) : e.name.endsWith(".hbs") ? [path.join(dir, e.name)] : []));
@@ -29,4 +29,11 @@ test("a partial on a line of its own keeps its text as written: a textarea's lin
   hb.registerPartial("answer", hb.compile("<textarea name=\"a\">\nfirst line\nsecond line</textarea>\n", COMPILE_OPTIONS));
   const page = hb.compile("<form>\n    {{> answer}}\n</form>", COMPILE_OPTIONS)({});
   expect(page).toContain("<textarea name=\"a\">\nfirst line\nsecond line</textarea>");
+});
+
+test("count names one of a thing in the singular and any other number in the plural", () => {
+  const hb = Handlebars.create();
+  hb.registerHelper(viewHelpers);
+  const render = hb.compile('{{count a "attempt"}}; {{count b "attempt"}}; {{count c "point"}}; {{count d "point"}}; {{count e "point"}}', COMPILE_OPTIONS);
+  expect(render({ a: 1, b: 0, c: "1", d: "0.5", e: 12 })).toBe("1 attempt; 0 attempts; 1 point; 0.5 points; 12 points");
 });
