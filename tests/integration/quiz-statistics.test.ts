@@ -72,7 +72,7 @@ test("questions in the quiz's order with their text, right choices marked, commo
   // weight-sharing is right in exactly the weaker attempts (rest scores 2,0,0,0,1,0,0,0 against 0,1,1,1,0,1,0,1):
   // negative discrimination, but from 8 attempts: a warning, no flag.
   expect(page("table.question-stats tbody tr").eq(0).find("td").eq(4).text()).toMatch(/^-\d/);
-  expect(page(".small-sample").text()).toContain("Only 8 attempt(s) so far.");
+  expect(page(".small-sample").text()).toContain("Only 8 attempts so far.");
   expect(page(".small-sample").text()).toContain("not reliable below 30 attempts");
   expect(page("tr.is-flagged")).toHaveLength(0);
   expect(page(".flash-error")).toHaveLength(0);
