@@ -50,7 +50,7 @@ export function setupViews(app: Express, { watch = false }: { watch?: boolean } 
  * "title" on every render (a tenth of a page's CPU went to rendering). A view naming another helper
  * fails to compile (a test compiles every view).
  */
-export const VIEW_HELPERS = ["eq", "date", "count"] as const;
+export const VIEW_HELPERS = ["eq", "date", "plural"] as const;
 export const COMPILE_OPTIONS = {
   knownHelpers: Object.fromEntries(VIEW_HELPERS.map((h) => [h, true])),
   knownHelpersOnly: true,
@@ -63,8 +63,8 @@ export const COMPILE_OPTIONS = {
 /** The helpers views may name (VIEW_HELPERS). */
 export const viewHelpers = {
   eq: (a: unknown, b: unknown) => a === b,
-  /** A number with its noun, singular for exactly one: `{{count n "attempt"}}` is "1 attempt", "3 attempts", "0.5 points". */
-  count: (n: unknown, noun: unknown) => `${String(n)} ${String(noun)}${Number(n) === 1 ? "" : "s"}`,
+  /** A number with its noun, singular for exactly one: `{{plural n "attempt"}}` is "1 attempt", "3 attempts", "0.5 points". */
+  plural: (n: unknown, noun: unknown) => `${String(n)} ${String(noun)}${Number(n) === 1 ? "" : "s"}`,
   /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
   date: (d: Date | string | null | undefined, tz?: unknown) => (d ? dateFormat(typeof tz === "string" ? tz : "UTC").format(new Date(d)) : "never"),
 } satisfies Record<(typeof VIEW_HELPERS)[number], Handlebars.HelperDelegate>;

@@ -31,9 +31,19 @@ test("a partial on a line of its own keeps its text as written: a textarea's lin
   expect(page).toContain("<textarea name=\"a\">\nfirst line\nsecond line</textarea>");
 });
 
-test("count names one of a thing in the singular and any other number in the plural", () => {
+test("plural names one of a thing in the singular and any other number in the plural", () => {
   const hb = Handlebars.create();
   hb.registerHelper(viewHelpers);
-  const render = hb.compile('{{count a "attempt"}}; {{count b "attempt"}}; {{count c "point"}}; {{count d "point"}}; {{count e "point"}}', COMPILE_OPTIONS);
+  const render = hb.compile('{{plural a "attempt"}}; {{plural b "attempt"}}; {{plural c "point"}}; {{plural d "point"}}; {{plural e "point"}}', COMPILE_OPTIONS);
   expect(render({ a: 1, b: 0, c: "1", d: "0.5", e: 12 })).toBe("1 attempt; 0 attempts; 1 point; 0.5 points; 12 points");
+});
+
+test("no view reads a value under a helper's name: {{date}} or {{plural}} alone would call the helper, not read the property", () => {
+  const misread = views(VIEWS_DIR).flatMap((f) => {
+    const text = fs.readFileSync(f, "utf8");
+    return Object.keys(viewHelpers).filter((h) => new RegExp(`\\{\\{\\s*${h}\\s*\\}\\}`).test(text)).map((h) => `${path.relative(VIEWS_DIR, f)}: {{${h}}}`);
+  });
+  expect(misread).toEqual([]);
+  // The check itself: a view doing so is found.
+  expect(new RegExp(`\\{\\{\\s*plural\\s*\\}\\}`).test("<td>{{plural}}</td>")).toBe(true);
 });
