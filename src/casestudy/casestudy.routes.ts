@@ -97,14 +97,14 @@ export function caseStudyRoutes({ submissions, courses, boss, dataDir }: { submi
   // Staff: all submissions, download, override, rescore, reveal, export.
   router.get("/case-studies/:caseSlug/submissions", loadCaseStudy, requireStaff, async (req, res) => {
     const { course, caseStudy: cs } = pageContext(res, "course", "caseStudy");
-    const status = Object.values(SubmissionStatus).find((x) => x === req.query.status);
+    const status = [...Object.values(SubmissionStatus), "REFUSED" as const].find((x) => x === req.query.status);
     const teams = await courses.roster(course.id);
     const teamId = teams.teams.find((t) => t.id === req.query.team)?.id;
     const { rows: list, total } = await submissions.allSubmissions(cs, { status, teamId });
     res.render("case-study-staff", {
       title: `Submissions — ${cs.title}`, course, cs, base: base(req, cs), isStaff: true, status, teamId,
       shownOf: total > list.length ? { shown: list.length, total } : null,
-      statuses: Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x], selected: x === status })),
+      statuses: [...Object.values(SubmissionStatus).map((x) => ({ value: x, label: STATUS_LABEL[x] })), { value: "REFUSED", label: "Refused" }].map((x) => ({ ...x, selected: x.value === status })),
       teams: teams.teams.map((t) => ({ ...t, selected: t.id === teamId })),
       rows: list.map((x) => ({
         ...x, statusLabel: x.refused ? "Refused" : STATUS_LABEL[x.status], href: `${base(req, cs)}/submissions/${x.id}`,

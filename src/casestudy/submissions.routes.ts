@@ -353,7 +353,7 @@ export function submissionsRoutes({ submissions, courses, reviews, boss, dataDir
       result: await resultView(req, sub, subHref, { showPrivate, isStudent }), canFinal: isStudent && sub.status === SubmissionStatus.SCORED && submissions.now() < cs.deadlineAt,
       overrides: !isStudent ? sub.overrides.map((o) => ({ ...o, cleared: o.points === null })) : [], scripts: ["/assets/js/submission.js"],
       maxPoints: settingsOf(cs).points.max, override, overrideForm,
-      canRescore: !isStudent && !sub.fileRemovedAt, busy: sub.status === SubmissionStatus.QUEUED || sub.status === SubmissionStatus.RUNNING,
+      canRescore: !isStudent && !sub.fileRemovedAt, busy: sub.status === SubmissionStatus.QUEUED ? "Waiting to be scored: it can be rescored once that run ends." : sub.status === SubmissionStatus.RUNNING ? "Being scored now: it can be rescored once this run ends." : null,
       decided, ...reviewsView(requests, course.slug, subHref, isStudent && decided ? `${subHref}/review-request` : null, res.locals.reviewForm),
       reviewRemedy: isStudent ? null : { text: "To change the points, use", href: "#override-h", label: "Set points (in the staff tools above)" },
     });

@@ -379,8 +379,10 @@ export class SubmissionsService {
   }
 
   /** Staff: the newest `SUBMISSIONS_SHOWN` submissions with the filters, and how many there are in all. */
-  async allSubmissions(cs: CaseStudyRow, filter: { status?: SubmissionStatus; teamId?: string }) {
-    const where = { caseStudyId: cs.id, ...(filter.status ? { status: filter.status } : {}), ...(filter.teamId ? { teamId: filter.teamId } : {}) };
+  /** The staff's list, newest first, by status as the list names it: "Failed" is failed while scored, "REFUSED" refused on arrival (stored as failed). */
+  async allSubmissions(cs: CaseStudyRow, filter: { status?: SubmissionStatus | "REFUSED"; teamId?: string }) {
+    const byStatus = filter.status === "REFUSED" ? { refused: true } : filter.status === SubmissionStatus.FAILED ? { status: filter.status, refused: false } : filter.status ? { status: filter.status } : {};
+    const where = { caseStudyId: cs.id, ...byStatus, ...(filter.teamId ? { teamId: filter.teamId } : {}) };
     const [rows, total] = await Promise.all([
       this.deps.db.submission.findMany({
         where,

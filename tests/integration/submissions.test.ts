@@ -289,6 +289,14 @@ test("a student cannot see another team's submission, its status, its images or 
   expect((await felix.get(`${CASE}/submissions/${id}`)).status).toBe(403);
   const noTeam = await upload(felix, path.join(MODELS, "seq-basic.keras"));
   expect(noTeam.status).toBe(403);
+  // The case-study page (again, after that upload) tells a student with no team what to do, and
+  // lists no "team's submissions" they do not have.
+  for (const html of [(await felix.get(CASE)).text, noTeam.text]) {
+    const page = $(html);
+    expect(page(".callout").text()).toContain("You are not in a team yet. Submissions are per team: ask your instructor to place you in one.");
+    expect(page("h2").map((_i, h) => page(h).text()).get()).not.toContain("Your team's submissions");
+    expect(page("form[data-upload]").length).toBe(0);
+  }
   expect((await alice.get(`${CASE}/submissions/${id}/download`)).status).toBe(403); // files are for staff
   expect((await alice.get(`${CASE}/submissions`)).status).toBe(403);
   const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
@@ -306,6 +314,21 @@ test("staff: list with filters, override with a required reason (audit trail), C
   const list = $((await grader.get(`${CASE}/submissions?status=SCORED`)).text);
   expect(list("tbody tr")).toHaveLength(1);
   expect($((await grader.get(`${CASE}/submissions?status=FAILED`)).text)("tbody").text()).toContain("No submissions with this status");
+  // A refused upload is listed (and filtered) as "Refused", not among the ones that failed while scored.
+  fs.writeFileSync(path.join(files.dir, "notes.txt"), "my model is great");
+  expect((await upload(alice, path.join(files.dir, "notes.txt"))).status).toBe(400);
+  const rowsOf = async (q: string) => {
+    const p = $((await grader.get(`${CASE}/submissions${q}`)).text);
+    return p("tbody tr").map((_i, tr) => p(tr).text().replace(/\s+/g, " ").trim()).get();
+  };
+  const refused = await rowsOf("?status=REFUSED");
+  expect(refused).toHaveLength(1);
+  expect(refused[0]).toContain("Alice Nguyen");
+  expect(refused[0]).toContain("Refused (unknown_format) · file not kept");
+  expect((await rowsOf("?status=FAILED")).join()).toContain("No submissions with this status");
+  expect(await rowsOf("")).toHaveLength(2);
+  const filter = $((await grader.get(`${CASE}/submissions?status=REFUSED`)).text);
+  expect(filter("select[name=status] option[selected]").text()).toBe("Refused");
   const page = await grader.get(`${CASE}/submissions/${id}`);
   const noReason = await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "" });
   expect(noReason.status).toBe(400);
@@ -379,7 +402,14 @@ test("a submission being rescored keeps its current points until the new result 
   await t.db.submission.update({ where: { id }, data: { status: "QUEUED" } });
   const page = $((await alice.get(CASE)).text);
   expect(page("#team-points").text().replace(/\s+/g, " ")).toContain("points on the public half so far: 100 of 100, from submission #1");
+  // Staff see why it cannot be rescored now, in the words of its status: waiting, then being scored.
+  const grader = await as("grader@example.edu", DEMO_PASSWORDS.grader);
+  const busy = async () => $((await grader.get(`${CASE}/submissions/${id}`)).text)("[data-rescore-busy]").text();
+  expect(await busy()).toBe("Waiting to be scored: it can be rescored once that run ends.");
+  await t.db.submission.update({ where: { id }, data: { status: "RUNNING" } });
+  expect(await busy()).toBe("Being scored now: it can be rescored once this run ends.");
   await t.db.submission.update({ where: { id }, data: { status: "SCORED" } });
+  expect(await busy()).toBe("");
 });
 
 test("the override form given 'forty' (or too many points) is shown again with what was typed and the message beside the field", async () => {
