@@ -14,10 +14,14 @@ export function createLogger(level: string, name = "web", destination?: pino.Des
 /** Query parameters that are one-time secrets (a new-window ticket, a registration token): never written to the logs. */
 const SECRET_PARAMS = ["ticket", "registration_token", "token", "id_token", "state", "code"];
 
-/** The URL as logged: the values of one-time tokens in its query string replaced by [redacted]. */
+/** Paths whose last segment is a one-time secret: a password link, an undo link for a removal. */
+const SECRET_PATH = /\/(password-link|people\/removed)\/[^/?#]+/g;
+
+/** The URL as logged: one-time tokens in its path and the values of those in its query string replaced by [redacted]. */
 export function redactUrl(url: string): string {
   const q = url.indexOf("?");
-  if (q < 0) return url;
+  const path = (q < 0 ? url : url.slice(0, q)).replace(SECRET_PATH, "/$1/[redacted]");
+  if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
   let changed = false;
   for (const key of SECRET_PARAMS) {
@@ -26,12 +30,29 @@ export function redactUrl(url: string): string {
       changed = true;
     }
   }
-  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+  return changed ? `${path}?${params.toString()}` : `${path}${url.slice(q)}`;
 }
 
-/** pino-http's request serializer (it gets the standard serializer's output): one-time tokens redacted from the URL. */
-export function requestLogSerializer<T extends { url?: unknown }>(req: T): T {
+/** A copy of a parsed query string or route parameters, the one-time secrets among them replaced by [redacted]. */
+function redactParams(values: unknown): unknown {
+  if (!values || typeof values !== "object") return values;
+  const copy: Record<string, unknown> = { ...(values as Record<string, unknown>) };
+  for (const key of SECRET_PARAMS) if (key in copy) copy[key] = "[redacted]";
+  return copy;
+}
+
+/**
+ * pino-http's request serializer (it gets the standard serializer's output): one-time tokens
+ * redacted wherever the standard one copies them — the URL, the parsed query and route
+ * parameters, and the Referer (the page before may have had a ticket in its address). Copies
+ * are logged; the request itself is not changed.
+ */
+export function requestLogSerializer<T extends { url?: unknown; query?: unknown; params?: unknown; headers?: unknown }>(req: T): T {
   if (typeof req.url === "string") req.url = redactUrl(req.url);
+  if (req.query !== undefined) req.query = redactParams(req.query);
+  if (req.params !== undefined) req.params = redactParams(req.params);
+  const headers = req.headers as Record<string, unknown> | undefined;
+  if (headers && typeof headers.referer === "string") req.headers = { ...headers, referer: redactUrl(headers.referer) };
   return req;
 }
 

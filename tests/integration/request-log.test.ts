@@ -44,3 +44,33 @@ test("signing in and using a page logs each request with its status, and no cook
   expect(text).not.toContain("cnn.form");
   expect(text).not.toContain(DEMO_PASSWORDS.student);
 });
+
+test("one-time secrets never reach the log: not in a URL's path or query, the parsed query, the route parameters or the Referer", async () => {
+  const before = lines.length;
+  const agent = t.agent();
+  // A password link (its token is in the path) opened from a page whose address held an LTI ticket.
+  const link = await agent.get("/password-link/SECRET-LINK-TOKEN-1").set("Referer", "http://localhost/lti/opened?ticket=SECRET-TICKET-2&x=1");
+  expect(link.status).toBeGreaterThanOrEqual(400);
+  await agent.get("/lti/opened?ticket=SECRET-TICKET-3");
+  await agent.get("/courses/cnn?code=SECRET-CODE-4&state=SECRET-STATE-5&tab=1");
+  await signIn(agent, "instructor@example.edu", DEMO_PASSWORDS.instructor);
+  await agent.get("/courses/cnn/people/removed/SECRET-UNDO-6");
+
+  const written = lines.slice(before);
+  const requests = written.map((l) => JSON.parse(l) as { req?: { url: string; query?: Record<string, unknown>; headers?: Record<string, unknown> } }).filter((l) => l.req);
+  expect(requests.map((l) => l.req!.url)).toEqual(
+    expect.arrayContaining([
+      "/password-link/[redacted]",
+      "/lti/opened?ticket=%5Bredacted%5D",
+      "/courses/cnn?code=%5Bredacted%5D&state=%5Bredacted%5D&tab=1",
+      "/courses/cnn/people/removed/[redacted]",
+    ]),
+  );
+  // What is not a secret stays, so the log still says what was asked.
+  const course = requests.find((l) => l.req!.url.startsWith("/courses/cnn?"))!;
+  expect(course.req!.query).toEqual({ code: "[redacted]", state: "[redacted]", tab: "1" });
+  const withReferer = requests.find((l) => l.req!.url.startsWith("/password-link/"))!;
+  expect(withReferer.req!.headers!.referer).toBe("http://localhost/lti/opened?ticket=%5Bredacted%5D&x=1");
+  const text = written.join("\n");
+  for (let n = 1; n <= 6; n++) expect(text).not.toMatch(new RegExp(`SECRET-[A-Z]+-${n}`));
+});
