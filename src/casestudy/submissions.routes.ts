@@ -25,6 +25,7 @@ import { readResultDetails } from "./scoring.result.js";
 import { caseStudyBase as base, caseStudyLoaders, STATUS_LABEL } from "./casestudy.loaders.js";
 import { caseStudyPage } from "./casestudy.page.js";
 import { privateVisible, settingsOf, type Counted, type OverridePreview, type RuleSubmission, type SubmissionsService } from "./submissions.service.js";
+import { viewHelpers } from "../platform/views.js";
 import { askForReview, reviewsView } from "../reviews/reviews.routes.js";
 import type { ReviewsService } from "../reviews/reviews.service.js";
 
@@ -65,7 +66,7 @@ function overridePreviewView(p: OverridePreview, input: { points: number | null;
     const n = (c: Counts) => (c ? `#${c.submission.number}` : "none");
     return n(b) === n(a) ? n(a) : `${n(b)} → ${n(a)}`;
   };
-  const own = (x: OverridePreview["submission"]["before"]) => (!x ? "not scored" : x.public === x.private ? String(x.private) : `public ${x.public}, private ${x.private}`);
+  const own = (x: OverridePreview["submission"]["before"]) => (!x ? "not scored" : x.public === x.private ? viewHelpers.plural(x.private, "point") : `public ${x.public}, private ${viewHelpers.plural(x.private, "point")}`);
   const n = p.submission.number;
   let note: string | null = null;
   if (!p.submission.after) note = `Submission #${n} is not scored, so its points do not count: only scored submissions have points.`;

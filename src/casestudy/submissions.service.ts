@@ -378,8 +378,7 @@ export class SubmissionsService {
     return rows.map((r, i) => ({ ...r, rank: i + 1 }));
   }
 
-  /** Staff: the newest `SUBMISSIONS_SHOWN` submissions with the filters, and how many there are in all. */
-  /** The staff's list, newest first, by status as the list names it: "Failed" is failed while scored, "REFUSED" refused on arrival (stored as failed). */
+  /** The staff's list: the newest `SUBMISSIONS_SHOWN` submissions with the filters, and how many there are in all. By status as the list names it: "Failed" is failed while scored, "REFUSED" refused on arrival (stored as failed). */
   async allSubmissions(cs: CaseStudyRow, filter: { status?: SubmissionStatus | "REFUSED"; teamId?: string }) {
     const byStatus = filter.status === "REFUSED" ? { refused: true } : filter.status === SubmissionStatus.FAILED ? { status: filter.status, refused: false } : filter.status ? { status: filter.status } : {};
     const where = { caseStudyId: cs.id, ...byStatus, ...(filter.teamId ? { teamId: filter.teamId } : {}) };

@@ -64,7 +64,7 @@ export const COMPILE_OPTIONS = {
 export const viewHelpers = {
   eq: (a: unknown, b: unknown) => a === b,
   /** A number with its noun, singular for exactly one: `{{plural n "attempt"}}` is "1 attempt", "3 attempts", "0.5 points". */
-  plural: (n: unknown, noun: unknown) => `${String(n)} ${String(noun)}${Number(n) === 1 ? "" : "s"}`,
+  plural: (n: unknown, noun: unknown) => `${String(n)} ${typeof noun === "string" ? noun : ""}${Number(n) === 1 ? "" : "s"}`,
   /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
   date: (d: Date | string | null | undefined, tz?: unknown) => (d ? dateFormat(typeof tz === "string" ? tz : "UTC").format(new Date(d)) : "never"),
 } satisfies Record<(typeof VIEW_HELPERS)[number], Handlebars.HelperDelegate>;

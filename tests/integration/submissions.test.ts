@@ -335,6 +335,7 @@ test("staff: list with filters, override with a required reason (audit trail), C
   // The form previews the team's points first (100 scored → 80); only the preview's save button saves.
   const preview = $((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send({ _csrf: csrfFrom(page.text), points: "80", reason: "Late penalty agreed with the team" })).text);
   expect(preview("#override-preview").text().replace(/\s+/g, " ")).toContain("Team points: 100 → 80");
+  expect(preview("#override-preview li").first().text()).toMatch(/^Submission #\d+: 100 points → 80 points$/);
   expect(await t.db.pointsOverride.count()).toBe(0);
   const confirm = Object.fromEntries(preview("#override-preview form input").map((_i, e) => [[preview(e).attr("name"), preview(e).val()]]).get() as [string, string][]);
   expect((await grader.post(`${CASE}/submissions/${id}/override`).type("form").send(confirm)).status).toBe(303);
