@@ -10,6 +10,7 @@ import type { Clock } from "../src/platform/clock.js";
 import { seedDemo } from "../src/demo/demo.seed.js";
 import { loadConfig } from "../src/platform/config.js";
 import { startEmbeddedPostgres } from "../src/platform/db/embedded.js";
+import { createSqlPool } from "../src/platform/db/connect.js";
 import { migrateDeploy } from "../src/platform/db/migrate.js";
 import { createPrisma } from "../src/platform/db/prisma.js";
 import { createLogger } from "../src/platform/logger.js";
@@ -36,7 +37,7 @@ export async function startBenchServer({ clock, queue = false, countQueries = fa
   await seedDemo(db, logger);
   const dataDir = path.join(dir, "data");
   await syncContent({ db, contentDir: "content", quizDir: "quizzes", dataDir, prepareData: false, logger });
-  const pool = new pg.Pool({ connectionString: pgServer.url, max: 10 });
+  const pool = createSqlPool(pgServer.url, 10);
   pool.on("error", (err) => logger.debug({ err }, "session pool connection closed at teardown"));
   const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: "b".repeat(40), DATABASE_URL: pgServer.url, LOG_LEVEL: "warn", COOKIE_SECURE: "false", DATA_DIR: dataDir });
   const boss = queue ? await startQueue(pgServer.url, logger, { maintenanceIntervalSeconds: 5 }) : null;

@@ -117,6 +117,11 @@ export const refuseNul: RequestHandler = (req, _res, next) => {
 /** How far a session's stored expiry may fall behind "now + SESSION_MAX_AGE_HOURS" before a request moves it. */
 export const SESSION_RENEW_AFTER_MS = 5 * 60 * 1000;
 
+/** The sizes of the batches session reads are sent in (7 waiting reads: 4 + 2 + 1 alone). Few sizes, so few
+ *  statements to prepare and plan on each connection: a batch of 8 copies of the course page's statement takes
+ *  PostgreSQL ~30 ms to plan, ~2 ms to run. */
+export const SESSION_READ_BATCHES = [8, 4, 2] as const;
+
 /** The signed-in user read in the same statement as the request's session (null: the account is gone). */
 const usersWithSession = new WeakMap<Request, SessionUser | null>();
 
@@ -131,7 +136,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   // for is a NULL column): each is prepared, and planned once per connection, by its own name. One
   // statement for every request with the unwanted parts behind a flag would be planned anew at every
   // request: PostgreSQL keeps custom plans when the parameters make some plans far cheaper than others.
-  const statements = new Map<string, { name: string; text: string }>();
+  const statements = new Map<string, { name: string; text: string; params: number }>();
   function statementFor(wanted: boolean[]) {
     const key = wanted.map((w) => (w ? "1" : "0")).join("");
     let statement = statements.get(key);
@@ -150,6 +155,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
         text: `SELECT s.sess, u.id, u.email, u.name, u."isAdmin"${columns}
          FROM "session" s LEFT JOIN "User" u ON u.id = CASE WHEN s.sess->>'userId' ~* '^[0-9a-f-]{36}$' THEN (s.sess->>'userId')::uuid END
          WHERE s.sid = $1 AND s.expire >= to_timestamp($2)`,
+        params: offset,
       };
       statements.set(key, statement);
     }
@@ -167,6 +173,58 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       return true;
     });
     return { ...statementFor(wanted), values };
+  }
+  type Row = { sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>;
+  type Statement = ReturnType<typeof statementOf>;
+  // Reads that arrive together (requests parsed in one turn of the event loop) go to PostgreSQL as one
+  // statement: each round trip costs the web process more than a page's rendering (a write to the
+  // socket that wakes a database process), and a busy server has several requests in each turn. The
+  // batch is the single statement once per read, its parameters renumbered, joined by UNION ALL and
+  // tagged with the read's position: each read gets exactly the row its own statement would have.
+  const batches = new Map<string, { name: string; text: string }>();
+  function batchOf(s: Statement, count: number) {
+    const key = `${s.name}:${count}`;
+    let batch = batches.get(key);
+    if (!batch) {
+      const branches = Array.from({ length: count }, (_, i) => `(${renumber(s.text.replace(/^SELECT /, `SELECT ${i} AS "batch", `), i * s.params)})`);
+      batch = { name: key, text: branches.join("\nUNION ALL\n") };
+      batches.set(key, batch);
+    }
+    return batch;
+  }
+  type Read = { statement: Statement; resolve: (row: Row | undefined) => void; reject: (err: unknown) => void };
+  let waiting: Read[] = [];
+  const readAlone = (r: Read) => pool.query<Row>(r.statement).then(({ rows: [row] }) => r.resolve(row), r.reject);
+  function readTogether(reads: Read[]) {
+    const values = reads.flatMap((r) => r.statement.values);
+    pool.query<Row & { batch: number }>({ ...batchOf(reads[0]!.statement, reads.length), values }).then(
+      ({ rows }) => {
+        const byRead = new Map(rows.map((row) => [row.batch, row]));
+        reads.forEach((r, i) => r.resolve(byRead.get(i)));
+      },
+      // One read's part failing fails the batch: each is read alone, as it would have been without the batch.
+      () => reads.forEach(readAlone),
+    );
+  }
+  function flushReads() {
+    const reads = waiting;
+    waiting = [];
+    const byStatement = new Map<string, Read[]>();
+    for (const r of reads) byStatement.set(r.statement.name, [...(byStatement.get(r.statement.name) ?? []), r]);
+    for (const group of byStatement.values()) {
+      let i = 0;
+      for (const size of SESSION_READ_BATCHES) {
+        for (; group.length - i >= size; i += size) readTogether(group.slice(i, i + size));
+      }
+      if (i < group.length) readAlone(group[i]!);
+    }
+  }
+  /** The session's row (undefined: no such session), read with the others that arrive in the same turn. */
+  function readSession(statement: Statement): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => {
+      if (!waiting.length) setImmediate(flushReads);
+      waiting.push({ statement, resolve, reject });
+    });
   }
   const PgStore = connectPgSimple(session);
   const pruneSeconds = config.NODE_ENV === "test" ? false : 15 * 60;
@@ -196,9 +254,8 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       } catch (err) {
         return callback(err);
       }
-      type Row = { sess: session.SessionData; id: string | null; email: string; name: string; isAdmin: boolean } & Record<string, unknown>;
       const read = (s: typeof statement) => pool.query<Row>(s).then(({ rows: [row] }) => row);
-      read(statement).then((row) => ({ row, withParts: true }), (err: unknown) => {
+      readSession(statement).then((row) => ({ row, withParts: true }), (err: unknown) => {
         // A part that fails (a feature's SQL meeting data it did not expect, say) must not keep its user
         // off every page: the session and user are read again without the parts, and each page reads
         // what it needs itself, as for a user read apart from the session (no context). The failure is

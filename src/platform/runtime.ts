@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { DatabaseUnreachable, waitForDatabase } from "./db/connect.js";
+import { createSqlPool, DatabaseUnreachable, waitForDatabase } from "./db/connect.js";
 import { EmbeddedPostgresError, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { createPrisma, type Db } from "./db/prisma.js";
@@ -55,7 +55,7 @@ export async function startRuntime(name: string): Promise<Runtime> {
     // Every signed-in request reads its session (and the signed-in context) on this pool, and a
     // page its own statement: as many connections as Prisma's pool (pg's default, 10), which is
     // also what bench:readings measures with.
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = createSqlPool(url, 10);
     pool.on("error", (err) => logger.error({ err }, "idle database connection failed"));
     return {
       config,

@@ -1,7 +1,6 @@
 // The real app over HTTP against a real database, plus a browser-like agent
 // that keeps cookies and sends the CSRF token from the page it last loaded.
 import * as cheerio from "cheerio";
-import pg from "pg";
 import request from "supertest";
 import { createHttpServer } from "../../src/platform/http-server.js";
 import type TestAgent from "supertest/lib/agent.js";
@@ -20,6 +19,7 @@ import type { Clock } from "../../src/platform/clock.js";
 import type { LtiEgress } from "../../src/lti/lti.egress.js";
 import { syncContent } from "../../src/content/content.sync.js";
 import { DEMO_PASSWORDS, seedDemo } from "../../src/demo/demo.seed.js";
+import { createSqlPool } from "../../src/platform/db/connect.js";
 import { loadConfig } from "../../src/platform/config.js";
 import { createLogger } from "../../src/platform/logger.js";
 import { createTestDb, type TestDb } from "./db.js";
@@ -76,7 +76,7 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     boss = await startQueue(tdb.url, logger, { expireInSeconds: config.GRADING_JOB_EXPIRE_SECONDS, maintenanceIntervalSeconds: config.QUEUE_MAINTENANCE_SECONDS });
     if (opts.queue.worker) await startScoringWorker(boss, { db: tdb.db, databaseUrl: tdb.url, dataDir: config.DATA_DIR, logger, limits: opts.queue.limits, clock }, { pollingIntervalSeconds: 0.5 });
   }
-  const pool = new pg.Pool({ connectionString: tdb.url, max: 3 });
+  const pool = createSqlPool(tdb.url, 3);
   pool.on("error", () => {}); // connections cut by the database's drop at teardown
   const app = createApp({ config, db: tdb.db, pool, logger, sessionSecret: TEST_SESSION_SECRET, contentDir, clock, boss: () => boss, ltiEgress: opts.ltiEgress });
   return {

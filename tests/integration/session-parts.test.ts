@@ -1,8 +1,13 @@
 // The session's statement also reads each feature's part of the signed-in context (platform/http.ts).
 // A part that fails must not keep its user off every page.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import net from "node:net";
+import { jest } from "@jest/globals";
 import express from "express";
 import pg from "pg";
 import request from "supertest";
+import { createSqlPool } from "../../src/platform/db/connect.js";
 import { currentUser, sessions } from "../../src/platform/http.js";
 import type { SessionContextPart } from "../../src/platform/session-user.js";
 import { signIn, startTestApp, TEST_SESSION_SECRET, type TestApp } from "../helpers/app.js";
@@ -61,4 +66,90 @@ test("a part that fails is logged, and the user is still signed in, read again w
   // A session the cookie does not name is still no one's.
   const stranger = await request(app).get("/").set("Cookie", "cnn.sid=s:nothing.signed");
   expect(stranger.body.user).toBeNull();
+});
+
+/** GET / with each cookie, pipelined on one connection (Node parses them in one go); the users the responses name, in order. */
+async function pipelined(app: express.Express, cookies: string[]): Promise<(Record<string, unknown> | null)[]> {
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const raw = cookies.map((c) => `GET / HTTP/1.1\r\nHost: x\r\nCookie: ${c}\r\n\r\n`).join("");
+  const bodies = await new Promise<string[]>((resolve, reject) => {
+    let text = "";
+    const socket = net.connect((server.address() as AddressInfo).port, "127.0.0.1", () => socket.write(raw));
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+      // Responses in order, each a head and a body of its Content-Length (ASCII: the demo's names and emails).
+      const found: string[] = [];
+      for (let at = 0; ; ) {
+        const end = text.indexOf("\r\n\r\n", at);
+        if (end < 0) break;
+        const length = Number(/content-length: (\d+)/i.exec(text.slice(at, end))?.[1]);
+        if (text.length < end + 4 + length) break;
+        found.push(text.slice(end + 4, end + 4 + length));
+        at = end + 4 + length;
+      }
+      if (found.length === cookies.length) {
+        socket.destroy();
+        resolve(found);
+      }
+    });
+    socket.on("error", reject);
+  });
+  await new Promise((r) => server.close(r));
+  return bodies.map((b) => (JSON.parse(b) as { user: Record<string, unknown> | null }).user);
+}
+
+async function cookieOf(email: string) {
+  const res = await signIn(t.agent(), email, (await import("../../src/demo/demo.seed.js")).DEMO_PASSWORDS.student);
+  return ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!.split(";")[0]!;
+}
+
+test("reads that arrive together go to PostgreSQL as one statement, and each request gets its own user and context", async () => {
+  const benCookie = await cookieOf("ben@example.edu");
+  const { app } = appWith([name]);
+  const statements: string[] = [];
+  const original = pool.query;
+  const spy = jest.spyOn(pool, "query").mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+    const q = args[0] as { text?: string } | string;
+    statements.push(typeof q === "string" ? q : (q.text ?? ""));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as pg.Pool["query"]);
+  // A stranger's cookie (its signature is wrong) reads no session; the seven others wait together and are
+  // sent as a batch of 4, one of 2 and one read alone.
+  const users = await pipelined(app, [cookie, benCookie, "cnn.sid=s:nothing.signed", cookie, benCookie, benCookie, cookie, benCookie]);
+  spy.mockRestore();
+  expect(users.map((u) => u && [u.email, (u.context as { myName: string }).myName])).toEqual([
+    ["alice@example.edu", "Alice Nguyen"],
+    ["ben@example.edu", "Ben Okafor"],
+    null,
+    ["alice@example.edu", "Alice Nguyen"],
+    ["ben@example.edu", "Ben Okafor"],
+    ["ben@example.edu", "Ben Okafor"],
+    ["alice@example.edu", "Alice Nguyen"],
+    ["ben@example.edu", "Ben Okafor"],
+  ]);
+  // Seven reads in three statements: batches of four and two (UNION ALL of the session's statement) and one alone.
+  const reads = statements.filter((s) => s.includes('FROM "session" s'));
+  expect(reads.map((s) => s.split("UNION ALL").length)).toEqual([4, 2, 1]);
+});
+
+test("a part that fails for one request of a batch fails only that request's context: the others are read alone with theirs", async () => {
+  const benCookie = await cookieOf("ben@example.edu");
+  // Fails for Ben's row only (his name is not a number).
+  const failsForBen: SessionContextPart = { name: "odd", sql: "(SELECT CASE WHEN u.email LIKE 'ben@%' THEN u.name::int ELSE 7 END)" };
+  const { app, logged } = appWith([name, failsForBen]);
+  const [alice, ben] = await pipelined(app, [cookie, benCookie]);
+  expect(alice).toEqual({ id: expect.any(String), email: "alice@example.edu", name: "Alice Nguyen", isAdmin: false, context: { myName: "Alice Nguyen", odd: 7 } });
+  expect(ben).toEqual({ id: expect.any(String), email: "ben@example.edu", name: "Ben Okafor", isAdmin: false });
+  expect(logged).toEqual(["the session's statement failed with the features' context parts; read again without them"]);
+});
+
+test("the web process's pool plans its prepared statements generically from the first run, keeping options the URL gives", async () => {
+  const other = createSqlPool(`${t.url}${t.url.includes("?") ? "&" : "?"}options=${encodeURIComponent("-c TimeZone=America/Denver")}`, 1);
+  try {
+    const { rows } = await other.query<{ mode: string; zone: string }>("SELECT current_setting('plan_cache_mode') AS mode, current_setting('TimeZone') AS zone");
+    expect(rows).toEqual([{ mode: "force_generic_plan", zone: "America/Denver" }]);
+  } finally {
+    await other.end();
+  }
 });
