@@ -210,7 +210,11 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
     const reads = waiting;
     waiting = [];
     const byStatement = new Map<string, Read[]>();
-    for (const r of reads) byStatement.set(r.statement.name, [...(byStatement.get(r.statement.name) ?? []), r]);
+    for (const r of reads) {
+      const group = byStatement.get(r.statement.name);
+      if (group) group.push(r);
+      else byStatement.set(r.statement.name, [r]);
+    }
     for (const group of byStatement.values()) {
       let i = 0;
       for (const size of SESSION_READ_BATCHES) {
