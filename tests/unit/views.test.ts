@@ -47,3 +47,17 @@ test("no view reads a value under a helper's name: {{date}} or {{plural}} alone 
   // The check itself: a view doing so is found.
   expect(new RegExp(`\\{\\{\\s*plural\\s*\\}\\}`).test("<td>{{plural}}</td>")).toBe(true);
 });
+
+test("the course and people pages count in the singular for one (a module of one reading, a team of one)", () => {
+  const hb = Handlebars.create();
+  hb.registerHelper(viewHelpers);
+  hb.registerPartial("course-nav", "");
+  const read = (view: string) => hb.compile(fs.readFileSync(path.join(VIEWS_DIR, view), "utf8"), COMPILE_OPTIONS);
+  const text = (html: string) => html.replace(/<[^>]+>/g, "").replace(/\s+/g, " ");
+  const course = text(read("course.hbs")({ course: { title: "CNN" }, modules: [{ title: "Week 1", href: "/m", readings: 1, minutes: "5 min" }, { title: "Week 2", href: "/n", readings: 2, minutes: "9 min" }] }));
+  expect(course).toContain("Week 1 · 1 reading · 5 min");
+  expect(course).toContain("Week 2 · 2 readings · 9 min");
+  const people = text(read("people.hbs")({ course: { slug: "cnn" }, counts: { students: 1, staff: 1 }, teams: [{ name: "Solo", size: 1 }] }));
+  expect(people).toContain("1 student · 1 staff · 1 team");
+  expect(people).toContain("Solo (1 member)");
+});
