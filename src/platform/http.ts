@@ -194,7 +194,8 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   }
   type Read = { statement: Statement; resolve: (row: Row | undefined) => void; reject: (err: unknown) => void };
   let waiting: Read[] = [];
-  const readAlone = (r: Read) => pool.query<Row>(r.statement).then(({ rows: [row] }) => r.resolve(row), r.reject);
+  const readOne = (s: Statement) => pool.query<Row>(s).then(({ rows: [row] }) => row);
+  const readAlone = (r: Read) => readOne(r.statement).then(r.resolve, r.reject);
   function readTogether(reads: Read[]) {
     const values = reads.flatMap((r) => r.statement.values);
     pool.query<Row & { batch: number }>({ ...batchOf(reads[0]!.statement, reads.length), values }).then(
@@ -258,7 +259,6 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
       } catch (err) {
         return callback(err);
       }
-      const read = (s: typeof statement) => pool.query<Row>(s).then(({ rows: [row] }) => row);
       readSession(statement).then((row) => ({ row, withParts: true }), (err: unknown) => {
         // A part that fails (a feature's SQL meeting data it did not expect, say) must not keep its user
         // off every page: the session and user are read again without the parts, and each page reads
@@ -266,7 +266,7 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
         // logged. If the database itself fails, so does this read, and the request with it.
         if (!parts.length) throw err;
         req?.log?.error({ err }, "the session's statement failed with the features' context parts; read again without them");
-        return read({ ...statementFor(parts.map(() => false)), values: statement.values.slice(0, 2) }).then((row) => ({ row, withParts: false }));
+        return readOne({ ...statementFor(parts.map(() => false)), values: statement.values.slice(0, 2) }).then((row) => ({ row, withParts: false }));
       }).then(({ row, withParts }) => {
         if (!row) return callback(null, null);
         const context = withParts ? { context: Object.fromEntries(parts.map((p) => [p.name, row[`part_${p.name}`]])) } : {};

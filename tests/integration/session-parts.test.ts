@@ -18,8 +18,7 @@ let cookie: string;
 beforeAll(async () => {
   t = await startTestApp();
   pool = new pg.Pool({ connectionString: t.url, max: 2 });
-  const signedIn = await signIn(t.agent(), "alice@example.edu", (await import("../../src/demo/demo.seed.js")).DEMO_PASSWORDS.student);
-  cookie = ([] as string[]).concat(signedIn.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!.split(";")[0]!;
+  cookie = await cookieOf("alice@example.edu");
 });
 afterAll(async () => {
   await pool.end();
@@ -99,6 +98,7 @@ async function pipelined(app: express.Express, cookies: string[]): Promise<(Reco
   return bodies.map((b) => (JSON.parse(b) as { user: Record<string, unknown> | null }).user);
 }
 
+/** The session cookie of a demo student signed in on the test app. */
 async function cookieOf(email: string) {
   const res = await signIn(t.agent(), email, (await import("../../src/demo/demo.seed.js")).DEMO_PASSWORDS.student);
   return ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!.split(";")[0]!;
