@@ -23,7 +23,8 @@ export interface SessionContextPart {
    * The part's parameters for this request, from its method and path before any routing (the course
    * slug in the URL, say); null: the request has no use for the part, whose value is then null and
    * which costs the statement nothing. What it reads must be the signed-in user's own (`u`): it is
-   * read before any page has checked what the user may see.
+   * read before any page has checked what the user may see. The values arrive as text: a part casts
+   * a parameter it compares with another type (`$2::int`).
    */
   args?(req: { method: string; path: string }): unknown[] | null;
 }

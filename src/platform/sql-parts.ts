@@ -27,6 +27,12 @@ export function renumber(sql: string, offset: number): string {
   return sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`);
 }
 
+/** The SQL with each parameter $n replaced by the column `${row}.p${offset + n}`: a statement run once over the rows of
+ *  `unnest(...)` of arrays, one row per read, takes each read's values from its row. As with renumber, only parameters. */
+export function parametersAsColumns(sql: string, offset: number, row: string): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => `${row}.p${offset + Number(n)}`);
+}
+
 /** The highest parameter ($n) each part's SQL uses. */
 const highest = new Map<string, number>();
 

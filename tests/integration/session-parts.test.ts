@@ -104,20 +104,26 @@ async function cookieOf(email: string) {
   return ([] as string[]).concat(res.headers["set-cookie"] ?? []).find((c) => c.startsWith("cnn.sid="))!.split(";")[0]!;
 }
 
+/** The statements (text and values) the test pool sends until `restore()`. */
+function recordStatements() {
+  const statements: { text: string; values: unknown[][] }[] = [];
+  const original = pool.query;
+  const spy = jest.spyOn(pool, "query").mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
+    const q = args[0] as { text?: string; values?: unknown[][] } | string;
+    if (typeof q !== "string") statements.push({ text: q.text ?? "", values: q.values ?? [] });
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as pg.Pool["query"]);
+  return { statements, restore: () => spy.mockRestore() };
+}
+
 test("reads that arrive together go to PostgreSQL as one statement, and each request gets its own user and context", async () => {
   const benCookie = await cookieOf("ben@example.edu");
   const { app } = appWith([name]);
-  const statements: string[] = [];
-  const original = pool.query;
-  const spy = jest.spyOn(pool, "query").mockImplementation(function (this: pg.Pool, ...args: unknown[]) {
-    const q = args[0] as { text?: string } | string;
-    statements.push(typeof q === "string" ? q : (q.text ?? ""));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as pg.Pool["query"]);
+  const { statements, restore } = recordStatements();
   // A stranger's cookie (its signature is wrong) reads no session; the seven others wait together and are
-  // sent as a batch of 4, one of 2 and one read alone.
+  // sent as one statement.
   const users = await pipelined(app, [cookie, benCookie, "cnn.sid=s:nothing.signed", cookie, benCookie, benCookie, cookie, benCookie]);
-  spy.mockRestore();
+  restore();
   expect(users.map((u) => u && [u.email, (u.context as { myName: string }).myName])).toEqual([
     ["alice@example.edu", "Alice Nguyen"],
     ["ben@example.edu", "Ben Okafor"],
@@ -128,9 +134,9 @@ test("reads that arrive together go to PostgreSQL as one statement, and each req
     ["alice@example.edu", "Alice Nguyen"],
     ["ben@example.edu", "Ben Okafor"],
   ]);
-  // Seven reads in three statements: batches of four and two (UNION ALL of the session's statement) and one alone.
-  const reads = statements.filter((s) => s.includes('FROM "session" s'));
-  expect(reads.map((s) => s.split("UNION ALL").length)).toEqual([4, 2, 1]);
+  // Seven reads in one statement: its parameters are arrays with a value for each read (the session ids first).
+  const reads = statements.filter((s) => s.text.includes('FROM "session" s'));
+  expect(reads.map((s) => s.values[0]!.length)).toEqual([7]);
 });
 
 test("a part that fails for one request of a batch fails only that request's context: the others are read alone with theirs", async () => {
@@ -151,5 +157,32 @@ test("the web process's pool plans its prepared statements generically from the 
     expect(rows).toEqual([{ mode: "force_generic_plan", zone: "America/Denver" }]);
   } finally {
     await other.end();
+  }
+});
+
+test("however many sessions there are, the session's statement looks each read's session up by its key", async () => {
+  const { app } = appWith([name]);
+  const { statements, restore } = recordStatements();
+  await request(app).get("/").set("Cookie", cookie);
+  restore();
+  const text = statements.find((s) => s.text.includes('FROM "session" s'))!.text;
+  const client = await pool.connect();
+  try {
+    // A term's worth of sessions, which PostgreSQL knows of (ANALYZE), and the plan the web process's pool uses (generic).
+    await client.query(`INSERT INTO "session" (sid, sess, expire) SELECT 'many-' || i, '{"cookie":{}}'::json, now() + interval '1 day' FROM generate_series(1, 5000) i`);
+    await client.query(`ANALYZE "session"`);
+    await client.query("SET plan_cache_mode = force_generic_plan");
+    await client.query(`PREPARE probe AS ${text}`);
+    const { rows } = await client.query<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE probe('{many-1,many-2}', '{0,0}')`);
+    type PlanNode = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; Plans?: PlanNode[] };
+    const nodes: PlanNode[] = [];
+    const walk = (n: PlanNode) => (nodes.push(n), n.Plans?.forEach(walk));
+    walk((rows[0]!["QUERY PLAN"] as { Plan: PlanNode }[])[0]!.Plan);
+    const onSession = nodes.filter((n) => n["Relation Name"] === "session").map((n) => `${n["Node Type"]} ${n["Index Name"] ?? ""}`.trim());
+    expect(onSession).toEqual(["Index Scan session_pkey"]);
+  } finally {
+    await client.query("DEALLOCATE ALL; RESET plan_cache_mode");
+    await client.query(`DELETE FROM "session" WHERE sid LIKE 'many-%'`);
+    client.release();
   }
 });

@@ -40,7 +40,7 @@ export async function waitForDatabase(url: string, seconds: number): Promise<voi
  * once per connection and planned generically from their first run: they have fixed shapes (a session,
  * its user and the features' parts, keyed by ids), so PostgreSQL's default — plan each of the first five
  * runs for its own parameters before settling — only costs planning time (~4 ms a run for the session's
- * statement with the course page's parts, ~30 ms for a batch of eight). An `options` in the URL is kept.
+ * statement with the course page's parts). An `options` in the URL is kept.
  */
 export function createSqlPool(url: string, max: number): pg.Pool {
   const generic = "-c plan_cache_mode=force_generic_plan";
