@@ -312,7 +312,7 @@ test("roster import: a preview with per-row errors changes nothing; a clean one 
   const form = await instructor.get("/courses/cnn/people/import");
   const bad = await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv: "email,name,role,team\nnot-an-email,X,student,\nzoe@example.edu,Zoe,wizard,\nzoe@example.edu,Zoe Again,student,New Team\n" });
   const preview = $(bad.text);
-  expect(preview("[role=alert]").first().text()).toContain("problem(s)");
+  expect(preview("[role=alert]").first().text()).toContain("3 problems: fix the rows below");
   const errs = preview("tbody tr").map((_i, tr) => preview(tr).text().replace(/\s+/g, " ").trim()).get();
   expect(errs[0]).toContain('"not-an-email" is not an email address.');
   expect(errs[1]).toContain('Role "wizard" is not student, instructor or grader.');
@@ -323,7 +323,7 @@ test("roster import: a preview with per-row errors changes nothing; a clean one 
   expect(ok("tbody").text()).toContain("new account, join as student, team New Team");
   expect(ok("tbody").text()).toContain("team Yield Ahead");
   const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv, apply: "1", checked: String(ok("input[name=checked]").val()) })).text);
-  expect(applied("[role=status]").text()).toContain("1 account(s) created, 1 updated");
+  expect(applied("[role=status]").text()).toContain("1 account created, 1 updated");
   const link = new URL(applied("table.password-links tbody code").first().text()).pathname;
   const zoe = t.agent();
   const setPage = await zoe.get(link);
@@ -363,7 +363,7 @@ test("an import corrects the name of an account this course alone has; one other
     const actions = checked("tbody tr").map((_i, tr) => checked(tr).find("td").last().text()).get();
     expect(actions).toEqual([`name ${chloeBefore} → Chloé Martin-Dubois`, `name kept as ${emmaBefore} (the account is in other courses too)`]);
     const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv, apply: "1", checked: String(checked("input[name=checked]").val()) })).text);
-    expect(applied("[role=status]").text()).toContain("0 account(s) created, 1 updated");
+    expect(applied("[role=status]").text()).toContain("0 accounts created, 1 updated");
     expect([await name("chloe@example.edu"), await name("emma@example.edu")]).toEqual(["Chloé Martin-Dubois", emmaBefore]);
     // An account in no course (removed from its last one) is not this course's to rename: it joins, named as it is.
     await t.db.user.create({ data: { email: "yara-nocourse@example.edu", name: "Zoë Żółć" } });
@@ -426,7 +426,7 @@ test("roster import: 'Apply' saves the text that was checked; text edited after 
   expect(await t.db.user.count({ where: { email: "yuki@example.edu" } })).toBe(0);
   // Applying what this page showed: saved — posted back from its textarea, as a browser does, with CRLF line ends.
   const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: form, csv: edited.replace(/\n/g, "\r\n"), apply: "1", checked: String(res("input[name=checked]").val()) })).text);
-  expect(applied("[role=status]").text()).toContain("1 account(s) created");
+  expect(applied("[role=status]").text()).toContain("1 account created");
   expect((await t.db.membership.findFirstOrThrow({ where: { user: { email: "yuki@example.edu" } } })).role).toBe("INSTRUCTOR");
   await t.db.user.delete({ where: { email: "yuki@example.edu" } });
 });

@@ -146,7 +146,7 @@ test("imported and added accounts have no password until their one-time link is 
   // Checked first, then applied as checked (the preview's form carries the digest of what it showed).
   const checked = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv })).text);
   const applied = $((await instructor.post("/courses/cnn/people/import").type("form").send({ _csrf: csrfFrom(form.text), csv, apply: "1", checked: String(checked("input[name=checked]").val()) })).text);
-  expect(applied("[role=status]").text()).toContain("1 account(s) created, 1 updated");
+  expect(applied("[role=status]").text()).toContain("1 account created, 1 updated");
   const rows = applied("table.password-links tbody tr").map((_i, tr) => [applied(tr).find("td").map((_j, td) => applied(td).text()).get()]).get() as string[][];
   expect(rows.map((r) => r.slice(0, 2))).toEqual([["yara@example.edu", "Yara Haddad"]]);
   const url = rows[0]![2]!;

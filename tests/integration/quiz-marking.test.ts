@@ -196,7 +196,7 @@ test("the student sees the new mark, the reason and the comment; staff see the h
   // The staff's review page has the tools at the top and says who changed what.
   const staffReview = $((await gus.get(first.url)).text);
   expect(staffReview(".staff-tools a").attr("href")).toBe(`${first.url}/marks`);
-  expect(staffReview(".staff-tools").text()).toContain("2 change(s)");
+  expect(staffReview(".staff-tools").text()).toContain("2 changes so far");
 });
 
 test("bad input re-renders the form with what was typed and the message beside the field; nothing is saved", async () => {

@@ -48,7 +48,7 @@ test("no view reads a value under a helper's name: {{date}} or {{plural}} alone 
   expect(new RegExp(`\\{\\{\\s*plural\\s*\\}\\}`).test("<td>{{plural}}</td>")).toBe(true);
 });
 
-test("the course and people pages count in the singular for one (a module of one reading, a team of one)", () => {
+test("the course, people, content-status and roster-import pages count in the singular for one (a module of one reading, a team of one, one problem)", () => {
   const hb = Handlebars.create();
   hb.registerHelper(viewHelpers);
   hb.registerPartial("course-nav", "");
@@ -60,4 +60,9 @@ test("the course and people pages count in the singular for one (a module of one
   const people = text(read("people.hbs")({ course: { slug: "cnn" }, counts: { students: 1, staff: 1 }, teams: [{ name: "Solo", size: 1 }] }));
   expect(people).toContain("1 student · 1 staff · 1 team");
   expect(people).toContain("Solo (1 member)");
+  const status = text(read("content-status.hbs")({ course: { slug: "cnn" }, errors: [{ path: "a.md", line: 1, message: "x" }], warnings: [{ path: "b.md", line: 2, message: "y" }, { path: "c.md", line: 3, message: "z" }], modules: [] }));
+  expect(status).toContain("1 file problem to fix");
+  expect(status).toContain("2 warnings");
+  const imported = text(read("people-import.hbs")({ course: { slug: "cnn" }, result: { created: 1, updated: 2 } }));
+  expect(imported).toContain("1 account created, 2 updated");
 });
