@@ -136,12 +136,12 @@ export function sessions(config: Config, pool: pg.Pool, secret: string, parts: S
   // The session's statement reads any number of sessions at once: it runs over the rows of arrays of
   // parameters (unnest), one row per read — the session id, the time, then each wanted part's own
   // parameters — and tags each result with its read's position. Reads that arrive in one turn of the
-  // event loop (a busy server parses several requests in each) go as one statement: each round trip
-  // costs the web process more than rendering a page (a write to the socket that wakes a database
-  // process). One execution over N rows, not N copies of the statement: PostgreSQL plans it once
-  // whatever N, and sets up its plan once per run, not once per read (measured: a read of the course
-  // page costs PostgreSQL less than half as much in a batch of eight; `UNION ALL` of eight copies
-  // barely less than alone, and took ~90 ms to plan).
+  // event loop (a busy server parses several requests in each) go together, up to SESSION_READ_BATCH_MAX
+  // in a statement: each round trip costs the web process more than rendering a page (a write to the
+  // socket that wakes a database process). One execution over N rows, not N copies of the statement:
+  // PostgreSQL plans it once whatever N, and sets up its plan once per run, not once per read (measured:
+  // a read of the course page costs PostgreSQL less than half as much in a batch of eight; `UNION ALL`
+  // of eight copies barely less than alone, and took ~90 ms to plan).
   // One statement for each set of parts a request wants (a part with args that a request has no use
   // for is a NULL column): each is prepared, and planned once per connection, by its own name. One
   // statement for every request with the unwanted parts behind a flag would be planned anew at every
