@@ -400,7 +400,9 @@ export function ltiRoutes({ lti, roster, lineItems, config, toolKey, checkPasswo
   // What an LMS administrator enters when registering this tool.
   router.get("/lti", async (_req, res) => {
     const o = lti.publicOrigin;
-    res.render("lti", { title: "LTI 1.3 registration", enabled: await lti.enabled(), registerUrl: `${o}/lti/register`, hasOrigin: Boolean(o), loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks`, origin: o });
+    // Without PUBLIC_URL there are no addresses to give (the page says how to set it), not addresses beginning "null".
+    const urls = o ? { registerUrl: `${o}/lti/register`, loginUrl: `${o}/lti/login`, launchUrl: `${o}/lti/launch`, jwksUrl: `${o}/lti/jwks` } : {};
+    res.render("lti", { title: "LTI 1.3 registration", enabled: await lti.enabled(), hasOrigin: Boolean(o), origin: o, ...urls });
   });
 
   return router;
