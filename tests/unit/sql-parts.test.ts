@@ -83,10 +83,12 @@ test("a session part with args: its parameters follow the session's own where th
   await request("/c/cnn");
   await request("/elsewhere");
   expect(sent).toHaveLength(2);
-  expect(sent[0]!.text).toContain(', (SELECT u.name) AS "part_plain", (SELECT $3::text || $4::text || $3::text) AS "part_course"');
-  expect(sent[0]!.values).toEqual(["sid-1", expect.any(Number), "cnn", "!"]);
+  // The statement runs over arrays, one element per read: a part's $1, $2 are the third and fourth arrays' elements (b.p3, b.p4).
+  expect(sent[0]!.text).toContain(', (SELECT u.name) AS "part_plain", (SELECT b.p3::text || b.p4::text || b.p3::text) AS "part_course"');
+  expect(sent[0]!.text).toContain("FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[]) WITH ORDINALITY AS b(p1, p2, p3, p4, read)");
+  expect(sent[0]!.values).toEqual([["sid-1"], [expect.any(Number)], ["cnn"], ["!"]]);
   expect(sent[1]!.text).toContain(', (SELECT u.name) AS "part_plain", NULL AS "part_course"');
-  expect(sent[1]!.values).toEqual(["sid-1", expect.any(Number)]);
+  expect(sent[1]!.values).toEqual([["sid-1"], [expect.any(Number)]]);
   // Each set of parts is its own prepared statement (one text per name).
   expect((sent[0] as { name?: string }).name).not.toBe((sent[1] as { name?: string }).name);
 });
