@@ -21,16 +21,21 @@ export function parameterCount(sql: string): number {
   return Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
 }
 
-/** The SQL with each parameter $n moved to $(offset + n), to follow `offset` parameters before it. Only parameters
- *  are renumbered: a part's SQL has no "$" inside string literals (none of ours do). */
+/** The SQL with each parameter $n written as `to(n)`. Only parameters are rewritten: a part's SQL has no "$"
+ *  inside string literals (none of ours do). */
+function rewriteParameters(sql: string, to: (n: number) => string): string {
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => to(Number(n)));
+}
+
+/** The SQL with each parameter $n moved to $(offset + n), to follow `offset` parameters before it. */
 export function renumber(sql: string, offset: number): string {
-  return sql.replace(/\$(\d+)/g, (_m, n: string) => `$${offset + Number(n)}`);
+  return rewriteParameters(sql, (n) => `$${offset + n}`);
 }
 
 /** The SQL with each parameter $n replaced by the column `${row}.p${offset + n}`: a statement run once over the rows of
- *  `unnest(...)` of arrays, one row per read, takes each read's values from its row. As with renumber, only parameters. */
+ *  `unnest(...)` of arrays, one row per read, takes each read's values from its row. */
 export function parametersAsColumns(sql: string, offset: number, row: string): string {
-  return sql.replace(/\$(\d+)/g, (_m, n: string) => `${row}.p${offset + Number(n)}`);
+  return rewriteParameters(sql, (n) => `${row}.p${offset + n}`);
 }
 
 /** The highest parameter ($n) each part's SQL uses. */
