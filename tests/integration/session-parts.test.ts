@@ -116,7 +116,7 @@ function recordStatements() {
   return { statements, restore: () => spy.mockRestore() };
 }
 
-test("reads that arrive together go to PostgreSQL as one statement, and each request gets its own user and context", async () => {
+test("reads that arrive together go to PostgreSQL together, up to eight in a statement, and each request gets its own user and context", async () => {
   const benCookie = await cookieOf("ben@example.edu");
   const { app } = appWith([name]);
   const { statements, restore } = recordStatements();
