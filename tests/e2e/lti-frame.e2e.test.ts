@@ -60,20 +60,37 @@ test("in an LMS frame whose browser drops the tool's cookies, the login is bound
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   // A browser that keeps no cookie of the tool inside the LMS page: the frame's requests to the tool are
   // made from here, without the browser's cookie jar (the browser adds cookies below what a route can change).
+  // What happened, for a failure's message: each request the route passed on, and each frame's navigation.
+  const trace: string[] = [];
+  const started = Date.now();
+  const note = (line: string) => trace.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`);
+  page.on("framenavigated", (f) => note(`${f === page.mainFrame() ? "page" : `frame ${f.name()}`} at ${f.url()}`));
+  page.on("console", (m) => note(`console.${m.type()}: ${m.text()}`));
   await page.route(`${tool}/lti/**`, async (route) => {
     const r = route.request();
     const headers = { ...r.headers() };
     delete headers.cookie;
     // The browser adds Sec-Fetch-* below the route too: say what it says for a page in a frame, which the tool checks.
     if (r.isNavigationRequest() && !headers["sec-fetch-dest"]) headers["sec-fetch-dest"] = r.frame().parentFrame() ? "iframe" : "document";
-    const res = await fetch(r.url(), { method: r.method(), headers, body: r.postData() ?? undefined, redirect: "manual" });
-    await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+    note(`${r.method()} ${r.url()}`);
+    try {
+      const res = await fetch(r.url(), { method: r.method(), headers, body: r.postData() ?? undefined, redirect: "manual" });
+      note(`  ${res.status} ${res.headers.get("location") ?? ""}`);
+      await route.fulfill({ status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()) });
+    } catch (e) {
+      // A request this route could not pass on must fail in the browser, not hang there until the test times out.
+      note(`  failed: ${String(e)}`);
+      await route.abort().catch(() => {});
+    }
   });
   const login = `${tool}/lti/login?${new URLSearchParams({ iss: lms.base, login_hint: "h", client_id: "frame-client", lti_storage_target: "_parent" })}`;
   await page.goto(`${lms.base}/frame?src=${encodeURIComponent(login)}`);
   const frame = page.frameLocator("iframe[name=tool]");
   // The state went to the LMS page and came back; the launch was checked and signed in, but no cookie arrives here.
-  await frame.getByRole("heading", { name: "Open in a new window" }).waitFor();
+  await frame.getByRole("heading", { name: "Open in a new window" }).waitFor().catch(async (e: unknown) => {
+    const shown = await frame.locator("main").innerText({ timeout: 1000 }).catch(() => "(no frame)");
+    throw new Error(`${String(e)}\n\nThe frame shows: ${shown}\n\nWhat happened:\n${trace.join("\n")}`);
+  });
   await expect(frame.locator("main").textContent()).resolves.toContain("signed you in as Fran Framed");
   const [popup] = await Promise.all([context.waitForEvent("page"), frame.getByRole("button", { name: "Open in a new window" }).click()]);
   await popup.waitForURL(`${tool}/courses/cnn`);
