@@ -12,6 +12,7 @@ import { gradeEventsWithLti } from "../src/lti/lti.outbox.js";
 import { QuizService } from "../src/quiz/quiz.service.js";
 import { answerFields } from "../tests/helpers/quiz.js";
 import { signInHttp, startBenchServer } from "./harness.js";
+import { countOf } from "../src/platform/text.js";
 
 const STUDENTS = Number(process.env.BENCH_STUDENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -120,7 +121,7 @@ for (const s of students) {
 }
 const attempts = await db.quizAttempt.groupBy({ by: ["status"], _count: true });
 const grades = await db.quizGrade.findMany({ where: { user: { email: { startsWith: "bench" } } } });
-console.log(`check: ${lost} answer(s) lost or wrong of ${students.length * students[0]!.slots!.length}; attempts ${attempts.map((a) => `${a.status} ${a._count}`).join(", ")}; ` +
+console.log(`check: ${countOf(lost, "answer")} lost or wrong of ${students.length * students[0]!.slots!.length}; attempts ${attempts.map((a) => `${a.status} ${a._count}`).join(", ")}; ` +
   `${grades.length} grades, ${grades.filter((g) => g.percent === 100 && g.attempts === 1).length} at 100% from one attempt`);
 
 await close();

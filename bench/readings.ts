@@ -7,6 +7,7 @@ import os from "node:os";
 import autocannon from "autocannon";
 import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { signInHttp, startBenchServer } from "./harness.js";
+import { countOf } from "../src/platform/text.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Each load is measured in ROUNDS pairs (a /healthz run, then the load): a shared machine's speed drifts by ±30% within a minute, and the median of five pairs moves less than that of three. */
@@ -68,6 +69,6 @@ for (const [title, opts, expect, goal] of loads) {
   console.log(`${title.padEnd(32)} ${m("rps").toFixed(0).padStart(6)} req/s ${range("rps").padEnd(12)} ${share.toFixed(1).padStart(5)}% ${range("share", 1).padEnd(12)} p50 ${String(m("p50")).padStart(3)} ms   p99 ${String(p99).padStart(3)} ms ${range("p99").padEnd(9)}  ${total} requests, ${errors} errors, ${m("statements").toFixed(1)} SQL statements each${verdict}`);
 }
 const ticks = await db.checklistTick.count();
-console.log(`after the run: ${ticks} tick row(s) for the toggled item (0 or 1 expected: toggles are idempotent)`);
+console.log(`after the run: ${countOf(ticks, "tick row")} for the toggled item (0 or 1 expected: toggles are idempotent)`);
 
 await close();

@@ -11,6 +11,7 @@ import { DEMO_PASSWORDS } from "../src/demo/demo.seed.js";
 import { generateDataset } from "../src/grading/dataset/generator.js";
 import { CourseRole } from "../src/platform/db/prisma.js";
 import { signInHttp, startBenchServer } from "./harness.js";
+import { countOf } from "../src/platform/text.js";
 
 const TEAMS = Number(process.env.BENCH_TEAMS ?? 16);
 const HOLDOUT = Number(process.env.BENCH_HOLDOUT ?? 1000);
@@ -83,5 +84,5 @@ for (const n of [1, 2]) {
   await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once("exit", r)))));
 }
 const scoredOnce = await db.submissionResult.groupBy({ by: ["submissionId"], _count: true });
-console.log(`check: ${scoredOnce.filter((g) => g._count > 1).length} submission(s) with more than one result (0 expected)`);
+console.log(`check: ${countOf(scoredOnce.filter((g) => g._count > 1).length, "submission")} with more than one result (0 expected)`);
 await close();

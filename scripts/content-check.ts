@@ -4,6 +4,7 @@
 import path from "node:path";
 import { formatIssues, loadContent } from "../src/content/content.files.js";
 import { loadQuizzes } from "../src/quiz/quiz.files.js";
+import { countOf } from "../src/platform/text.js";
 
 const contentDir = path.resolve(process.argv[2] ?? "content");
 const quizDir = path.resolve(process.argv[3] ?? "quizzes");
@@ -13,5 +14,5 @@ const issues = [...content.issues, ...quizzes.issues];
 const readings = content.modules.reduce((n, m) => n + m.readings.length, 0);
 if (issues.length) process.stdout.write(`${formatIssues(issues)}\n`);
 const errors = issues.filter((i) => i.severity === "error").length;
-process.stdout.write(`${content.modules.length} module(s), ${readings} reading(s), ${quizzes.quizzes.length} quiz(zes): ${errors} error(s), ${issues.length - errors} warning(s)\n`);
+process.stdout.write(`${countOf(content.modules.length, "module")}, ${countOf(readings, "reading")}, ${countOf(quizzes.quizzes.length, "quiz", "quizzes")}: ${countOf(errors, "error")}, ${countOf(issues.length - errors, "warning")}\n`);
 process.exit(errors ? 1 : 0);

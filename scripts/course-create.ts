@@ -7,6 +7,7 @@ import { AdminService, CourseInput, parseInput } from "../src/admin/admin.servic
 import { fail, runCommand, UsageError } from "../src/admin/admin.cli.js";
 import { syncContent } from "../src/content/content.sync.js";
 import { gradeEventsWithLti } from "../src/lti/lti.outbox.js";
+import { countOf } from "../src/platform/text.js";
 
 const USAGE = "usage: npm run course:create -- --slug SLUG --title TITLE --time-zone ZONE --starts YYYY-MM-DD [--instructor EMAIL]\n  e.g. --slug cnn-2027 --title \"Convolutional Neural Networks\" --time-zone America/Denver --starts 2027-01-11";
 let args;
@@ -42,5 +43,5 @@ await runCommand("course-create", async (rt) => {
     process.stderr.write(`The content could not be synced (${syncError.message}). Restart the server to sync it.\n`);
     return 1;
   }
-  process.stdout.write(modules ? `${modules} module(s) in ${config.CONTENT_DIR} name it.\n` : `No module in ${config.CONTENT_DIR} names it yet: write "course: ${slug}" in a module.yaml (and in its quiz files), then restart the server.\n`);
+  process.stdout.write(modules ? `${countOf(modules, "module")} in ${config.CONTENT_DIR} ${modules === 1 ? "names" : "name"} it.\n` : `No module in ${config.CONTENT_DIR} names it yet: write "course: ${slug}" in a module.yaml (and in its quiz files), then restart the server.\n`);
 });

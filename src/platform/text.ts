@@ -1,5 +1,5 @@
 // Small text helpers shared by features: HTML escaping for markup built in code,
-// CSV rows (and spreadsheet-safe ones for exports), and the shape of ids that arrive in URLs.
+// CSV rows (and spreadsheet-safe ones for exports), counts with their nouns, and the shape of ids that arrive in URLs.
 import MarkdownIt from "markdown-it";
 
 /** Escapes &, <, >, " and ' for text placed in HTML or SVG. */
@@ -27,6 +27,11 @@ export function spreadsheetRow(values: unknown[]): string {
  */
 export function spreadsheetCsv(lines: string[]): string {
   return `\ufeff${lines.map((l) => `${l}\n`).join("")}`;
+}
+
+/** A number with its noun, singular for exactly one: "1 error", "3 errors", "0.5 points"; `plural` for an irregular noun ("quizzes"). */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -291,7 +291,7 @@ describe("the commands, on a fresh database", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Created the course ml-2031");
-    expect(r.stdout).toContain("1 module(s)");
+    expect(r.stdout).toContain("1 module in ");
     const course = await t.db.course.findUniqueOrThrow({ where: { slug: "ml-2031" }, include: { modules: true, memberships: { include: { user: true } } } });
     expect(course.startsAt.toISOString()).toBe("2031-01-13T07:00:00.000Z"); // midnight in Denver (UTC−7 in January)
     expect(course.modules.map((m) => m.title)).toEqual(["Machine Learning Basics"]);
