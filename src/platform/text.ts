@@ -29,9 +29,9 @@ export function spreadsheetCsv(lines: string[]): string {
   return `\ufeff${lines.map((l) => `${l}\n`).join("")}`;
 }
 
-/** A number with its noun, singular for exactly one: "1 error", "3 errors", "0.5 points"; `plural` for an irregular noun ("quizzes"). */
-export function countOf(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
+/** A number (or a number already formatted) with its noun, singular for exactly one: "1 error", "3 errors", "0.5 points"; `plural` for an irregular noun ("quizzes"). */
+export function countOf(n: number | string, noun: string, plural = `${noun}s`): string {
+  return `${n} ${Number(n) === 1 ? noun : plural}`;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

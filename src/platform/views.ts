@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Express } from "express";
 import Handlebars from "handlebars";
+import { countOf } from "./text.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const VIEWS_DIR = path.join(ROOT, "views");
@@ -64,7 +65,7 @@ export const COMPILE_OPTIONS = {
 export const viewHelpers = {
   eq: (a: unknown, b: unknown) => a === b,
   /** A number with its noun, singular for exactly one: `{{plural n "attempt"}}` is "1 attempt", "3 attempts", "0.5 points". */
-  plural: (n: unknown, noun: unknown) => `${String(n)} ${typeof noun === "string" ? noun : ""}${Number(n) === 1 ? "" : "s"}`,
+  plural: (n: unknown, noun: unknown) => countOf(typeof n === "number" ? n : String(n), typeof noun === "string" ? noun : ""),
   /** A date in the course's time zone, named so students elsewhere can convert it: "Nov 27, 2026, 9:00 AM MST". */
   date: (d: Date | string | null | undefined, tz?: unknown) => (d ? dateFormat(typeof tz === "string" ? tz : "UTC").format(new Date(d)) : "never"),
 } satisfies Record<(typeof VIEW_HELPERS)[number], Handlebars.HelperDelegate>;
