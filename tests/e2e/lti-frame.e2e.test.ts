@@ -27,6 +27,9 @@ beforeAll(async () => {
   lms.toolOrigin = tool;
   t = await startTestApp({ PUBLIC_URL: tool });
   server = t.app.listen(port, "127.0.0.1");
+  // The route below passes the frame's requests on with fetch, which keeps sockets open between them: a socket the
+  // server closed after its idle timeout (5 s), reused at that moment by a slow run, would fail a request.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.once("listening", () => r()));
   // Registered as Dynamic Registration would (a database row).
   await t.db.ltiRegistration.create({ data: { name: "Frame LMS", issuer: lms.base, clientId: "frame-client", deployments: ["d-1"], authLoginUrl: `${lms.base}/auth`, keySetUrl: `${lms.base}/jwks`, configUrl: `${lms.base}/.well-known/openid-configuration` } });
