@@ -61,14 +61,14 @@ test("in an LMS frame whose browser drops the tool's cookies, the login is bound
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  // A browser that keeps no cookie of the tool inside the LMS page: the frame's requests to the tool are
-  // made from here, without the browser's cookie jar (the browser adds cookies below what a route can change).
   // What happened, for a failure's message: each request the route passed on, and each frame's navigation.
   const trace: string[] = [];
   const started = Date.now();
   const note = (line: string) => trace.push(`${String(Date.now() - started).padStart(6)} ms  ${line}`);
   page.on("framenavigated", (f) => note(`${f === page.mainFrame() ? "page" : `frame ${f.name()}`} at ${f.url()}`));
   page.on("console", (m) => note(`console.${m.type()}: ${m.text()}`));
+  // A browser that keeps no cookie of the tool inside the LMS page: the frame's requests to the tool are
+  // made from here, without the browser's cookie jar (the browser adds cookies below what a route can change).
   await page.route(`${tool}/lti/**`, async (route) => {
     const r = route.request();
     const headers = { ...r.headers() };
